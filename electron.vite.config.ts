@@ -1,0 +1,23 @@
+import vue from '@vitejs/plugin-vue'
+import { defineConfig, externalizeDepsPlugin } from 'electron-vite'
+import { resolve } from 'node:path'
+
+export default defineConfig({
+  main: {
+    plugins: [externalizeDepsPlugin()],
+    build: {
+      rollupOptions: {
+        input: { index: resolve('src-main/index.ts'), 'lab-service': resolve('src-main/lab-service-entry.ts') },
+      },
+    },
+  },
+  preload: {
+    plugins: [externalizeDepsPlugin()],
+    build: { rollupOptions: { input: { index: resolve('src-preload/index.ts') } } },
+  },
+  renderer: {
+    root: 'src-renderer',
+    plugins: [vue()],
+    build: { rollupOptions: { input: { index: resolve('src-renderer/index.html') } } },
+  },
+})

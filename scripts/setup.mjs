@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// Idempotent set-up for a fresh clone: npm dependencies, the engine's Python venv and, for the
+// browser tests, Debian's Chromium. Each step is skipped when a stamp shows its inputs unchanged,
+// so a second run takes about a second.
+//   node scripts/setup.mjs            npm + venv
+//   node scripts/setup.mjs --test     + Chromium (for the Playwright end-to-end tests)
+//   node scripts/setup.mjs --bench    same as --test
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const stampDir = join(root, '.setup-stamps')
+const wantBrowser = process.argv.includes('--test') || process.argv.includes('--bench')
+
+function log(msg) {
+  process.stderr.write(`[setup] ${msg}\n`)
+}
+
+function run(cmd, args, opts = {}) {
+  log(`${cmd} ${args.join(' ')}`)
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts })
+  if (r.status !== 0) {
+    log(`failed: ${cmd} ${args.join(' ')} (exit ${r.status}). Fix the error above and run the command again.`)
+    process.exit(r.status ?? 1)
+  }
+}
+
+function hashOf(...files) {
+  const h = createHash('sha256')
+  for (const f of files) h.update(existsSync(f) ? readFileSync(f) : '')
+  return h.digest('hex')
+}
+
+function upToDate(name, hash, mustExist) {
+  const stamp = join(stampDir, name)
+  return existsSync(mustExist) && existsSync(stamp) && readFileSync(stamp, 'utf8') === hash
+}
+
+function mark(name, hash) {
+  mkdirSync(stampDir, { recursive: true })
+  writeFileSync(join(stampDir, name), hash)
+}
+
+// 1. npm: Electron's binary cannot be fetched on headless build machines and is not needed to
+// build the bundles or to test, so its download is skipped.
+{
+  const hash = hashOf(join(root, 'package-lock.json'))
+  if (!upToDate('npm', hash, join(root, 'node_modules', '.package-lock.json'))) {
+    run('npm', ['ci'], { env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } })
+    mark('npm', hash)
+  }
+}
+
+// 2. Python venv for the engine, pinned in engine/requirements.txt.
+{
+  const py = process.env.XLAB_PYTHON_BOOTSTRAP || 'python3'
+  const venvPy = join(root, '.venv', 'bin', 'python')
+  const hash = hashOf(join(root, 'engine', 'requirements.txt'))
+  if (!upToDate('venv', hash, venvPy)) {
+    if (!existsSync(venvPy)) run(py, ['-m', 'venv', join(root, '.venv')])
+    run(venvPy, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', join(root, 'engine', 'requirements.txt')])
+    mark('venv', hash)
+  }
+}
+
+// 3. Chromium for Playwright: Debian's package (browser downloads by test tools are not possible here).
+if (wantBrowser && !process.env.XLAB_CHROMIUM && !existsSync('/usr/bin/chromium')) {
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0
+  const sudo = asRoot ? [] : ['sudo']
+  const apt = (args) => (asRoot ? run('apt-get', args) : run('sudo', ['apt-get', ...args]))
+  if (!asRoot && spawnSync('sudo', ['-n', 'true']).status !== 0) {
+    log('Chromium is missing and this user cannot install it. Install it with: sudo apt-get install -y chromium')
+    process.exit(1)
+  }
+  void sudo
+  apt(['update', '-qq'])
+  apt(['install', '-y', '-qq', 'chromium'])
+}
+log('ready')

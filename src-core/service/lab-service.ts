@@ -1,0 +1,100 @@
+// The lab service: owns the database, the dataset importer, the planner and the run queue, and
+// answers API calls. It runs in Electron's utilityProcess, under `xlab serve`, or inside the CLI.
+import { mkdirSync } from 'node:fs'
+import type { z } from 'zod'
+import { apiMethods } from '../api/index.ts'
+import { ApiError, type CallContext } from '../api/contract.ts'
+import { layout, resolveDataRoot } from '../config/paths.ts'
+import { openDatabase, type Db } from '../store/db.ts'
+import { LabEvents } from './events.ts'
+import { PathGuard } from './path-guard.ts'
+
+/** Everything a domain's handlers need; built once per service. */
+export interface LabContext {
+  /** Absolute data root (lab.sqlite, datasets/, runs/). */
+  dataRoot: string
+  /** Fixed sub-paths of the data root. */
+  paths: ReturnType<typeof layout>
+  /** The run store; only src-core/store modules run SQL on it. */
+  db: Db
+  /** Pushed events for the transports. */
+  events: LabEvents
+  /** Checks user-supplied paths. */
+  pathGuard: PathGuard
+  /** Human log line with a component tag (stderr). */
+  log(component: string, message: string): void
+}
+
+export interface LabServiceOptions {
+  /** Data root; defaults to XLAB_DATA or the per-user folder. */
+  dataRoot?: string
+  /** Accept any path (CLI). Transports leave it false and allow folders explicitly. */
+  allowAllPaths?: boolean
+  /** Start the run queue (false for one-shot CLI commands that only read). */
+  startQueue?: boolean
+}
+
+/** What a domain factory returns: its handlers (typed with Handlers<typeof itsApi>) and a lifecycle. */
+export interface DomainModule {
+  handlers: Record<string, (input: never, ctx: CallContext) => Promise<unknown>>
+  start?(): Promise<void> | void
+  stop?(): Promise<void> | void
+}
+
+export type DomainFactory = (ctx: LabContext, opts: LabServiceOptions) => DomainModule
+
+/** Domain factories, one per src-core domain. Add one line per domain. */
+const domains: DomainFactory[] = []
+
+export class LabService {
+  readonly ctx: LabContext
+  private readonly handlers: Record<string, (input: never, ctx: CallContext) => Promise<unknown>> = {}
+  private readonly modules: DomainModule[] = []
+
+  private constructor(ctx: LabContext, opts: LabServiceOptions) {
+    this.ctx = ctx
+    for (const make of domains) {
+      const mod = make(ctx, opts)
+      this.modules.push(mod)
+      Object.assign(this.handlers, mod.handlers)
+    }
+  }
+
+  /** Opens the data root and starts every domain (the queue resumes interrupted runs). */
+  static async open(opts: LabServiceOptions = {}): Promise<LabService> {
+    const dataRoot = resolveDataRoot(opts.dataRoot)
+    mkdirSync(dataRoot, { recursive: true })
+    const paths = layout(dataRoot)
+    const db = openDatabase(paths.db)
+    const ctx: LabContext = {
+      dataRoot,
+      paths,
+      db,
+      events: new LabEvents(),
+      pathGuard: new PathGuard(opts.allowAllPaths ?? false),
+      log: (component, message) => process.stderr.write(`[${new Date().toISOString()}] [${component}] [pid ${process.pid}] ${message}\n`),
+    }
+    const service = new LabService(ctx, opts)
+    for (const m of service.modules) await m.start?.()
+    return service
+  }
+
+  /** Validates the input of a named method and runs its handler. */
+  async dispatch(methodName: string, rawInput: unknown, callCtx: CallContext): Promise<unknown> {
+    const def = (apiMethods as Record<string, { input: z.ZodType } | undefined>)[methodName]
+    const handler = this.handlers[methodName]
+    if (!def || !handler) throw new ApiError('NOT_FOUND', `There is no API method called "${methodName}".`)
+    const parsed = def.input.safeParse(rawInput ?? {})
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')
+      throw new ApiError('BAD_REQUEST', `The request to ${methodName} was refused: ${issues}.`)
+    }
+    return handler(parsed.data as never, callCtx)
+  }
+
+  /** Stops every domain (the queue stops its workers, leaving runs resumable) and closes the database. */
+  async close(): Promise<void> {
+    for (const m of [...this.modules].reverse()) await m.stop?.()
+    this.ctx.db.close()
+  }
+}
