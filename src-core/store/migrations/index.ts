@@ -1,4 +1,7 @@
 // Every migration, in order. Add one line per new numbered file.
 import type { Migration } from '../migration.ts'
+import { migration0002 } from './0002-studies-runs.ts'
 
-export const migrations: readonly Migration[] = []
+export const migrations: readonly Migration[] = [
+  migration0002,
+]

@@ -1,0 +1,118 @@
+// The study config: which factors a study crosses and the hyperparameters of each stage.
+// Validated with zod wherever it enters (JSON file, API call); presets live in presets.ts.
+import { z } from 'zod'
+
+export const PRETEXT_TASKS = ['rotation', 'inpainting', 'structure'] as const
+export const TARGETS = ['binary', '3class'] as const
+export const PROTOCOLS = ['linear', 'finetune', 'scratch'] as const
+export const FUSION_MODES = ['linear', 'finetune'] as const
+
+export type PretextTask = (typeof PRETEXT_TASKS)[number]
+export type Target = (typeof TARGETS)[number]
+export type Protocol = (typeof PROTOCOLS)[number]
+export type FusionMode = (typeof FUSION_MODES)[number]
+
+const optimizer = z.enum(['sgd', 'adam', 'adamw'])
+const schedule = z.enum(['cosine', 'step', 'constant'])
+const positiveInt = z.number().int().positive()
+
+/** An encoder label `<pretext>/<pretraining dataset name>`, e.g. `rotation/demo-mammo`. */
+export const encoderLabel = z
+  .string()
+  .regex(/^(rotation|inpainting|structure)\/[^/\s]+$/, 'an encoder is written "<pretext>/<dataset name>", e.g. "rotation/demo-mammo"')
+
+export const pretextStageSchema = z.object({
+  epochs: positiveInt,
+  batchSize: positiveInt,
+  optimizer,
+  lr: z.number().positive(),
+  weightDecay: z.number().min(0),
+  schedule,
+  warmupEpochs: z.number().int().min(0).default(0),
+  /** Caps the steps of each epoch (small demo budgets); absent = the whole train split. */
+  maxStepsPerEpoch: positiveInt.optional(),
+  checkpointEverySteps: positiveInt.default(50),
+})
+
+export const downstreamStageSchema = z.object({
+  epochs: positiveInt,
+  batchSize: positiveInt,
+  optimizer,
+  lrHead: z.number().positive(),
+  /** Encoder learning rate for finetune and fused finetune (smaller than the head's). */
+  lrEncoder: z.number().positive(),
+  /** Learning rate of the whole network for the scratch baseline. */
+  lrScratch: z.number().positive(),
+  weightDecay: z.number().min(0),
+  schedule,
+  imbalance: z.enum(['weighted_loss', 'balanced_sampler', 'none']),
+  maxStepsPerEpoch: positiveInt.optional(),
+})
+
+export const deviceSchema = z.object({
+  /** Where jobs run: `auto` takes a GPU when one is visible. */
+  policy: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+  /** Parallel jobs when no GPU is visible (each one is a separate worker process). */
+  cpuSlots: positiveInt.default(1),
+  /** torch threads per job (passed as job field `threads`); 0 lets torch decide. */
+  threadsPerJob: z.number().int().min(0).default(0),
+  /** How many times a failed run is tried in total before it stays failed. */
+  maxAttempts: positiveInt.default(2),
+})
+
+export const studyConfigSchema = z
+  .object({
+    /** Which preset the config started from (informational). */
+    preset: z.string().optional(),
+    pretextTasks: z.array(z.enum(PRETEXT_TASKS)).min(1),
+    /** Pretraining dataset names (datasets.name). */
+    pretrainDatasets: z.array(z.string().min(1)).min(1),
+    /** The downstream dataset name (a ChestX-ray14-layout import). */
+    downstreamDataset: z.string().min(1),
+    targets: z.array(z.enum(TARGETS)).min(1),
+    protocols: z.array(z.enum(PROTOCOLS)).min(1),
+    fusion: z
+      .object({
+        /** Each set lists 2 or 3 encoder labels trained with the same seed. */
+        sets: z.array(z.array(encoderLabel).min(2).max(3)).default([]),
+        modes: z.array(z.enum(FUSION_MODES)).default(['linear', 'finetune']),
+      })
+      .default({ sets: [], modes: ['linear', 'finetune'] }),
+    seeds: z.array(z.number().int().min(0)).min(1),
+    imageSize: z.number().int().min(16).max(1024),
+    pretext: pretextStageSchema,
+    downstream: downstreamStageSchema,
+    probes: z
+      .object({
+        invariance: z.boolean().default(true),
+        similarity: z.boolean().default(true),
+        nImages: positiveInt.default(64),
+      })
+      .default({ invariance: true, similarity: true, nImages: 64 }),
+    device: deviceSchema.default({ policy: 'auto', cpuSlots: 1, threadsPerJob: 0, maxAttempts: 2 }),
+  })
+  .superRefine((cfg, ctx) => {
+    for (const [i, set] of cfg.fusion.sets.entries()) {
+      if (new Set(set).size !== set.length) ctx.addIssue({ code: 'custom', path: ['fusion', 'sets', i], message: 'a fusion set names the same encoder twice' })
+      for (const label of set) {
+        const [task, ds] = label.split('/') as [PretextTask, string]
+        if (!cfg.pretextTasks.includes(task) || !cfg.pretrainDatasets.includes(ds)) {
+          ctx.addIssue({ code: 'custom', path: ['fusion', 'sets', i], message: `fusion encoder "${label}" is not trained by this study: add "${task}" to pretextTasks and "${ds}" to pretrainDatasets, or remove it` })
+        }
+      }
+    }
+    if (new Set(cfg.seeds).size !== cfg.seeds.length) ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'seeds must be distinct' })
+  })
+
+/** A study config after defaults. */
+export type StudyConfig = z.output<typeof studyConfigSchema>
+/** A study config as written by a person (defaults optional). */
+export type StudyConfigInput = z.input<typeof studyConfigSchema>
+
+/** Parses a config and turns zod issues into one sentence a person can act on. */
+export function parseStudyConfig(raw: unknown): StudyConfig {
+  const r = studyConfigSchema.safeParse(raw)
+  if (r.success) return r.data
+  const issues = r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ')
+  throw Object.assign(new Error(`The study config is not valid (${issues}). Fix these fields or start from a preset (xlab study create --preset demo).`), { code: 'BAD_REQUEST' })
+}

@@ -1,0 +1,80 @@
+// The two presets of DESIGN.md: `demo` (generated datasets, finishes on a 2-core CPU in minutes)
+// and `paper` (real datasets at 224 px, full factorial, 3 seeds, for a GPU workstation).
+import { parseStudyConfig, type StudyConfig, type StudyConfigInput } from './config.ts'
+
+const MAMMO_FUSION = [
+  ['rotation/demo-mammo', 'inpainting/demo-mammo'],
+  ['rotation/demo-mammo', 'structure/demo-mammo'],
+  ['inpainting/demo-mammo', 'structure/demo-mammo'],
+  ['rotation/demo-mammo', 'inpainting/demo-mammo', 'structure/demo-mammo'],
+]
+
+const demo: StudyConfigInput = {
+  preset: 'demo',
+  pretextTasks: ['rotation', 'inpainting', 'structure'],
+  pretrainDatasets: ['demo-natural', 'demo-brainct', 'demo-mammo'],
+  downstreamDataset: 'demo-chest',
+  targets: ['binary', '3class'],
+  protocols: ['linear', 'finetune', 'scratch'],
+  fusion: { sets: MAMMO_FUSION, modes: ['linear', 'finetune'] },
+  seeds: [0],
+  // 32 px keeps a CPU step cheap while the generated findings stay visible.
+  imageSize: 32,
+  pretext: { epochs: 2, batchSize: 64, optimizer: 'adam', lr: 1e-3, weightDecay: 1e-4, schedule: 'cosine', warmupEpochs: 0, maxStepsPerEpoch: 12, checkpointEverySteps: 12 },
+  downstream: {
+    epochs: 3,
+    batchSize: 64,
+    optimizer: 'adam',
+    lrHead: 3e-3,
+    lrEncoder: 3e-4,
+    lrScratch: 1e-3,
+    weightDecay: 1e-4,
+    schedule: 'cosine',
+    imbalance: 'weighted_loss',
+    maxStepsPerEpoch: 12,
+  },
+  probes: { invariance: true, similarity: true, nImages: 64 },
+  // Two single-threaded workers overlap one worker's torch import with the other's training.
+  device: { policy: 'auto', cpuSlots: 2, threadsPerJob: 1, maxAttempts: 2 },
+}
+
+const paper: StudyConfigInput = {
+  preset: 'paper',
+  pretextTasks: ['rotation', 'inpainting', 'structure'],
+  pretrainDatasets: ['imagenette', 'brain-stroke-ct', 'mammograms'],
+  downstreamDataset: 'chestxray14',
+  targets: ['binary', '3class'],
+  protocols: ['linear', 'finetune', 'scratch'],
+  fusion: {
+    sets: MAMMO_FUSION.map((set) => set.map((l) => l.replace('demo-mammo', 'mammograms'))),
+    modes: ['linear', 'finetune'],
+  },
+  seeds: [0, 1, 2],
+  imageSize: 224,
+  pretext: { epochs: 30, batchSize: 128, optimizer: 'sgd', lr: 0.05, weightDecay: 5e-4, schedule: 'cosine', warmupEpochs: 2, checkpointEverySteps: 500 },
+  downstream: {
+    epochs: 20,
+    batchSize: 64,
+    optimizer: 'adamw',
+    lrHead: 1e-3,
+    lrEncoder: 1e-4,
+    lrScratch: 1e-3,
+    weightDecay: 1e-4,
+    schedule: 'cosine',
+    imbalance: 'weighted_loss',
+  },
+  probes: { invariance: true, similarity: true, nImages: 512 },
+  device: { policy: 'auto', cpuSlots: 1, threadsPerJob: 0, maxAttempts: 2 },
+}
+
+const presets = { demo, paper } as const
+
+export type PresetName = keyof typeof presets
+export const PRESET_NAMES = Object.keys(presets) as PresetName[]
+
+/** A preset's full config (defaults applied); a fresh copy every call. */
+export function presetConfig(name: string): StudyConfig {
+  const p = (presets as Record<string, StudyConfigInput | undefined>)[name]
+  if (!p) throw Object.assign(new Error(`There is no preset "${name}". Choose one of: ${PRESET_NAMES.join(', ')}.`), { code: 'BAD_REQUEST' })
+  return parseStudyConfig(structuredClone(p))
+}
