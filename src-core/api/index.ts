@@ -1,9 +1,17 @@
 // The whole typed API: every domain's methods and events, merged. The renderer imports types only.
 import type { ApiClient } from './contract.ts'
+import { runsApi, runsEvents } from './runs.ts'
+import { studiesApi, studiesEvents } from './studies.ts'
 
-export const apiMethods = {} as const
+export const apiMethods = {
+  ...studiesApi,
+  ...runsApi,
+} as const
 
-export const apiEvents = {} as const
+export const apiEvents = {
+  ...studiesEvents,
+  ...runsEvents,
+} as const
 
 export type ApiMethods = typeof apiMethods
 export type ApiEvents = typeof apiEvents

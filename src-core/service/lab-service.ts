@@ -8,6 +8,8 @@ import { layout, resolveDataRoot } from '../config/paths.ts'
 import { openDatabase, type Db } from '../store/db.ts'
 import { LabEvents } from './events.ts'
 import { PathGuard } from './path-guard.ts'
+import { runsDomain } from './runs.ts'
+import { studiesDomain } from './studies.ts'
 
 /** Everything a domain's handlers need; built once per service. */
 export interface LabContext {
@@ -44,7 +46,10 @@ export interface DomainModule {
 export type DomainFactory = (ctx: LabContext, opts: LabServiceOptions) => DomainModule
 
 /** Domain factories, one per src-core domain. Add one line per domain. */
-const domains: DomainFactory[] = []
+const domains: DomainFactory[] = [
+  studiesDomain,
+  runsDomain,
+]
 
 export class LabService {
   readonly ctx: LabContext

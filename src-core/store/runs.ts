@@ -399,3 +399,11 @@ export function runEvents(db: Db, runId: string, tail = 200): { t: string; level
 export function trimRunEvents(db: Db, runId: string, keep: number): void {
   db.prepare('DELETE FROM run_events WHERE run_id = ? AND rowid NOT IN (SELECT rowid FROM run_events WHERE run_id = ? ORDER BY rowid DESC LIMIT ?)').run(runId, runId, keep)
 }
+
+/** Puts runs back in the queue (explicit retry/resume); a retry also resets the attempt count. */
+export function requeueRuns(db: Db, ids: string[], resetAttempts: boolean): void {
+  const q = db.prepare(`UPDATE runs SET state = 'queued', reason = NULL, finished_at = NULL${resetAttempts ? ', attempts = 0' : ''} WHERE id = ? AND state <> 'running' AND state <> 'done'`)
+  db.transaction(() => {
+    for (const id of ids) q.run(id)
+  })()
+}

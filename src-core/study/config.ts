@@ -31,6 +31,8 @@ export const pretextStageSchema = z.object({
   warmupEpochs: z.number().int().min(0).default(0),
   /** Caps the steps of each epoch (small demo budgets); absent = the whole train split. */
   maxStepsPerEpoch: positiveInt.optional(),
+  /** Caps the train split (a seeded subset); absent = all of it. */
+  maxTrainImages: positiveInt.optional(),
   checkpointEverySteps: positiveInt.default(50),
 })
 
@@ -46,7 +48,10 @@ export const downstreamStageSchema = z.object({
   weightDecay: z.number().min(0),
   schedule,
   imbalance: z.enum(['weighted_loss', 'balanced_sampler', 'none']),
+  /** Caps the steps of each finetune/scratch epoch. */
   maxStepsPerEpoch: positiveInt.optional(),
+  /** Caps the train split (a seeded, stratified subset). */
+  maxTrainImages: positiveInt.optional(),
 })
 
 export const deviceSchema = z.object({

@@ -82,6 +82,7 @@ export function planStudy(cfg: StudyConfig): StudyPlan {
               schedule: p.schedule,
               warmup_epochs: p.warmupEpochs,
               max_steps_per_epoch: p.maxStepsPerEpoch,
+              max_train_images: p.maxTrainImages,
               checkpoint_every_steps: p.checkpointEverySteps,
             },
           },
@@ -112,7 +113,8 @@ export function planStudy(cfg: StudyConfig): StudyPlan {
 
   const downstreamParams = (target: Target, protocol: Protocol, encoderRuns: PlannedRun[]) => {
     const lrHead = protocol === 'scratch' ? d.lrScratch : d.lrHead
-    const lrEncoder = protocol === 'scratch' ? d.lrScratch : protocol === 'finetune' ? d.lrEncoder : 0
+    // A linear probe has no encoder learning rate: leaving it out keeps its hash independent of it.
+    const lrEncoder = protocol === 'scratch' ? d.lrScratch : protocol === 'finetune' ? d.lrEncoder : undefined
     return {
       dataset_dir: { $dataset: cfg.downstreamDataset },
       target,
@@ -128,6 +130,7 @@ export function planStudy(cfg: StudyConfig): StudyPlan {
       schedule: d.schedule,
       imbalance: d.imbalance,
       max_steps_per_epoch: d.maxStepsPerEpoch,
+      max_train_images: d.maxTrainImages,
     }
   }
 

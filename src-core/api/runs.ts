@@ -1,0 +1,65 @@
+// Runs: listing, logs, metrics, artifacts, and per-run queue controls; pushed progress events.
+import { z } from 'zod'
+import { method } from './contract.ts'
+
+export const runStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted', 'paused'])
+
+export const runSchema = z.object({
+  id: z.string(),
+  studyId: z.string(),
+  name: z.string(),
+  stage: z.enum(['pretext', 'extract', 'downstream', 'probe']),
+  state: runStateSchema,
+  reason: z.string().nullable(),
+  attempts: z.number(),
+  pretext: z.string().nullable(),
+  pretrainDataset: z.string().nullable(),
+  seed: z.number(),
+  target: z.string().nullable(),
+  protocol: z.string().nullable(),
+  fusionMode: z.string().nullable(),
+  encoders: z.array(z.string()).nullable(),
+  runDir: z.string(),
+  summary: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  progress: z.record(z.string(), z.unknown()).nullable(),
+  /** Ids of the runs it waits for. */
+  deps: z.array(z.string()),
+  /** The job spec with path placeholders. */
+  spec: z.unknown(),
+})
+
+const idInput = z.object({ id: z.string().min(1) })
+
+export const runsApi = {
+  'runs.list': method(z.object({ studyId: z.string().optional(), state: runStateSchema.optional() }), z.array(runSchema.omit({ spec: true })), 'Runs of a study or all runs, optionally in one state.'),
+  'runs.get': method(idInput, runSchema, 'One run by id or name.'),
+  'runs.logs': method(z.object({ id: z.string().min(1), tail: z.number().int().positive().max(100_000).optional() }), z.object({ lines: z.array(z.string()), file: z.string() }), 'The last lines of the run\'s worker.log.'),
+  'runs.metrics': method(idInput, z.array(z.object({ split: z.string(), epoch: z.number(), step: z.number(), name: z.string(), value: z.number() })), 'Every metric the worker reported.'),
+  'runs.cancel': method(idInput, runSchema, 'Cancels a queued or running run (SIGTERM, then SIGKILL after a grace period).'),
+  'runs.retry': method(idInput, runSchema, 'Re-queues a failed or cancelled run (and the runs that waited for it).'),
+  'runs.resume': method(idInput, runSchema, 'Re-queues a paused or interrupted run; it continues from its last checkpoint.'),
+  'runs.artifacts': method(idInput, z.array(z.object({ kind: z.string(), name: z.string(), path: z.string(), createdAt: z.string() })), 'Files the run produced.'),
+  'runs.artifactImage': method(z.object({ id: z.string().min(1), name: z.string().min(1) }), z.object({ name: z.string(), dataUrl: z.string() }), 'An image artifact as a PNG data URL.'),
+} as const
+
+export const runsEvents = {
+  /** A run changed state. */
+  onRunState: z.object({ runId: z.string(), studyId: z.string(), state: runStateSchema, reason: z.string().optional() }),
+  /** Training progress of a running run (a few per second at most). */
+  onRunProgress: z.object({
+    runId: z.string(),
+    stage: z.string(),
+    epoch: z.number(),
+    epochs: z.number(),
+    step: z.number(),
+    steps: z.number(),
+    loss: z.number().nullable(),
+    imagesPerSec: z.number().nullable(),
+    etaS: z.number().nullable(),
+  }),
+  /** A metric message of a worker. */
+  onMetric: z.object({ runId: z.string(), split: z.string(), epoch: z.number(), step: z.number(), values: z.record(z.string(), z.number()) }),
+} as const

@@ -1,0 +1,69 @@
+// Studies: presets, planning (no side effects), creation and the study-level queue controls.
+import { z } from 'zod'
+import { method } from './contract.ts'
+
+const stage = z.enum(['pretext', 'extract', 'downstream', 'probe'])
+const runState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted', 'paused'])
+
+/** One planned run as `studies.plan` shows it. */
+export const plannedRunSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  stage,
+  deps: z.array(z.string()),
+  /** State of an existing run with the same spec (it will be reused), or null for new work. */
+  existing: runState.nullable(),
+  pretext: z.string().nullable(),
+  pretrainDataset: z.string().nullable(),
+  seed: z.number(),
+  target: z.string().nullable(),
+  protocol: z.string().nullable(),
+  fusionMode: z.string().nullable(),
+  encoders: z.array(z.string()).nullable(),
+})
+
+export const planSchema = z.object({
+  runs: z.array(plannedRunSchema),
+  counts: z.record(stage, z.number()),
+  /** Runs that already exist done (reused, not trained again). */
+  reused: z.number(),
+  /** Seconds of work still to do on one slot, and on the configured slots. */
+  estimate: z.object({ totalSeconds: z.number(), wallSeconds: z.number(), slots: z.number(), secondsByStage: z.record(z.string(), z.number()) }),
+})
+
+export const studySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  config: z.unknown(),
+  createdAt: z.string(),
+  state: z.enum(['draft', 'running', 'paused', 'done', 'failed', 'cancelled']),
+  /** Run counts per state. */
+  counts: z.record(runState, z.number()),
+})
+
+const idInput = z.object({ id: z.string().min(1) })
+
+export const studiesApi = {
+  'studies.presets': method(z.object({}), z.array(z.object({ name: z.string(), config: z.unknown() })), 'The built-in study configs (demo, paper).'),
+  'studies.plan': method(
+    z.object({ config: z.unknown() }),
+    planSchema,
+    'Expands a study config into runs with dependencies, counts and a work estimate; changes nothing.',
+  ),
+  'studies.create': method(
+    z.object({ name: z.string().min(1).max(80), config: z.unknown() }),
+    studySchema.extend({ created: z.number(), reused: z.number() }),
+    'Creates (or re-plans, if the name exists and is not running) a study and queues its new runs.',
+  ),
+  'studies.list': method(z.object({}), z.array(studySchema), 'All studies with run counts.'),
+  'studies.get': method(idInput, studySchema, 'One study by id or name.'),
+  'studies.start': method(idInput, studySchema, 'Starts running a study on free device slots.'),
+  'studies.pause': method(idInput, studySchema, 'Stops starting new runs and checkpoints the running ones; resume continues.'),
+  'studies.resume': method(idInput, studySchema, 'Re-queues paused, cancelled, interrupted and failed runs and starts the study.'),
+  'studies.cancel': method(idInput, studySchema, 'Cancels every unfinished run of a study.'),
+} as const
+
+export const studiesEvents = {
+  /** A study changed state. */
+  onStudyState: z.object({ studyId: z.string(), state: studySchema.shape.state }),
+} as const

@@ -1,0 +1,98 @@
+// Turns a run's spec into the engine job JSON (docs/architecture.md "Engine jobs and protocol"):
+// path placeholders become absolute paths at the moment the run starts, so a spec can be planned
+// before its datasets are imported or its encoders exist.
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { RunRecord } from '../store/runs.ts'
+
+/** What the runner needs to know about a dataset (a subset of the datasets store's record). */
+export interface DatasetInfo {
+  /** Stable id, e.g. `ds-1a2b3c4d`. */
+  id: string
+  /** Unique name. */
+  name: string
+  /** The cache folder. */
+  dir: string
+  /** Import state; only `ready` datasets can be trained on. */
+  status: string
+}
+
+/** Finds a dataset by name or id; null when there is none. */
+export type DatasetResolver = (key: string) => DatasetInfo | null
+
+/** The engine job file. */
+export interface EngineJob {
+  /** Protocol version. */
+  v: 1
+  /** Job kind. */
+  kind: string
+  /** The run this job belongs to. */
+  run_id: string
+  /** Absolute run folder (checkpoints, logs, outputs). */
+  run_dir: string
+  /** Seed. */
+  seed: number
+  /** `auto`, `cpu` or `cuda`. */
+  device: string
+  /** Deterministic algorithms (slower). */
+  deterministic: boolean
+  /** torch threads (0 = torch's default). */
+  threads: number
+  /** Kind-specific params with absolute paths. */
+  params: Record<string, unknown>
+}
+
+/** Reads other runs' outputs when a spec references them. */
+export interface RunLookup {
+  /** A run by id. */
+  run(id: string): RunRecord | null
+}
+
+export class JobBuildError extends Error {}
+
+/** The encoder `.pth` an extract run wrote (`encoders/encoder__<pretext>__<dataset>__s<seed>.pth`). */
+export function encoderPathOf(run: RunRecord): string {
+  const dir = join(run.runDir, 'encoders')
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('encoder__') && f.endsWith('.pth')) : []
+  if (files.length !== 1) throw new JobBuildError(`Extract run ${run.name} (${run.id}) has ${files.length} encoder .pth files in ${dir}, expected one; retry that run.`)
+  return join(dir, files[0]!)
+}
+
+/** The checkpoint a pretext run leaves for extraction: best.pth, else last.pth. */
+export function checkpointPathOf(run: RunRecord): string {
+  for (const f of ['best.pth', 'last.pth']) if (existsSync(join(run.runDir, f))) return join(run.runDir, f)
+  throw new JobBuildError(`Pretext run ${run.name} (${run.id}) has no best.pth or last.pth in ${run.runDir}; retry that run.`)
+}
+
+export function buildJob(run: RunRecord, opts: { datasets: DatasetResolver; runs: RunLookup; device: string; threads: number }): EngineJob {
+  const ref = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(ref)
+    if (!value || typeof value !== 'object') return value
+    const o = value as Record<string, unknown>
+    if (typeof o.$dataset === 'string') {
+      const ds = opts.datasets(o.$dataset)
+      if (!ds) throw new JobBuildError(`Dataset "${o.$dataset}" is not imported. Import it (xlab datasets import ..., or xlab datasets demo for the demo sets) and resume the study.`)
+      if (ds.status !== 'ready') throw new JobBuildError(`Dataset "${o.$dataset}" is ${ds.status}, not ready. Wait for its import to finish or import it again, then resume the study.`)
+      return ds.dir
+    }
+    if (typeof o.$encoder === 'string' || typeof o.$checkpoint === 'string') {
+      const id = (o.$encoder ?? o.$checkpoint) as string
+      const dep = opts.runs.run(id)
+      if (!dep || dep.state !== 'done') throw new JobBuildError(`Run ${id} that this run depends on is not done.`)
+      return typeof o.$encoder === 'string' ? encoderPathOf(dep) : checkpointPathOf(dep)
+    }
+    if (typeof o.$runDir === 'string') return join(run.runDir, o.$runDir)
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => [k, ref(v)]))
+  }
+  return {
+    v: 1,
+    kind: run.spec.kind,
+    run_id: run.id,
+    run_dir: run.runDir,
+    seed: run.spec.seed,
+    device: opts.device,
+    deterministic: false,
+    threads: opts.threads,
+    params: ref(run.spec.params) as Record<string, unknown>,
+  }
+}

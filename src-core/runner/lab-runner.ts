@@ -1,0 +1,69 @@
+// Builds the one run queue of a lab service (shared by the studies and runs domains).
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { repoRoot } from '../config/paths.ts'
+import type { LabContext } from '../service/lab-service.ts'
+import { studyConfigSchema } from '../study/config.ts'
+import { makeDatasetResolver } from './dataset-lookup.ts'
+import { detectGpuCount } from './devices.ts'
+import { LocalExecutor } from './executor.ts'
+import type { DatasetResolver } from './job-builder.ts'
+import { RunQueue, type RunSettings } from './queue.ts'
+
+/** The engine's Python: XLAB_PYTHON, else the repository venv. */
+export function enginePython(): string {
+  return process.env.XLAB_PYTHON || join(repoRoot(), '.venv', 'bin', 'python')
+}
+
+const envMs = (name: string, fallbackS: number) => {
+  const v = Number(process.env[name])
+  return (Number.isFinite(v) && v > 0 ? v : fallbackS) * 1000
+}
+
+/** Per-run settings from a study config (defaults for configs that do not parse). */
+export function settingsOf(config: unknown): RunSettings {
+  const r = studyConfigSchema.safeParse(config)
+  const d = r.success ? r.data.device : { policy: 'auto', cpuSlots: 1, threadsPerJob: 0, maxAttempts: 2 }
+  return { device: d.policy, threads: d.threadsPerJob, maxAttempts: d.maxAttempts, cpuSlots: d.cpuSlots }
+}
+
+const queues = new WeakMap<LabContext, { queue: RunQueue; setDatasets(r: DatasetResolver): void }>()
+
+/** The lab's run queue, created on first use. */
+export function runQueueOf(ctx: LabContext): RunQueue {
+  return entry(ctx).queue
+}
+
+function entry(ctx: LabContext) {
+  let e = queues.get(ctx)
+  if (!e) {
+    let datasets: DatasetResolver = () => null
+    const python = enginePython()
+    const queue = new RunQueue({
+      db: ctx.db,
+      events: ctx.events,
+      executor: new LocalExecutor({
+        python,
+        enginePath: join(repoRoot(), 'engine'),
+        heartbeatMs: envMs('XLAB_HEARTBEAT_S', 300),
+        graceMs: envMs('XLAB_GRACE_S', 20),
+        log: (m) => ctx.log('worker', m),
+      }),
+      datasets: (key) => datasets(key),
+      gpuCount: detectGpuCount(),
+      settingsOf,
+      log: (m) => ctx.log('runner', m),
+    })
+    if (!existsSync(python)) ctx.log('runner', `engine python ${python} not found: run \`npm run setup\` or set XLAB_PYTHON`)
+    e = { queue, setDatasets: (r) => (datasets = r) }
+    queues.set(ctx, e)
+  }
+  return e
+}
+
+/** Connects the dataset lookup and starts scheduling (recovering interrupted runs). */
+export async function startRunQueue(ctx: LabContext): Promise<void> {
+  const e = entry(ctx)
+  e.setDatasets(await makeDatasetResolver(ctx.db, ctx.paths.datasets))
+  e.queue.start()
+}

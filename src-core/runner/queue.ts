@@ -1,0 +1,377 @@
+// The run queue: starts ready runs on free device slots, writes what workers report into SQLite
+// (batched), maps worker exits to run states, retries within bounds, and keeps study states in
+// step. Crash safety: at start, runs left `running` by a dead service become `interrupted` and
+// are started again; the worker resumes from last.pth. One queue per lab service (one writer).
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { LabEvents } from '../service/events.ts'
+import type { Db } from '../store/db.ts'
+import * as store from '../store/runs.ts'
+import type { RunRecord, RunState, StudyState } from '../store/runs.ts'
+import type { ExecutionHandle, Executor } from './executor.ts'
+import { buildJob, JobBuildError, type DatasetResolver } from './job-builder.ts'
+import type { WorkerMessage } from './worker-messages.ts'
+import type { WorkerExit } from './worker-process.ts'
+
+/** Per-run settings taken from the study config. */
+export interface RunSettings {
+  /** Job `device`. */
+  device: string
+  /** Job `threads`. */
+  threads: number
+  /** Attempts before a failure is final. */
+  maxAttempts: number
+  /** CPU slots the study asks for. */
+  cpuSlots: number
+}
+
+export interface RunQueueOptions {
+  db: Db
+  events: LabEvents
+  executor: Executor
+  datasets: DatasetResolver
+  /** Visible GPUs; 0 = CPU slots from the studies' configs. */
+  gpuCount: number
+  /** Reads a study's settings from its config. */
+  settingsOf(studyConfig: unknown): RunSettings
+  /** Lab log sink. */
+  log(message: string): void
+  /** How often buffered reports are written (ms). */
+  flushMs?: number
+  /** Log events kept per run in run_events (worker.log keeps everything). */
+  eventTail?: number
+}
+
+/** Why we asked a worker to stop; decides the state it ends in. */
+type StopIntent = 'cancel' | 'pause' | 'shutdown'
+
+interface ActiveRun {
+  run: RunRecord
+  handle: ExecutionHandle
+  slot: number
+  batch: store.ReportBatch
+  flushTimer: NodeJS.Timeout | null
+  intent: StopIntent | null
+  settings: RunSettings
+}
+
+/** Exits that are worth another attempt (resuming from last.pth). */
+const RETRYABLE: ReadonlySet<WorkerExit['reason']> = new Set(['killed', 'crashed', 'heartbeat-timeout', 'oom'])
+
+export class RunQueue {
+  private readonly active = new Map<string, ActiveRun>()
+  private stopped = true
+  private ticking = false
+  private readonly settledWaiters: { studyId: string; resolve: (s: StudyState) => void }[] = []
+
+  constructor(private readonly o: RunQueueOptions) {}
+
+  /** Recovers runs orphaned by a previous service and starts scheduling. */
+  start(): void {
+    const orphans = store.interruptOrphanedRuns(this.o.db, 'The lab stopped while this run was running; it resumes from its last checkpoint.')
+    for (const id of orphans) this.emitState(id)
+    if (orphans.length) this.o.log(`[queue] ${orphans.length} run(s) were running when the lab stopped; re-queued as interrupted`)
+    this.stopped = false
+    this.tick()
+  }
+
+  /** Stops every worker politely (they checkpoint) and leaves their runs `interrupted`. */
+  async stop(graceMs = 30_000): Promise<void> {
+    this.stopped = true
+    const all = [...this.active.values()]
+    for (const a of all) this.stopActive(a, 'shutdown', 'The lab is shutting down; the run resumes from its last checkpoint.')
+    await Promise.all(all.map((a) => a.handle.waitForExit(graceMs + 5000)))
+    // Exits are handled asynchronously; wait until every run has been written.
+    while (this.active.size) await new Promise((r) => setTimeout(r, 20))
+  }
+
+  /** Ids of running runs. */
+  runningIds(): string[] {
+    return [...this.active.keys()]
+  }
+
+  /** How many jobs may run at once right now. */
+  slotCount(): number {
+    if (this.o.gpuCount > 0) return this.o.gpuCount
+    const env = Number(process.env.XLAB_CPU_SLOTS)
+    if (Number.isInteger(env) && env > 0) return env
+    let slots = 1
+    for (const id of store.activeStudyIds(this.o.db)) {
+      const s = store.getStudy(this.o.db, id)
+      if (s) slots = Math.max(slots, this.o.settingsOf(s.config).cpuSlots)
+    }
+    return slots
+  }
+
+  // ---- study controls ----------------------------------------------------------------------
+
+  startStudy(studyId: string): void {
+    store.setStudyState(this.o.db, studyId, 'running')
+    this.o.events.emit('onStudyState', { studyId, state: 'running' })
+    this.refreshStudy(studyId)
+    this.tick()
+  }
+
+  pauseStudy(studyId: string): void {
+    store.setStudyState(this.o.db, studyId, 'paused')
+    const moved = store.moveStudyRuns(this.o.db, studyId, ['queued', 'interrupted'], 'paused', 'paused by the user')
+    for (const id of moved) this.emitState(id)
+    for (const a of this.active.values()) if (store.studiesOfRun(this.o.db, a.run.id).includes(studyId)) this.stopActive(a, 'pause', 'paused by the user')
+    this.o.events.emit('onStudyState', { studyId, state: 'paused' })
+  }
+
+  resumeStudy(studyId: string): void {
+    const ids = store.listRuns(this.o.db, { studyId }).filter((r) => ['paused', 'cancelled', 'failed', 'interrupted'].includes(r.state))
+    store.requeueRuns(this.o.db, ids.map((r) => r.id), true)
+    for (const r of ids) this.emitState(r.id)
+    this.startStudy(studyId)
+  }
+
+  cancelStudy(studyId: string): void {
+    store.setStudyState(this.o.db, studyId, 'cancelled')
+    const moved = store.moveStudyRuns(this.o.db, studyId, ['queued', 'interrupted', 'paused'], 'cancelled', 'cancelled by the user')
+    for (const id of moved) this.emitState(id)
+    for (const a of this.active.values()) if (store.studiesOfRun(this.o.db, a.run.id).includes(studyId)) this.stopActive(a, 'cancel', 'cancelled by the user')
+    this.o.events.emit('onStudyState', { studyId, state: 'cancelled' })
+    this.resolveSettled(studyId, 'cancelled')
+  }
+
+  /** Resolves when a study has nothing left to run (done, failed, paused or cancelled). */
+  whenSettled(studyId: string): Promise<StudyState> {
+    const s = store.getStudy(this.o.db, studyId)
+    if (s && s.state !== 'running') return Promise.resolve(s.state)
+    return new Promise((resolve) => this.settledWaiters.push({ studyId, resolve }))
+  }
+
+  // ---- run controls ------------------------------------------------------------------------
+
+  cancelRun(runId: string): void {
+    const a = this.active.get(runId)
+    if (a) return this.stopActive(a, 'cancel', 'cancelled by the user')
+    const r = store.getRun(this.o.db, runId)
+    if (r && ['queued', 'interrupted', 'paused'].includes(r.state)) {
+      store.setRunState(this.o.db, runId, 'cancelled', 'cancelled by the user')
+      this.emitState(runId)
+      this.cascadeCancel(r, `waits for ${r.name}, which was cancelled`)
+    }
+  }
+
+  /** Re-queues a failed/cancelled run and the runs cancelled because they waited for it. */
+  retryRun(runId: string): void {
+    const r = store.getRun(this.o.db, runId)
+    if (!r) return
+    const dependents = store.dependentsOf(this.o.db, r.id).filter((id) => store.getRun(this.o.db, id)?.state === 'cancelled')
+    store.requeueRuns(this.o.db, [r.id, ...dependents], true)
+    for (const id of [r.id, ...dependents]) this.emitState(id)
+    this.reviveStudies(r.id)
+    this.tick()
+  }
+
+  /** Re-queues a paused or interrupted run; the worker resumes from last.pth. */
+  resumeRun(runId: string): void {
+    store.requeueRuns(this.o.db, [runId], false)
+    this.emitState(runId)
+    this.reviveStudies(runId)
+    this.tick()
+  }
+
+  // ---- scheduling --------------------------------------------------------------------------
+
+  /** Starts ready runs while slots are free. Safe to call any time. */
+  tick(): void {
+    if (this.stopped || this.ticking) return
+    this.ticking = true
+    try {
+      const slots = this.slotCount()
+      while (this.active.size < slots) {
+        const next = store.readyRuns(this.o.db, slots - this.active.size + 1).find((r) => !this.active.has(r.id))
+        if (!next) break
+        this.launch(next)
+      }
+    } finally {
+      this.ticking = false
+    }
+  }
+
+  private freeSlot(): number {
+    const used = new Set([...this.active.values()].map((a) => a.slot))
+    let s = 0
+    while (used.has(s)) s++
+    return s
+  }
+
+  private settingsFor(run: RunRecord): RunSettings {
+    const studies = store.studiesOfRun(this.o.db, run.id)
+    const active = store.activeStudyIds(this.o.db)
+    const id = studies.find((s) => active.includes(s)) ?? run.studyId
+    return this.o.settingsOf(store.getStudy(this.o.db, id)?.config)
+  }
+
+  private launch(run: RunRecord): void {
+    if (!store.markRunStarted(this.o.db, run.id)) return
+    const settings = this.settingsFor(run)
+    const started = store.getRun(this.o.db, run.id)!
+    this.emitState(run.id)
+    let job
+    try {
+      mkdirSync(run.runDir, { recursive: true })
+      job = buildJob(started, { datasets: this.o.datasets, runs: { run: (id) => store.getRun(this.o.db, id) }, device: this.o.gpuCount > 0 ? 'cuda' : settings.device, threads: settings.threads })
+    } catch (err) {
+      const reason = err instanceof JobBuildError ? err.message : `Could not prepare the job: ${(err as Error).message}`
+      this.settle(started, 'failed', reason)
+      return
+    }
+    const jobFile = join(run.runDir, 'job.json')
+    writeFileSync(jobFile, `${JSON.stringify(job, null, 2)}\n`)
+    const slot = this.freeSlot()
+    const a: ActiveRun = { run: started, slot, settings, batch: { metrics: [], artifacts: [], events: [] }, flushTimer: null, intent: null, handle: null as never }
+    this.active.set(run.id, a)
+    a.handle = this.o.executor.launch(
+      { job, jobFile, slot, gpu: this.o.gpuCount > 0 },
+      { onMessage: (m) => this.onMessage(a, m), onStderr: (line) => this.queueEvent(a, 'stderr', line) },
+    )
+    this.o.log(`[queue] [run ${run.id}] [pid ${a.handle.pid ?? '-'}] started ${run.name} (attempt ${started.attempts}) on slot ${slot}`)
+    void a.handle.exit.then((exit) => this.onExit(a, exit))
+  }
+
+  private stopActive(a: ActiveRun, intent: StopIntent, message: string): void {
+    a.intent ??= intent
+    a.handle.stop(message)
+  }
+
+  // ---- reports -----------------------------------------------------------------------------
+
+  private onMessage(a: ActiveRun, m: WorkerMessage): void {
+    const t = new Date().toISOString()
+    switch (m.type) {
+      case 'progress': {
+        const payload = { runId: a.run.id, stage: m.stage, epoch: m.epoch, epochs: m.epochs, step: m.step, steps: m.steps, loss: m.loss ?? null, imagesPerSec: m.images_per_s ?? null, etaS: m.eta_s ?? null }
+        a.batch.progress = payload
+        break
+      }
+      case 'metric': {
+        const values = Object.fromEntries(Object.entries(m.values).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])))
+        a.batch.metrics.push({ split: m.split, epoch: m.epoch, step: m.step, values })
+        this.o.events.emit('onMetric', { runId: a.run.id, split: m.split, epoch: m.epoch, step: m.step, values })
+        break
+      }
+      case 'checkpoint':
+        a.batch.artifacts.push({ kind: 'checkpoint', name: `${m.which}.pth`, path: m.path })
+        break
+      case 'artifact':
+        a.batch.artifacts.push({ kind: m.kind, name: m.name, path: m.path })
+        break
+      case 'log':
+        a.batch.events.push({ t, level: m.level, message: m.message })
+        break
+      case 'hello':
+        a.batch.events.push({ t, level: 'info', message: `worker pid ${m.pid} on ${m.device.type}${m.device.name ? ` (${m.device.name})` : ''}, torch ${m.versions.torch ?? '?'}` })
+        break
+      case 'error':
+        a.batch.events.push({ t, level: 'error', message: `${m.code}: ${m.message}` })
+        break
+      case 'done':
+        break
+    }
+    this.scheduleFlush(a)
+  }
+
+  private queueEvent(a: ActiveRun, level: string, message: string): void {
+    a.batch.events.push({ t: new Date().toISOString(), level, message })
+    this.scheduleFlush(a)
+  }
+
+  private scheduleFlush(a: ActiveRun): void {
+    a.flushTimer ??= setTimeout(() => this.flush(a), this.o.flushMs ?? 250)
+  }
+
+  /** Writes buffered reports in one transaction and pushes the latest progress. */
+  private flush(a: ActiveRun): void {
+    if (a.flushTimer) clearTimeout(a.flushTimer)
+    a.flushTimer = null
+    const b = a.batch
+    if (!b.metrics.length && !b.artifacts.length && !b.events.length && !b.progress) return
+    a.batch = { metrics: [], artifacts: [], events: [] }
+    store.writeReports(this.o.db, a.run.id, b)
+    if (b.progress) this.o.events.emit('onRunProgress', b.progress as never)
+  }
+
+  // ---- exits -------------------------------------------------------------------------------
+
+  private onExit(a: ActiveRun, exit: WorkerExit): void {
+    this.flush(a)
+    const run = a.run
+    let state: RunState
+    let reason: string | null = exit.message
+    if (exit.reason === 'done') {
+      state = 'done'
+      reason = null
+      writeFileSync(join(run.runDir, 'summary.json'), `${JSON.stringify(exit.summary ?? {}, null, 2)}\n`)
+    } else if (a.intent === 'shutdown') state = 'interrupted'
+    else if (a.intent === 'pause') state = 'paused'
+    else if (a.intent === 'cancel' || exit.reason === 'cancelled') state = 'cancelled'
+    else if (RETRYABLE.has(exit.reason) && run.attempts < a.settings.maxAttempts) {
+      state = 'interrupted'
+      reason = `${exit.message} Retrying (attempt ${run.attempts + 1} of ${a.settings.maxAttempts}) from the last checkpoint.`
+    } else state = 'failed'
+    store.writeReports(this.o.db, run.id, { metrics: [], artifacts: [], events: [{ t: new Date().toISOString(), level: state === 'done' ? 'info' : 'error', message: `worker exit: ${exit.reason}${reason ? ` - ${reason}` : ''}` }] })
+    store.trimRunEvents(this.o.db, run.id, this.o.eventTail ?? 200)
+    this.active.delete(run.id)
+    this.o.log(`[queue] [run ${run.id}] [pid ${a.handle.pid ?? '-'}] ${run.name}: ${state}${reason ? ` (${reason})` : ''}`)
+    this.settle(run, state, reason, exit.summary)
+    this.tick()
+  }
+
+  /** Records a run's new state and its consequences for dependents and studies. */
+  private settle(run: RunRecord, state: RunState, reason: string | null, summary?: unknown): void {
+    store.setRunState(this.o.db, run.id, state, reason, summary)
+    this.emitState(run.id)
+    if (state === 'failed') this.cascadeCancel(run, `waits for ${run.name}, which failed`)
+    for (const studyId of store.studiesOfRun(this.o.db, run.id)) this.refreshStudy(studyId)
+  }
+
+  private cascadeCancel(run: RunRecord, reason: string): void {
+    for (const id of store.dependentsOf(this.o.db, run.id)) {
+      const d = store.getRun(this.o.db, id)
+      if (d && ['queued', 'interrupted', 'paused'].includes(d.state)) {
+        store.setRunState(this.o.db, id, 'cancelled', reason)
+        this.emitState(id)
+      }
+    }
+  }
+
+  /** A re-queued run wakes up its finished studies. */
+  private reviveStudies(runId: string): void {
+    for (const studyId of store.studiesOfRun(this.o.db, runId)) {
+      const s = store.getStudy(this.o.db, studyId)
+      if (s && (s.state === 'done' || s.state === 'failed' || s.state === 'cancelled')) this.startStudy(studyId)
+    }
+  }
+
+  /** A running study with nothing left to start or wait for becomes done or failed. */
+  private refreshStudy(studyId: string): void {
+    const s = store.getStudy(this.o.db, studyId)
+    if (!s || s.state !== 'running') return
+    const c = store.studyStateCounts(this.o.db, studyId)
+    if (c.queued + c.running + c.interrupted > 0) return
+    const state: StudyState = c.paused > 0 ? 'paused' : c.failed > 0 ? 'failed' : c.cancelled > 0 ? 'cancelled' : 'done'
+    store.setStudyState(this.o.db, studyId, state)
+    this.o.events.emit('onStudyState', { studyId, state })
+    this.resolveSettled(studyId, state)
+  }
+
+  private resolveSettled(studyId: string, state: StudyState): void {
+    for (let i = this.settledWaiters.length - 1; i >= 0; i--) {
+      const w = this.settledWaiters[i]!
+      if (w.studyId === studyId) {
+        this.settledWaiters.splice(i, 1)
+        w.resolve(state)
+      }
+    }
+  }
+
+  private emitState(runId: string): void {
+    const r = store.getRun(this.o.db, runId)
+    if (r) this.o.events.emit('onRunState', { runId, studyId: r.studyId, state: r.state, ...(r.reason ? { reason: r.reason } : {}) })
+  }
+}

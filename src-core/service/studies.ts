@@ -1,0 +1,87 @@
+// Handlers of the studies domain; owns the lifecycle of the run queue.
+import { randomBytes } from 'node:crypto'
+import { ApiError, type Handlers } from '../api/contract.ts'
+import type { studiesApi } from '../api/studies.ts'
+import { runQueueOf, startRunQueue } from '../runner/lab-runner.ts'
+import * as store from '../store/runs.ts'
+import { PRESET_NAMES, presetConfig } from '../study/presets.ts'
+import { previewPlan, toInsert } from '../study/plan-service.ts'
+import type { DomainFactory, LabContext } from './lab-service.ts'
+
+function studyOut(ctx: LabContext, s: store.StudyRecord) {
+  return { ...s, counts: store.studyStateCounts(ctx.db, s.id) }
+}
+
+function mustGet(ctx: LabContext, key: string): store.StudyRecord {
+  const s = store.getStudy(ctx.db, key)
+  if (!s) throw new ApiError('NOT_FOUND', `There is no study "${key}". List studies with \`xlab study list\`.`)
+  return s
+}
+
+function asBadRequest<T>(f: () => T): T {
+  try {
+    return f()
+  } catch (err) {
+    const e = err as { code?: string; message: string }
+    if (e.code === 'BAD_REQUEST') throw new ApiError('BAD_REQUEST', e.message)
+    throw err
+  }
+}
+
+export const studiesDomain: DomainFactory = (ctx, opts) => {
+  const queue = runQueueOf(ctx)
+  const handlers: Handlers<typeof studiesApi> = {
+    'studies.presets': async () => PRESET_NAMES.map((name) => ({ name, config: presetConfig(name) })),
+
+    'studies.plan': async ({ config }) => {
+      const p = asBadRequest(() => previewPlan(ctx.db, config, queue.slotCount()))
+      return {
+        runs: p.plan.runs.map((r) => ({ ...r, spec: undefined, hash: undefined, existing: (p.existing.get(r.id) as never) ?? null })),
+        counts: p.plan.counts,
+        reused: p.reused,
+        estimate: p.estimate,
+      }
+    },
+
+    'studies.create': async ({ name, config }) => {
+      const p = asBadRequest(() => previewPlan(ctx.db, config, queue.slotCount()))
+      let study = store.getStudy(ctx.db, name)
+      if (study?.state === 'running') throw new ApiError('CONFLICT', `Study "${name}" is running. Pause it (xlab study cancel / studies.pause) before changing its config.`)
+      if (study) store.setStudyConfig(ctx.db, study.id, p.config)
+      else study = store.insertStudy(ctx.db, { id: `st-${randomBytes(4).toString('hex')}`, name, config: p.config })
+      const { created, reused } = store.attachPlannedRuns(ctx.db, study.id, p.plan.runs.map(toInsert), ctx.paths.run)
+      return { ...studyOut(ctx, store.getStudy(ctx.db, study.id)!), created: created.length, reused: reused.length }
+    },
+
+    'studies.list': async () => store.listStudies(ctx.db).map((s) => studyOut(ctx, s)),
+    'studies.get': async ({ id }) => studyOut(ctx, mustGet(ctx, id)),
+
+    'studies.start': async ({ id }) => {
+      const s = mustGet(ctx, id)
+      queue.startStudy(s.id)
+      return studyOut(ctx, mustGet(ctx, s.id))
+    },
+    'studies.pause': async ({ id }) => {
+      const s = mustGet(ctx, id)
+      queue.pauseStudy(s.id)
+      return studyOut(ctx, mustGet(ctx, s.id))
+    },
+    'studies.resume': async ({ id }) => {
+      const s = mustGet(ctx, id)
+      queue.resumeStudy(s.id)
+      return studyOut(ctx, mustGet(ctx, s.id))
+    },
+    'studies.cancel': async ({ id }) => {
+      const s = mustGet(ctx, id)
+      queue.cancelStudy(s.id)
+      return studyOut(ctx, mustGet(ctx, s.id))
+    },
+  }
+  return {
+    handlers,
+    start: async () => {
+      if (opts.startQueue !== false) await startRunQueue(ctx)
+    },
+    stop: () => queue.stop(),
+  }
+}

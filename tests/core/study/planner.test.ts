@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest'
+import { parseStudyConfig } from '../../../src-core/study/config.ts'
+import { planStudy } from '../../../src-core/study/planner.ts'
+import { presetConfig } from '../../../src-core/study/presets.ts'
+
+describe('planStudy', () => {
+  it('expands the demo preset into the full factorial', () => {
+    const plan = planStudy(presetConfig('demo'))
+    // 3 pretext x 3 datasets; one extract each; downstream: 9 encoders x 2 targets x (linear, finetune)
+    // + 2 scratch + 4 fusion sets x 2 modes x 2 targets; probes: 9 invariance + 1 similarity.
+    expect(plan.counts).toEqual({ pretext: 9, extract: 9, downstream: 36 + 2 + 16, probe: 10 })
+    expect(new Set(plan.runs.map((r) => r.name)).size).toBe(plan.runs.length)
+    expect(new Set(plan.runs.map((r) => r.id)).size).toBe(plan.runs.length)
+  })
+
+  it('scales with seeds: the paper preset has three of everything but one similarity probe', () => {
+    const plan = planStudy(presetConfig('paper'))
+    expect(plan.counts).toEqual({ pretext: 27, extract: 27, downstream: 3 * 54, probe: 27 + 1 })
+  })
+
+  it('orders runs after their dependencies and wires stages correctly', () => {
+    const plan = planStudy(presetConfig('demo'))
+    const index = new Map(plan.runs.map((r, i) => [r.id, i]))
+    const byId = new Map(plan.runs.map((r) => [r.id, r]))
+    for (const [i, r] of plan.runs.entries()) for (const d of r.deps) expect(index.get(d)).toBeLessThan(i)
+    for (const r of plan.runs) {
+      const depStages = r.deps.map((d) => byId.get(d)!.stage)
+      if (r.stage === 'pretext') expect(depStages).toEqual([])
+      if (r.stage === 'extract') expect(depStages).toEqual(['pretext'])
+      if (r.stage === 'downstream' && r.protocol === 'scratch') expect(r.deps).toEqual([])
+      if (r.stage === 'downstream' && r.fusionMode) expect(depStages).toEqual(r.encoders!.map(() => 'extract'))
+    }
+    const fusion = plan.runs.find((r) => r.name === 'binary-fusion-finetune-rotation@demo-mammo+inpainting@demo-mammo+structure@demo-mammo-s0')!
+    expect(fusion.deps.map((d) => byId.get(d)!.name)).toEqual(['extract-rotation@demo-mammo-s0', 'extract-inpainting@demo-mammo-s0', 'extract-structure@demo-mammo-s0'])
+    expect(plan.runs.find((r) => r.name === 'probe-similarity')!.deps).toEqual([])
+  })
+
+  it('is deterministic and reuses every unchanged run after an edit', () => {
+    const before = planStudy(presetConfig('demo'))
+    expect(planStudy(presetConfig('demo')).runs.map((r) => r.id)).toEqual(before.runs.map((r) => r.id))
+
+    const withSeed = presetConfig('demo')
+    withSeed.seeds = [0, 1]
+    const after = planStudy(withSeed)
+    const old = new Set(before.runs.map((r) => r.id))
+    const fresh = after.runs.filter((r) => !old.has(r.id))
+    expect(after.runs.filter((r) => old.has(r.id)).length).toBe(before.runs.length)
+    // Only seed-1 work is new (the similarity probe does not depend on the seed).
+    expect(fresh.every((r) => r.seed === 1)).toBe(true)
+    expect(fresh.length).toBe(before.runs.length - 1)
+
+    const moreEpochs = presetConfig('demo')
+    moreEpochs.downstream.epochs += 1
+    const changed = planStudy(moreEpochs).runs.filter((r) => !old.has(r.id))
+    // Pretext, extract and probe runs are reused; every downstream run is new.
+    expect(changed.every((r) => r.stage === 'downstream')).toBe(true)
+    expect(changed.length).toBe(before.counts.downstream)
+  })
+
+  it('rejects a fusion set naming an encoder the study does not train, with a clear message', () => {
+    const cfg = structuredClone(presetConfig('demo')) as Record<string, unknown>
+    cfg.pretrainDatasets = ['demo-natural']
+    expect(() => parseStudyConfig(cfg)).toThrow(/fusion encoder "rotation\/demo-mammo" is not trained by this study/)
+  })
+})
