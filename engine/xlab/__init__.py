@@ -1,0 +1,6 @@
+"""X-Ray SSL Lab training engine: pretext tasks, encoder extraction, downstream evaluation.
+
+Run a job with ``python -m xlab.worker --job FILE``; see docs/architecture.md, "Engine jobs and protocol".
+"""
+
+__version__ = "0.1.0"

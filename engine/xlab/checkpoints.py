@@ -1,0 +1,81 @@
+"""Checkpoints: atomic writes (temp file + ``os.replace``), full training state, resume with an
+architecture check."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .errors import bad_input
+
+FORMAT_VERSION = 1
+
+
+def save_atomic(obj, path: str | Path) -> Path:
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    torch.save(obj, tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def rng_state() -> dict:
+    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def training_state(*, kind: str, arch: dict, config: dict, model, optimizer, scaler, epoch: int, position: int,
+                   global_step: int, batch_size: int, best: dict | None, extra: dict | None = None) -> dict:
+    """Everything a resume needs. ``epoch`` is the epoch in progress; ``position`` how many of its
+    (permuted) train indices are consumed; ``global_step`` drives the lr schedule (the scheduler state)."""
+    return {
+        "format_version": FORMAT_VERSION, "kind": kind, "arch": arch, "config": config,
+        "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+        "scheduler": {"global_step": global_step, "base_lrs": [g["base_lr"] for g in optimizer.param_groups]},
+        "scaler": scaler.state_dict() if scaler is not None else None,
+        "epoch": epoch, "position": position, "global_step": global_step, "batch_size": batch_size,
+        "best": best, "rng": rng_state(), "extra": extra or {},
+    }
+
+
+def load(path: str | Path) -> dict:
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except FileNotFoundError:
+        raise bad_input(f"The checkpoint {path} does not exist. Run (or retry) the job that writes it first.") from None
+    except Exception as e:  # a truncated or foreign file
+        raise bad_input(f"The checkpoint {path} cannot be read ({type(e).__name__}: {e}). Delete it and run the job again.") from None
+
+
+def check_arch(ckpt: dict, arch: dict, path) -> None:
+    if ckpt.get("format_version") != FORMAT_VERSION:
+        raise bad_input(f"{path} has checkpoint format {ckpt.get('format_version')}, this engine writes {FORMAT_VERSION}; delete it to start over.")
+    if ckpt.get("arch") != arch:
+        raise bad_input(f"{path} was written for {ckpt.get('arch')}, but this job builds {arch}. "
+                        "Use a fresh run folder for a different configuration, or delete the checkpoint to start over.")
+
+
+def restore(ckpt: dict, model, optimizer, scaler) -> None:
+    model.load_state_dict(ckpt["model"])
+    optimizer.load_state_dict(ckpt["optimizer"])
+    for g, base in zip(optimizer.param_groups, ckpt["scheduler"]["base_lrs"]):
+        g["base_lr"] = base
+    if scaler is not None and ckpt.get("scaler"):
+        scaler.load_state_dict(ckpt["scaler"])
+    set_rng_state(ckpt["rng"])

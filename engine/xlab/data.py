@@ -1,0 +1,185 @@
+"""Dataset caches (docs/architecture.md, "Dataset cache") and on-device batches.
+
+Grey images are *replicated* to three channels (``expand``, no copy) rather than summing the first
+convolution's weights over RGB. The two are the same function for a grey input, but replication keeps
+every encoder a plain torchvision ``resnet18`` with a 3-channel ``conv1``: an encoder pretrained on
+colour natural images and one pretrained on grey mammograms have one architecture, so they can be
+fused, compared and loaded by anyone with ``resnet18().load_state_dict(sd, strict=False)``. The extra
+cost is the first convolution only.
+
+Augmentation runs on tensors on the training device: random translation (reflect-padded crop) and
+brightness/contrast jitter. No flips or rotations: chest radiographs have a laterality, and flips and
+rotations are the very signals the rotation and structure pretext tasks learn to detect.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .errors import bad_input
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass
+class Cache:
+    """An opened dataset cache; arrays are memory-mapped, never decoded again."""
+
+    dir: Path  # the cache folder
+    meta: dict  # meta.json
+    images: np.ndarray  # uint8, N x H x W or N x H x W x 3 (memory-mapped)
+    labels: np.ndarray | None  # uint8 N x L multi-hot (memory-mapped)
+    patients: np.ndarray | None  # int64 N patient index
+    splits: dict  # split name -> uint32 indices
+    mean: torch.Tensor  # per-channel mean (3,), pixels in [0, 1]
+    std: torch.Tensor  # per-channel std (3,)
+
+    @property
+    def n(self) -> int:
+        return int(self.images.shape[0])
+
+    @property
+    def label_names(self) -> list:
+        return list(self.meta.get("label_names") or [])
+
+    def split(self, name: str) -> np.ndarray:
+        if name not in self.splits:
+            raise bad_input(f"The dataset in {self.dir} has no split-{name}.npy; import it again so it gets train/val/test splits.")
+        return self.splits[name]
+
+    def normalisation(self) -> dict:
+        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
+
+
+def _load(path: Path, what: str):
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError:
+        raise bad_input(f"{what} is missing: {path}. Import the dataset again.") from None
+    except (ValueError, OSError) as e:
+        raise bad_input(f"{what} is not a readable .npy file ({path}: {e}). Import the dataset again.") from None
+
+
+def open_cache(dir_: str | Path, need_labels: bool = False) -> Cache:
+    """Opens and checks a cache; every mismatch is a BAD_INPUT error naming the file."""
+    d = Path(dir_)
+    if not d.is_dir():
+        raise bad_input(f"The dataset folder {d} does not exist. Import the dataset, or check the path in the job.")
+    try:
+        meta = json.loads((d / "meta.json").read_text())
+    except FileNotFoundError:
+        raise bad_input(f"{d} has no meta.json, so it is not a dataset cache (or its import did not finish). Import it again.") from None
+    except json.JSONDecodeError as e:
+        raise bad_input(f"{d / 'meta.json'} is not valid JSON ({e}). Import the dataset again.") from None
+    images = _load(d / "images.npy", "The image array")
+    if images.dtype != np.uint8 or images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[3] != 3):
+        raise bad_input(f"{d / 'images.npy'} has shape {images.shape} and dtype {images.dtype}; expected uint8 N x H x W or N x H x W x 3. Import the dataset again.")
+    n = images.shape[0]
+    if n == 0:
+        raise bad_input(f"{d / 'images.npy'} holds no images. Import a dataset with at least one readable image.")
+    if "n" in meta and int(meta["n"]) != n:
+        raise bad_input(f"meta.json says n={meta['n']} but images.npy holds {n} images in {d}. Import the dataset again.")
+    labels = None
+    if (d / "labels.npy").exists():
+        labels = _load(d / "labels.npy", "The label array")
+        names = meta.get("label_names") or []
+        if labels.ndim != 2 or labels.shape[0] != n or (names and labels.shape[1] != len(names)):
+            raise bad_input(f"{d / 'labels.npy'} has shape {labels.shape}, which does not match {n} images and {len(names)} label names. Import the dataset again.")
+    elif need_labels:
+        raise bad_input(f"{d} has no labels.npy; a downstream job needs labelled images. Import a labelled dataset.")
+    patients = None
+    if (d / "patients.npy").exists():
+        patients = _load(d / "patients.npy", "The patient array")
+        if patients.shape != (n,):
+            raise bad_input(f"{d / 'patients.npy'} has shape {patients.shape}; expected ({n},). Import the dataset again.")
+    splits = {}
+    for s in SPLITS:
+        p = d / f"split-{s}.npy"
+        if p.exists():
+            idx = np.asarray(_load(p, f"The {s} split"))
+            if idx.ndim != 1 or (idx.size and (int(idx.max()) >= n)):
+                raise bad_input(f"{p} holds indices outside 0..{n - 1} (or is not 1-D); the splits do not match the images. Import the dataset again.")
+            splits[s] = idx.astype(np.int64)
+    channels = 3 if images.ndim == 4 else 1
+    mean = _stat(meta.get("mean"), channels, 0.5, d, "mean")
+    std = _stat(meta.get("std"), channels, 0.25, d, "std")
+    if (std <= 0).any():
+        raise bad_input(f"meta.json in {d} has a non-positive std {std.tolist()}. Import the dataset again.")
+    return Cache(d, meta, images, labels, patients, splits, mean, std)
+
+
+def _stat(value, channels: int, default: float, d: Path, name: str) -> torch.Tensor:
+    if value is None:
+        value = [default] * channels
+    if isinstance(value, (int, float)):
+        value = [value]
+    if not isinstance(value, list) or len(value) not in (1, 3):
+        raise bad_input(f"meta.json in {d} has {name}={value!r}; expected one value per channel. Import the dataset again.")
+    t = torch.tensor([float(v) for v in value], dtype=torch.float32)
+    return t.expand(3).clone() if t.numel() == 1 else t
+
+
+def subset(indices: np.ndarray, cap: int | None, seed: int) -> np.ndarray:
+    """A seeded subset of at most ``cap`` indices, kept in sorted order."""
+    if cap is None or cap >= len(indices):
+        return indices
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(indices, size=cap, replace=False))
+
+
+class BatchMaker:
+    """Turns index lists into normalised ``B x 3 x S x S`` float tensors on the device."""
+
+    def __init__(self, cache: Cache, image_size: int, device, channels_last: bool = False):
+        self.cache = cache
+        self.size = int(image_size)
+        self.device = device
+        self.channels_last = channels_last
+        self.mean = cache.mean.view(1, 3, 1, 1).to(device)
+        self.inv_std = (1.0 / cache.std).view(1, 3, 1, 1).to(device)
+
+    def raw(self, idx: np.ndarray) -> torch.Tensor:
+        """uint8 pixels of ``idx`` as B x C x H x W on the device (one gather from the memory map)."""
+        order = np.argsort(idx, kind="stable")
+        arr = np.asarray(self.cache.images[idx[order]])  # sorted reads are sequential on disk
+        inv = np.empty_like(order)
+        inv[order] = np.arange(len(order))
+        t = torch.from_numpy(arr[inv])
+        t = t.unsqueeze(1) if t.ndim == 3 else t.permute(0, 3, 1, 2)
+        return t.to(self.device, non_blocking=True)
+
+    def __call__(self, idx: np.ndarray, augment_gen: torch.Generator | None = None) -> torch.Tensor:
+        x = self.raw(idx).float().div_(255.0)
+        if x.shape[-1] != self.size or x.shape[-2] != self.size:
+            x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=True)
+        if augment_gen is not None:
+            x = augment(x, augment_gen)
+        x = (x - self.mean) * self.inv_std  # broadcasting replicates grey to 3 channels
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x
+
+
+def augment(x: torch.Tensor, gen: torch.Generator, max_shift: float = 0.125, jitter: float = 0.2) -> torch.Tensor:
+    """Random translation by up to ``max_shift`` of the side (reflect padding) and brightness/contrast
+    jitter of +-``jitter``; x is B x C x S x S in [0, 1]. Random numbers come from ``gen`` (CPU)."""
+    b, _, s, _ = x.shape
+    pad = max(1, int(round(s * max_shift)))
+    xp = F.pad(x, (pad, pad, pad, pad), mode="reflect")
+    shifts = torch.randint(0, 2 * pad + 1, (b, 2), generator=gen)
+    base = torch.arange(s)
+    rows = (shifts[:, 0:1] + base).to(x.device)  # B x S
+    cols = (shifts[:, 1:2] + base).to(x.device)
+    c = x.shape[1]
+    xp = xp.gather(2, rows.view(b, 1, s, 1).expand(b, c, s, xp.shape[3]))
+    x = xp.gather(3, cols.view(b, 1, 1, s).expand(b, c, s, s))
+    factors = (1 + (torch.rand(b, 2, generator=gen) * 2 - 1) * jitter).to(x.device)
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    x = (x - mean) * factors[:, 0].view(b, 1, 1, 1) + mean * factors[:, 1].view(b, 1, 1, 1)
+    return x.clamp_(0, 1)

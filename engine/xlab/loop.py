@@ -1,0 +1,219 @@
+"""The shared training loop of pretext and end-to-end downstream jobs: seeded epoch order, lr schedule
+by step, periodic and epoch checkpoints, best-by-validation, resume, SIGTERM, non-finite loss and
+GPU out-of-memory handling."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from . import cancel, checkpoints
+from .device import Device, free_memory, is_oom, step_generator
+from .errors import JobError
+from .optim import lr_factor, scale_base_lr, set_lr
+from .protocol import Emitter, Progress
+
+MAX_OOM_RETRIES = 3
+
+
+@dataclass
+class LoopSpec:
+    """How to run the loop; everything a job's params decide."""
+
+    epochs: int  # passes over the train indices
+    batch_size: int  # network inputs per step
+    seed: int  # seeds the epoch order and every step's random choices
+    schedule: str  # cosine / step / constant
+    warmup_epochs: float = 0.0  # linear warm-up length in epochs
+    max_steps_per_epoch: int | None = None  # caps each epoch
+    checkpoint_every_steps: int | None = None  # also write last.pth inside an epoch
+    select_mode: str = "max"  # best.pth when the validation value goes up (max) or down (min)
+    min_batch: int = 2  # smallest batch an OOM retry may go down to
+    sample_weights: np.ndarray | None = None  # per-train-index weights: balanced sampling with replacement
+
+
+@dataclass
+class LoopState:
+    """Where the loop stands; saved in every checkpoint."""
+
+    epoch: int = 0  # epoch in progress
+    position: int = 0  # train indices of this epoch already consumed
+    best: dict | None = None  # {"value", "epoch", "metrics"} of the best validation so far
+    train_images: int = 0  # network images trained (for images/s)
+    train_seconds: float = 0.0  # time spent in training steps
+    history: list = field(default_factory=list)  # per-epoch {"epoch", "train_loss", "val": {...}}
+    epoch_loss_sum: float = 0.0  # running train-loss sum of the epoch in progress
+    epoch_loss_n: int = 0  # steps in that sum
+
+
+class TrainLoop:
+    """``step_fn(idx, gen) -> (loss, network_images)`` runs the forward pass (under autocast) for the
+    train indices ``idx``; ``validate_fn(epoch) -> (metrics, selection value)`` runs after each epoch;
+    ``source_per_step(batch)`` says how many dataset images a step of ``batch`` network inputs takes."""
+
+    def __init__(self, *, emitter: Emitter, device: Device, model: torch.nn.Module, optimizer, run_dir: Path,
+                 kind: str, arch: dict, config: dict, train_idx: np.ndarray, spec: LoopSpec,
+                 step_fn: Callable, validate_fn: Callable, source_per_step: Callable[[int], int] = lambda b: b,
+                 on_epoch_end: Callable | None = None):
+        self.em, self.device, self.model, self.opt = emitter, device, model, optimizer
+        self.run_dir, self.kind, self.arch, self.config = Path(run_dir), kind, arch, config
+        self.train_idx, self.spec = train_idx, spec
+        self.step_fn, self.validate_fn, self.source_per_step = step_fn, validate_fn, source_per_step
+        self.on_epoch_end = on_epoch_end
+        self.batch_size = spec.batch_size
+        self.state = LoopState()
+        self.sync_every = 1 if device.type == "cpu" else 25  # reading the loss syncs a GPU: do it rarely
+
+    # ----- geometry -------------------------------------------------------------------------------
+    def steps_per_epoch(self, batch: int | None = None) -> int:
+        src = self.source_per_step(batch or self.batch_size)
+        n = len(self.train_idx)
+        steps = max(1, n // src)
+        return min(steps, self.spec.max_steps_per_epoch) if self.spec.max_steps_per_epoch else steps
+
+    def epoch_order(self, epoch: int) -> np.ndarray:
+        g = step_generator(self.spec.seed, epoch, 7919)
+        n = len(self.train_idx)
+        if self.spec.sample_weights is not None:
+            w = torch.as_tensor(self.spec.sample_weights, dtype=torch.float64)
+            pick = torch.multinomial(w, n, replacement=True, generator=g)
+        else:
+            pick = torch.randperm(n, generator=g)
+        return self.train_idx[pick.numpy()]
+
+    # ----- checkpoints ----------------------------------------------------------------------------
+    def _ckpt(self) -> dict:
+        s = self.state
+        gstep = s.epoch * self.steps_per_epoch() + s.position // self.source_per_step(self.batch_size)
+        return checkpoints.training_state(
+            kind=self.kind, arch=self.arch, config=self.config, model=self.model, optimizer=self.opt, scaler=None,
+            epoch=s.epoch, position=s.position, global_step=gstep, batch_size=self.batch_size, best=s.best,
+            extra={"loop": s.__dict__})
+
+    def save(self, which: str) -> None:
+        path = checkpoints.save_atomic(self._ckpt(), self.run_dir / f"{which}.pth")
+        s = self.state
+        self.em.send("checkpoint", path=str(path), which=which, epoch=s.epoch, step=s.position // self.source_per_step(self.batch_size))
+
+    def link_best(self) -> None:
+        last, best = self.run_dir / "last.pth", self.run_dir / "best.pth"
+        tmp = best.with_name(f".best.pth.link-{os.getpid()}")
+        try:
+            os.link(last, tmp)
+        except OSError:  # a file system without hard links
+            shutil.copyfile(last, tmp)
+        os.replace(tmp, best)
+        s = self.state
+        self.em.send("checkpoint", path=str(best), which="best", epoch=s.epoch, step=0)
+
+    def try_resume(self) -> bool:
+        path = self.run_dir / "last.pth"
+        if not path.exists():
+            return False
+        ck = checkpoints.load(path)
+        checkpoints.check_arch(ck, self.arch, path)
+        checkpoints.restore(ck, self.model, self.opt, None)
+        self.batch_size = int(ck["batch_size"])
+        self.state = LoopState(**ck["extra"]["loop"])
+        self.em.log(f"Resuming from {path}: epoch {self.state.epoch + 1}, {self.state.position} images into it.")
+        return True
+
+    # ----- the loop -------------------------------------------------------------------------------
+    def run(self) -> LoopState:
+        retries = 0
+        while True:
+            try:
+                self._run_epochs()
+                return self.state
+            except JobError:
+                raise
+            except Exception as e:
+                if not is_oom(e):
+                    raise
+                self.opt.zero_grad(set_to_none=True)
+                free_memory(self.device)
+                new = self.batch_size // 2
+                if retries >= MAX_OOM_RETRIES or new < self.spec.min_batch:
+                    raise JobError("OOM", f"Out of memory on {self.device.type} even at batch size {self.batch_size} "
+                                   f"after {retries} halvings. Lower image_size or batch_size, or free the device.") from None
+                retries += 1
+                scale_base_lr(self.opt, new / self.batch_size)
+                self.em.log(f"Out of memory at batch size {self.batch_size}; retrying with {new} and the learning rate "
+                            f"scaled by {new / self.batch_size:g} (retry {retries} of {MAX_OOM_RETRIES}).", "warning")
+                self.batch_size = new
+
+    def _run_epochs(self) -> None:
+        spec, s = self.spec, self.state
+        progress = Progress(self.em, "train", spec.epochs)
+        while s.epoch < spec.epochs:
+            steps = self.steps_per_epoch()
+            src = self.source_per_step(self.batch_size)
+            order = self.epoch_order(s.epoch)
+            total_steps = spec.epochs * steps
+            warm = int(round(spec.warmup_epochs * steps))
+            self.model.train()
+            while s.position // src < steps and s.position + src <= max(len(order), src):
+                step = s.position // src
+                gstep = s.epoch * steps + step
+                set_lr(self.opt, lr_factor(gstep, total_steps, spec.schedule, warm))
+                idx = order[s.position:s.position + src]
+                gen = step_generator(spec.seed, s.epoch, s.position, 1)
+                t0 = time.perf_counter()
+                loss, n_img = self.step_fn(idx, gen)
+                self.opt.zero_grad(set_to_none=True)
+                loss.backward()
+                self.opt.step()
+                loss_value = None
+                if (step + 1) % self.sync_every == 0 or step + 1 == steps:
+                    loss_value = float(loss.detach())
+                    if not math.isfinite(loss_value):
+                        raise JobError("NON_FINITE", f"The training loss became {loss_value} at epoch {s.epoch + 1}, step {step + 1}. "
+                                       "Lower the learning rate or check the dataset; last.pth still holds the last good state.")
+                    s.epoch_loss_sum += loss_value
+                    s.epoch_loss_n += 1
+                s.train_seconds += time.perf_counter() - t0
+                s.train_images += n_img
+                s.position += src
+                progress.update(s.epoch + 1, step + 1, steps, n_img, loss_value, force=step + 1 == steps,
+                                remaining_steps=(spec.epochs - s.epoch) * steps - step - 1)
+                if cancel.requested():
+                    self.save("last")
+                    raise cancel.cancelled_error()
+                if spec.checkpoint_every_steps and (step + 1) % spec.checkpoint_every_steps == 0 and step + 1 < steps:
+                    self.save("last")
+            self._end_epoch(steps)
+
+    def _end_epoch(self, steps: int) -> None:
+        s = self.state
+        train_loss = s.epoch_loss_sum / s.epoch_loss_n if s.epoch_loss_n else None
+        self.em.metric("train", s.epoch + 1, steps, {"loss": train_loss, "images_per_s": self.images_per_s()})
+        self.model.eval()
+        metrics, value = self.validate_fn(s.epoch)
+        self.em.metric("val", s.epoch + 1, steps, metrics)
+        s.history.append({"epoch": s.epoch + 1, "train_loss": train_loss, "val": metrics})
+        improved = value is not None and math.isfinite(value) and (
+            s.best is None or (value > s.best["value"] if self.spec.select_mode == "max" else value < s.best["value"]))
+        if improved:
+            s.best = {"value": value, "epoch": s.epoch + 1, "metrics": metrics}
+        if self.on_epoch_end:
+            self.on_epoch_end(s.epoch)
+        s.epoch += 1
+        s.position = 0
+        s.epoch_loss_sum, s.epoch_loss_n = 0.0, 0
+        self.save("last")
+        if improved:  # best is this very state: a hard link to last.pth instead of a second write
+            self.link_best()
+        if cancel.requested():
+            raise cancel.cancelled_error()
+
+    def images_per_s(self) -> float | None:
+        s = self.state
+        return s.train_images / s.train_seconds if s.train_seconds > 0 else None

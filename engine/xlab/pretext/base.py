@@ -1,0 +1,66 @@
+"""What every pretext task provides to the shared training loop (train_pretext.py)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..models import Encoder
+
+
+class PretextTask(nn.Module):
+    """A pretext model: ``self.encoder`` (the ResNet-18 to extract) plus task-specific parts.
+
+    The loop calls ``make_batch`` on normalised images B x 3 x S x S, then ``loss`` under autocast,
+    and for validation ``eval_counts`` + ``summarise``. Random choices come from the CPU generator
+    passed in, so a resumed run repeats them exactly.
+    """
+
+    name = "base"
+    encoder_prefix = "encoder.net."  # where the plain resnet18 state lives in this model's state_dict
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = Encoder()
+
+    def source_images(self, batch_size: int) -> int:
+        """How many dataset images one step of ``batch_size`` network inputs needs."""
+        return batch_size
+
+    def make_batch(self, x: torch.Tensor, gen: torch.Generator) -> dict:
+        raise NotImplementedError
+
+    def loss(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """Returns (scalar loss, network output)."""
+        raise NotImplementedError
+
+    def eval_counts(self, batch: dict, out: torch.Tensor) -> dict:
+        """Sums over a validation batch (correct counts, totals, ...), added up by the loop."""
+        raise NotImplementedError
+
+    def summarise(self, sums: dict) -> dict:
+        """Validation metrics from the summed counts."""
+        raise NotImplementedError
+
+    def options(self) -> dict:
+        """The task options as recorded in the run (config JSON, summary)."""
+        return {}
+
+
+def class_accuracy(sums: dict, names: list[str], prefix: str = "acc_") -> dict:
+    out = {}
+    for i, n in enumerate(names):
+        tot = sums.get(f"n{i}", 0.0)
+        if tot:
+            out[f"{prefix}{n}"] = sums.get(f"c{i}", 0.0) / tot
+    return out
+
+
+def count_by_class(pred: torch.Tensor, target: torch.Tensor, n_classes: int) -> dict:
+    correct = (pred == target).float()
+    out = {"correct": float(correct.sum()), "total": float(target.numel())}
+    for i in range(n_classes):
+        m = target == i
+        out[f"n{i}"] = float(m.sum())
+        out[f"c{i}"] = float(correct[m].sum())
+    return out

@@ -1,0 +1,102 @@
+"""Inpainting — Context Encoders (Pathak, Krähenbühl, Donahue, Darrell & Efros, "Context Encoders:
+Feature Learning by Inpainting", CVPR 2016), with a U-Net-like decoder fed by skip connections from
+the encoder stages (Ronneberger et al., 2015).
+
+Input: normalised images B x 3 x S x S with the hole set to 0 (the dataset mean). Output: the
+reconstruction B x 3 x S x S. Loss: L1 inside the hole only, divided by the number of hole pixels
+(times channels), so the loss does not depend on the hole size.
+
+``mask`` options (recorded in the run): ``shape`` rect | freeform | mixed (default mixed: each image
+draws one), ``min_area`` / ``max_area`` fraction of the image (default 0.1 / 0.25). Rectangles have
+a random aspect ratio in [0.5, 2]; free-form masks are 2-4 thick strokes whose thickness is set so
+the expected area falls in the range.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ..errors import bad_input
+from ..models import UNetDecoder
+from .base import PretextTask
+
+
+def make_masks(b: int, s: int, gen: torch.Generator, shape: str, min_area: float, max_area: float, device) -> torch.Tensor:
+    """B x 1 x S x S float masks, 1 = hole."""
+    area = min_area + torch.rand(b, generator=gen) * (max_area - min_area)
+    use_rect = torch.ones(b, dtype=torch.bool) if shape == "rect" else torch.zeros(b, dtype=torch.bool) \
+        if shape == "freeform" else torch.rand(b, generator=gen) < 0.5
+    yy, xx = torch.meshgrid(torch.arange(s, dtype=torch.float32), torch.arange(s, dtype=torch.float32), indexing="ij")
+    aspect = torch.exp((torch.rand(b, generator=gen) * 2 - 1) * math.log(2))
+    h = (torch.sqrt(area * aspect) * s).clamp(2, s)
+    w = (torch.sqrt(area / aspect) * s).clamp(2, s)
+    y0 = torch.rand(b, generator=gen) * (s - h)
+    x0 = torch.rand(b, generator=gen) * (s - w)
+    rect = ((yy >= y0.view(b, 1, 1)) & (yy < (y0 + h).view(b, 1, 1)) & (xx >= x0.view(b, 1, 1)) & (xx < (x0 + w).view(b, 1, 1)))
+    k = 3
+    p0 = torch.rand(b, k, 2, generator=gen) * s
+    p1 = (p0 + (torch.rand(b, k, 2, generator=gen) * 2 - 1) * s * 0.5).clamp(0, s - 1)
+    seg_len = (p1 - p0).norm(dim=-1).sum(1).clamp(min=1.0)
+    thick = (area * s * s / seg_len / 2).clamp(1.0, s / 3)
+    pts = torch.stack([yy, xx], dim=-1).view(1, 1, s * s, 2)
+    d = p1 - p0
+    t = (((pts - p0.unsqueeze(2)) * d.unsqueeze(2)).sum(-1) / (d.pow(2).sum(-1, keepdim=True) + 1e-6)).clamp(0, 1)
+    closest = p0.unsqueeze(2) + t.unsqueeze(-1) * d.unsqueeze(2)
+    dist = (pts - closest).norm(dim=-1).min(dim=1).values.view(b, s, s)
+    free = dist <= thick.view(b, 1, 1)
+    m = torch.where(use_rect.view(b, 1, 1), rect, free).float().unsqueeze(1)
+    return m.to(device)
+
+
+class InpaintingTask(PretextTask):
+    name = "inpainting"
+
+    def __init__(self, mask: dict | None = None, **_):
+        super().__init__()
+        mask = dict(mask or {})
+        self.shape = mask.get("shape", "mixed")
+        self.min_area = float(mask.get("min_area", 0.1))
+        self.max_area = float(mask.get("max_area", 0.25))
+        if self.shape not in ("rect", "freeform", "mixed"):
+            raise bad_input(f"mask.shape is {self.shape!r}; use rect, freeform or mixed.")
+        if not 0 < self.min_area <= self.max_area < 1:
+            raise bad_input(f"mask areas must satisfy 0 < min_area <= max_area < 1, got {self.min_area} and {self.max_area}.")
+        self.decoder = UNetDecoder(out_channels=3)
+
+    def make_batch(self, x: torch.Tensor, gen: torch.Generator) -> dict:
+        m = make_masks(x.shape[0], x.shape[-1], gen, self.shape, self.min_area, self.max_area, x.device)
+        return {"x": x * (1 - m), "mask": m, "target": x}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder.stages(x), x.shape[-2:])
+
+    def loss(self, batch: dict):
+        out = self(batch["x"])
+        m = batch["mask"]
+        hole = m.sum() * out.shape[1]
+        loss = ((out.float() - batch["target"]).abs() * m).sum() / hole.clamp(min=1.0)
+        return loss, out
+
+    def eval_counts(self, batch: dict, out: torch.Tensor) -> dict:
+        m = batch["mask"]
+        err = ((out.float() - batch["target"]).abs() * m).sum()
+        return {"l1_sum": float(err), "hole": float(m.sum() * out.shape[1])}
+
+    def summarise(self, sums: dict) -> dict:
+        return {"hole_l1": sums["l1_sum"] / max(sums["hole"], 1.0)}
+
+    def options(self) -> dict:
+        return {"mask": {"shape": self.shape, "min_area": self.min_area, "max_area": self.max_area}}
+
+    def save_preview(self, batch: dict, out: torch.Tensor, mean: torch.Tensor, std: torch.Tensor, path) -> None:
+        """input / mask / output / target rows for up to 6 images, as one PNG."""
+        from torchvision.utils import save_image
+        k = min(6, out.shape[0])
+        m, s = mean.view(1, 3, 1, 1).to(out.device), std.view(1, 3, 1, 1).to(out.device)
+        den = lambda t: (t[:k].float() * s + m).clamp(0, 1)  # noqa: E731
+        filled = den(batch["x"]) * (1 - batch["mask"][:k]) + den(out) * batch["mask"][:k]
+        rows = [den(batch["x"]), batch["mask"][:k].expand(-1, 3, -1, -1), filled, den(batch["target"])]
+        save_image(torch.cat(rows).cpu(), str(path), nrow=k, padding=1)

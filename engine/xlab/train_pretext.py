@@ -1,0 +1,112 @@
+"""The ``pretext`` job: trains one pretext task on one dataset cache and leaves last.pth / best.pth."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import torch
+
+from .data import BatchMaker, open_cache, subset
+from .device import Device, step_generator
+from .errors import bad_input
+from .jobs import Job, PretextParams, one_of, parse_dataclass, positive
+from .loop import LoopSpec, TrainLoop
+from .optim import OPTIMIZERS, SCHEDULES, make_optimizer
+from .pretext import PRETEXT_TASKS, build_task
+from .protocol import Emitter
+
+
+def check_params(p: PretextParams) -> None:
+    one_of(p.task, tuple(PRETEXT_TASKS), "params.task")
+    one_of(p.optimizer, OPTIMIZERS, "params.optimizer")
+    one_of(p.schedule, SCHEDULES, "params.schedule")
+    for name in ("image_size", "epochs", "batch_size", "lr", "max_steps_per_epoch", "checkpoint_every_steps", "max_train_images"):
+        positive(getattr(p, name), f"params.{name}")
+    if p.image_size < 16:
+        raise bad_input(f"params.image_size is {p.image_size}; ResNet-18 needs at least 16 pixels (32 or more is sensible).")
+    if p.batch_size < 2 or (p.task == "rotation" and p.rotation_mode == "all4" and p.batch_size < 4):
+        raise bad_input(f"params.batch_size is {p.batch_size}; use at least 2 (4 for rotation in all4 mode) so BatchNorm can train.")
+
+
+def build(p: PretextParams):
+    opts = {"rotation_mode": p.rotation_mode, "mask": p.mask, "structure_families": p.structure_families}
+    return build_task(p.task, **opts)
+
+
+def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
+    p = parse_dataclass(PretextParams, job.params, "params", lambda m: em.log(m, "warning"))
+    check_params(p)
+    cache = open_cache(p.dataset_dir)
+    train_idx = subset(cache.split("train"), p.max_train_images, job.seed)
+    val_idx = subset(cache.split("val"), p.max_val_images, job.seed + 1)
+    if len(val_idx) == 0:
+        raise bad_input(f"The val split of {cache.dir} is empty; a pretext run needs validation images to pick best.pth.")
+    torch.manual_seed(job.seed)
+    task = build(p)
+    model = device.prepare_model(task)
+    batches = BatchMaker(cache, p.image_size, device.torch_device, device.channels_last)
+    opt = make_optimizer(p.optimizer, [{"params": model.parameters(), "lr": p.lr, "name": "all"}], p.weight_decay)
+    run_dir = Path(job.run_dir)
+    arch = {"task": p.task, "encoder": "resnet18", "image_size": p.image_size, **task.options()}
+    config = {"job": {k: v for k, v in dataclasses.asdict(job).items() if k != "params"}, "params": dataclasses.asdict(p),
+              "normalisation": cache.normalisation(), "dataset": cache.meta.get("name"), "grey_to_rgb": "replicate"}
+    (run_dir / "config.json").write_text(json.dumps(config, indent=2))
+    src_per_step = task.source_images
+
+    def step_fn(idx, gen):
+        x = batches(idx, gen if p.augment else None)
+        batch = task.make_batch(x, gen)
+        with device.autocast():
+            loss, _ = model.loss(batch)
+        return loss, batch["x"].shape[0]
+
+    last_val_batch = {}
+
+    @torch.no_grad()
+    def validate(epoch):
+        sums, loss_sum, n = {}, 0.0, 0
+        src = src_per_step(p.batch_size)
+        for i in range(0, len(val_idx), src):
+            idx = val_idx[i:i + src]
+            gen = step_generator(job.seed, 10_000, i)  # the same val batches every epoch
+            batch = task.make_batch(batches(idx), gen)
+            with device.autocast():
+                loss, out = model.loss(batch)
+            loss_sum += float(loss) * batch["x"].shape[0]
+            n += batch["x"].shape[0]
+            for k, v in model.eval_counts(batch, out).items():
+                sums[k] = sums.get(k, 0.0) + v
+            last_val_batch.update(batch=batch, out=out)
+        metrics = {"loss": loss_sum / max(n, 1), **model.summarise(sums)}
+        return metrics, metrics["loss"]
+
+    def on_epoch_end(epoch):
+        if p.task == "inpainting" and last_val_batch:
+            art = run_dir / "artifacts"
+            art.mkdir(exist_ok=True)
+            path = art / f"inpainting-epoch{epoch + 1:03d}.png"
+            model.save_preview(last_val_batch["batch"], last_val_batch["out"], cache.mean, cache.std, path)
+            em.artifact(str(path), "image", path.name)
+
+    spec = LoopSpec(epochs=p.epochs, batch_size=p.batch_size, seed=job.seed, schedule=p.schedule,
+                    warmup_epochs=p.warmup_epochs, max_steps_per_epoch=p.max_steps_per_epoch,
+                    checkpoint_every_steps=p.checkpoint_every_steps, select_mode="min",
+                    min_batch=4 if p.task == "rotation" else 2)
+    loop = TrainLoop(emitter=em, device=device, model=model, optimizer=opt, run_dir=run_dir, kind="pretext", arch=arch,
+                     config=config, train_idx=train_idx, spec=spec, step_fn=step_fn, validate_fn=validate,
+                     source_per_step=src_per_step, on_epoch_end=on_epoch_end)
+    loop.try_resume()
+    state = loop.run()
+    last_val = state.history[-1]["val"] if state.history else {}
+    return {
+        "task": p.task, "dataset": cache.meta.get("name"), "epochs": p.epochs, "final_val": last_val,
+        "best": state.best, "images_per_s": loop.images_per_s(), "batch_size": loop.batch_size,
+        "train_images": int(len(train_idx)), "options": task.options(), "normalisation": cache.normalisation(),
+        "checkpoints": {"last": str(run_dir / "last.pth"), "best": str(run_dir / "best.pth") if state.best else None},
+        "device": device.type, "grey_to_rgb": "replicate",
+    }
+
+
+__all__ = ["run_pretext"]

@@ -1,0 +1,123 @@
+"""The worker: ``python -m xlab.worker --job FILE`` (or the job JSON on stdin).
+
+Protocol lines go to stdout (protocol.py), human logs to stderr. Exit codes: 0 done, 2 bad input,
+3 cancelled, 4 out of memory, 5 non-finite loss, 1 anything else (docs/architecture.md).
+
+Job kinds are looked up in ``JOB_KINDS`` (kind -> "module:function"); each function has the
+signature ``run(job: Job, emitter: Emitter, device: Device) -> dict`` and returns the ``done``
+summary. Optional kinds are listed only when their module exists, so ``probe`` appears as soon as
+``xlab/probe.py`` (with ``run_probe``) is added. Modules are imported lazily: a job pays only for
+the libraries its kind needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+JOB_KINDS = {
+    "pretext": "xlab.train_pretext:run_pretext",
+    "extract": "xlab.extract:run_extract",
+    "downstream": "xlab.downstream:run_downstream",
+    "bench": "xlab.bench:run_bench_job",
+}
+OPTIONAL_KINDS = {
+    "probe": "xlab.probe:run_probe",
+}
+
+
+def job_kinds() -> dict[str, str]:
+    kinds = dict(JOB_KINDS)
+    for kind, target in OPTIONAL_KINDS.items():
+        if importlib.util.find_spec(target.split(":")[0]) is not None:
+            kinds[kind] = target
+    return kinds
+
+
+def resolve_kind(kind: str):
+    from .errors import bad_input
+    kinds = job_kinds()
+    if kind not in kinds:
+        raise bad_input(f"This engine has no job kind {kind!r}; it runs {', '.join(sorted(kinds))}.")
+    module, fn = kinds[kind].split(":")
+    return getattr(importlib.import_module(module), fn)
+
+
+def _read_job_text(path: str | None) -> str:
+    from .errors import bad_input
+    if path in (None, "-"):
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text()
+    except OSError as e:
+        raise bad_input(f"Cannot read the job file {path} ({e.strerror}).") from None
+
+
+def _write_json_atomic(path: Path, obj) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(obj, indent=2, default=str))
+    os.replace(tmp, path)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m xlab.worker", description="Run one X-Ray SSL Lab engine job.")
+    ap.add_argument("--job", help="job JSON file ('-' or absent: read stdin)")
+    args = ap.parse_args(argv)
+
+    from .protocol import Emitter
+    em = Emitter.claim_stdout()
+    from . import cancel
+    cancel.install()
+    from .errors import EXIT_CODES, JobError
+    try:
+        from .jobs import load_job
+        job = load_job(_read_job_text(args.job), lambda m: em.log(m, "warning"))
+        em.run_id = job.run_id
+        run_fn = resolve_kind(job.kind)
+        run_dir = Path(job.run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        _write_json_atomic(run_dir / "job.json", json.loads(json.dumps(job.__dict__)))
+        summary_path = run_dir / "summary.json"
+        if summary_path.exists():
+            summary_path.unlink()  # a rerun must not leave an old summary that looks like this run's
+        import platform
+
+        import torch
+        import torchvision
+
+        from . import __version__
+        from .device import resolve_device, seed_everything
+        device = resolve_device(job.device, job.deterministic, job.threads)
+        seed_everything(job.seed)
+        em.send("hello", pid=os.getpid(), kind=job.kind, device=device.describe(), versions={
+            "python": platform.python_version(), "torch": torch.__version__, "torchvision": torchvision.__version__,
+            "xlab": __version__})
+        summary = run_fn(job, em, device)
+        _write_json_atomic(summary_path, summary)
+        em.send("done", summary=summary)
+        return 0
+    except JobError as e:
+        em.send("error", code=e.code, message=e.message)
+        print(f"[error] {e.code}: {e.message}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        em.send("error", code="CANCELLED", message="The job was interrupted.")
+        return EXIT_CODES["CANCELLED"]
+    except Exception as e:  # noqa: BLE001 - the last line of defence: report, never die silently
+        traceback.print_exc()
+        from .device import is_oom
+        if is_oom(e):
+            em.send("error", code="OOM", message=f"Out of memory ({e}). Lower batch_size or image_size.")
+            return EXIT_CODES["OOM"]
+        em.send("error", code="INTERNAL", message=f"Internal error {type(e).__name__}: {e}. The traceback is in the worker log; please report it.")
+        return EXIT_CODES["INTERNAL"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
