@@ -2,3 +2,4 @@
 import { registerCommand } from '../registry.ts'
 
 registerCommand('version', 'print versions of the lab and its engine', () => import('./version.ts'))
+registerCommand('serve', 'serve the lab UI and API on 127.0.0.1 with an access token', () => import('./serve.ts'))

@@ -1,0 +1,33 @@
+// Light and dark themes: follows the system until the user picks one; remembered per browser.
+import { ref, watchEffect } from 'vue'
+
+export type Theme = 'light' | 'dark'
+const KEY = 'xlab-theme'
+
+function initial(): Theme {
+  const saved = typeof localStorage !== 'undefined' ? localStorage.getItem(KEY) : null
+  if (saved === 'light' || saved === 'dark') return saved
+  return typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'
+}
+
+const theme = ref<Theme>(initial())
+watchEffect(() => {
+  if (typeof document !== 'undefined') document.documentElement.dataset.theme = theme.value
+})
+
+export function useTheme() {
+  return {
+    theme,
+    toggle() {
+      theme.value = theme.value === 'dark' ? 'light' : 'dark'
+      localStorage.setItem(KEY, theme.value)
+    },
+  }
+}
+
+/** Colours for charts, read from the CSS variables of the active theme. */
+export function chartColors() {
+  const s = getComputedStyle(document.documentElement)
+  const v = (name: string, fallback: string) => s.getPropertyValue(name).trim() || fallback
+  return { text: v('--fg', '#222'), grid: v('--border', '#ccc'), series: [v('--c1', '#3b6ea5'), v('--c2', '#d9822b'), v('--c3', '#3a9d5d'), v('--c4', '#b0413e'), v('--c5', '#7e57c2'), v('--c6', '#00897b')] }
+}

@@ -1,0 +1,96 @@
+// Runs: the queue (kept live by onRunState/onRunProgress), per-run curves from onMetric, logs and
+// the per-run controls.
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { errorMessage, type CallOutput, type EventPayload } from '../api/client.ts'
+import { useLab } from '../api/index.ts'
+
+export type RunRow = CallOutput<'runs.list'> extends (infer R)[] ? R : never
+export type RunProgress = EventPayload<'onRunProgress'>
+/** One point of a live curve. */
+export interface CurvePoint {
+  /** Global step (or epoch when steps are absent). */
+  x: number
+  /** Metric value. */
+  y: number
+}
+
+export const useRunsStore = defineStore('runs', () => {
+  const api = useLab()
+  /** Runs in view (all, or one study's). */
+  const items = ref<RunRow[]>([])
+  /** Study filter (null = all). */
+  const studyId = ref<string | null>(null)
+  /** Latest progress per run id. */
+  const progress = ref<Record<string, RunProgress>>({})
+  /** Live curves: run id -> "split/name" -> points. */
+  const curves = ref<Record<string, Record<string, CurvePoint[]>>>({})
+  /** Error of the last load or action, shown above the queue. */
+  const error = ref<string | null>(null)
+  let reloadTimer: ReturnType<typeof setTimeout> | undefined
+
+  const counts = computed(() => {
+    const c: Record<string, number> = {}
+    for (const r of items.value) c[r.state] = (c[r.state] ?? 0) + 1
+    return c
+  })
+
+  async function load() {
+    try {
+      items.value = await api.call('runs.list', studyId.value ? { studyId: studyId.value } : {})
+      error.value = null
+    } catch (e) {
+      error.value = errorMessage(e)
+    }
+  }
+
+  /** Loads the stored metrics of a run into its curves (events then extend them). */
+  async function loadMetrics(id: string) {
+    try {
+      const rows = await api.call('runs.metrics', { id })
+      const byKey: Record<string, CurvePoint[]> = {}
+      for (const m of rows) (byKey[`${m.split}/${m.name}`] ??= []).push({ x: m.step || m.epoch, y: m.value })
+      curves.value = { ...curves.value, [id]: byKey }
+    } catch (e) {
+      error.value = errorMessage(e)
+    }
+  }
+
+  /** The last lines of a run's log. */
+  async function logs(id: string, tail = 200): Promise<string[]> {
+    return (await api.call('runs.logs', { id, tail })).lines
+  }
+
+  async function control(id: string, action: 'cancel' | 'retry' | 'resume') {
+    try {
+      await api.call(`runs.${action}`, { id })
+      await load()
+    } catch (e) {
+      error.value = errorMessage(e)
+    }
+  }
+
+  /** Reloads soon (state changes come in bursts when a study starts). */
+  function scheduleReload() {
+    clearTimeout(reloadTimer)
+    reloadTimer = setTimeout(() => void load(), 250)
+  }
+
+  api.on('onRunState', (e) => {
+    const row = items.value.find((r) => r.id === e.runId)
+    if (row) {
+      row.state = e.state
+      row.reason = e.reason ?? null
+    }
+    scheduleReload()
+  })
+  api.on('onRunProgress', (p) => {
+    progress.value = { ...progress.value, [p.runId]: p }
+  })
+  api.on('onMetric', (m) => {
+    const run = (curves.value[m.runId] ??= {})
+    for (const [name, value] of Object.entries(m.values)) (run[`${m.split}/${name}`] ??= []).push({ x: m.step || m.epoch, y: value })
+  })
+
+  return { items, studyId, progress, curves, error, counts, load, loadMetrics, logs, control }
+})
