@@ -49,6 +49,8 @@ export interface LocalExecutorOptions {
   python: string
   /** Folder put on PYTHONPATH (the repository's engine/). */
   enginePath: string
+  /** Python module run as the worker (default `xlab.worker`; tests use a stand-in). */
+  module?: string
   /** Silence after which a worker counts as stuck. */
   heartbeatMs: number
   /** SIGTERM -> SIGKILL grace. */
@@ -71,7 +73,7 @@ export class LocalExecutor implements Executor {
     const w = new WorkerProcess({
       runId: req.job.run_id,
       python: this.opts.python,
-      args: ['-m', 'xlab.worker', '--job', req.jobFile],
+      args: ['-m', this.opts.module ?? 'xlab.worker', '--job', req.jobFile],
       env,
       cwd: req.job.run_dir,
       logFile: join(req.job.run_dir, 'worker.log'),

@@ -8,6 +8,7 @@ import { makeDatasetResolver } from './dataset-lookup.ts'
 import { detectGpuCount } from './devices.ts'
 import { LocalExecutor } from './executor.ts'
 import type { DatasetResolver } from './job-builder.ts'
+import { takeQueueLock } from './queue-lock.ts'
 import { RunQueue, type RunSettings } from './queue.ts'
 
 /** The engine's Python: XLAB_PYTHON, else the repository venv. */
@@ -27,7 +28,7 @@ export function settingsOf(config: unknown): RunSettings {
   return { device: d.policy, threads: d.threadsPerJob, maxAttempts: d.maxAttempts, cpuSlots: d.cpuSlots }
 }
 
-const queues = new WeakMap<LabContext, { queue: RunQueue; setDatasets(r: DatasetResolver): void }>()
+const queues = new WeakMap<LabContext, { queue: RunQueue; setDatasets(r: DatasetResolver): void; release?: () => void }>()
 
 /** The lab's run queue, created on first use. */
 export function runQueueOf(ctx: LabContext): RunQueue {
@@ -44,7 +45,9 @@ function entry(ctx: LabContext) {
       events: ctx.events,
       executor: new LocalExecutor({
         python,
-        enginePath: join(repoRoot(), 'engine'),
+        // XLAB_ENGINE_PATH / XLAB_WORKER_MODULE swap in another engine build (tests use a stand-in).
+        enginePath: process.env.XLAB_ENGINE_PATH || join(repoRoot(), 'engine'),
+        module: process.env.XLAB_WORKER_MODULE || 'xlab.worker',
         heartbeatMs: envMs('XLAB_HEARTBEAT_S', 300),
         graceMs: envMs('XLAB_GRACE_S', 20),
         log: (m) => ctx.log('worker', m),
@@ -55,15 +58,25 @@ function entry(ctx: LabContext) {
       log: (m) => ctx.log('runner', m),
     })
     if (!existsSync(python)) ctx.log('runner', `engine python ${python} not found: run \`npm run setup\` or set XLAB_PYTHON`)
-    e = { queue, setDatasets: (r) => (datasets = r) }
+    e = { queue, setDatasets: (r: DatasetResolver) => (datasets = r), release: undefined as (() => void) | undefined }
     queues.set(ctx, e)
   }
   return e
 }
 
-/** Connects the dataset lookup and starts scheduling (recovering interrupted runs). */
+/** Connects the dataset lookup, takes the data root's queue lock and starts scheduling (recovering interrupted runs). */
 export async function startRunQueue(ctx: LabContext): Promise<void> {
   const e = entry(ctx)
   e.setDatasets(await makeDatasetResolver(ctx.db, ctx.paths.datasets))
+  e.release = takeQueueLock(ctx.dataRoot)
   e.queue.start()
+}
+
+/** Stops the workers (their runs stay resumable) and releases the lock. */
+export async function stopRunQueue(ctx: LabContext): Promise<void> {
+  const e = queues.get(ctx)
+  if (!e) return
+  await e.queue.stop()
+  e.release?.()
+  e.release = undefined
 }

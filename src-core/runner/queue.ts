@@ -2,7 +2,7 @@
 // (batched), maps worker exits to run states, retries within bounds, and keeps study states in
 // step. Crash safety: at start, runs left `running` by a dead service become `interrupted` and
 // are started again; the worker resumes from last.pth. One queue per lab service (one writer).
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LabEvents } from '../service/events.ts'
 import type { Db } from '../store/db.ts'
@@ -40,6 +40,8 @@ export interface RunQueueOptions {
   flushMs?: number
   /** Log events kept per run in run_events (worker.log keeps everything). */
   eventTail?: number
+  /** How often the store is re-read for changes made by other processes (ms). */
+  pollMs?: number
 }
 
 /** Why we asked a worker to stop; decides the state it ends in. */
@@ -55,6 +57,25 @@ interface ActiveRun {
   settings: RunSettings
 }
 
+/**
+ * A worker whose lab service died keeps running until its next write to the broken pipe; kill it
+ * before its run starts again so two workers never share a run folder. The pid is trusted only if
+ * that process's command line names this run's folder (pids are reused).
+ */
+function killOrphanWorker(runDir: string, log: (m: string) => void): void {
+  const pidFile = join(runDir, 'worker.pid')
+  if (!existsSync(pidFile)) return
+  const pid = Number(readFileSync(pidFile, 'utf8'))
+  const cmdline = `/proc/${pid}/cmdline`
+  if (!pid || !existsSync(cmdline) || !readFileSync(cmdline, 'utf8').includes(runDir)) return
+  try {
+    process.kill(pid, 'SIGKILL')
+    log(`[queue] killed orphaned worker pid ${pid} of ${runDir}`)
+  } catch {
+    // Already gone.
+  }
+}
+
 /** Exits that are worth another attempt (resuming from last.pth). */
 const RETRYABLE: ReadonlySet<WorkerExit['reason']> = new Set(['killed', 'crashed', 'heartbeat-timeout', 'oom'])
 
@@ -62,6 +83,7 @@ export class RunQueue {
   private readonly active = new Map<string, ActiveRun>()
   private stopped = true
   private ticking = false
+  private poller: NodeJS.Timeout | null = null
   private readonly settledWaiters: { studyId: string; resolve: (s: StudyState) => void }[] = []
 
   constructor(private readonly o: RunQueueOptions) {}
@@ -69,15 +91,34 @@ export class RunQueue {
   /** Recovers runs orphaned by a previous service and starts scheduling. */
   start(): void {
     const orphans = store.interruptOrphanedRuns(this.o.db, 'The lab stopped while this run was running; it resumes from its last checkpoint.')
-    for (const id of orphans) this.emitState(id)
+    for (const id of orphans) {
+      const r = store.getRun(this.o.db, id)
+      if (r) killOrphanWorker(r.runDir, this.o.log)
+      this.emitState(id)
+    }
     if (orphans.length) this.o.log(`[queue] ${orphans.length} run(s) were running when the lab stopped; re-queued as interrupted`)
     this.stopped = false
+    // Another process (CLI, app) may queue, cancel or pause runs in the same database: look again
+    // every second so its changes take effect here.
+    this.poller = setInterval(() => this.syncWithStore(), this.o.pollMs ?? 1000)
+    this.poller.unref()
+    this.tick()
+  }
+
+  /** Applies state changes made by other processes to the workers of this one. */
+  private syncWithStore(): void {
+    for (const a of this.active.values()) {
+      const r = store.getRun(this.o.db, a.run.id)
+      if (!r || r.state === 'running' || a.intent) continue
+      if (r.state === 'cancelled' || r.state === 'paused') this.stopActive(a, r.state === 'cancelled' ? 'cancel' : 'pause', r.reason ?? `${r.state} by the user`)
+    }
     this.tick()
   }
 
   /** Stops every worker politely (they checkpoint) and leaves their runs `interrupted`. */
   async stop(graceMs = 30_000): Promise<void> {
     this.stopped = true
+    if (this.poller) clearInterval(this.poller)
     const all = [...this.active.values()]
     for (const a of all) this.stopActive(a, 'shutdown', 'The lab is shutting down; the run resumes from its last checkpoint.')
     await Promise.all(all.map((a) => a.handle.waitForExit(graceMs + 5000)))
@@ -114,7 +155,9 @@ export class RunQueue {
 
   pauseStudy(studyId: string): void {
     store.setStudyState(this.o.db, studyId, 'paused')
-    const moved = store.moveStudyRuns(this.o.db, studyId, ['queued', 'interrupted'], 'paused', 'paused by the user')
+    // Runs running in another process are marked here; that process's queue stops their workers.
+    const from: RunState[] = this.stopped ? ['queued', 'interrupted', 'running'] : ['queued', 'interrupted']
+    const moved = store.moveStudyRuns(this.o.db, studyId, from, 'paused', 'paused by the user')
     for (const id of moved) this.emitState(id)
     for (const a of this.active.values()) if (store.studiesOfRun(this.o.db, a.run.id).includes(studyId)) this.stopActive(a, 'pause', 'paused by the user')
     this.o.events.emit('onStudyState', { studyId, state: 'paused' })
@@ -129,7 +172,8 @@ export class RunQueue {
 
   cancelStudy(studyId: string): void {
     store.setStudyState(this.o.db, studyId, 'cancelled')
-    const moved = store.moveStudyRuns(this.o.db, studyId, ['queued', 'interrupted', 'paused'], 'cancelled', 'cancelled by the user')
+    const from: RunState[] = this.stopped ? ['queued', 'interrupted', 'paused', 'running'] : ['queued', 'interrupted', 'paused']
+    const moved = store.moveStudyRuns(this.o.db, studyId, from, 'cancelled', 'cancelled by the user')
     for (const id of moved) this.emitState(id)
     for (const a of this.active.values()) if (store.studiesOfRun(this.o.db, a.run.id).includes(studyId)) this.stopActive(a, 'cancel', 'cancelled by the user')
     this.o.events.emit('onStudyState', { studyId, state: 'cancelled' })
@@ -149,7 +193,7 @@ export class RunQueue {
     const a = this.active.get(runId)
     if (a) return this.stopActive(a, 'cancel', 'cancelled by the user')
     const r = store.getRun(this.o.db, runId)
-    if (r && ['queued', 'interrupted', 'paused'].includes(r.state)) {
+    if (r && (['queued', 'interrupted', 'paused'].includes(r.state) || (this.stopped && r.state === 'running'))) {
       store.setRunState(this.o.db, runId, 'cancelled', 'cancelled by the user')
       this.emitState(runId)
       this.cascadeCancel(r, `waits for ${r.name}, which was cancelled`)
@@ -230,6 +274,7 @@ export class RunQueue {
       { job, jobFile, slot, gpu: this.o.gpuCount > 0 },
       { onMessage: (m) => this.onMessage(a, m), onStderr: (line) => this.queueEvent(a, 'stderr', line) },
     )
+    if (a.handle.pid) writeFileSync(join(run.runDir, 'worker.pid'), String(a.handle.pid))
     this.o.log(`[queue] [run ${run.id}] [pid ${a.handle.pid ?? '-'}] started ${run.name} (attempt ${started.attempts}) on slot ${slot}`)
     void a.handle.exit.then((exit) => this.onExit(a, exit))
   }
@@ -326,7 +371,7 @@ export class RunQueue {
   private settle(run: RunRecord, state: RunState, reason: string | null, summary?: unknown): void {
     store.setRunState(this.o.db, run.id, state, reason, summary)
     this.emitState(run.id)
-    if (state === 'failed') this.cascadeCancel(run, `waits for ${run.name}, which failed`)
+    if (state === 'failed' || state === 'cancelled') this.cascadeCancel(run, `waits for ${run.name}, which ${state === 'failed' ? 'failed' : 'was cancelled'}`)
     for (const studyId of store.studiesOfRun(this.o.db, run.id)) this.refreshStudy(studyId)
   }
 

@@ -3,7 +3,7 @@
 // it, so the rest of the runner depends only on the types below.
 import { z } from 'zod'
 
-const base = { v: z.literal(1), run_id: z.string().optional(), t: z.number().optional() }
+const base = { v: z.literal(1), run_id: z.string().nullable().optional(), t: z.number().optional() }
 const num = z.number()
 
 /** The documented protocol (docs/architecture.md "Engine jobs and protocol"). */

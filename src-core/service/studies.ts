@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { ApiError, type Handlers } from '../api/contract.ts'
 import type { studiesApi } from '../api/studies.ts'
-import { runQueueOf, startRunQueue } from '../runner/lab-runner.ts'
+import { runQueueOf, startRunQueue, stopRunQueue } from '../runner/lab-runner.ts'
 import * as store from '../store/runs.ts'
 import { PRESET_NAMES, presetConfig } from '../study/presets.ts'
 import { previewPlan, toInsert } from '../study/plan-service.ts'
@@ -82,6 +82,6 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
     start: async () => {
       if (opts.startQueue !== false) await startRunQueue(ctx)
     },
-    stop: () => queue.stop(),
+    stop: () => stopRunQueue(ctx),
   }
 }

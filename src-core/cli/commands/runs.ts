@@ -1,0 +1,57 @@
+// `xlab runs list|show|logs|metrics`.
+import { LabService } from '../../service/lab-service.ts'
+import { flagNumber, flagString, type CliArgs } from '../args.ts'
+
+const HELP = `usage: xlab runs <command> [options]   (global: --data DIR)
+
+  list [--study NAME] [--state STATE]   runs with their states
+  show RUN                              one run: spec, state, reason, summary, dependencies
+  logs RUN [--tail N]                   the worker's log (stderr)
+  metrics RUN [--split S]               every metric the worker reported
+  --json prints machine-readable output.
+`
+
+const bad = (message: string) => Object.assign(new Error(message), { code: 'BAD_REQUEST' })
+
+export async function run(args: CliArgs): Promise<number> {
+  const [sub, id] = args.positional
+  if (!sub || args.flags.help) {
+    process.stdout.write(HELP)
+    return sub ? 0 : 2
+  }
+  const json = Boolean(args.flags.json)
+  const service = await LabService.open({ dataRoot: flagString(args, 'data'), allowAllPaths: true, startQueue: false })
+  const call = (method: string, input: unknown) => service.dispatch(method, input, { signal: new AbortController().signal, requestId: 'cli' })
+  const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`)
+  try {
+    if (sub !== 'list' && !id) throw bad(`xlab runs ${sub} needs a run id or name (see \`xlab runs list\`).`)
+    switch (sub) {
+      case 'list': {
+        const runs = (await call('runs.list', { studyId: flagString(args, 'study'), state: flagString(args, 'state') })) as { id: string; name: string; state: string; stage: string; reason: string | null; attempts: number }[]
+        if (json) print(runs)
+        else for (const r of runs) process.stdout.write(`${r.id}  ${r.state.padEnd(11)} ${r.stage.padEnd(10)} ${r.name}${r.reason ? `  (${r.reason})` : ''}\n`)
+        return 0
+      }
+      case 'show':
+        print(await call('runs.get', { id }))
+        return 0
+      case 'logs': {
+        const r = (await call('runs.logs', { id, tail: flagNumber(args, 'tail') ?? 200 })) as { file: string; lines: string[] }
+        if (json) print(r)
+        else process.stdout.write(r.lines.length ? `${r.lines.join('\n')}\n` : `(no log yet: ${r.file})\n`)
+        return 0
+      }
+      case 'metrics': {
+        const split = flagString(args, 'split')
+        const rows = ((await call('runs.metrics', { id })) as { split: string; epoch: number; step: number; name: string; value: number }[]).filter((m) => !split || m.split === split)
+        if (json) print(rows)
+        else for (const m of rows) process.stdout.write(`${m.split.padEnd(6)} epoch ${String(m.epoch).padStart(3)} step ${String(m.step).padStart(6)}  ${m.name.padEnd(20)} ${m.value.toPrecision(5)}\n`)
+        return 0
+      }
+      default:
+        throw bad(`Unknown runs command "${sub}".\n\n${HELP}`)
+    }
+  } finally {
+    await service.close()
+  }
+}

@@ -1,0 +1,186 @@
+// `xlab study create|plan|run|status|cancel|resume|list|report`.
+import { readFileSync } from 'node:fs'
+import { ApiError } from '../../api/contract.ts'
+import { watchStudy } from '../../runner/progress-view.ts'
+import { LabService } from '../../service/lab-service.ts'
+import * as store from '../../store/runs.ts'
+import { formatDuration } from '../../runner/progress-view.ts'
+import { flagString, type CliArgs } from '../args.ts'
+
+const HELP = `usage: xlab study <command> [options]   (global: --data DIR)
+
+  create NAME [--preset demo|paper] [--config FILE]   create a study (re-plans an existing one)
+  plan [NAME] [--preset P] [--config FILE]            show the run matrix, counts per stage, estimate
+  run NAME [--preset P] [--config FILE]               create if needed, run until done (Ctrl-C pauses)
+  status NAME                                         run counts and unfinished runs
+  resume NAME                                         re-queue paused/failed/cancelled runs and run
+  cancel NAME                                         cancel every unfinished run
+  list                                                all studies
+  report ...                                          write the study report (analysis)
+  --json prints machine-readable output; --plain disables the progress bars.
+`
+
+const bad = (message: string) => Object.assign(new Error(message), { code: 'BAD_REQUEST' })
+
+type Call = (method: string, input: unknown) => Promise<unknown>
+
+function caller(service: LabService): Call {
+  return (method, input) => service.dispatch(method, input, { signal: new AbortController().signal, requestId: 'cli' })
+}
+
+/** The config from --config FILE or --preset NAME (default demo), or the stored one of a study. */
+function configFrom(args: CliArgs, service: LabService, name?: string): unknown {
+  const file = flagString(args, 'config')
+  if (file) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'))
+    } catch (err) {
+      throw bad(`--config ${file}: ${(err as Error).message}. Pass a JSON study config (see \`xlab study plan --preset demo --json\`).`)
+    }
+  }
+  const preset = flagString(args, 'preset')
+  if (!preset && name) {
+    const s = store.getStudy(service.ctx.db, name)
+    if (s) return s.config
+  }
+  return { preset: preset ?? 'demo' }
+}
+
+async function resolveConfig(call: Call, raw: unknown): Promise<unknown> {
+  const r = raw as { preset?: string }
+  if (r && typeof r === 'object' && Object.keys(r).length === 1 && r.preset) {
+    const presets = (await call('studies.presets', {})) as { name: string; config: unknown }[]
+    const p = presets.find((x) => x.name === r.preset)
+    if (!p) throw bad(`There is no preset "${r.preset}". Choose one of: ${presets.map((x) => x.name).join(', ')}.`)
+    return p.config
+  }
+  return raw
+}
+
+interface PlanOut {
+  runs: { name: string; stage: string; existing: string | null; deps: string[] }[]
+  counts: Record<string, number>
+  reused: number
+  estimate: { totalSeconds: number; wallSeconds: number; slots: number; secondsByStage: Record<string, number> }
+}
+
+function printPlan(p: PlanOut): void {
+  const out: string[] = []
+  for (const stage of ['pretext', 'extract', 'downstream', 'probe']) {
+    const runs = p.runs.filter((r) => r.stage === stage)
+    if (!runs.length) continue
+    out.push(`${stage} (${runs.length})`)
+    for (const r of runs) out.push(`  ${r.existing === 'done' ? 'reuse' : r.existing ? r.existing.padEnd(5) : 'new  '}  ${r.name}`)
+  }
+  out.push('')
+  out.push(`runs per stage: ${Object.entries(p.counts).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${p.runs.length}, ${p.reused} already done (reused)`)
+  out.push(`estimated work left: ${formatDuration(p.estimate.totalSeconds)} on one slot, about ${formatDuration(p.estimate.wallSeconds)} on ${p.estimate.slots} slot(s) (${Object.entries(p.estimate.secondsByStage).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ')})`)
+  process.stdout.write(`${out.join('\n')}\n`)
+}
+
+function printStatus(service: LabService, studyKey: string): number {
+  const s = store.getStudy(service.ctx.db, studyKey)
+  if (!s) throw new ApiError('NOT_FOUND', `There is no study "${studyKey}". List studies with \`xlab study list\`.`)
+  const c = store.studyStateCounts(service.ctx.db, s.id)
+  const lines = [`study ${s.name} (${s.id}): ${s.state}`, `  ${Object.entries(c).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ') || 'no runs'}`]
+  for (const r of store.listRuns(service.ctx.db, { studyId: s.id })) if (r.state !== 'done') lines.push(`  ${r.state.padEnd(11)} ${r.name}${r.reason ? `: ${r.reason}` : ''}`)
+  process.stdout.write(`${lines.join('\n')}\n`)
+  return 0
+}
+
+/** Starts (or resumes) a study in this process and follows it until it settles; Ctrl-C pauses cleanly. */
+async function runToEnd(service: LabService, studyId: string, args: CliArgs, resume: boolean): Promise<number> {
+  const call = caller(service)
+  const queue = (await import('../../runner/lab-runner.ts')).runQueueOf(service.ctx)
+  const tty = Boolean(process.stdout.isTTY) && !args.flags.plain && !args.flags.json
+  const detach = watchStudy(service, studyId, { tty, out: process.stdout })
+  let interrupted = false
+  const onSignal = () => {
+    if (interrupted) return
+    interrupted = true
+    process.stderr.write('\nxlab: stopping; running runs checkpoint and resume on the next `xlab study run` or `resume`.\n')
+    void service.close().then(() => process.exit(130))
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  await call(resume ? 'studies.resume' : 'studies.start', { id: studyId })
+  const state = await queue.whenSettled(studyId)
+  detach()
+  process.off('SIGINT', onSignal)
+  process.off('SIGTERM', onSignal)
+  process.stdout.write(`study ${store.getStudy(service.ctx.db, studyId)?.name}: ${state}\n`)
+  return state === 'done' ? 0 : 1
+}
+
+export async function run(args: CliArgs): Promise<number> {
+  const [sub, name] = args.positional
+  if (!sub || args.flags.help) {
+    process.stdout.write(HELP)
+    return sub ? 0 : 2
+  }
+  if (sub === 'report') {
+    const specifier = '../../analysis/report-cli.ts'
+    let mod: { runReportCommand?: (a: CliArgs) => Promise<number> }
+    try {
+      mod = (await import(specifier)) as typeof mod
+    } catch {
+      throw new Error('Study reports are not available in this build (src-core/analysis/report-cli.ts is missing).')
+    }
+    if (!mod.runReportCommand) throw new Error('Study reports are not available in this build (runReportCommand is missing).')
+    return mod.runReportCommand({ ...args, positional: args.positional.slice(1) })
+  }
+  const json = Boolean(args.flags.json)
+  const startQueue = sub === 'run' || sub === 'resume'
+  const service = await LabService.open({ dataRoot: flagString(args, 'data'), allowAllPaths: true, startQueue })
+  const call = caller(service)
+  try {
+    switch (sub) {
+      case 'list': {
+        const list = (await call('studies.list', {})) as { id: string; name: string; state: string; counts: Record<string, number> }[]
+        if (json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`)
+        else for (const s of list) process.stdout.write(`${s.id}  ${s.name.padEnd(24)} ${s.state.padEnd(10)} ${Object.entries(s.counts).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ')}\n`)
+        return 0
+      }
+      case 'plan': {
+        const config = await resolveConfig(call, configFrom(args, service, name))
+        const plan = (await call('studies.plan', { config })) as PlanOut
+        if (json) process.stdout.write(`${JSON.stringify({ config, ...plan }, null, 2)}\n`)
+        else printPlan(plan)
+        return 0
+      }
+      case 'create':
+      case 'run': {
+        if (!name) throw bad(`xlab study ${sub} needs a study name, e.g. \`xlab study ${sub} my-study --preset demo\`.`)
+        const existing = store.getStudy(service.ctx.db, name)
+        let id = existing?.id
+        if (!existing || flagString(args, 'config') || flagString(args, 'preset')) {
+          const config = await resolveConfig(call, configFrom(args, service, name))
+          const s = (await call('studies.create', { name, config })) as { id: string; created: number; reused: number }
+          process.stdout.write(`study ${name} (${s.id}): ${s.created} new run(s), ${s.reused} reused\n`)
+          id = s.id
+        }
+        if (sub === 'create') return 0
+        return await runToEnd(service, id!, args, false)
+      }
+      case 'resume': {
+        if (!name) throw bad('xlab study resume needs a study name.')
+        const s = store.getStudy(service.ctx.db, name)
+        if (!s) throw new ApiError('NOT_FOUND', `There is no study "${name}".`)
+        return await runToEnd(service, s.id, args, true)
+      }
+      case 'status':
+        if (!name) throw bad('xlab study status needs a study name.')
+        return printStatus(service, name)
+      case 'cancel': {
+        if (!name) throw bad('xlab study cancel needs a study name.')
+        const s = (await call('studies.cancel', { id: name })) as { name: string; state: string }
+        process.stdout.write(`study ${s.name}: ${s.state}\n`)
+        return 0
+      }
+      default:
+        throw bad(`Unknown study command "${sub}".\n\n${HELP}`)
+    }
+  } finally {
+    await service.close()
+  }
+}
