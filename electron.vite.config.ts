@@ -13,7 +13,8 @@ export default defineConfig({
   },
   preload: {
     plugins: [externalizeDepsPlugin()],
-    build: { rollupOptions: { input: { index: resolve('src-preload/index.ts') } } },
+    // Sandboxed preloads cannot load ES modules: emit CommonJS (src-main/index.ts loads index.cjs).
+    build: { rollupOptions: { input: { index: resolve('src-preload/index.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } } },
   },
   renderer: {
     root: 'src-renderer',
