@@ -37,6 +37,9 @@ def _scene(rng: np.random.Generator, size: int) -> np.ndarray:
     for _ in range(rng.integers(4, 8)):
         py, px = rng.uniform(0.6, 0.92) * size, rng.uniform(0.1, 0.9) * size
         img = img + 0.35 * np.exp(-((yy - py) ** 2 + (xx - px) ** 2) / (2 * (size * 0.025) ** 2))
+    for _ in range(rng.integers(4, 9)):  # clutter: blobs anywhere, of any size and sign
+        py, px, w = rng.uniform(0, size), rng.uniform(0, size), size * rng.uniform(0.04, 0.25)
+        img = img + rng.uniform(-0.3, 0.3) * np.exp(-((yy - py) ** 2 + (xx - px) ** 2) / (2 * w ** 2))
     return np.clip(img, 0, 1)
 
 

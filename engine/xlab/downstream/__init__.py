@@ -1,0 +1,128 @@
+"""The ``downstream`` job: linear / finetune / scratch on a labelled cache, with 1 encoder, 2-3
+encoders (fusion), or none (scratch). Model selection on val, final metrics on test."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..checkpoints import load as load_checkpoint
+from ..data import BatchMaker, open_cache
+from ..device import Device
+from ..errors import bad_input
+from ..jobs import DownstreamParams, Job, one_of, parse_dataclass, positive
+from ..loop import LoopSpec, TrainLoop
+from ..optim import OPTIMIZERS, SCHEDULES, make_optimizer
+from ..protocol import Emitter
+from .common import build_classifier, predict, score, write_test_outputs
+from .linear import linear_probe, selection_value
+from .targets import class_weights, make_targets, stratified_cap
+
+PROTOCOLS = ("linear", "finetune", "scratch")
+IMBALANCE = ("weighted_loss", "balanced_sampler", "none")
+
+
+def check_params(p: DownstreamParams) -> None:
+    one_of(p.protocol, PROTOCOLS, "params.protocol")
+    one_of(p.imbalance, IMBALANCE, "params.imbalance")
+    one_of(p.optimizer, OPTIMIZERS, "params.optimizer")
+    one_of(p.schedule, SCHEDULES, "params.schedule")
+    for name in ("image_size", "epochs", "batch_size", "lr_head", "max_steps_per_epoch", "max_train_images", "linear_steps_per_epoch"):
+        positive(getattr(p, name), f"params.{name}")
+    n = len(p.encoders)
+    if p.protocol == "scratch" and n:
+        raise bad_input(f"params.encoders lists {n} encoder(s) but protocol scratch starts from random weights; pass an empty list.")
+    if p.protocol != "scratch" and not 1 <= n <= 3:
+        raise bad_input(f"protocol {p.protocol} needs 1 encoder (or 2-3 for fusion), got {n}.")
+    if not all(isinstance(e, str) for e in p.encoders):
+        raise bad_input("params.encoders must be a list of encoder file paths.")
+    if p.batch_size < 2:
+        raise bad_input("params.batch_size must be at least 2 so BatchNorm can train.")
+
+
+def run_downstream(job: Job, em: Emitter, device: Device) -> dict:
+    p = parse_dataclass(DownstreamParams, job.params, "params", lambda m: em.log(m, "warning"))
+    check_params(p)
+    cache = open_cache(p.dataset_dir, need_labels=True)
+    y, class_names = make_targets(cache.labels, cache.label_names, p.target, str(cache.dir))
+    splits = {s: cache.split(s) for s in ("train", "val", "test")}
+    for s, idx in splits.items():
+        if len(idx) == 0:
+            raise bad_input(f"The {s} split of {cache.dir} is empty; import the dataset with a non-empty {s} split.")
+    splits["train"] = stratified_cap(splits["train"], y, p.max_train_images, job.seed)
+    n_classes = len(class_names)
+    train_counts = np.bincount(y[splits["train"]], minlength=n_classes)
+    if (train_counts > 0).sum() < 2:
+        raise bad_input(f"The train split holds only one class of the {p.target} target ({dict(zip(class_names, train_counts.tolist()))}); nothing can be learned.")
+    cw = class_weights(y[splits["train"]], n_classes) if p.imbalance == "weighted_loss" else None
+    torch.manual_seed(job.seed)
+    model = device.prepare_model(build_classifier(p.encoders, n_classes))
+    batches = BatchMaker(cache, p.image_size, device.torch_device, device.channels_last)
+    run_dir = Path(job.run_dir)
+    mode = "fusion" if len(p.encoders) > 1 else "single" if p.encoders else "scratch"
+    config = {"params": dataclasses.asdict(p), "seed": job.seed, "normalisation": cache.normalisation(), "class_names": class_names,
+              "train_class_counts": train_counts.tolist(), "class_weights": cw.tolist() if cw is not None else None, "mode": mode,
+              "grey_to_rgb": "replicate"}
+    (run_dir / "config.json").write_text(json.dumps(config, indent=2))
+    if p.protocol == "linear":
+        history, best, ips = linear_probe(model=model, batches=batches, splits=splits, y=y, p=p, device=device, em=em,
+                                          class_w=cw, seed=job.seed)
+        last_epoch, steps = p.epochs, p.linear_steps_per_epoch
+    else:
+        history, best, ips, steps = end_to_end(job, p, model, batches, splits, y, cw, device, em, run_dir, n_classes, config)
+        last_epoch = p.epochs
+    probs = predict(model, batches, splits["test"], max(p.batch_size, 256), device, em, "test").numpy()
+    test = write_test_outputs(run_dir, splits["test"], y[splits["test"]], probs, class_names, em, last_epoch, steps)
+    return {
+        "target": p.target, "protocol": p.protocol, "mode": mode, "encoders": list(p.encoders), "class_names": class_names,
+        "test": {k: v for k, v in test.items() if k != "confusion_matrix"}, "confusion_matrix": test["confusion_matrix"],
+        "best": best, "history": history, "images_per_s": ips, "imbalance": p.imbalance, "class_weights": config["class_weights"],
+        "n": {s: int(len(i)) for s, i in splits.items()}, "train_class_counts": train_counts.tolist(),
+        "predictions": str(run_dir / "test_predictions.json"), "normalisation": cache.normalisation(),
+    }
+
+
+def end_to_end(job, p, model, batches, splits, y, cw, device, em, run_dir, n_classes, config):
+    """finetune (encoder lr + head lr) and scratch (one lr), through the shared TrainLoop."""
+    enc_lr = p.lr_encoder if p.protocol == "finetune" else p.lr_head
+    if p.protocol == "scratch" and p.lr_encoder and p.lr_encoder != p.lr_head:
+        enc_lr = p.lr_encoder
+    groups = [{"params": list(model.encoders.parameters()), "lr": enc_lr, "name": "encoder"},
+              {"params": list(model.head.parameters()), "lr": p.lr_head, "name": "head"}]
+    opt = make_optimizer(p.optimizer, groups, p.weight_decay)
+    weight = torch.as_tensor(cw, dtype=torch.float32, device=device.torch_device) if cw is not None else None
+    ytr = torch.as_tensor(y)
+    sample_w = None
+    if p.imbalance == "balanced_sampler":
+        counts = np.bincount(y[splits["train"]], minlength=n_classes)
+        sample_w = 1.0 / counts[y[splits["train"]]]
+
+    def step_fn(idx, gen):
+        x = batches(idx, gen if p.augment else None)
+        t = ytr[idx].to(device.torch_device, non_blocking=True)
+        with device.autocast():
+            out = model(x)
+        return F.cross_entropy(out.float(), t, weight=weight), len(idx)
+
+    def validate(epoch):
+        probs = predict(model, batches, splits["val"], max(p.batch_size, 256), device).numpy()
+        from ..metrics import scalar_metrics
+        vm = scalar_metrics(score(y[splits["val"]], probs))
+        return vm, selection_value(vm, p.selection_metric)
+
+    arch = {"protocol": p.protocol, "encoders": len(p.encoders), "classes": n_classes, "image_size": p.image_size}
+    spec = LoopSpec(epochs=p.epochs, batch_size=p.batch_size, seed=job.seed, schedule=p.schedule, warmup_epochs=p.warmup_epochs,
+                    max_steps_per_epoch=p.max_steps_per_epoch, select_mode="max", sample_weights=sample_w)
+    loop = TrainLoop(emitter=em, device=device, model=model, optimizer=opt, run_dir=run_dir, kind="downstream", arch=arch,
+                     config=config, train_idx=splits["train"], spec=spec, step_fn=step_fn, validate_fn=validate)
+    loop.try_resume()
+    state = loop.run()
+    best_path = run_dir / "best.pth"
+    if best_path.exists():
+        model.load_state_dict(load_checkpoint(best_path)["model"])
+    return state.history, state.best, loop.images_per_s(), loop.steps_per_epoch()

@@ -1,0 +1,61 @@
+"""What the downstream protocols share: building the classifier from encoder files, scoring a split,
+and writing the test outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..data import BatchMaker
+from ..device import Device
+from ..extract import load_encoder
+from ..metrics import classification_metrics, scalar_metrics
+from ..models import Classifier
+from ..protocol import Emitter, Progress
+
+
+def build_classifier(encoder_paths: list, num_classes: int) -> Classifier:
+    model = Classifier(num_classes, max(1, len(encoder_paths)))
+    for enc, path in zip(model.encoders, encoder_paths):
+        enc.net.load_state_dict(load_encoder(path), strict=True)  # net.fc is Identity: no fc keys either side
+    return model
+
+
+@torch.no_grad()
+def predict(model, batches: BatchMaker, idx: np.ndarray, batch_size: int, device: Device, em: Emitter | None = None,
+            stage: str = "test", features: bool = False) -> torch.Tensor:
+    """Softmax probabilities (or pooled features) for ``idx`` in eval mode, N x C on the CPU."""
+    model.eval()
+    out = []
+    steps = (len(idx) + batch_size - 1) // batch_size
+    prog = Progress(em, stage, 1) if em else None
+    for i in range(steps):
+        chunk = idx[i * batch_size:(i + 1) * batch_size]
+        with device.autocast():
+            y = model.features(batches(chunk)) if features else model(batches(chunk))
+        out.append(y.float().cpu() if features else torch.softmax(y.float(), dim=1).cpu())
+        if prog:
+            prog.update(1, i + 1, steps, len(chunk), None, force=i + 1 == steps, remaining_steps=steps - i - 1)
+    return torch.cat(out) if out else torch.zeros(0)
+
+
+def score(y: np.ndarray, probs: np.ndarray) -> dict:
+    return classification_metrics(y, probs)
+
+
+def write_test_outputs(run_dir: Path, idx: np.ndarray, y: np.ndarray, probs: np.ndarray, class_names: list, em: Emitter,
+                       epoch: int, step: int) -> dict:
+    metrics = score(y, probs)
+    em.metric("test", epoch, step, scalar_metrics(metrics))
+    preds = {"split": "test", "indices": [int(i) for i in idx], "targets": [int(t) for t in y],
+             "probs": [[round(float(v), 6) for v in row] for row in probs], "class_names": class_names}
+    path = run_dir / "test_predictions.json"
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(preds))
+    os.replace(tmp, path)
+    em.artifact(str(path), "predictions", path.name)
+    return metrics
