@@ -30,10 +30,10 @@ export function formatDuration(s: number | null | undefined): string {
   return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`
 }
 
-/** Fraction of a run done from its last progress message. */
+/** Fraction of a run done from its last progress message (the engine counts epochs from 1). */
 function runFraction(p: Progress): number {
   if (!p.epochs || !p.steps) return 0
-  return Math.min(1, (p.epoch + Math.min(1, p.step / p.steps)) / p.epochs)
+  return Math.min(1, (Math.max(0, p.epoch - 1) + Math.min(1, p.step / p.steps)) / p.epochs)
 }
 
 /** Follows a study until `stop()`; returns the detach function. */
@@ -57,7 +57,7 @@ export function watchStudy(service: LabService, studyId: string, opts: { tty: bo
     for (const id of store.listRuns(db, { studyId, state: 'running' }).map((r) => r.id)) {
       const r = store.getRun(db, id)!
       const p = progress.get(id)
-      const detail = p ? `${p.stage} ep ${p.epoch + 1}/${p.epochs} step ${p.step}/${p.steps}${p.loss !== null ? ` loss ${p.loss.toFixed(3)}` : ''} ETA ${formatDuration(p.etaS)}` : 'starting'
+      const detail = p ? `${p.stage} ep ${p.epoch}/${p.epochs} step ${p.step}/${p.steps}${p.loss !== null ? ` loss ${p.loss.toFixed(3)}` : ''} ETA ${formatDuration(p.etaS)}` : 'starting'
       lines.push(`  ${r.name.slice(0, 48).padEnd(48)} ${bar(p ? runFraction(p) : 0, 16)} ${detail}`)
     }
     lines.push(countsLine())

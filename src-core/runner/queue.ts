@@ -298,14 +298,20 @@ export class RunQueue {
         const values = Object.fromEntries(Object.entries(m.values).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])))
         a.batch.metrics.push({ split: m.split, epoch: m.epoch, step: m.step, values })
         this.o.events.emit('onMetric', { runId: a.run.id, split: m.split, epoch: m.epoch, step: m.step, values })
-        break
+        // Metrics, checkpoints and artifacts are few and must survive a crash of this process: a
+        // resumed worker does not report again what came before its checkpoint. Only progress
+        // and log lines, which are many, wait for the timed flush.
+        this.flush(a)
+        return
       }
       case 'checkpoint':
         a.batch.artifacts.push({ kind: 'checkpoint', name: `${m.which}.pth`, path: m.path })
-        break
+        this.flush(a)
+        return
       case 'artifact':
         a.batch.artifacts.push({ kind: m.kind, name: m.name, path: m.path })
-        break
+        this.flush(a)
+        return
       case 'log':
         a.batch.events.push({ t, level: m.level, message: m.message })
         break

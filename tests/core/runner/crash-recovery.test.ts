@@ -1,0 +1,62 @@
+// Kill the lab service (the `xlab study run` process) in the middle of a study and start it again:
+// the study completes, every run exists once, the interrupted run resumed from its checkpoint, and
+// its metrics are recorded once. A stand-in worker keeps this fast; worker-process.test.ts covers
+// resume with the real engine.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { openDatabase } from '../../../src-core/store/db.ts'
+import * as store from '../../../src-core/store/runs.ts'
+import { dataRootWith, FAKE_ENGINE, REPO, tinyConfig } from './helpers.ts'
+
+const env = { ...process.env, XLAB_ENGINE_PATH: FAKE_ENGINE, XLAB_WORKER_MODULE: 'xlab_fake.worker', XLAB_FAKE_STEP_S: '0.15', XLAB_FAKE_STEPS: '8' }
+const xlab = join(REPO, 'bin', 'xlab.mjs')
+
+describe('crash safety', () => {
+  it('finishes a study after the lab service was SIGKILLed mid-run, each run once', async () => {
+    const root = dataRootWith(['tiny-pre', 'tiny-chest'])
+    const cfgFile = join(root, 'study.json')
+    writeFileSync(cfgFile, JSON.stringify(tinyConfig()))
+    const child = spawn(process.execPath, [xlab, 'study', 'run', 'crash', '--config', cfgFile, '--plain', '--data', root], { env, stdio: 'ignore' })
+    const childExit = new Promise((r) => child.on('exit', r))
+
+    // Wait until one run is done and the next has written a checkpoint, then kill the service.
+    let victim: store.RunRecord | undefined
+    const deadline = Date.now() + 60_000
+    while (!victim) {
+      expect(Date.now()).toBeLessThan(deadline)
+      await new Promise((r) => setTimeout(r, 100))
+      if (!existsSync(join(root, 'lab.sqlite'))) continue
+      const db = openDatabase(join(root, 'lab.sqlite'))
+      try {
+        const runs = store.listRuns(db)
+        if (runs.some((r) => r.state === 'done')) victim = runs.find((r) => r.state === 'running' && existsSync(join(r.runDir, 'last.pth')))
+      } finally {
+        db.close()
+      }
+    }
+    child.kill('SIGKILL')
+    await childExit
+
+    const again = spawnSync(process.execPath, [xlab, 'study', 'run', 'crash', '--plain', '--data', root], { env, encoding: 'utf8', timeout: 90_000 })
+    expect(again.status, again.stderr).toBe(0)
+
+    const db = openDatabase(join(root, 'lab.sqlite'))
+    const runs = store.listRuns(db)
+    expect(runs).toHaveLength(4)
+    expect(new Set(runs.map((r) => r.id)).size).toBe(4)
+    expect(runs.every((r) => r.state === 'done')).toBe(true)
+    expect(store.getStudy(db, 'crash')!.state).toBe('done')
+    for (const r of runs) {
+      const starts = readFileSync(join(r.runDir, 'starts.txt'), 'utf8').trim().split('\n')
+      expect(starts, r.name).toHaveLength(r.id === victim.id ? 2 : 1)
+      // One train loss per step, no duplicates from the resumed attempt.
+      const losses = store.runMetrics(db, r.id).filter((m) => m.split === 'train' && m.name === 'loss')
+      expect(losses.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    }
+    expect(store.getRun(db, victim.id)!.attempts).toBe(2)
+    expect(readFileSync(join(victim.runDir, 'worker.log'), 'utf8')).toMatch(/resuming from step [1-7]/)
+    db.close()
+  })
+})
