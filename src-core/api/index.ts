@@ -1,14 +1,17 @@
 // The whole typed API: every domain's methods and events, merged. The renderer imports types only.
 import type { ApiClient } from './contract.ts'
+import { datasetsApi, datasetsEvents } from './datasets.ts'
 import { runsApi, runsEvents } from './runs.ts'
 import { studiesApi, studiesEvents } from './studies.ts'
 
 export const apiMethods = {
+  ...datasetsApi,
   ...studiesApi,
   ...runsApi,
 } as const
 
 export const apiEvents = {
+  ...datasetsEvents,
   ...studiesEvents,
   ...runsEvents,
 } as const

@@ -6,6 +6,7 @@ import { apiMethods } from '../api/index.ts'
 import { ApiError, type CallContext } from '../api/contract.ts'
 import { layout, resolveDataRoot } from '../config/paths.ts'
 import { openDatabase, type Db } from '../store/db.ts'
+import { datasetsDomain } from './datasets.ts'
 import { LabEvents } from './events.ts'
 import { PathGuard } from './path-guard.ts'
 import { runsDomain } from './runs.ts'
@@ -47,6 +48,7 @@ export type DomainFactory = (ctx: LabContext, opts: LabServiceOptions) => Domain
 
 /** Domain factories, one per src-core domain. Add one line per domain. */
 const domains: DomainFactory[] = [
+  datasetsDomain,
   studiesDomain,
   runsDomain,
 ]

@@ -5,3 +5,4 @@ registerCommand('version', 'print versions of the lab and its engine', () => imp
 registerCommand('serve', 'serve the lab UI and API on 127.0.0.1 with an access token', () => import('./serve.ts'))
 registerCommand('study', 'plan and run studies (create, plan, run, status, resume, cancel, list, report)', () => import('./study.ts'))
 registerCommand('runs', 'inspect runs (list, show, logs, metrics)', () => import('./runs.ts'))
+registerCommand('datasets', 'import, generate and inspect datasets (demo, import, list, show, sheet, remove)', () => import('./datasets.ts'))

@@ -1,7 +1,9 @@
 // Every migration, in order. Add one line per new numbered file.
 import type { Migration } from '../migration.ts'
+import { migration0001 } from './0001-datasets.ts'
 import { migration0002 } from './0002-studies-runs.ts'
 
 export const migrations: readonly Migration[] = [
+  migration0001,
   migration0002,
 ]

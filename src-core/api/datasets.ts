@@ -1,0 +1,94 @@
+// Datasets: list, import (returns at once; progress as events), cancel, remove, demo generation,
+// the import report, and thumbnails for the UI.
+import { z } from 'zod'
+import { method } from './contract.ts'
+
+const status = z.enum(['importing', 'ready', 'failed', 'cancelled'])
+const kind = z.enum(['chestxray14', 'imagefolder', 'mammogram'])
+
+/** A dataset as the UI and CLI see it. */
+export const datasetSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind,
+  source: z.string(),
+  dir: z.string(),
+  status,
+  n: z.number(),
+  height: z.number(),
+  width: z.number(),
+  channels: z.number(),
+  labelNames: z.array(z.string()),
+  multiLabel: z.boolean(),
+  splits: z.record(z.string(), z.number()),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+})
+
+const splitCounts = z.object({ train: z.number(), val: z.number(), test: z.number(), total: z.number() })
+
+/** The stored import report. */
+export const reportSchema = z.object({
+  considered: z.number(),
+  imported: z.number(),
+  skippedCount: z.number(),
+  splits: splitCounts,
+  perLabel: z.record(z.string(), splitCounts),
+  targets: z.record(z.string(), z.record(z.string(), splitCounts)).nullable(),
+  patients: splitCounts.nullable(),
+  skipped: z.array(z.object({ file: z.string(), reason: z.string(), message: z.string() })),
+  skippedByReason: z.record(z.string(), z.number()),
+  warnings: z.array(z.string()),
+  splitSource: z.string(),
+  resize: z.object({ policy: z.string(), size: z.number(), channels: z.number(), lateralityFlip: z.boolean() }),
+  seconds: z.number(),
+  resumed: z.boolean(),
+})
+
+const fractions = z.object({ train: z.number().min(0).max(1), val: z.number().min(0).max(1), test: z.number().min(0).max(1) })
+const idInput = z.object({ id: z.string().min(1) })
+
+export const datasetsApi = {
+  'datasets.list': method(z.object({}), z.array(datasetSchema), 'Every dataset with its status.'),
+  'datasets.get': method(idInput, datasetSchema, 'One dataset by id or name.'),
+  'datasets.import': method(
+    z.object({
+      kind,
+      path: z.string().min(1),
+      name: z.string().min(1).max(80).regex(/^[\w.-]+$/, 'use letters, digits, ".", "-" and "_"').optional(),
+      size: z.number().int().min(8).max(2048).optional(),
+      color: z.enum(['grey', 'rgb', 'auto']).optional(),
+      split: fractions.optional(),
+      seed: z.number().int().optional(),
+      lateralityFlip: z.boolean().optional(),
+    }),
+    z.object({ id: z.string(), name: z.string() }),
+    'Starts importing a folder (bad input is refused at once); returns the dataset id, progress comes as onImportProgress.',
+  ),
+  'datasets.cancelImport': method(idInput, z.object({ cancelled: z.boolean() }), 'Stops a running import; running it again resumes it.'),
+  'datasets.remove': method(idInput, z.object({ removed: z.string() }), 'Deletes a dataset and its cache.'),
+  'datasets.generateDemo': method(
+    z.object({ size: z.number().int().min(16).max(512).optional(), scale: z.enum(['small', 'default']).optional() }),
+    z.object({ datasets: z.array(z.object({ id: z.string(), name: z.string() })) }),
+    'Generates the four demo datasets (sources under <data>/sources) and imports them; existing ready ones are kept.',
+  ),
+  'datasets.report': method(idInput, reportSchema, 'The import report: counts per label and split, skipped files with reasons.'),
+  'datasets.thumbnails': method(
+    z.object({ id: z.string().min(1), perLabel: z.number().int().min(1).max(64), label: z.string().optional() }),
+    z.array(z.object({ label: z.string(), index: z.number(), split: z.string(), dataUrl: z.string() })),
+    'PNG data URLs of the first N cache images per label (or of one label).',
+  ),
+}
+
+export const datasetsEvents = {
+  onImportProgress: z.object({
+    datasetId: z.string(),
+    name: z.string(),
+    phase: z.enum(['planning', 'decoding', 'finishing', 'done', 'failed', 'cancelled']),
+    done: z.number(),
+    total: z.number(),
+    imagesPerSec: z.number(),
+    etaS: z.number(),
+  }),
+  onDatasetsChanged: z.object({}),
+}

@@ -1,0 +1,166 @@
+// ChestX-ray14 importer: Data_Entry_2017.csv (or _v2020, optionally .gz; `Patient Sex` or `Patient
+// Gender`; trailing commas tolerated), images in images/ or images_0NN/images/, optional official
+// train_val_list.txt / test_list.txt.
+import { existsSync, readFileSync } from 'node:fs'
+import { basename, extname, join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import { CHEST_LABELS, threeClassTarget } from './chest-labels.ts'
+import { parseCsv } from './csv.ts'
+import { listDirs, listFiles, relPath, requireDir } from './fs-scan.ts'
+import { IMAGE_EXTENSIONS } from './image-decode.ts'
+import { ImportInputError, type ImportPlan, type PlanItem, type SkippedFile } from './plan.ts'
+
+const TABLE_NAMES = ['Data_Entry_2017.csv', 'Data_Entry_2017_v2020.csv', 'Data_Entry_2017.csv.gz', 'Data_Entry_2017_v2020.csv.gz']
+const REQUIRED = ['Image Index', 'Finding Labels', 'Patient ID'] as const
+
+/** One parsed table row. */
+export interface ChestRow {
+  /** Image file name, e.g. 00000001_000.png. */
+  image: string
+  /** Finding labels, `No Finding` alone for normal images. */
+  labels: string[]
+  /** Patient id. */
+  patient: number
+  /** Follow-up number, or null when the column is missing. */
+  followUp: number | null
+  /** PA / AP, or null. */
+  view: string | null
+}
+
+/** The parsed table: unique rows, duplicates and warnings. */
+export interface ChestTable {
+  /** Rows in file order, first occurrence of each image. */
+  rows: ChestRow[]
+  /** Image names that appeared again (later rows are dropped). */
+  duplicates: string[]
+  /** Label strings outside the known 15, with their counts. */
+  unknownLabels: Map<string, number>
+}
+
+/** Finds the table file in a ChestX-ray14 folder. */
+export function findChestTable(root: string): string {
+  for (const n of TABLE_NAMES) if (existsSync(join(root, n))) return join(root, n)
+  throw new ImportInputError(`${root} has no ChestX-ray14 table: expected one of ${TABLE_NAMES.join(', ')}. Point the import at the folder that holds Data_Entry_2017.csv and images/.`)
+}
+
+/** Parses the table text; throws when a needed column is missing. */
+export function parseChestTable(text: string, source = 'the table'): ChestTable {
+  const all = parseCsv(text)
+  const header = (all[0] ?? []).map((h) => h.trim())
+  const col = (name: string) => header.indexOf(name)
+  const missing = REQUIRED.filter((r) => col(r) < 0)
+  if (missing.length) {
+    throw new ImportInputError(`${source} lacks the column(s) ${missing.map((m) => `"${m}"`).join(', ')} (found: ${header.filter(Boolean).join(', ') || 'nothing'}). A ChestX-ray14 table needs Image Index, Finding Labels and Patient ID.`)
+  }
+  const [ci, cl, cp] = REQUIRED.map(col) as [number, number, number]
+  const cf = col('Follow-up #')
+  const cv = col('View Position')
+  const known = new Set<string>(CHEST_LABELS)
+  const seen = new Set<string>()
+  const rows: ChestRow[] = []
+  const duplicates: string[] = []
+  const unknownLabels = new Map<string, number>()
+  for (const r of all.slice(1)) {
+    const image = (r[ci] ?? '').trim()
+    if (!image) continue
+    if (seen.has(image)) {
+      duplicates.push(image)
+      continue
+    }
+    seen.add(image)
+    const labels = (r[cl] ?? '').split('|').map((s) => s.trim()).filter(Boolean)
+    for (const l of labels) if (!known.has(l)) unknownLabels.set(l, (unknownLabels.get(l) ?? 0) + 1)
+    const patient = Number((r[cp] ?? '').trim())
+    rows.push({
+      image,
+      labels: labels.length ? labels : ['No Finding'],
+      patient: Number.isFinite(patient) ? patient : -1,
+      followUp: cf >= 0 && r[cf] !== undefined && r[cf]!.trim() !== '' ? Number(r[cf]) : null,
+      view: cv >= 0 ? (r[cv] ?? '').trim() || null : null,
+    })
+  }
+  return { rows, duplicates, unknownLabels }
+}
+
+function readTable(file: string): string {
+  const buf = readFileSync(file)
+  return (file.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8')
+}
+
+function readList(file: string): Set<string> | null {
+  if (!existsSync(file)) return null
+  return new Set(readFileSync(file, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter(Boolean))
+}
+
+/** Image files in images/ and images_NNN/images/ (the archive's layout), by file name. */
+function findImages(root: string): { byName: Map<string, string>; others: string[] } {
+  const dirs: string[] = []
+  if (existsSync(join(root, 'images'))) dirs.push(join(root, 'images'))
+  for (const d of listDirs(root)) {
+    if (/^images_\d+$/.test(d)) dirs.push(existsSync(join(root, d, 'images')) ? join(root, d, 'images') : join(root, d))
+  }
+  if (!dirs.length) throw new ImportInputError(`${root} has no images/ folder (nor images_001/images/ ...). Put the ChestX-ray14 PNGs there.`)
+  const byName = new Map<string, string>()
+  const others: string[] = []
+  for (const d of dirs) {
+    for (const f of listFiles(d)) {
+      if (IMAGE_EXTENSIONS.has(extname(f).toLowerCase())) byName.set(basename(f), f)
+      else others.push(f)
+    }
+  }
+  return { byName, others }
+}
+
+/** Plans a ChestX-ray14 import. */
+export function planChestXray14(root: string): ImportPlan {
+  requireDir(root, 'ChestX-ray14 dataset')
+  const tableFile = findChestTable(root)
+  const table = parseChestTable(readTable(tableFile), basename(tableFile))
+  const { byName, others } = findImages(root)
+  if (byName.size === 0) throw new ImportInputError(`The image folders under ${root} hold no images. Extract the ChestX-ray14 archives into images/.`)
+  const labelNames = [...CHEST_LABELS, ...[...table.unknownLabels.keys()].sort()]
+  const labelIndex = new Map(labelNames.map((l, i) => [l, i]))
+  const trainVal = readList(join(root, 'train_val_list.txt'))
+  const test = readList(join(root, 'test_list.txt'))
+  const official = !!(trainVal && test)
+  const warnings: string[] = []
+  const skipped: SkippedFile[] = []
+  for (const [l, n] of table.unknownLabels) warnings.push(`Label "${l}" (${n} rows) is not one of the 15 ChestX-ray14 labels; it is kept as its own column.`)
+  for (const d of table.duplicates) skipped.push({ file: d, reason: 'duplicate-row', message: `${d} appears more than once in ${basename(tableFile)}; the first row is used` })
+  const items: PlanItem[] = []
+  const used = new Set<string>()
+  for (const r of table.rows) {
+    const file = byName.get(r.image)
+    if (!file) {
+      skipped.push({ file: r.image, reason: 'csv-row-without-image', message: `the table lists ${r.image} but no such file is in the image folders` })
+      continue
+    }
+    used.add(r.image)
+    let fixedSplit: PlanItem['fixedSplit'] = null
+    if (official) {
+      if (test!.has(r.image)) fixedSplit = 'test'
+      else if (!trainVal!.has(r.image)) warnings.push(`${r.image} is in neither official list; it is split with the train/val images.`)
+    }
+    items.push({ file, rel: relPath(root, file), labels: r.labels.map((l) => labelIndex.get(l)!), patient: r.patient, followUp: r.followUp, view: r.view, fixedSplit })
+  }
+  for (const [name, file] of byName) {
+    if (!used.has(name)) skipped.push({ file: relPath(root, file), reason: 'image-without-csv-row', message: `${name} has no row in ${basename(tableFile)}` })
+  }
+  for (const f of others) skipped.push({ file: relPath(root, f), reason: 'unsupported-format', message: `${extname(f) || 'files without an extension'} is not an image format the lab reads` })
+  if (!items.length) throw new ImportInputError(`None of the ${table.rows.length} table rows matches an image under ${root}. Check that images/ holds the PNGs named in "Image Index".`)
+  items.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
+  const names = labelNames
+  return {
+    labelNames,
+    multiLabel: true,
+    items,
+    skipped,
+    warnings: warnings.slice(0, 200),
+    hasPatients: true,
+    splitSource: official ? 'official lists (test_list.txt; train_val_list.txt split by patient)' : 'seeded, grouped by patient, stratified by the 3-class target',
+    channels: 1,
+    policy: 'shorter-side-center-crop',
+    lateralityFlip: false,
+    stratum: (it) => threeClassTarget(it.labels.map((i) => names[i]!)),
+  }
+}

@@ -1,0 +1,35 @@
+// A small RFC 4180 CSV reader (quoted fields, "" escapes, CRLF), enough for the dataset tables.
+
+/** Parses CSV text into rows of fields. Blank lines are dropped. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = []
+  let row: string[] = []
+  let field = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"'
+          i++
+        } else quoted = false
+      } else field += c
+    } else if (c === '"') quoted = true
+    else if (c === ',') {
+      row.push(field)
+      field = ''
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++
+      row.push(field)
+      if (row.length > 1 || row[0] !== '') rows.push(row)
+      row = []
+      field = ''
+    } else field += c
+  }
+  if (field !== '' || row.length) {
+    row.push(field)
+    if (row.length > 1 || row[0] !== '') rows.push(row)
+  }
+  return rows
+}

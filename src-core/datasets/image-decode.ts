@@ -1,0 +1,161 @@
+// One file -> one cache row: decode (sharp, or the PGM/DICOM readers), convert to grey or RGB
+// correctly, resize by an explicit policy (never stretched), optionally flip a mammogram so the
+// breast faces one way. Returns exactly size*size*channels bytes.
+import { readFile } from 'node:fs/promises'
+import { extname } from 'node:path'
+import sharp from 'sharp'
+import { decodeDicom } from './dicom.ts'
+import { decodePgm } from './pgm.ts'
+import { SkipError } from './skip-error.ts'
+
+/** How a non-square image becomes a square cache row. */
+export type ResizePolicy = 'shorter-side-center-crop' | 'pad-square'
+
+/** Extensions the importers pick up; anything else in an image folder is reported as unsupported. */
+export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.pgm', '.dcm', '.dicom', '.tif', '.tiff', '.webp'])
+
+/** What to make of each file. */
+export interface DecodeOptions {
+  /** Output side in pixels. */
+  size: number
+  /** 1 = grey, 3 = RGB. */
+  channels: 1 | 3
+  /** Resize policy (recorded in meta.json). */
+  policy: ResizePolicy
+  /** Mirror images whose breast lies on the right so all face left (mammograms). */
+  lateralityFlip?: boolean
+}
+
+interface RawImage {
+  data: Uint8Array
+  width: number
+  height: number
+  channels: number
+}
+
+/** Decodes and resizes one file. Throws SkipError for files that must be left out. */
+export async function decodeToRow(file: string, opts: DecodeOptions): Promise<Buffer> {
+  const buf = await readFile(file).catch((e: NodeJS.ErrnoException) => {
+    throw new SkipError('unreadable', `cannot read the file (${e.code ?? e.message})`)
+  })
+  if (buf.length === 0) throw new SkipError('zero-byte', 'the file is empty (0 bytes)')
+  const raw = await decodeFull(file, buf)
+  const pixels = opts.channels === 1 ? toGrey(raw) : toRgb(raw)
+  const fit = opts.policy === 'pad-square' ? 'contain' : 'cover'
+  const out = await sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 1 | 3 } })
+    .resize({ width: opts.size, height: opts.size, fit, position: 'centre', background: { r: 0, g: 0, b: 0 } })
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+  // sharp gives 3 channels back when padding a grey raw image with a colour background.
+  const row = opts.channels === 1 && out.info.channels !== 1 ? firstChannel(out.data, out.info.channels) : out.data
+  if (opts.lateralityFlip && opts.channels === 1) flipToLeft(row, opts.size)
+  return row
+}
+
+async function decodeFull(file: string, buf: Buffer): Promise<RawImage> {
+  const ext = extname(file).toLowerCase()
+  const isDicom = ext === '.dcm' || ext === '.dicom' || (buf.length > 132 && buf.toString('latin1', 128, 132) === 'DICM')
+  if (isDicom) {
+    const img = decodeDicom(buf)
+    return { data: img.data, width: img.width, height: img.height, channels: 1 }
+  }
+  if (ext === '.pgm' || buf.toString('latin1', 0, 2) === 'P5' || buf.toString('latin1', 0, 2) === 'P2') {
+    const img = decodePgm(buf)
+    return { data: img.data, width: img.width, height: img.height, channels: 1 }
+  }
+  try {
+    // failOn 'warning' turns a truncated PNG/JPEG into an error instead of a half-grey image.
+    const { data, info } = await sharp(buf, { failOn: 'warning' }).rotate().raw().toBuffer({ resolveWithObject: true })
+    const bytesPerSample = data.length / (info.width * info.height * info.channels)
+    let pixels: Uint8Array = data
+    if (bytesPerSample === 2) pixels = stretch16(new Uint16Array(data.buffer, data.byteOffset, data.length / 2))
+    return { data: pixels, width: info.width, height: info.height, channels: info.channels }
+  } catch (e) {
+    const msg = (e as Error).message
+    if (/unsupported image format/i.test(msg)) throw new SkipError('unsupported-format', 'the file is not an image format the lab reads (PNG, JPEG, TIFF, WebP, PGM, DICOM)')
+    if (/truncat|premature|end of (file|stream)|unexpected end|read error|incomplete/i.test(msg)) throw new SkipError('truncated', `the image is truncated (${firstLine(msg)})`)
+    throw new SkipError('corrupt', `the image cannot be decoded (${firstLine(msg)})`)
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.trim()
+}
+
+/** 16-bit PNG/TIFF: min-max to 8 bits (these files carry no window). */
+function stretch16(v: Uint16Array): Uint8Array {
+  let min = 65535
+  let max = 0
+  for (const x of v) {
+    if (x < min) min = x
+    if (x > max) max = x
+  }
+  const span = max - min || 1
+  const out = new Uint8Array(v.length)
+  for (let i = 0; i < v.length; i++) out[i] = Math.round(((v[i]! - min) * 255) / span)
+  return out
+}
+
+/**
+ * Grey from any layout. Alpha is dropped (ChestX-ray14's RGBA files are opaque); an RGB file whose
+ * channels are equal (a grey image saved as colour) keeps its values exactly; a real colour image
+ * gets Rec. 601 luma.
+ */
+export function toGrey(img: RawImage): RawImage {
+  const { width, height, channels: c, data } = img
+  if (c === 1) return img
+  const n = width * height
+  const out = new Uint8Array(n)
+  if (c === 2) {
+    for (let i = 0; i < n; i++) out[i] = data[2 * i]!
+  } else {
+    for (let i = 0; i < n; i++) {
+      const r = data[c * i]!
+      const g = data[c * i + 1]!
+      const b = data[c * i + 2]!
+      out[i] = r === g && g === b ? r : Math.round(0.299 * r + 0.587 * g + 0.114 * b)
+    }
+  }
+  return { data: out, width, height, channels: 1 }
+}
+
+/** RGB from any layout: grey is replicated, alpha dropped. */
+export function toRgb(img: RawImage): RawImage {
+  const { width, height, channels: c, data } = img
+  if (c === 3) return img
+  const n = width * height
+  const out = new Uint8Array(n * 3)
+  for (let i = 0; i < n; i++) {
+    if (c <= 2) {
+      const v = data[c * i]!
+      out[3 * i] = v
+      out[3 * i + 1] = v
+      out[3 * i + 2] = v
+    } else {
+      out[3 * i] = data[c * i]!
+      out[3 * i + 1] = data[c * i + 1]!
+      out[3 * i + 2] = data[c * i + 2]!
+    }
+  }
+  return { data: out, width, height, channels: 3 }
+}
+
+function firstChannel(data: Buffer, c: number): Buffer {
+  const out = Buffer.alloc(data.length / c)
+  for (let i = 0; i < out.length; i++) out[i] = data[c * i]!
+  return out
+}
+
+/** Mirrors a square grey image in place when its right half is brighter (the breast lies there). */
+export function flipToLeft(row: Buffer, size: number): boolean {
+  let left = 0
+  let right = 0
+  const half = size >> 1
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < half; x++) left += row[y * size + x]!
+    for (let x = size - half; x < size; x++) right += row[y * size + x]!
+  }
+  if (right <= left) return false
+  for (let y = 0; y < size; y++) row.subarray(y * size, (y + 1) * size).reverse()
+  return true
+}

@@ -1,0 +1,255 @@
+// One import from start to finish: plan (bad input refused before anything is stored), split with
+// the patient-leak check, decode into the cache (resumable), small files, meta.json, SQLite rows and
+// the report. A dataset is marked ready only when every file of its cache is complete.
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdirSync, rmSync, statfsSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import type { Db } from '../store/db.ts'
+import * as store from '../store/datasets.ts'
+import { ImportCancelled, JOURNAL_FILE, writeImageCache, type CacheProgress } from './cache-writer.ts'
+import { channelStats, writeMeta, writeSmallFiles } from './cache-files.ts'
+import { planChestXray14 } from './chestxray14.ts'
+import { planImageFolder, type ColorMode } from './imagefolder.ts'
+import { planMammograms } from './mammogram.ts'
+import { ImportInputError, type DatasetKind, type ImportPlan } from './plan.ts'
+import { buildReport, type ImportReport } from './report.ts'
+import { assignSplits, DEFAULT_FRACTIONS, findLeaks, SPLIT_NAMES, validateFractions, type SplitFractions, type SplitName } from './splits.ts'
+
+/** What the user asks for. */
+export interface ImportRequest {
+  /** Importer. */
+  kind: DatasetKind
+  /** Source folder. */
+  path: string
+  /** Unique dataset name; defaults to the folder name. */
+  name?: string
+  /** Output side in pixels (default 224). */
+  size?: number
+  /** Colour handling for image folders (default auto). */
+  color?: ColorMode
+  /** Split fractions for seeded splits (default 0.7/0.1/0.2). */
+  split?: SplitFractions
+  /** Seed of the split (default 0). */
+  seed?: number
+  /** Mirror mammograms to face one way (default true). */
+  lateralityFlip?: boolean
+  /** Decodes in flight (default 2 per core). */
+  concurrency?: number
+}
+
+/** Progress of one import. */
+export interface ImportProgress extends CacheProgress {
+  /** Dataset id. */
+  datasetId: string
+  /** Dataset name. */
+  name: string
+  /** planning, decoding, finishing. */
+  phase: 'planning' | 'decoding' | 'finishing'
+}
+
+export interface ImportEnv {
+  /** The run store. */
+  db: Db
+  /** `<dataRoot>/datasets`. */
+  datasetsDir: string
+}
+
+/** A prepared import: the row exists, `run()` does the work. */
+export interface PreparedImport {
+  /** Dataset id. */
+  id: string
+  /** Dataset name. */
+  name: string
+  /** Decodes and finishes; resolves with the stored record. */
+  run(opts: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void }): Promise<store.DatasetRecord>
+}
+
+/** Plans the import and creates (or reopens, to resume) the dataset row. Throws ImportInputError on bad input. */
+export async function prepareImport(env: ImportEnv, req: ImportRequest): Promise<PreparedImport> {
+  const size = req.size ?? 224
+  if (!Number.isInteger(size) || size < 8 || size > 2048) throw new ImportInputError(`--size must be a whole number of pixels between 8 and 2048 (got ${req.size}).`)
+  const fractions = req.split ?? DEFAULT_FRACTIONS
+  try {
+    validateFractions(fractions)
+  } catch (e) {
+    throw new ImportInputError((e as Error).message)
+  }
+  const seed = req.seed ?? 0
+  const plan = await makePlan(req)
+  const name = req.name ?? basename(req.path)
+  const splits = splitPlan(plan, fractions, seed)
+  const options = { size, color: req.color ?? 'auto', split: fractions, seed, lateralityFlip: plan.lateralityFlip }
+  const planHash = hashPlan(req.kind, options, plan)
+
+  let existing = store.getDatasetByIdOrName(env.db, name)
+  if (existing && existing.name !== name) existing = null
+  let id: string
+  if (existing) {
+    if (existing.status === 'ready') throw new ImportInputError(`A dataset named "${name}" already exists. Remove it (xlab datasets remove ${name}) or choose another --name.`)
+    if (existing.status === 'importing' && existing.importPid !== null && existing.importPid !== process.pid && alive(existing.importPid)) {
+      throw new ImportInputError(`"${name}" is being imported by another process (pid ${existing.importPid}). Wait for it or cancel it there.`)
+    }
+    if (existing.planHash !== planHash) {
+      // Not the same import: start over in the same folder rather than mixing two plans.
+      rmSync(existing.dir, { recursive: true, force: true })
+    }
+    id = existing.id
+    store.markImporting(env.db, id, process.pid)
+  } else {
+    id = `ds-${randomBytes(4).toString('hex')}`
+    store.insertDataset(env.db, { id, name, kind: req.kind, source: req.path, dir: join(env.datasetsDir, id), options, importPid: process.pid })
+  }
+  store.setPlanHash(env.db, id, planHash)
+  const dir = join(env.datasetsDir, id)
+  return {
+    id,
+    name,
+    run: (opts) => runImport(env, { id, name, dir, kind: req.kind, source: req.path, size, plan, splits, planHash, concurrency: req.concurrency }, opts),
+  }
+}
+
+async function makePlan(req: ImportRequest): Promise<ImportPlan> {
+  if (req.kind === 'chestxray14') return planChestXray14(req.path)
+  if (req.kind === 'imagefolder') return planImageFolder(req.path, req.color ?? 'auto')
+  return planMammograms(req.path, req.lateralityFlip ?? true)
+}
+
+/** Splits the plan's items; refuses a source split that puts one patient in two splits. */
+export function splitPlan(plan: ImportPlan, fractions: SplitFractions, seed: number): SplitName[] {
+  const group = (i: number) => (plan.hasPatients && plan.items[i]!.patient !== null ? `p${plan.items[i]!.patient}` : `i${i}`)
+  const fixed = new Map<string, Set<string>>()
+  plan.items.forEach((it, i) => {
+    const s = fixed.get(group(i)) ?? new Set()
+    s.add(it.fixedSplit ?? 'free')
+    fixed.set(group(i), s)
+  })
+  const mixed = [...fixed].filter(([, s]) => s.size > 1)
+  if (mixed.length) {
+    const ex = mixed.slice(0, 5).map(([g, s]) => `patient ${g.slice(1)} (${[...s].join(' and ').replace('free', 'train/val')})`).join(', ')
+    throw new ImportInputError(`The source's split leaks patients: ${mixed.length} patient(s) have images in more than one split, e.g. ${ex}. Fix the split lists (train_val_list.txt / test_list.txt) or remove them to let the lab split by patient.`)
+  }
+  // Splits the source fixed are taken as they are; the rest is shared among the other splits.
+  const usedFixed = new Set(plan.items.map((it) => it.fixedSplit).filter((s): s is SplitName => s !== null))
+  const free: SplitFractions = { ...fractions }
+  for (const s of usedFixed) free[s] = 0
+  const sum = free.train + free.val + free.test
+  if (sum <= 0) free.train = 1
+  else for (const s of SPLIT_NAMES) free[s] /= sum
+  const out = assignSplits(plan.items.map((it, i) => ({ group: group(i), stratum: plan.stratum(it), fixed: it.fixedSplit })), free, seed)
+  const leaks = findLeaks(plan.items.map((_, i) => group(i)), out)
+  if (leaks.length) throw new ImportInputError(`Internal check failed: ${leaks.length} patient(s) ended up in two splits. Please report this.`)
+  return out
+}
+
+function hashPlan(kind: string, options: object, plan: ImportPlan): string {
+  const h = createHash('sha256')
+  h.update(JSON.stringify({ kind, options, channels: plan.channels, policy: plan.policy, labels: plan.labelNames }))
+  for (const it of plan.items) h.update(`${it.rel}\t${it.labels.join(',')}\t${it.patient}\n`)
+  return h.digest('hex').slice(0, 32)
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+interface ImportJob {
+  id: string
+  name: string
+  dir: string
+  kind: DatasetKind
+  source: string
+  size: number
+  plan: ImportPlan
+  splits: SplitName[]
+  planHash: string
+  concurrency?: number
+}
+
+async function runImport(env: ImportEnv, job: ImportJob, opts: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void }): Promise<store.DatasetRecord> {
+  const t0 = Date.now()
+  const { plan, dir } = job
+  const emit = (phase: ImportProgress['phase'], p: CacheProgress) => opts.onProgress?.({ datasetId: job.id, name: job.name, phase, ...p })
+  try {
+    mkdirSync(dir, { recursive: true })
+    checkFreeSpace(dir, plan.items.length * job.size * job.size * plan.channels)
+    emit('decoding', { done: 0, total: plan.items.length, imagesPerSec: 0, etaS: 0 })
+    const res = await writeImageCache({
+      dir,
+      files: plan.items.map((it) => it.file),
+      decode: { size: job.size, channels: plan.channels, policy: plan.policy, lateralityFlip: plan.lateralityFlip },
+      planHash: job.planHash,
+      concurrency: job.concurrency,
+      signal: opts.signal,
+      onProgress: (p) => emit('decoding', p),
+    })
+    if (res.kept.length === 0) throw new ImportInputError(`None of the ${plan.items.length} images under ${job.source} could be decoded (see the skipped files). Check that they are images.`)
+    emit('finishing', { done: plan.items.length, total: plan.items.length, imagesPerSec: 0, etaS: 0 })
+    const kept = res.kept.map((i) => plan.items[i]!)
+    const splits = res.kept.map((i) => job.splits[i]!)
+    const bySplit = writeSmallFiles(dir, {
+      labels: kept.map((it) => it.labels),
+      labelCount: plan.labelNames.length,
+      patients: plan.hasPatients ? kept.map((it) => it.patient ?? -1) : null,
+      splits,
+    })
+    const stats = channelStats(join(dir, 'images.npy'), bySplit.train)
+    const splitCounts = Object.fromEntries(SPLIT_NAMES.map((s) => [s, bySplit[s].length]))
+    const files = ['images.npy', 'labels.npy', ...(plan.hasPatients ? ['patients.npy'] : []), ...SPLIT_NAMES.map((s) => `split-${s}.npy`)]
+    await writeMeta(dir, {
+      id: job.id, name: job.name, kind: job.kind, source: job.source, n: kept.length, height: job.size, width: job.size, channels: plan.channels,
+      label_names: plan.labelNames, multi_label: plan.multiLabel, mean: stats.mean, std: stats.std, splits: splitCounts,
+      resize_policy: plan.policy, split_source: plan.splitSource, laterality_flip: plan.lateralityFlip,
+    }, files)
+    const decodeSkips = res.skipped.map((s) => ({ file: plan.items[s.entry]!.rel, reason: s.reason, message: s.message }))
+    const skipped = [...plan.skipped, ...decodeSkips]
+    const report: ImportReport = buildReport({
+      labelNames: plan.labelNames,
+      rows: kept.map((it, i) => ({ labels: it.labels, split: splits[i]!, patient: plan.hasPatients ? it.patient : null })),
+      skipped,
+      warnings: plan.warnings,
+      splitSource: plan.splitSource,
+      resize: { policy: plan.policy, size: job.size, channels: plan.channels, lateralityFlip: plan.lateralityFlip },
+      seconds: (Date.now() - t0) / 1000,
+      resumed: res.resumed,
+      considered: plan.items.length + plan.skipped.filter((s) => s.reason !== 'csv-row-without-image' && s.reason !== 'duplicate-row').length,
+    })
+    const samples: store.SampleRow[] = kept.map((it, i) => ({
+      path: it.rel, idx: i, labels: it.labels.map((l) => plan.labelNames[l]).join('|'), patientId: it.patient, followUp: it.followUp, view: it.view, split: splits[i]!, status: 'ok', reason: null,
+    }))
+    const seen = new Set(samples.map((s) => s.path))
+    for (const s of skipped) {
+      if (seen.has(s.file)) continue
+      seen.add(s.file)
+      samples.push({ path: s.file, idx: null, labels: '', patientId: null, followUp: null, view: null, split: null, status: 'skipped', reason: `${s.reason}: ${s.message}` })
+    }
+    store.finishImport(env.db, job.id, { n: kept.length, height: job.size, width: job.size, channels: plan.channels, labelNames: plan.labelNames, multiLabel: plan.multiLabel, splits: splitCounts, report, samples })
+    rmSync(join(dir, JOURNAL_FILE), { force: true })
+    return store.getDatasetByIdOrName(env.db, job.id)!
+  } catch (e) {
+    if (e instanceof ImportCancelled) store.markStopped(env.db, job.id, 'cancelled', e.message)
+    else store.markStopped(env.db, job.id, 'failed', describeFailure(e, dir))
+    throw e instanceof Error && (e as NodeJS.ErrnoException).code === 'ENOSPC' ? new ImportInputError(describeFailure(e, dir)) : e
+  }
+}
+
+/** A sentence for a failure, with what to do. */
+export function describeFailure(e: unknown, dir: string): string {
+  const err = e as NodeJS.ErrnoException
+  if (err.code === 'ENOSPC') return `The disk holding ${dir} is full. Free some space (or move the data root with --data / XLAB_DATA) and run the import again: it continues where it stopped.`
+  if (err.code === 'EACCES' || err.code === 'EPERM') return `The lab cannot write to ${dir} (${err.code}). Check the folder's permissions, then run the import again.`
+  return err.message ?? String(e)
+}
+
+/** Refuses early when the cache cannot fit on the disk. */
+function checkFreeSpace(dir: string, bytes: number): void {
+  const st = statfsSync(dir)
+  const free = Number(st.bavail) * Number(st.bsize)
+  if (free < bytes * 1.05 + 16e6) {
+    throw Object.assign(new Error(`needs ${(bytes / 1e6).toFixed(0)} MB, ${(free / 1e6).toFixed(0)} MB free`), { code: 'ENOSPC' })
+  }
+}

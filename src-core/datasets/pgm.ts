@@ -1,0 +1,50 @@
+// Netpbm grey images (PGM P5 binary, P2 text), the format of mini-MIAS. libvips as bundled with
+// sharp has no PPM loader, so the file is parsed here and handed to sharp as raw pixels.
+import { SkipError } from './skip-error.ts'
+
+/** A decoded 8-bit grey image. */
+export interface GreyImage {
+  /** Width in pixels. */
+  width: number
+  /** Height in pixels. */
+  height: number
+  /** width*height bytes, row-major. */
+  data: Uint8Array
+}
+
+/** Parses a PGM; 16-bit files (maxval > 255) are scaled to 8 bits by their maxval. */
+export function decodePgm(buf: Buffer): GreyImage {
+  const magic = buf.subarray(0, 2).toString('latin1')
+  if (magic !== 'P5' && magic !== 'P2') throw new SkipError('unsupported-format', `not a grey PGM (magic "${magic}"); colour PPM/PBM files are not supported`)
+  let pos = 2
+  const tokens: number[] = []
+  while (tokens.length < 3) {
+    while (pos < buf.length && /\s/.test(String.fromCharCode(buf[pos]!))) pos++
+    if (buf[pos] === 0x23) {
+      while (pos < buf.length && buf[pos] !== 0x0a) pos++
+      continue
+    }
+    const start = pos
+    while (pos < buf.length && /[0-9]/.test(String.fromCharCode(buf[pos]!))) pos++
+    if (start === pos) throw new SkipError('corrupt', 'the PGM header is malformed')
+    tokens.push(Number(buf.subarray(start, pos).toString('latin1')))
+  }
+  const [width, height, maxval] = tokens as [number, number, number]
+  if (!(width > 0 && height > 0 && maxval > 0 && maxval < 65536)) throw new SkipError('corrupt', `the PGM header gives impossible sizes (${width}x${height}, maxval ${maxval})`)
+  const n = width * height
+  const data = new Uint8Array(n)
+  if (magic === 'P5') {
+    pos++ // exactly one whitespace byte separates the header from the raster
+    const bytes = maxval > 255 ? 2 : 1
+    if (buf.length - pos < n * bytes) throw new SkipError('truncated', `the PGM raster is truncated (${buf.length - pos} of ${n * bytes} bytes)`)
+    for (let i = 0; i < n; i++) {
+      const v = bytes === 1 ? buf[pos + i]! : buf.readUInt16BE(pos + 2 * i)
+      data[i] = maxval === 255 ? v : Math.round((v * 255) / maxval)
+    }
+  } else {
+    const values = buf.subarray(pos).toString('latin1').trim().split(/\s+/).map(Number)
+    if (values.length < n) throw new SkipError('truncated', `the PGM raster is truncated (${values.length} of ${n} values)`)
+    for (let i = 0; i < n; i++) data[i] = Math.round((values[i]! * 255) / maxval)
+  }
+  return { width, height, data }
+}

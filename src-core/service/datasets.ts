@@ -1,0 +1,90 @@
+// The datasets domain of the lab service: handlers for src-core/api/datasets.ts.
+import { rmSync } from 'node:fs'
+import { ApiError, type Handlers } from '../api/contract.ts'
+import type { datasetsApi } from '../api/datasets.ts'
+import { demoSpecs, generateDemoSource } from '../datasets/demo/index.ts'
+import { ImportManager } from '../datasets/import-manager.ts'
+import { ImportInputError } from '../datasets/plan.ts'
+import type { ImportReport } from '../datasets/report.ts'
+import { thumbnails } from '../datasets/thumbnails.ts'
+import * as store from '../store/datasets.ts'
+import type { DomainFactory, LabContext } from './lab-service.ts'
+
+/** The public view of a dataset record. */
+export function publicDataset(d: store.DatasetRecord) {
+  return { id: d.id, name: d.name, kind: d.kind, source: d.source, dir: d.dir, status: d.status, n: d.n, height: d.height, width: d.width, channels: d.channels, labelNames: d.labelNames, multiLabel: d.multiLabel, splits: d.splits, error: d.error, createdAt: d.createdAt }
+}
+
+function find(ctx: LabContext, key: string): store.DatasetRecord {
+  const d = store.getDatasetByIdOrName(ctx.db, key)
+  if (!d) throw new ApiError('NOT_FOUND', `There is no dataset "${key}". List them with xlab datasets list.`)
+  return d
+}
+
+function asApiError(e: unknown): never {
+  if (e instanceof ImportInputError) throw new ApiError('BAD_REQUEST', e.message)
+  throw e
+}
+
+/** Generates and imports the demo datasets, returning each one's record when all are done. */
+export async function generateDemo(ctx: LabContext, imports: ImportManager, o: { scale: 'small' | 'default'; size?: number; seed?: number; onSource?: (name: string, done: number, total: number) => void }): Promise<store.DatasetRecord[]> {
+  const size = o.size ?? (o.scale === 'small' ? 32 : 48)
+  const out: store.DatasetRecord[] = []
+  for (const spec of demoSpecs(o.scale)) {
+    const existing = store.getDatasetByIdOrName(ctx.db, spec.name)
+    if (existing?.status === 'ready') {
+      out.push(existing)
+      continue
+    }
+    const req = await generateDemoSource(ctx.paths.sources, spec, { size, seed: o.seed ?? 0, onImage: (d, t) => o.onSource?.(spec.name, d, t) })
+    const started = await imports.start(req)
+    out.push(await started.done)
+  }
+  return out
+}
+
+export const datasetsDomain: DomainFactory = (ctx) => {
+  const imports = new ImportManager(
+    { db: ctx.db, datasetsDir: ctx.paths.datasets },
+    {
+      onProgress: (p) => ctx.events.emit('onImportProgress', p),
+      onChanged: () => ctx.events.emit('onDatasetsChanged', {}),
+      log: (m) => ctx.log('datasets', m),
+    },
+  )
+  const handlers: Handlers<typeof datasetsApi> = {
+    'datasets.list': async () => store.listDatasets(ctx.db).map(publicDataset),
+    'datasets.get': async ({ id }) => publicDataset(find(ctx, id)),
+    'datasets.import': async (input) => {
+      const path = ctx.pathGuard.check(input.path)
+      const started = await imports.start({ ...input, path }).catch(asApiError)
+      return { id: started.id, name: started.name }
+    },
+    'datasets.cancelImport': async ({ id }) => ({ cancelled: imports.cancel(find(ctx, id).id) }),
+    'datasets.remove': async ({ id }) => {
+      const d = find(ctx, id)
+      if (imports.isActive(d.id)) throw new ApiError('BUSY', `"${d.name}" is being imported. Cancel the import first.`)
+      rmSync(d.dir, { recursive: true, force: true })
+      store.deleteDataset(ctx.db, d.id)
+      ctx.events.emit('onDatasetsChanged', {})
+      return { removed: d.id }
+    },
+    'datasets.generateDemo': async ({ size, scale }) => {
+      const list = await generateDemo(ctx, imports, { scale: scale ?? 'default', size }).catch(asApiError)
+      return { datasets: list.map((d) => ({ id: d.id, name: d.name })) }
+    },
+    'datasets.report': async ({ id }) => {
+      const d = find(ctx, id)
+      const r = store.getReport(ctx.db, d.id) as ImportReport | null
+      if (!r) throw new ApiError('NOT_READY', `"${d.name}" has no report yet (status: ${d.status}${d.error ? `: ${d.error}` : ''}).`)
+      return r
+    },
+    'datasets.thumbnails': async ({ id, perLabel, label }) => {
+      const d = find(ctx, id)
+      if (d.status !== 'ready') throw new ApiError('NOT_READY', `"${d.name}" is not ready (status: ${d.status}).`)
+      if (label !== undefined && !d.labelNames.includes(label)) throw new ApiError('BAD_REQUEST', `"${d.name}" has no label "${label}" (labels: ${d.labelNames.join(', ')}).`)
+      return thumbnails(d, perLabel, label)
+    },
+  }
+  return { handlers, stop: () => imports.stopAll(), imports } as ReturnType<DomainFactory> & { imports: ImportManager }
+}
