@@ -93,3 +93,59 @@ class Progress:
                           loss=loss, images_per_s=self.images_per_s, eta_s=eta)
         self._last = now
         self._t0, self._images = now, 0
+
+
+# ----- validation (the Python twin of src-core/runner/protocol.ts; both check tests/fixtures/protocol) -----
+_NUM = (int, float)
+_OPT_NUM = (int, float, type(None))
+REQUIRED: dict[str, dict[str, tuple]] = {
+    "hello": {"pid": (int,), "versions": (dict,), "device": (dict,), "kind": (str,)},
+    "progress": {"stage": (str,), "epoch": _NUM, "epochs": _NUM, "step": _NUM, "steps": _NUM,
+                 "loss": _OPT_NUM, "images_per_s": _OPT_NUM, "eta_s": _OPT_NUM},
+    "metric": {"split": (str,), "epoch": _NUM, "step": _NUM, "values": (dict,)},
+    "checkpoint": {"path": (str,), "which": (str,), "epoch": _NUM, "step": _NUM},
+    "artifact": {"path": (str,), "kind": (str,), "name": (str,)},
+    "log": {"level": (str,), "message": (str,)},
+    "done": {"summary": (dict,)},
+    "error": {"code": (str,), "message": (str,)},
+}
+ENUMS = {
+    ("progress", "stage"): {"train", "val", "test", "features"},
+    ("metric", "split"): {"train", "val", "test"},
+    ("checkpoint", "which"): {"last", "best"},
+    ("artifact", "kind"): {"image", "encoder", "predictions", "report", "json"},
+    ("log", "level"): {"debug", "info", "warning", "error"},
+    ("error", "code"): {"BAD_INPUT", "OOM", "NON_FINITE", "CANCELLED", "INTERNAL"},
+}
+OPTIONAL_FIELDS = {("progress", "loss"), ("progress", "images_per_s"), ("progress", "eta_s")}
+
+
+def validate_message(msg) -> list[str]:
+    """Problems with one protocol message (empty when it is valid)."""
+    if not isinstance(msg, dict):
+        return ["a message must be a JSON object"]
+    problems = []
+    if msg.get("v") != PROTOCOL_VERSION:
+        problems.append(f"v must be {PROTOCOL_VERSION}")
+    t = msg.get("type")
+    if t not in REQUIRED:
+        return problems + [f"unknown type {t!r}"]
+    if "run_id" in msg and not isinstance(msg["run_id"], (str, type(None))):
+        problems.append("run_id must be a string or null")
+    if "t" in msg and (isinstance(msg["t"], bool) or not isinstance(msg["t"], _NUM)):
+        problems.append("t must be a number")
+    for field, types in REQUIRED[t].items():
+        if field not in msg:
+            if (t, field) not in OPTIONAL_FIELDS:
+                problems.append(f"{t}.{field} is missing")
+            continue
+        v = msg[field]
+        if isinstance(v, bool) or not isinstance(v, types):
+            problems.append(f"{t}.{field} has the wrong type")
+        elif (t, field) in ENUMS and v not in ENUMS[(t, field)]:
+            problems.append(f"{t}.{field}={v!r} is not one of {sorted(ENUMS[(t, field)])}")
+    if t == "metric" and isinstance(msg.get("values"), dict):
+        for k, v in msg["values"].items():
+            if isinstance(v, bool) or not isinstance(v, _OPT_NUM):
+                problems.append(f"metric.values.{k} must be a number or null")
+    return problems
