@@ -3,9 +3,34 @@
 // Reference: the obvious implementation (stringify every row on every keystroke, compare with
 // localeCompare on every comparison). Target: < 200 ms per interaction.
 import { writeFileSync } from 'node:fs'
-import type { ResultRow } from '../src-renderer/api/shapes.ts'
-import { resultColumns } from '../src-renderer/composables/results-model.ts'
-import { filterAndSort, type Column, type SortState } from '../src-renderer/composables/runs-table.ts'
+
+// The renderer's modules are loaded by URL: they belong to the renderer's TypeScript project, so
+// this Node script states the few shapes it relies on instead of importing their types.
+interface Column<Row> {
+  key: string
+  value(row: Row): string | number | null
+}
+interface SortState {
+  key: string
+  asc: boolean
+}
+interface ResultRow {
+  runId: string
+  name: string
+  pretext: string | null
+  pretrainDataset: string | null
+  seed: number
+  target: string | null
+  protocol: string | null
+  fusionMode: string | null
+  encoders: string[] | null
+  state: string
+  metrics: Record<string, number | null>
+}
+const { resultColumns } = (await import(new URL('../src-renderer/composables/results-model.ts', import.meta.url).href)) as { resultColumns: Column<ResultRow>[] }
+const { filterAndSort } = (await import(new URL('../src-renderer/composables/runs-table.ts', import.meta.url).href)) as {
+  filterAndSort<Row extends object>(rows: readonly Row[], columns: readonly Column<Row>[], filter: string, sort: SortState | null, cache?: WeakMap<Row, string>): Row[]
+}
 
 const outIdx = process.argv.indexOf('--out')
 const out = outIdx >= 0 ? process.argv[outIdx + 1] : undefined
