@@ -131,6 +131,13 @@ export class RunQueue {
     return [...this.active.keys()]
   }
 
+  /** Slots a study with this CPU setting would get on this machine. */
+  slotsFor(cpuSlots: number): number {
+    if (this.o.gpuCount > 0) return this.o.gpuCount
+    const env = Number(process.env.XLAB_CPU_SLOTS)
+    return Number.isInteger(env) && env > 0 ? env : cpuSlots
+  }
+
   /** How many jobs may run at once right now. */
   slotCount(): number {
     if (this.o.gpuCount > 0) return this.o.gpuCount

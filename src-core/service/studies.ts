@@ -34,7 +34,7 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
     'studies.presets': async () => PRESET_NAMES.map((name) => ({ name, config: presetConfig(name) })),
 
     'studies.plan': async ({ config }) => {
-      const p = asBadRequest(() => previewPlan(ctx.db, config, queue.slotCount()))
+      const p = asBadRequest(() => previewPlan(ctx.db, config, (c) => queue.slotsFor(c.device.cpuSlots)))
       return {
         runs: p.plan.runs.map((r) => ({ ...r, spec: undefined, hash: undefined, existing: (p.existing.get(r.id) as never) ?? null })),
         counts: p.plan.counts,
@@ -44,7 +44,7 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
     },
 
     'studies.create': async ({ name, config }) => {
-      const p = asBadRequest(() => previewPlan(ctx.db, config, queue.slotCount()))
+      const p = asBadRequest(() => previewPlan(ctx.db, config, (c) => queue.slotsFor(c.device.cpuSlots)))
       let study = store.getStudy(ctx.db, name)
       if (study?.state === 'running') throw new ApiError('CONFLICT', `Study "${name}" is running. Pause it (xlab study cancel / studies.pause) before changing its config.`)
       if (study) store.setStudyConfig(ctx.db, study.id, p.config)

@@ -407,3 +407,15 @@ export function requeueRuns(db: Db, ids: string[], resetAttempts: boolean): void
     for (const id of ids) q.run(id)
   })()
 }
+
+/** Test metrics of a study's downstream runs, one row per run and metric name. */
+export function studyTestMetrics(db: Db, studyId: string): { runId: string; name: string; value: number }[] {
+  return db
+    .prepare(
+      `SELECT m.run_id AS runId, m.name AS name, m.value AS value FROM metrics m
+       JOIN study_runs s ON s.run_id = m.run_id JOIN runs r ON r.id = m.run_id
+       WHERE s.study_id = ? AND r.stage = 'downstream' AND m.split = 'test'
+       ORDER BY m.run_id, m.name, m.epoch DESC, m.step DESC`,
+    )
+    .all(studyId) as { runId: string; name: string; value: number }[]
+}

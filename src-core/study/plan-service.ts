@@ -19,8 +19,9 @@ export interface PlanPreview {
   estimate: WorkEstimate & { slots: number }
 }
 
-export function previewPlan(db: Db, rawConfig: unknown, slots: number): PlanPreview {
+export function previewPlan(db: Db, rawConfig: unknown, slotsFor: (config: StudyConfig) => number): PlanPreview {
   const config = parseStudyConfig(rawConfig)
+  const slots = slotsFor(config)
   const plan = planStudy(config)
   const byHash = runsByHash(db, plan.runs.map((r) => r.hash))
   const existing = new Map<string, string>()

@@ -20,7 +20,7 @@ const demo: StudyConfigInput = {
   seeds: [0],
   // 32 px keeps a CPU step cheap while the generated findings stay visible.
   imageSize: 32,
-  pretext: { epochs: 2, batchSize: 64, optimizer: 'adam', lr: 1e-3, weightDecay: 1e-4, schedule: 'cosine', warmupEpochs: 0, maxStepsPerEpoch: 12, checkpointEverySteps: 12 },
+  pretext: { epochs: 3, batchSize: 64, optimizer: 'adam', lr: 1e-3, weightDecay: 1e-4, schedule: 'cosine', warmupEpochs: 0, maxStepsPerEpoch: 8, checkpointEverySteps: 8 },
   downstream: {
     epochs: 3,
     batchSize: 64,
@@ -31,7 +31,8 @@ const demo: StudyConfigInput = {
     weightDecay: 1e-4,
     schedule: 'cosine',
     imbalance: 'weighted_loss',
-    maxStepsPerEpoch: 12,
+    maxStepsPerEpoch: 8,
+    maxTrainImages: 1024,
   },
   probes: { invariance: true, similarity: true, nImages: 64 },
   // Two single-threaded workers overlap one worker's torch import with the other's training.
