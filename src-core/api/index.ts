@@ -1,6 +1,7 @@
 // The whole typed API: every domain's methods and events, merged. The renderer imports types only.
 import type { ApiClient } from './contract.ts'
 import { datasetsApi, datasetsEvents } from './datasets.ts'
+import { resultsApi, resultsEvents } from './results.ts'
 import { runsApi, runsEvents } from './runs.ts'
 import { studiesApi, studiesEvents } from './studies.ts'
 
@@ -8,12 +9,14 @@ export const apiMethods = {
   ...datasetsApi,
   ...studiesApi,
   ...runsApi,
+  ...resultsApi,
 } as const
 
 export const apiEvents = {
   ...datasetsEvents,
   ...studiesEvents,
   ...runsEvents,
+  ...resultsEvents,
 } as const
 
 export type ApiMethods = typeof apiMethods

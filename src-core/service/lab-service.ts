@@ -9,6 +9,7 @@ import { openDatabase, type Db } from '../store/db.ts'
 import { datasetsDomain } from './datasets.ts'
 import { LabEvents } from './events.ts'
 import { PathGuard } from './path-guard.ts'
+import { resultsDomain } from './results.ts'
 import { runsDomain } from './runs.ts'
 import { studiesDomain } from './studies.ts'
 
@@ -51,6 +52,7 @@ const domains: DomainFactory[] = [
   datasetsDomain,
   studiesDomain,
   runsDomain,
+  resultsDomain,
 ]
 
 export class LabService {

@@ -1,0 +1,101 @@
+// Gathers what the analysis of one study needs: its finished downstream runs with their test
+// predictions aligned on the same test images, the patient of each image, and the probe summaries.
+import type { Db } from '../store/db.ts'
+import { findStudy, lastMetrics, studyRuns, type ResultRun, type ResultStudy } from '../store/results.ts'
+import { datasetDirOfRun, loadPredictions, patientsFor } from './predictions.ts'
+import type { Predictions } from './stats/metrics.ts'
+
+/** A finished downstream run with its predictions restricted to the common test images. */
+export interface LoadedRun {
+  /** The run row. */
+  run: ResultRun
+  /** Predictions in the order of StudyData.indices. */
+  pred: Predictions
+  /** Test loss reported by the worker (the loss cannot be recomputed: it may be class-weighted). */
+  loss: number | null
+}
+
+/** Everything the analysis reads for one study. */
+export interface StudyData {
+  /** The study. */
+  study: ResultStudy
+  /** Finished downstream runs with predictions. */
+  runs: LoadedRun[]
+  /** Dataset indices of the test images every run predicted, in a fixed order. */
+  indices: number[]
+  /** Patient id per image of `indices`, or null where the dataset has no patients. */
+  patients: number[] | null
+  /** The downstream cache folder (for meta.json), when known. */
+  datasetDir: string | null
+  /** Probe runs of the study that are done. */
+  probes: ResultRun[]
+  /** Every run of the study (for the environment section and counts). */
+  allRuns: ResultRun[]
+  /** What could not be used, in sentences. */
+  warnings: string[]
+}
+
+/** Options for locating the downstream cache when a run folder lacks job.json. */
+export interface CollectOptions {
+  /** Finds a dataset's cache folder by name (the runner's resolver); optional. */
+  resolveDataset?: (name: string) => string | null
+}
+
+function align(pred: Predictions, order: readonly number[]): Predictions {
+  const pos = new Map(pred.indices.map((idx, i) => [idx, i]))
+  const rows = order.map((idx) => pos.get(idx)!)
+  return { indices: [...order], targets: rows.map((r) => pred.targets[r]!), probs: rows.map((r) => pred.probs[r]!), classNames: pred.classNames }
+}
+
+/** Loads a study's data; throws a sentence when the study does not exist. */
+export function collectStudy(db: Db, studyKey: string, opts: CollectOptions = {}): StudyData {
+  const study = findStudy(db, studyKey)
+  if (!study) throw new Error(`There is no study called "${studyKey}". List studies with \`xlab study list\`.`)
+  const allRuns = studyRuns(db, study.id)
+  const warnings: string[] = []
+  const loaded: { run: ResultRun; pred: Predictions }[] = []
+  for (const run of allRuns.filter((r) => r.stage === 'downstream')) {
+    if (run.state !== 'done') {
+      warnings.push(`${run.name} is ${run.state}${run.reason ? ` (${run.reason})` : ''}; it is left out.`)
+      continue
+    }
+    try {
+      const pred = loadPredictions(run.runDir)
+      if (pred) loaded.push({ run, pred })
+      else warnings.push(`${run.name} is done but wrote no test_predictions.json; it is left out.`)
+    } catch (e) {
+      warnings.push(`${run.name}: ${(e as Error).message}`)
+    }
+  }
+  // Every downstream run predicts the same test split; any image a run lacks is dropped everywhere,
+  // so paired comparisons always see the same images.
+  let common: Set<number> | null = null
+  for (const l of loaded) common = common ? new Set(l.pred.indices.filter((i) => common!.has(i))) : new Set(l.pred.indices)
+  const indices = [...(common ?? [])].sort((a, b) => a - b)
+  const dropped = loaded.filter((l) => l.pred.indices.length !== indices.length)
+  if (dropped.length) warnings.push(`${dropped.length} run(s) predicted other test images than the rest; only the ${indices.length} images all runs share are analysed.`)
+  const runs: LoadedRun[] = loaded.map((l) => {
+    const loss = lastMetrics(db, l.run.id, 'test').loss
+    return { run: l.run, pred: align(l.pred, indices), loss: loss ?? null }
+  })
+
+  const configName = typeof study.config.downstreamDataset === 'string' ? study.config.downstreamDataset : null
+  let datasetDir: string | null = null
+  for (const l of runs) {
+    datasetDir = datasetDirOfRun(l.run.runDir)
+    if (datasetDir) break
+  }
+  if (!datasetDir && configName && opts.resolveDataset) datasetDir = opts.resolveDataset(configName)
+  let patients: number[] | null = null
+  if (datasetDir && indices.length) {
+    try {
+      patients = patientsFor(datasetDir, indices)
+    } catch (e) {
+      warnings.push(`${(e as Error).message} Intervals resample single images instead of patients.`)
+    }
+  } else if (indices.length) {
+    warnings.push('The downstream dataset folder was not found, so intervals resample single images instead of patients.')
+  }
+  const probes = allRuns.filter((r) => r.stage === 'probe' && r.state === 'done' && r.summary)
+  return { study, runs, indices, patients, datasetDir, probes, allRuns, warnings }
+}

@@ -1,0 +1,43 @@
+// The raw tables of the report as CSV (RFC 4180 quoting), one file per table.
+import type { StudyAnalysis } from '../../api/results.ts'
+
+/** One CSV document from a header and rows. */
+export function toCsv(header: string[], rows: unknown[][]): string {
+  const cell = (v: unknown) => {
+    if (v === null || v === undefined) return ''
+    const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v)
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+  }
+  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n'
+}
+
+const METRICS = ['accuracy', 'f1_weighted', 'balanced_accuracy', 'roc_auc'] as const
+
+/** File name -> CSV text for every table of an analysis. */
+export function analysisCsvs(a: StudyAnalysis): Record<string, string> {
+  const cellOf = new Map(a.cells.map((c) => [c.key, c]))
+  return {
+    'runs.csv': toCsv(
+      ['run_id', 'name', 'cell', 'seed', 'loss', ...METRICS.flatMap((m) => [m, `${m}_lo`, `${m}_hi`])],
+      a.runs.map((r) => [r.runId, r.name, cellOf.get(r.cellKey)?.label ?? r.cellKey, r.seed, r.loss, ...METRICS.flatMap((m) => [r.metrics[m]?.estimate, r.metrics[m]?.lo, r.metrics[m]?.hi])]),
+    ),
+    'cells.csv': toCsv(
+      ['cell', 'kind', 'target', 'protocol', 'pretext', 'pretrain_dataset', 'encoders', 'seeds', ...METRICS.flatMap((m) => [`${m}_mean`, `${m}_sd`, `${m}_lo`, `${m}_hi`])],
+      a.cells.map((c) => [c.label, c.kind, c.target, c.protocol, c.pretext, c.pretrainDataset, c.encoders.join('+'), c.metrics.accuracy?.perSeed.map((s) => s.seed).join(' '), ...METRICS.flatMap((m) => [c.metrics[m]?.mean, c.metrics[m]?.sd, c.metrics[m]?.lo, c.metrics[m]?.hi])]),
+    ),
+    'fusion_vs_best_member.csv': toCsv(
+      ['target', 'mode', 'encoders', 'metric', 'difference', 'lo', 'hi', 'verdict', 'per_seed_best_members'],
+      a.h2.map((c) => [c.target, c.mode, c.encoders.join('+'), c.metric, c.difference.estimate, c.difference.lo, c.difference.hi, c.difference.verdict, c.perSeed.map((s) => `s${s.seed}:${s.bestMember}`).join(' ')]),
+    ),
+    'similarity.csv': toCsv(['dataset', 'frechet', 'histogram_l1', 'spectrum_l2'], a.h1.similarity.map((s) => [s.dataset, s.frechet, s.histogram_l1, s.spectrum_l2])),
+    'invariance.csv': (() => {
+      const keys = [...new Set(a.h1.invariance.flatMap((i) => Object.keys(i.values)))].sort()
+      return toCsv(['encoder', 'pretext', 'dataset', 'seeds', ...keys], a.h1.invariance.map((i) => [i.encoder, i.pretext, i.dataset, i.seeds.join(' '), ...keys.map((k) => i.values[k])]))
+    })(),
+    'anova.csv': toCsv(
+      ['target', 'protocol', 'metric', 'source', 'ss', 'df', 'ms', 'f', 'p', 'eta_sq', 'seeds', 'note'],
+      a.h1.anova.flatMap((t) => t.rows.map((r) => [t.target, t.protocol, t.metric, r.source, r.ss, r.df, r.ms, r.f, r.p, r.etaSq, t.seeds.join(' '), t.note])),
+    ),
+    'correlations.csv': toCsv(['target', 'protocol', 'metric', 'family', 'variable', 'spearman_rho', 'p', 'n'], a.h1.correlations.map((c) => [c.target, c.protocol, c.metric, c.family, c.variable, c.rho, c.p, c.n])),
+  }
+}

@@ -1,0 +1,27 @@
+// The results table: one row per downstream run with the last test metrics its worker reported.
+import type { ResultsRow } from '../api/results.ts'
+import type { Db } from '../store/db.ts'
+import { allRuns, lastMetrics, studyRuns } from '../store/results.ts'
+
+const NAMES = ['loss', 'accuracy', 'f1_weighted', 'balanced_accuracy', 'roc_auc'] as const
+
+/** Rows for a study (by id) or, without one, for every downstream run. */
+export function resultsTable(db: Db, studyId?: string): ResultsRow[] {
+  const runs = studyId ? studyRuns(db, studyId, 'downstream') : allRuns(db, 'downstream')
+  return runs.map((r) => {
+    const m = lastMetrics(db, r.id, 'test')
+    return {
+      runId: r.id,
+      name: r.name,
+      pretext: r.pretext,
+      pretrainDataset: r.pretrainDataset,
+      seed: r.seed,
+      target: r.target,
+      protocol: r.protocol,
+      fusionMode: r.fusionMode,
+      encoders: r.encoders,
+      state: r.state,
+      metrics: Object.fromEntries(NAMES.map((n) => [n, m[n] ?? null])) as ResultsRow['metrics'],
+    }
+  })
+}

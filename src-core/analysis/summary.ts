@@ -1,0 +1,77 @@
+// The plain-language summary: sentences written from the numbers, never from expectations, and the
+// caveats that bound what they can mean.
+import type { StudyAnalysis } from '../api/results.ts'
+
+/** The metric the summary leads with (threshold-free, robust to class imbalance). */
+export const PRIMARY_METRIC = 'roc_auc'
+
+const f3 = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(3))
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${Math.round(x * 100)}%`)
+
+/** Summary paragraphs and caveats for an analysis whose numbers are already filled in. */
+export function writeSummary(a: Omit<StudyAnalysis, 'summary' | 'caveats'>, context: { synthetic: boolean; seeds: number[]; datasets: string[] }): { summary: string[]; caveats: string[] } {
+  const summary: string[] = []
+  const m = PRIMARY_METRIC
+  if (!a.cells.length) {
+    summary.push('No downstream run of this study has finished with test predictions yet, so there is nothing to analyse. Start or resume the study and build the report again when runs are done.')
+  }
+  for (const target of [...new Set(a.cells.map((c) => c.target))]) {
+    const ranked = a.cells.filter((c) => c.target === target && c.metrics[m]?.mean != null).sort((x, y) => y.metrics[m]!.mean! - x.metrics[m]!.mean!)
+    const best = ranked[0]
+    const scratch = a.cells.find((c) => c.target === target && c.kind === 'scratch')
+    if (!best) continue
+    let s = `For the ${target} task the best configuration is ${best.label} with ROC-AUC ${f3(best.metrics[m]!.mean)} (95% CI ${f3(best.metrics[m]!.lo)}-${f3(best.metrics[m]!.hi)}).`
+    if (scratch && scratch !== best) {
+      const sm = scratch.metrics[m]!
+      const beats = ranked.filter((c) => c.kind !== 'scratch' && c.metrics[m]!.lo != null && sm.hi != null && c.metrics[m]!.lo! > sm.hi!).length
+      s += ` Training from scratch reaches ${f3(sm.mean)}; ${beats} of ${ranked.length - 1} other configurations have an interval wholly above the scratch interval.`
+    }
+    summary.push(s)
+  }
+
+  const anovas = a.h1.anova.filter((t) => t.metric === m)
+  for (const t of anovas) {
+    const eta = (src: string) => t.rows.find((r) => r.source === src)?.etaSq ?? null
+    const ep = eta('pretext')
+    const ed = eta('dataset')
+    const larger = ep !== null && ed !== null ? (ep > ed ? 'the pretext task' : ed > ep ? 'the pretraining dataset' : 'neither factor') : null
+    const pOf = (src: string) => t.rows.find((r) => r.source === src)?.p
+    summary.push(
+      `H1, ${t.target} ${t.protocol}: the pretext task accounts for ${pct(ep)} of the variance in ROC-AUC (p ${f3(pOf('pretext'))}) and the pretraining dataset for ${pct(ed)} (p ${f3(pOf('dataset'))})` +
+        (larger ? `; ${larger} matters more in this study.` : '.') +
+        (t.interactionSeparated ? ` Their interaction accounts for ${pct(eta('pretext x dataset'))}.` : ''),
+    )
+  }
+  for (const setting of [...new Set(a.h1.correlations.filter((c) => c.metric === m).map((c) => `${c.target}|${c.protocol}`))]) {
+    const [target, protocol] = setting.split('|')
+    const cs = a.h1.correlations.filter((c) => c.metric === m && c.target === target && c.protocol === protocol && c.rho !== null)
+    const fr = cs.find((c) => c.family === 'similarity' && c.variable === 'frechet')
+    const inv = cs.filter((c) => c.family === 'invariance').sort((x, y) => Math.abs(y.rho!) - Math.abs(x.rho!))[0]
+    const parts: string[] = []
+    if (fr) {
+      const closerHelps = fr.rho! < 0
+      parts.push(`ROC-AUC is ${closerHelps ? 'higher' : 'not higher'} for encoders pretrained on data closer to the chest images (Spearman rho with the Fréchet distance ${f3(fr.rho)} over ${fr.n} encoders, p ${f3(fr.p)}; negative means similarity helps)`)
+    }
+    if (inv) parts.push(`the strongest invariance link is ${inv.variable} (rho ${f3(inv.rho)}, p ${f3(inv.p)})`)
+    if (parts.length) summary.push(`H1, ${target} ${protocol}: ${parts.join('; ')}.`)
+  }
+
+  const h2 = a.h2.filter((c) => c.metric === m)
+  if (h2.length) {
+    const count = (v: string) => h2.filter((c) => c.difference.verdict === v).length
+    const best = [...h2].sort((x, y) => (y.difference.estimate ?? -Infinity) - (x.difference.estimate ?? -Infinity))[0]!
+    summary.push(
+      `H2: of ${h2.length} fusion comparisons (set x mode x target), ${count('better')} beat their best single member on ROC-AUC, ${count('no evidence')} show no evidence either way and ${count('worse')} are worse. ` +
+        `The largest difference is ${best.encoders.join(' + ')} (${best.target}, ${best.mode}): ${f3(best.difference.estimate)} (95% CI ${f3(best.difference.lo)} to ${f3(best.difference.hi)}).`,
+    )
+  }
+
+  const caveats: string[] = []
+  if (context.synthetic) caveats.push('The demo datasets are procedurally generated stand-ins; these numbers show that the pipeline works, not how real radiographs behave.')
+  if (context.seeds.length < 3) caveats.push(`Only ${context.seeds.length} seed${context.seeds.length === 1 ? '' : 's'} per cell: seed-to-seed variation is ${context.seeds.length === 1 ? 'unknown' : 'barely estimated'}, and intervals cover test-set sampling only.`)
+  if (context.datasets.length < 5) caveats.push(`With ${context.datasets.length} pretraining dataset${context.datasets.length === 1 ? '' : 's'}, a correlation with similarity rests on very few distinct similarity values; treat rank correlations as descriptive.`)
+  caveats.push('Spearman p-values use the t approximation, which is rough for under ten points; no correction for the many comparisons is applied.')
+  caveats.push('For H2 the best single member is chosen on the same test images, which favours the member: "better" verdicts for fusion are conservative, "worse" ones less so.')
+  if (a.bootstrap.unit === 'image') caveats.push('No patient ids were found, so intervals resample single images and may be too narrow if patients have several images.')
+  return { summary, caveats }
+}

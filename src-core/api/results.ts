@@ -1,0 +1,294 @@
+// Results: per-run test metrics, one run's details, the study analysis (CIs, H1, H2) and the static
+// HTML report. Every number that can be undefined (an AUC with one class present, an sd of one seed)
+// is null, never NaN, so the shapes survive JSON.
+//
+// Shapes (the app's Results and Compare views consume them):
+// - `results.table` -> ResultsRow[]: one row per downstream run; `metrics` holds the last test
+//   values the worker reported (loss, accuracy, f1_weighted, balanced_accuracy, roc_auc).
+// - `results.run` -> RunResult: confusion matrix and class names, one ROC curve per class (one-vs-
+//   rest; for 2 classes only the positive class) with its AUC, training curves, test metrics.
+// - `results.analysis` -> StudyAnalysis: bootstrap CIs per run and per cell (a cell = a run's
+//   settings without the seed), H2 fusion comparisons, H1 similarity/invariance/ANOVA/correlations,
+//   and the plain-language summary with caveats.
+// - `results.report` -> {dir, html}: the report folder and its self-contained index.html text.
+import { z } from 'zod'
+import { method } from './contract.ts'
+
+const num = z.number().nullable()
+
+/** Names of the metrics recomputed from predictions. */
+export const resultMetricNames = ['accuracy', 'f1_weighted', 'balanced_accuracy', 'roc_auc'] as const
+
+/** A point estimate with its 95% bootstrap interval. */
+export const intervalSchema = z.object({
+  /** The metric on all test images. */
+  estimate: num,
+  /** Lower bound of the interval. */
+  lo: num,
+  /** Upper bound of the interval. */
+  hi: num,
+})
+
+/** One downstream run in the results table. */
+export const resultsRowSchema = z.object({
+  /** Run id. */
+  runId: z.string(),
+  /** Readable run name. */
+  name: z.string(),
+  /** Pretext task of a single-encoder run (null: scratch or fusion). */
+  pretext: z.string().nullable(),
+  /** Pretraining dataset name of a single-encoder run. */
+  pretrainDataset: z.string().nullable(),
+  /** Seed. */
+  seed: z.number(),
+  /** binary / 3class. */
+  target: z.string().nullable(),
+  /** linear / finetune / scratch. */
+  protocol: z.string().nullable(),
+  /** linear / finetune for fusion runs, else null. */
+  fusionMode: z.string().nullable(),
+  /** Encoder labels (`rotation/demo-mammo`); empty for scratch. */
+  encoders: z.array(z.string()),
+  /** Run state. */
+  state: z.string(),
+  /** Last test metrics reported by the worker (null until reported). */
+  metrics: z.object({ loss: num, accuracy: num, f1_weighted: num, balanced_accuracy: num, roc_auc: num }),
+})
+
+/** Details of one downstream run. */
+export const runResultSchema = z.object({
+  /** Run id. */
+  runId: z.string(),
+  /** Readable run name. */
+  name: z.string(),
+  /** Run state. */
+  state: z.string(),
+  /** Class names of the target (empty until predictions exist). */
+  classNames: z.array(z.string()),
+  /** Confusion matrix, rows = true class, columns = predicted (null without predictions). */
+  confusion: z.array(z.array(z.number())).nullable(),
+  /** ROC curves, one-vs-rest per class (binary: the positive class only). */
+  roc: z.array(z.object({
+    /** Class this curve treats as positive. */
+    className: z.string(),
+    /** Area under this curve. */
+    auc: num,
+    /** False positive rates, from 0 to 1. */
+    fpr: z.array(z.number()),
+    /** True positive rates, same length as fpr. */
+    tpr: z.array(z.number()),
+  })),
+  /** Training curves: every metric series by split and name. */
+  curves: z.array(z.object({
+    /** train / val / test. */
+    split: z.string(),
+    /** Metric name. */
+    name: z.string(),
+    /** Points in order. */
+    points: z.array(z.object({ epoch: z.number(), step: z.number(), value: z.number() })),
+  })),
+  /** Test metrics as the worker reported them. */
+  testMetrics: z.record(z.string(), z.number()),
+  /** Test metrics recomputed from the predictions with 95% bootstrap intervals (empty without predictions). */
+  recomputed: z.record(z.string(), intervalSchema),
+})
+
+/** Across-seed summary of one metric in one cell. */
+export const cellMetricSchema = z.object({
+  /** Mean over seeds of the per-run estimates. */
+  mean: num,
+  /** Sample sd over seeds (null with one seed). */
+  sd: num,
+  /** The per-seed estimates. */
+  perSeed: z.array(z.object({ seed: z.number(), value: num })),
+  /** 95% bootstrap interval of the seed mean, resampling test images (patients) jointly for all seeds. */
+  lo: num,
+  /** Upper bound. */
+  hi: num,
+})
+
+/** A cell: the runs that differ only by seed. */
+export const resultCellSchema = z.object({
+  /** Stable key: target|protocol|fusionMode|encoders. */
+  key: z.string(),
+  /** Readable label, e.g. `binary linear rotation/demo-mammo`. */
+  label: z.string(),
+  /** single / fusion / scratch. */
+  kind: z.enum(['single', 'fusion', 'scratch']),
+  /** binary / 3class. */
+  target: z.string(),
+  /** linear / finetune / scratch (fusion: its mode). */
+  protocol: z.string(),
+  /** Pretext task (single only). */
+  pretext: z.string().nullable(),
+  /** Pretraining dataset (single only). */
+  pretrainDataset: z.string().nullable(),
+  /** Encoder labels. */
+  encoders: z.array(z.string()),
+  /** Run ids of the cell, one per seed. */
+  runIds: z.array(z.string()),
+  /** Per metric: mean, sd, per-seed values, interval. */
+  metrics: z.record(z.string(), cellMetricSchema),
+})
+
+/** A paired difference fusion - member on the same test images. */
+export const differenceSchema = z.object({
+  /** Difference on all test images. */
+  estimate: num,
+  /** Lower bound of the 95% paired bootstrap interval. */
+  lo: num,
+  /** Upper bound. */
+  hi: num,
+  /** better / no evidence / worse: only an interval excluding 0 is evidence. */
+  verdict: z.enum(['better', 'no evidence', 'worse']),
+})
+
+/** H2: one fusion set and mode against its best single member. */
+export const fusionComparisonSchema = z.object({
+  /** binary / 3class. */
+  target: z.string(),
+  /** linear / finetune. */
+  mode: z.string(),
+  /** The fused encoder labels. */
+  encoders: z.array(z.string()),
+  /** Metric compared. */
+  metric: z.string(),
+  /** Difference averaged over seeds, with the interval of that average. */
+  difference: differenceSchema,
+  /** Per seed: the member that scored best on this metric, both values and the paired difference. */
+  perSeed: z.array(z.object({
+    /** Seed. */
+    seed: z.number(),
+    /** Fusion run id. */
+    fusionRunId: z.string(),
+    /** Best single member's label. */
+    bestMember: z.string(),
+    /** Best single member's run id. */
+    memberRunId: z.string(),
+    /** Fusion's metric. */
+    fusion: num,
+    /** Best member's metric. */
+    member: num,
+    /** Paired difference fusion - member. */
+    difference: differenceSchema,
+  })),
+})
+
+/** One ANOVA table. */
+export const anovaTableSchema = z.object({
+  /** binary / 3class. */
+  target: z.string(),
+  /** linear / finetune. */
+  protocol: z.string(),
+  /** Response metric. */
+  metric: z.string(),
+  /** Seeds every cell had (the replicates used). */
+  seeds: z.array(z.number()),
+  /** Table rows: pretext, dataset, interaction (with replicates), error, total. */
+  rows: z.array(z.object({ source: z.string(), ss: z.number(), df: z.number(), ms: num, f: num, p: num, etaSq: num })),
+  /** Whether the interaction has its own row. */
+  interactionSeparated: z.boolean(),
+  /** What the design could not separate (empty when nothing). */
+  note: z.string(),
+})
+
+/** One rank correlation of downstream performance with an encoder/dataset property. */
+export const correlationSchema = z.object({
+  /** binary / 3class. */
+  target: z.string(),
+  /** linear / finetune. */
+  protocol: z.string(),
+  /** Performance metric. */
+  metric: z.string(),
+  /** similarity / invariance. */
+  family: z.enum(['similarity', 'invariance']),
+  /** The property, e.g. `frechet` or `rot90`. */
+  variable: z.string(),
+  /** Spearman's rho (null when a side is constant). */
+  rho: num,
+  /** Approximate two-sided p (t approximation). */
+  p: num,
+  /** Number of encoders (pretext x dataset cells) correlated. */
+  n: z.number(),
+})
+
+/** The study analysis. */
+export const studyAnalysisSchema = z.object({
+  /** Study id. */
+  studyId: z.string(),
+  /** Study name. */
+  studyName: z.string(),
+  /** ISO time of the analysis. */
+  generatedAt: z.string(),
+  /** How intervals were drawn. */
+  bootstrap: z.object({
+    /** Resamples per interval. */
+    replicates: z.number(),
+    /** Seed of the resampling. */
+    seed: z.number(),
+    /** Two-sided level. */
+    level: z.number(),
+    /** patient (clusters) or image. */
+    unit: z.enum(['patient', 'image']),
+    /** Test images. */
+    nImages: z.number(),
+    /** Resampling units (patients or images). */
+    nUnits: z.number(),
+  }),
+  /** Per-run intervals of every recomputed metric. */
+  runs: z.array(z.object({
+    /** Run id. */
+    runId: z.string(),
+    /** Run name. */
+    name: z.string(),
+    /** The cell key it belongs to. */
+    cellKey: z.string(),
+    /** Seed. */
+    seed: z.number(),
+    /** Test loss reported by the worker (not recomputed). */
+    loss: num,
+    /** Metric name -> interval. */
+    metrics: z.record(z.string(), intervalSchema),
+  })),
+  /** Cells (runs that differ only by seed). */
+  cells: z.array(resultCellSchema),
+  /** H2: fusion vs best single member. */
+  h2: z.array(fusionComparisonSchema),
+  /** H1 measurements and tests. */
+  h1: z.object({
+    /** Distances of each pretraining dataset to the downstream set (smaller = more similar). */
+    similarity: z.array(z.object({ dataset: z.string(), frechet: num, histogram_l1: num, spectrum_l2: num })),
+    /** Cosine similarity of pooled features before/after each transform, per encoder (mean over seeds). */
+    invariance: z.array(z.object({ encoder: z.string(), pretext: z.string(), dataset: z.string(), seeds: z.array(z.number()), values: z.record(z.string(), z.number()) })),
+    /** Two-way ANOVAs (pretext x pretraining dataset). */
+    anova: z.array(anovaTableSchema),
+    /** Spearman correlations of performance with similarity and with each invariance. */
+    correlations: z.array(correlationSchema),
+  }),
+  /** Plain-language summary paragraphs written from the numbers. */
+  summary: z.array(z.string()),
+  /** Caveats the reader must keep in mind. */
+  caveats: z.array(z.string()),
+  /** Problems met while collecting the data (missing predictions, failed runs). */
+  warnings: z.array(z.string()),
+})
+
+export type ResultsRow = z.infer<typeof resultsRowSchema>
+export type RunResult = z.infer<typeof runResultSchema>
+export type StudyAnalysis = z.infer<typeof studyAnalysisSchema>
+export type ResultCell = z.infer<typeof resultCellSchema>
+export type FusionComparison = z.infer<typeof fusionComparisonSchema>
+export type AnovaTable = z.infer<typeof anovaTableSchema>
+export type Correlation = z.infer<typeof correlationSchema>
+export type IntervalOut = z.infer<typeof intervalSchema>
+
+const studyInput = z.object({ studyId: z.string().min(1) })
+
+export const resultsApi = {
+  'results.table': method(z.object({ studyId: z.string().optional() }), z.array(resultsRowSchema), 'One row per downstream run (of a study, or of all studies) with its last test metrics.'),
+  'results.run': method(z.object({ runId: z.string().min(1) }), runResultSchema, 'Confusion matrix, ROC curves, training curves and test metrics of one downstream run.'),
+  'results.analysis': method(studyInput, studyAnalysisSchema, 'Bootstrap CIs, H1 (similarity, invariance, ANOVA, correlations) and H2 (fusion vs best member) of a study.'),
+  'results.report': method(studyInput, z.object({ dir: z.string(), html: z.string() }), 'Writes the static HTML report and CSV tables under <data>/reports/<study>/ and returns the HTML.'),
+} as const
+
+export const resultsEvents = {} as const

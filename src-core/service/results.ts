@@ -1,0 +1,48 @@
+// Handlers of the results domain: the results table, one run's details, the study analysis and the
+// static report (written under <data>/reports/<study id>/).
+import { join } from 'node:path'
+import { ApiError, type Handlers } from '../api/contract.ts'
+import type { resultsApi } from '../api/results.ts'
+import { analyzeStudy } from '../analysis/analyze.ts'
+import { collectStudy } from '../analysis/collect.ts'
+import { writeStudyReport } from '../analysis/report/write-report.ts'
+import { resultsTable } from '../analysis/results-table.ts'
+import { runDetail } from '../analysis/run-detail.ts'
+import { makeDatasetResolver } from '../runner/dataset-lookup.ts'
+import { findRun, findStudy } from '../store/results.ts'
+import type { DomainFactory, LabContext } from './lab-service.ts'
+
+function mustStudy(ctx: LabContext, key: string) {
+  const s = findStudy(ctx.db, key)
+  if (!s) throw new ApiError('NOT_FOUND', `There is no study "${key}". Pick one from the studies list.`)
+  return s
+}
+
+/** A dataset-name -> cache-folder lookup for the analysis (store first, then meta.json scan). */
+export async function datasetDirResolver(ctx: LabContext): Promise<(name: string) => string | null> {
+  const resolve = await makeDatasetResolver(ctx.db, ctx.paths.datasets)
+  return (name) => resolve(name)?.dir ?? null
+}
+
+export const resultsDomain: DomainFactory = (ctx) => {
+  const handlers: Handlers<typeof resultsApi> = {
+    'results.table': async ({ studyId }) => resultsTable(ctx.db, studyId ? mustStudy(ctx, studyId).id : undefined),
+    'results.run': async ({ runId }) => {
+      const run = findRun(ctx.db, runId)
+      if (!run) throw new ApiError('NOT_FOUND', `There is no run "${runId}". Pick one from the results table.`)
+      if (run.stage !== 'downstream') throw new ApiError('BAD_REQUEST', `${run.name} is a ${run.stage} run; results exist for downstream runs only.`)
+      return runDetail(ctx.db, run.id)
+    },
+    'results.analysis': async ({ studyId }) => {
+      const study = mustStudy(ctx, studyId)
+      return analyzeStudy(collectStudy(ctx.db, study.id, { resolveDataset: await datasetDirResolver(ctx) }))
+    },
+    'results.report': async ({ studyId }) => {
+      const study = mustStudy(ctx, studyId)
+      const r = writeStudyReport(ctx.db, study.id, join(ctx.paths.reports, study.id), { resolveDataset: await datasetDirResolver(ctx) })
+      ctx.log('results', `report of ${study.name} written to ${r.dir}`)
+      return { dir: r.dir, html: r.html }
+    },
+  }
+  return { handlers }
+}
