@@ -28,64 +28,59 @@ export interface SplitItem {
   fixed: SplitName | null
 }
 
-/** Assigns a split to every item. Items whose group has a fixed split keep it. */
+/**
+ * Assigns a split to every item. Items whose group has a fixed split keep it. The other groups are
+ * shuffled (seeded), taken largest first, and each goes to the split that most needs its strata:
+ * the score weighs each stratum's shortfall against its target by the group's count in that
+ * stratum, relative to the stratum's size, so rare strata are spread first.
+ */
 export function assignSplits(items: readonly SplitItem[], fractions: SplitFractions, seed: number): SplitName[] {
   const groups = new Map<string, { items: number[]; strata: Map<string, number>; fixed: SplitName | null }>()
+  const stratumTotal = new Map<string, number>()
   items.forEach((it, i) => {
     const key = String(it.group)
     let g = groups.get(key)
     if (!g) groups.set(key, (g = { items: [], strata: new Map(), fixed: null }))
     g.items.push(i)
-    g.strata.set(String(it.stratum), (g.strata.get(String(it.stratum)) ?? 0) + 1)
+    const s = String(it.stratum)
+    g.strata.set(s, (g.strata.get(s) ?? 0) + 1)
     if (it.fixed) g.fixed = it.fixed
   })
   const out: SplitName[] = new Array(items.length)
-  const byStratum = new Map<string, string[]>()
+  const free: string[] = []
   for (const [key, g] of groups) {
-    if (g.fixed) {
-      for (const i of g.items) out[i] = g.fixed
-      continue
+    if (g.fixed) for (const i of g.items) out[i] = g.fixed
+    else {
+      free.push(key)
+      for (const [s, n] of g.strata) stratumTotal.set(s, (stratumTotal.get(s) ?? 0) + n)
     }
-    // A group's stratum is its rarest member stratum, so rare classes are spread across splits.
-    const s = [...g.strata.keys()].sort((a, b) => (stratumSize(items, a) - stratumSize(items, b)) || a.localeCompare(b))[0]!
-    const list = byStratum.get(s) ?? []
-    list.push(key)
-    byStratum.set(s, list)
   }
   const rand = mulberry32(seed)
+  const order = shuffle(free.sort(), rand).sort((a, b) => groups.get(b)!.items.length - groups.get(a)!.items.length)
   const names = SPLIT_NAMES.filter((n) => fractions[n] > 0)
-  for (const s of [...byStratum.keys()].sort()) {
-    const keys = shuffle(byStratum.get(s)!.sort(), rand)
-    const total = keys.reduce((a, k) => a + groups.get(k)!.items.length, 0)
-    const have: Record<SplitName, number> = { train: 0, val: 0, test: 0 }
-    for (const k of keys) {
-      const g = groups.get(k)!
-      // The split furthest below its target share, ties in train/val/test order.
-      let best = names[0]!
-      let bestGap = -Infinity
-      for (const n of names) {
-        const gap = fractions[n] * total - have[n]
-        if (gap > bestGap + 1e-9) {
-          bestGap = gap
-          best = n
-        }
+  const have = new Map<string, number>()
+  const got = (s: SplitName, st: string) => have.get(`${s}\t${st}`) ?? 0
+  const totalFree = order.reduce((a, k) => a + groups.get(k)!.items.length, 0)
+  const size: Record<SplitName, number> = { train: 0, val: 0, test: 0 }
+  for (const key of order) {
+    const g = groups.get(key)!
+    let best = names[0]!
+    let bestScore = -Infinity
+    for (const n of names) {
+      let score = 0
+      for (const [st, c] of g.strata) score += (c * (fractions[n] * stratumTotal.get(st)! - got(n, st))) / stratumTotal.get(st)!
+      // The overall size breaks near-ties, so splits also match their fractions in images.
+      score += (1e-3 * (fractions[n] * totalFree - size[n])) / Math.max(1, totalFree)
+      if (score > bestScore + 1e-12) {
+        bestScore = score
+        best = n
       }
-      have[best] += g.items.length
-      for (const i of g.items) out[i] = best
     }
+    size[best] += g.items.length
+    for (const [st, c] of g.strata) have.set(`${best}\t${st}`, got(best, st) + c)
+    for (const i of g.items) out[i] = best
   }
   return out
-}
-
-const sizeCache = new WeakMap<readonly SplitItem[], Map<string, number>>()
-function stratumSize(items: readonly SplitItem[], s: string): number {
-  let m = sizeCache.get(items)
-  if (!m) {
-    m = new Map()
-    for (const it of items) m.set(String(it.stratum), (m.get(String(it.stratum)) ?? 0) + 1)
-    sizeCache.set(items, m)
-  }
-  return m.get(s) ?? 0
 }
 
 /** A patient whose images sit in more than one split. */

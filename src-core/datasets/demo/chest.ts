@@ -54,7 +54,7 @@ export function planChestRows(count: number, seed: number): ChestDemoRow[] {
     patient++
     const images = Math.min(count - rows.length, 1 + Math.floor(-Math.log(Math.max(1e-9, rand())) * 3))
     // Patients lean healthy or sick, as in the real table where findings recur across follow-ups.
-    const healthy = rand() < 0.53
+    const healthy = rand() < 0.5
     const usual = [pickFinding(rand), pickFinding(rand)]
     for (let f = 0; f < images; f++) {
       const pNormal = healthy ? 0.86 : 0.19
@@ -131,7 +131,7 @@ export function drawChest(size: number, labels: readonly string[], patientSeed: 
       const tex = fractalNoise(size, size, 6, 2, rand)
       const cloud = new Raster(size, size, 0)
       cloud.blob(x, ly + 0.1 * S, 0.1 * S, 0.12 * S, 1)
-      for (let i = 0; i < img.data.length; i++) img.data[i]! += cloud.data[i]! * (0.16 + 0.14 * tex[i]!)
+      for (let i = 0; i < img.data.length; i++) img.data[i]! += cloud.data[i]! * (0.1 + 0.12 * tex[i]!)
     } else if (f === 'Consolidation') {
       const p = inLung()
       img.ellipse(p.x, p.y, 0.07 * S, 0.05 * S, 0.2, 0.015 * S)

@@ -1,0 +1,123 @@
+// The real sample files in ../shared/data/samples: 1024 px ChestX-ray14 PNGs (also as RGBA),
+// mini-MIAS PGMs with Info.txt, RGB/RGBA head CT PNGs, ImageNet JPEGs; and generated DICOM files.
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import { describe, expect, it } from 'vitest'
+import { decodeDicom } from '../../../src-core/datasets/dicom.ts'
+import { decodeToRow } from '../../../src-core/datasets/image-decode.ts'
+import { prepareImport } from '../../../src-core/datasets/import-job.ts'
+import { readNpy } from '../../../src-core/datasets/npy.ts'
+import { decodePgm } from '../../../src-core/datasets/pgm.ts'
+import { dicomFile, freshEnv, SHARED_DATA, tmp } from './helpers.ts'
+
+const samples = join(SHARED_DATA, 'samples')
+
+describe('real sample files', () => {
+  it('imports the ChestX-ray14 PNGs with their labels, and an RGBA copy gives the same grey pixels', async () => {
+    const root = tmp()
+    const rgbaRoot = tmp()
+    const csv = readFileSync(join(samples, 'chestxray14', 'labels.csv'), 'utf8')
+    for (const r of [root, rgbaRoot]) {
+      mkdirSync(join(r, 'images'))
+      writeFileSync(join(r, 'Data_Entry_2017.csv'), csv)
+    }
+    for (const line of csv.trim().split('\n').slice(1)) {
+      const name = line.split(',')[0]!
+      copyFileSync(join(samples, 'chestxray14', name), join(root, 'images', name))
+      // As some ChestX-ray14 copies are: RGBA with equal colour channels and opaque alpha.
+      await sharp(join(samples, 'chestxray14', name)).toColourspace('srgb').ensureAlpha().png().toFile(join(rgbaRoot, 'images', name))
+    }
+    expect((await sharp(join(rgbaRoot, 'images', '00000797_000.png')).metadata()).channels).toBe(4)
+    const a = await (await prepareImport(freshEnv(), { kind: 'chestxray14', path: root, name: 'cxr', size: 64 })).run({})
+    const b = await (await prepareImport(freshEnv(), { kind: 'chestxray14', path: rgbaRoot, name: 'cxr', size: 64 })).run({})
+    expect(a.n).toBe(4)
+    expect(readFileSync(join(b.dir, 'images.npy')).equals(readFileSync(join(a.dir, 'images.npy')))).toBe(true)
+    const labels = readNpy(join(a.dir, 'labels.npy')).data
+    const L = a.labelNames.length
+    // Sorted by file name: 00000797 (No Finding), 00006338 (Mass), 00012609 (Hernia|Mass), 00018100 (No Finding).
+    const row = (i: number) => a.labelNames.filter((_, k) => labels[i * L + k] === 1)
+    expect([0, 1, 2, 3].map(row)).toEqual([['No Finding'], ['Mass'], ['Hernia', 'Mass'], ['No Finding']])
+    // The 1024 px file is really resized, not cropped to a corner: the mean stays that of the source.
+    const src = await sharp(join(samples, 'chestxray14', '00000797_000.png')).greyscale().raw().toBuffer()
+    const rowMean = [...readNpy(join(a.dir, 'images.npy')).data.subarray(128, 128 + 64 * 64)].reduce((x, y) => x + y, 0) / 4096
+    expect(Math.abs(rowMean - src.reduce((x, y) => x + y, 0) / src.length)).toBeLessThan(3)
+  })
+
+  it('reads mini-MIAS PGMs with Info.txt labels, left/right patient pairs, and flips to face left', async () => {
+    const pgm = decodePgm(readFileSync(join(samples, 'mias', 'mdb034.pgm')))
+    expect([pgm.width, pgm.height]).toEqual([1024, 1024])
+    const rec = await (await prepareImport(freshEnv(), { kind: 'mammogram', path: join(samples, 'mias'), name: 'mias', size: 32 })).run({})
+    expect(rec.n).toBe(2)
+    expect(rec.labelNames).toEqual(['normal', 'benign', 'malignant'])
+    expect([...readNpy(join(rec.dir, 'labels.npy')).data]).toEqual([1, 0, 0, 0, 0, 1]) // mdb034 NORM, mdb267 MISC M
+    expect([...(readNpy(join(rec.dir, 'patients.npy')).data as BigInt64Array)]).toEqual([17n, 134n])
+    const img = readNpy(join(rec.dir, 'images.npy')).data
+    for (let i = 0; i < 2; i++) {
+      let left = 0
+      let right = 0
+      for (let y = 0; y < 32; y++) for (let x = 0; x < 16; x++) {
+        left += img[i * 1024 + y * 32 + x]!
+        right += img[i * 1024 + y * 32 + 31 - x]!
+      }
+      expect(left).toBeGreaterThan(right)
+    }
+    // mdb034 is a right breast (even number): flipping changes it; without the flip it faces right.
+    const noFlip = await (await prepareImport(freshEnv(), { kind: 'mammogram', path: join(samples, 'mias'), name: 'mias', size: 32, lateralityFlip: false })).run({})
+    expect(readFileSync(join(noFlip.dir, 'images.npy')).equals(readFileSync(join(rec.dir, 'images.npy')))).toBe(false)
+  })
+
+  it('converts the RGB/RGBA head CT PNGs to grey exactly (their channels are equal)', async () => {
+    const file = join(samples, 'head-ct', 'normal', '117.png')
+    const raw = await sharp(file).raw().toBuffer({ resolveWithObject: true })
+    expect(raw.info.channels).toBeGreaterThanOrEqual(3)
+    const row = await decodeToRow(file, { size: 32, channels: 1, policy: 'shorter-side-center-crop' })
+    const ref = await sharp(await sharp(file).extractChannel(0).raw().toBuffer(), { raw: { width: raw.info.width, height: raw.info.height, channels: 1 } })
+      .resize({ width: 32, height: 32, fit: 'cover' }).toColourspace('b-w').raw().toBuffer()
+    expect(row.equals(ref)).toBe(true)
+    const rec = await (await prepareImport(freshEnv(), { kind: 'imagefolder', path: join(samples, 'head-ct'), name: 'ct', size: 32 })).run({})
+    expect(rec).toMatchObject({ n: 4, channels: 1, labelNames: ['hemorrhage', 'normal'] })
+  })
+
+  it('keeps the ImageNet JPEGs in colour and never stretches them', async () => {
+    const rec = await (await prepareImport(freshEnv(), { kind: 'imagefolder', path: join(samples, 'natural'), name: 'nat', size: 24 })).run({})
+    expect(rec).toMatchObject({ n: 4, channels: 3 })
+    expect(readNpy(join(rec.dir, 'images.npy')).header.shape).toEqual([4, 24, 24, 3])
+    const meta = JSON.parse(readFileSync(join(rec.dir, 'meta.json'), 'utf8'))
+    expect(meta.mean).toHaveLength(3)
+    const pad = await decodeToRow(join(samples, 'head-ct', 'hemorrhage', '006.png'), { size: 32, channels: 1, policy: 'pad-square' })
+    // 258x296 padded to a square: black bars left and right, the image inside keeps its aspect ratio.
+    expect(pad[16 * 32]).toBe(0)
+    expect(pad[16 * 32 + 16]).toBeGreaterThan(0)
+  })
+})
+
+describe('DICOM', () => {
+  const px = (rows: number, cols: number, f: (i: number) => number) => Uint16Array.from({ length: rows * cols }, (_, i) => f(i))
+
+  it('applies rescale, the VOI window and MONOCHROME1 inversion, mapping 16 bits to 8', () => {
+    const pixels = px(2, 2, (i) => [0, 1000, 2000, 4095][i]!)
+    const plain = decodeDicom(dicomFile({ rows: 2, cols: 2, pixels }))
+    expect([...plain.data]).toEqual([0, 62, 125, 255]) // min-max without a window
+    const windowed = decodeDicom(dicomFile({ rows: 2, cols: 2, pixels, center: 1000, width: 1000 }))
+    expect([...windowed.data]).toEqual([0, 128, 255, 255])
+    const rescaled = decodeDicom(dicomFile({ rows: 2, cols: 2, pixels, intercept: -1000, slope: 1, center: 0, width: 1000 }))
+    expect([...rescaled.data]).toEqual([0, 128, 255, 255])
+    const inverted = decodeDicom(dicomFile({ rows: 2, cols: 2, pixels, photometric: 'MONOCHROME1', center: 1000, width: 1000 }))
+    expect([...inverted.data]).toEqual([255, 127, 0, 0])
+    expect(decodeDicom(dicomFile({ rows: 2, cols: 2, pixels, laterality: 'R' })).laterality).toBe('R')
+  })
+
+  it('imports DICOM mammograms next to PNGs', async () => {
+    const root = tmp()
+    mkdirSync(join(root, 'a'))
+    writeFileSync(join(root, 'a', 'one.dcm'), dicomFile({ rows: 40, cols: 30, pixels: px(40, 30, (i) => (i % 30 < 15 ? 3000 : 100)), center: 1500, width: 3000 }))
+    writeFileSync(join(root, 'a', 'two.dcm'), dicomFile({ rows: 40, cols: 30, pixels: px(40, 30, (i) => (i % 30 >= 15 ? 3000 : 100)), center: 1500, width: 3000, laterality: 'R' }))
+    const rec = await (await prepareImport(freshEnv(), { kind: 'mammogram', path: root, name: 'dcm', size: 16 })).run({})
+    expect(rec.n).toBe(2)
+    const img = readNpy(join(rec.dir, 'images.npy')).data
+    // Both face left after the flip: the bright half is on the left in each.
+    expect(img[8 * 16 + 4]).toBeGreaterThan(200)
+    expect(img[256 + 8 * 16 + 4]).toBeGreaterThan(200)
+  })
+})
