@@ -4,6 +4,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunRecord } from '../store/runs.ts'
+import { engineJob } from './worker-messages.ts'
 
 /** What the runner needs to know about a dataset (a subset of the datasets store's record). */
 export interface DatasetInfo {
@@ -84,7 +85,7 @@ export function buildJob(run: RunRecord, opts: { datasets: DatasetResolver; runs
     if (typeof o.$runDir === 'string') return join(run.runDir, o.$runDir)
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => [k, ref(v)]))
   }
-  return {
+  const job: EngineJob = {
     v: 1,
     kind: run.spec.kind,
     run_id: run.id,
@@ -95,4 +96,8 @@ export function buildJob(run: RunRecord, opts: { datasets: DatasetResolver; runs
     threads: opts.threads,
     params: ref(run.spec.params) as Record<string, unknown>,
   }
+  // The protocol's own schema checks the envelope before a worker ever sees it.
+  const checked = engineJob.safeParse(job)
+  if (!checked.success) throw new JobBuildError(`The job for run ${run.name} is not valid: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`)
+  return job
 }
