@@ -1,62 +1,5 @@
-// What the views expect from the domains whose schemas were still landing when the app was
-// written (datasets, results), following the agreed contract in docs/architecture.md. Only the
-// fields the UI reads are listed, so additions on the service side need no change here.
-
-/** A dataset as `datasets.list` / `datasets.get` return it. */
-export interface DatasetInfo {
-  /** Short stable id (ds-xxxxxxxx). */
-  id: string
-  /** Unique name (demo-chest, ...). */
-  name: string
-  /** Import kind (chestxray14, imagefolder, mammogram). */
-  kind: string
-  /** importing | ready | failed | cancelled. */
-  status: string
-  /** Number of images. */
-  n: number
-  /** Image height in pixels. */
-  height?: number
-  /** Image width in pixels. */
-  width?: number
-  /** Channels (1 or 3). */
-  channels?: number
-  /** Label names, index = class id. */
-  labelNames?: string[]
-  /** Images per label, when the service reports it. */
-  labelCounts?: Record<string, number> | number[]
-  /** Images per split, when reported. */
-  splitCounts?: Record<string, number>
-  /** Why an import failed. */
-  error?: string | null
-}
-
-/** One thumbnail from `datasets.thumbnails`. */
-export interface Thumbnail {
-  /** Index of the image in the cache. */
-  index: number
-  /** Label name. */
-  label: string
-  /** PNG data URL. */
-  dataUrl: string
-}
-
-/** Import progress event payload. */
-export interface ImportProgress {
-  /** Dataset being imported. */
-  datasetId: string
-  /** Its name. */
-  name: string
-  /** scan | decode | write | ... */
-  phase: string
-  /** Items done. */
-  done: number
-  /** Items in total. */
-  total: number
-  /** Throughput. */
-  imagesPerSec: number | null
-  /** Seconds left. */
-  etaS: number | null
-}
+// What the views expect from the results domain (src-core/api/results.ts), whose methods were not
+// merged into the API map when the app was written. Only the fields the UI reads are listed.
 
 /** Test metrics of a downstream run. */
 export interface RunMetrics {
@@ -90,7 +33,7 @@ export interface ResultRow {
   protocol: string | null
   /** Fusion mode for fusion runs. */
   fusionMode: string | null
-  /** Encoder labels (pretext/dataset). */
+  /** Encoder labels (pretext/dataset); empty for scratch. */
   encoders: string[] | null
   /** Run state. */
   state: string
@@ -106,8 +49,8 @@ export interface RocCurve {
   fpr: number[]
   /** True positive rates. */
   tpr: number[]
-  /** Area under the curve. */
-  auc: number
+  /** Area under the curve (null when one class is absent). */
+  auc: number | null
 }
 
 /** `results.run`: everything to draw one run. */
@@ -116,8 +59,8 @@ export interface RunResult {
   runId: string
   /** Class names, index = class id. */
   classNames: string[]
-  /** Confusion matrix [true][predicted]. */
-  confusion: number[][]
+  /** Confusion matrix [true][predicted]; null until predictions exist. */
+  confusion: number[][] | null
   /** ROC curves. */
   roc: RocCurve[]
   /** Training curves: split -> metric -> points. */

@@ -1,9 +1,14 @@
 // Datasets: the list, imports in flight (with progress from events), demo generation, thumbnails.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { errorMessage } from '../api/client.ts'
+import { errorMessage, type CallInput, type CallOutput, type EventPayload } from '../api/client.ts'
 import { useLab } from '../api/index.ts'
-import type { DatasetInfo, ImportProgress, Thumbnail } from '../api/shapes.ts'
+
+export type DatasetInfo = CallOutput<'datasets.get'>
+export type ImportReport = CallOutput<'datasets.report'>
+export type ImportProgress = EventPayload<'onImportProgress'>
+export type Thumbnail = CallOutput<'datasets.thumbnails'>[number]
+export type ImportInput = CallInput<'datasets.import'>
 
 export const useDatasetsStore = defineStore('datasets', () => {
   const api = useLab()
@@ -20,14 +25,18 @@ export const useDatasetsStore = defineStore('datasets', () => {
   /** Error of the last demo generation or import start. */
   const actionError = ref<string | null>(null)
 
+  /** Import reports of ready datasets (label distribution), by id. */
+  const reports = ref<Record<string, ImportReport>>({})
+
   /** Datasets that finished importing. */
   const ready = computed(() => items.value.filter((d) => d.status === 'ready'))
 
   async function load() {
     loading.value = true
     try {
-      items.value = await api.callAs<DatasetInfo[]>('datasets.list', {})
+      items.value = await api.call('datasets.list', {})
       error.value = null
+      for (const d of items.value) if (d.status === 'ready' && !reports.value[d.id]) void loadReport(d.id)
     } catch (e) {
       error.value = errorMessage(e)
     } finally {
@@ -35,12 +44,20 @@ export const useDatasetsStore = defineStore('datasets', () => {
     }
   }
 
-  /** Creates the four demo datasets (small unless a size is given). */
-  async function generateDemo(size?: number) {
+  async function loadReport(id: string) {
+    try {
+      reports.value = { ...reports.value, [id]: await api.call('datasets.report', { id }) }
+    } catch {
+      // A dataset without a stored report still lists; its label column stays empty.
+    }
+  }
+
+  /** Creates the four demo datasets ('small' scale by default: seconds, not minutes). */
+  async function generateDemo(scale: 'small' | 'default' = 'small') {
     generating.value = true
     actionError.value = null
     try {
-      await api.callAs<unknown>('datasets.generateDemo', size ? { size } : {})
+      await api.call('datasets.generateDemo', { scale })
       await load()
     } catch (e) {
       actionError.value = errorMessage(e)
@@ -50,12 +67,12 @@ export const useDatasetsStore = defineStore('datasets', () => {
   }
 
   /** Starts an import; returns the new dataset id (progress arrives as events). */
-  async function startImport(input: Record<string, unknown>): Promise<string | undefined> {
+  async function startImport(input: ImportInput): Promise<string | undefined> {
     actionError.value = null
     try {
-      const r = await api.callAs<{ id?: string; datasetId?: string }>('datasets.import', input)
+      const r = await api.call('datasets.import', input)
       await load()
-      return r.id ?? r.datasetId
+      return r.id
     } catch (e) {
       actionError.value = errorMessage(e)
       return undefined
@@ -63,12 +80,12 @@ export const useDatasetsStore = defineStore('datasets', () => {
   }
 
   async function cancelImport(id: string) {
-    await api.callAs('datasets.cancelImport', { id }).catch((e) => (actionError.value = errorMessage(e)))
+    await api.call('datasets.cancelImport', { id }).catch((e) => (actionError.value = errorMessage(e)))
   }
 
   async function remove(id: string) {
     try {
-      await api.callAs('datasets.remove', { id })
+      await api.call('datasets.remove', { id })
       await load()
     } catch (e) {
       actionError.value = errorMessage(e)
@@ -76,19 +93,17 @@ export const useDatasetsStore = defineStore('datasets', () => {
   }
 
   /** The import report (skipped files and counts). */
-  function report(id: string): Promise<Record<string, unknown>> {
-    return api.callAs<Record<string, unknown>>('datasets.report', { id })
+  function report(id: string): Promise<ImportReport> {
+    return api.call('datasets.report', { id })
   }
 
   /** A few thumbnails per label, as data URLs. */
-  async function thumbnails(id: string, perLabel: number, label?: string): Promise<Thumbnail[]> {
-    const r = await api.callAs<Thumbnail[] | { items?: Thumbnail[]; thumbnails?: Thumbnail[] }>('datasets.thumbnails', label ? { id, perLabel, label } : { id, perLabel })
-    return Array.isArray(r) ? r : (r.items ?? r.thumbnails ?? [])
+  function thumbnails(id: string, perLabel: number, label?: string): Promise<Thumbnail[]> {
+    return api.call('datasets.thumbnails', label ? { id, perLabel, label } : { id, perLabel })
   }
 
   api.on('onImportProgress', (p) => {
-    const ev = p as unknown as ImportProgress
-    progress.value = { ...progress.value, [ev.datasetId]: ev }
+    progress.value = { ...progress.value, [p.datasetId]: p }
   })
   api.on('onDatasetsChanged', () => {
     void load().then(() => {
@@ -97,5 +112,5 @@ export const useDatasetsStore = defineStore('datasets', () => {
     })
   })
 
-  return { items, error, loading, progress, generating, actionError, ready, load, generateDemo, startImport, cancelImport, remove, report, thumbnails }
+  return { items, reports, error, loading, progress, generating, actionError, ready, load, generateDemo, startImport, cancelImport, remove, report, thumbnails }
 })

@@ -1,10 +1,10 @@
 // Results: the study's runs table, one run's confusion matrix / ROC / curves, the analysis and
-// the report. Normalises results.run into what the charts draw.
+// the report.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { errorMessage } from '../api/client.ts'
 import { useLab } from '../api/index.ts'
-import type { ResultRow, RocCurve, RunResult, StudyReport } from '../api/shapes.ts'
+import type { ResultRow, RunResult, StudyReport } from '../api/shapes.ts'
 
 export const useResultsStore = defineStore('results', () => {
   const api = useLab()
@@ -33,8 +33,7 @@ export const useResultsStore = defineStore('results', () => {
 
   async function loadRun(runId: string): Promise<RunResult | undefined> {
     try {
-      const raw = await api.callAs<Record<string, unknown>>('results.run', { runId })
-      const r = normaliseRunResult(runId, raw)
+      const r = await api.callAs<RunResult>('results.run', { runId })
       runs.value = { ...runs.value, [runId]: r }
       return r
     } catch (e) {
@@ -57,22 +56,3 @@ export const useResultsStore = defineStore('results', () => {
 
   return { rows, studyId, runs, analysis, error, runErrors, load, loadRun, loadAnalysis, report }
 })
-
-/** Accepts the field spellings the analysis API may use (confusion / confusionMatrix, roc points or arrays). */
-export function normaliseRunResult(runId: string, raw: Record<string, unknown>): RunResult {
-  const classNames = (raw.classNames ?? raw.class_names ?? []) as string[]
-  const cm = (raw.confusion ?? raw.confusionMatrix ?? raw.confusion_matrix ?? []) as number[][] | { matrix: number[][] }
-  const confusion = Array.isArray(cm) ? cm : cm.matrix
-  const rocRaw = (raw.roc ?? raw.rocCurves ?? []) as Record<string, unknown>[] | Record<string, Record<string, unknown>>
-  const rocList: Record<string, unknown>[] = Array.isArray(rocRaw) ? rocRaw : Object.entries(rocRaw).map(([className, v]) => ({ className, ...v }))
-  const roc: RocCurve[] = rocList.map((c, i) => {
-    const points = c.points as { fpr: number; tpr: number }[] | undefined
-    return {
-      className: String(c.className ?? c.class ?? c.label ?? classNames[i] ?? i),
-      fpr: points ? points.map((p) => p.fpr) : ((c.fpr ?? []) as number[]),
-      tpr: points ? points.map((p) => p.tpr) : ((c.tpr ?? []) as number[]),
-      auc: Number(c.auc),
-    }
-  })
-  return { runId, classNames, confusion, roc, curves: raw.curves as RunResult['curves'], testMetrics: (raw.testMetrics ?? raw.test_metrics ?? raw.metrics) as Record<string, number> | undefined }
-}

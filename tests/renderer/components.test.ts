@@ -1,0 +1,79 @@
+// Components: the virtual table stays small in the DOM, sorts and filters; heatmap and confusion
+// matrix show their numbers; views show empty states that say what to do.
+import { createTestingPinia } from '@pinia/testing'
+import { mount } from '@vue/test-utils'
+import { describe, expect, it, vi } from 'vitest'
+import { setLab } from '../../src-renderer/api/index.ts'
+import ConfusionMatrix from '../../src-renderer/components/ConfusionMatrix.vue'
+import HeatmapTable from '../../src-renderer/components/HeatmapTable.vue'
+import VirtualTable from '../../src-renderer/components/VirtualTable.vue'
+import type { Column } from '../../src-renderer/composables/runs-table.ts'
+import DatasetsView from '../../src-renderer/views/DatasetsView.vue'
+import RunsView from '../../src-renderer/views/RunsView.vue'
+import { fakeLab, flush } from './fake-lab.ts'
+
+type R = { id: string; n: number }
+const columns: Column<R>[] = [
+  { key: 'id', label: 'Id', value: (r) => r.id },
+  { key: 'n', label: 'N', value: (r) => r.n },
+]
+const rows: R[] = Array.from({ length: 1000 }, (_, i) => ({ id: `run-${i}`, n: (i * 7919) % 1000 }))
+
+describe('VirtualTable', () => {
+  it('renders only the visible rows of 1,000', () => {
+    const w = mount(VirtualTable<R>, { props: { rows, columns, rowKey: (r: R) => r.id, label: 'runs' } })
+    const drawn = w.findAll('[role=row]').length - 1
+    expect(drawn).toBeGreaterThan(5)
+    expect(drawn).toBeLessThan(40)
+    expect(w.text()).toContain('1000 of 1000')
+  })
+
+  it('sorts by a header and filters by text', async () => {
+    const w = mount(VirtualTable<R>, { props: { rows, columns, rowKey: (r: R) => r.id, label: 'runs' } })
+    await w.findAll('[role=columnheader]')[1]!.trigger('click')
+    expect(w.findAll('[role=row]')[1]!.text()).toContain('0')
+    expect(w.findAll('[role=columnheader]')[1]!.attributes('aria-sort')).toBe('ascending')
+    await w.find('input[type=search]').setValue('run-99')
+    expect(w.text()).toContain('11 of 1000')
+  })
+
+  it('emits select on click and Enter', async () => {
+    const w = mount(VirtualTable<R>, { props: { rows: rows.slice(0, 3), columns, rowKey: (r: R) => r.id, label: 'runs' } })
+    await w.findAll('[role=row]')[2]!.trigger('keydown', { key: 'Enter' })
+    expect(w.emitted('select')![0]).toEqual([rows[1]])
+  })
+})
+
+describe('tables of numbers', () => {
+  it('heatmap shows each cell value', () => {
+    const w = mount(HeatmapTable, { props: { rows: ['rotation'], cols: ['demo-mammo', 'demo-natural'], values: { rotation: { 'demo-mammo': 0.7123, 'demo-natural': null } }, title: 'AUC' } })
+    const cells = w.findAll('td')
+    expect(cells[0]!.text()).toBe('0.712')
+    expect(cells[0]!.attributes('data-value')).toBe('0.7123')
+    expect(cells[1]!.text()).toBe('—')
+  })
+
+  it('confusion matrix labels rows and columns with the class names', () => {
+    const w = mount(ConfusionMatrix, { props: { classNames: ['normal', 'finding'], matrix: [[5, 1], [2, 4]], title: 'cm' } })
+    expect(w.findAll('tbody th').map((t) => t.text())).toEqual(['normal', 'finding'])
+    expect(w.findAll('td').map((t) => t.text())).toEqual(['5', '1', '2', '4'])
+  })
+})
+
+describe('empty states', () => {
+  it('Datasets says how to get data', async () => {
+    setLab(fakeLab({ 'datasets.list': () => [] }).api)
+    const w = mount(DatasetsView, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
+    await flush()
+    expect(w.text()).toContain('Generate the demo datasets')
+  })
+
+  it('Runs says to start a study, and shows a load error where it happened', async () => {
+    setLab(fakeLab({ 'studies.list': () => [], 'runs.list': () => Promise.reject(new Error('The lab database is busy.')) }).api)
+    const w = mount(RunsView, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
+    await flush()
+    await flush()
+    expect(w.text()).toContain('Create a study in the Study builder')
+    expect(w.find('[role=alert]').text()).toContain('The lab database is busy.')
+  })
+})
