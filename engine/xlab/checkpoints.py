@@ -47,7 +47,7 @@ def training_state(*, kind: str, arch: dict, config: dict, model, optimizer, sca
     return {
         "format_version": FORMAT_VERSION, "kind": kind, "arch": arch, "config": config,
         "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-        "scheduler": {"global_step": global_step, "base_lrs": [g["base_lr"] for g in optimizer.param_groups]},
+        "scheduler": {"global_step": global_step, "base_lrs": [g.get("base_lr", g["lr"]) for g in optimizer.param_groups]},
         "scaler": scaler.state_dict() if scaler is not None else None,
         "epoch": epoch, "position": position, "global_step": global_step, "batch_size": batch_size,
         "best": best, "rng": rng_state(), "extra": extra or {},

@@ -1,0 +1,99 @@
+"""End to end through the real worker process: each pretext task -> extract -> linear and finetune ->
+fusion (2 linear, 3 finetune); and a learned encoder beats a random-init encoder on a linear probe of
+a task that needs the learned feature (the fixture's orientation, see xlab/fixtures.py)."""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from torchvision.models import resnet18
+
+from conftest import job_file, run_worker
+from xlab.extract import write_encoder
+from xlab.fixtures import write_cache
+
+PRETEXT = {"image_size": 32, "epochs": 2, "optimizer": "adam", "lr": 1e-3, "schedule": "cosine"}
+DOWN = {"image_size": 32, "epochs": 2, "batch_size": 32, "optimizer": "adam", "lr_head": 3e-3, "lr_encoder": 3e-4,
+        "imbalance": "weighted_loss"}
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e")
+    pre = write_cache(tmp / "pre", n=300, size=32, seed=0)
+    down = write_cache(tmp / "down", n=300, size=32, seed=5, labelled=True)
+    results, encoders = {}, {}
+    for task, extra in [("rotation", {"batch_size": 64}), ("inpainting", {"batch_size": 32, "max_steps_per_epoch": 3}),
+                        ("structure", {"batch_size": 32, "max_steps_per_epoch": 3})]:
+        run = tmp / f"pre-{task}"
+        results[task] = run_worker(job_file(tmp, "pretext", run, {"task": task, "dataset_dir": str(pre), **PRETEXT, **extra}))
+        ext = tmp / f"ext-{task}"
+        results[f"extract-{task}"] = r = run_worker(job_file(tmp, "extract", ext, {
+            "checkpoint": str(run / "best.pth"), "pretext": task, "dataset_name": "demo-mammo", "out_dir": str(ext / "encoders")}))
+        encoders[task] = r.summary["encoder"]
+    return {"tmp": tmp, "down": down, "results": results, "encoders": encoders}
+
+
+def _downstream(chain, name, **params):
+    run = chain["tmp"] / name
+    return run, run_worker(job_file(chain["tmp"], "downstream", run, {"dataset_dir": str(chain["down"]), **DOWN, **params}))
+
+
+def test_pretext_runs_report_and_checkpoint(chain):
+    for task in ("rotation", "inpainting", "structure"):
+        r = chain["results"][task]
+        assert r.code == 0, r.stderr[-2000:]
+        assert r.messages[0]["type"] == "hello" and r.messages[0]["device"]["type"] == "cpu"
+        assert {m["which"] for m in r.of("checkpoint")} == {"last", "best"}
+        assert [m["epoch"] for m in r.of("metric") if m["split"] == "val"] == [1, 2]
+        assert r.summary["images_per_s"] > 0
+    rot = chain["results"]["rotation"].summary
+    assert rot["options"] == {"rotation_mode": "all4"}
+    assert rot["final_val"]["accuracy"] > 0.6  # chance is 0.25
+    assert set(chain["results"]["structure"].summary["final_val"]) >= {"acc_intact", "acc_quadrant_shuffle", "acc_rotation"}
+    assert any(m["kind"] == "image" for m in chain["results"]["inpainting"].of("artifact"))
+
+
+def test_extract_writes_standard_encoder_files(chain):
+    for task, path in chain["encoders"].items():
+        p = Path(path)
+        assert p.name == f"encoder__{task}__demo-mammo__s0.pth"
+        assert p.with_suffix(".safetensors").exists() and p.with_suffix(".json").exists()
+        net = resnet18()
+        missing = net.load_state_dict(torch.load(p, weights_only=True), strict=False).missing_keys
+        assert sorted(missing) == ["fc.bias", "fc.weight"]
+
+
+def test_learned_encoder_beats_random_init_on_linear_probe(chain):
+    torch.manual_seed(123)
+    rand = write_encoder({k: v for k, v in resnet18().state_dict().items() if not k.startswith("fc.")},
+                         chain["tmp"] / "random", "encoder__random__none__s0", {"pretext": None})
+    probe = {"target": "binary", "protocol": "linear", "max_train_images": 60, "epochs": 3}
+    _, learned = _downstream(chain, "lin-rotation", encoders=[chain["encoders"]["rotation"]], **probe)
+    _, random_ = _downstream(chain, "lin-random", encoders=[rand["pth"]], **probe)
+    assert learned.code == 0 and random_.code == 0
+    a, b = learned.summary["test"], random_.summary["test"]
+    assert a["roc_auc"] > b["roc_auc"] + 0.03, (a, b)
+    assert a["balanced_accuracy"] > b["balanced_accuracy"], (a, b)
+    assert a["roc_auc"] > 0.9
+
+
+def test_finetune_and_fusion(chain):
+    enc = chain["encoders"]
+    run, ft = _downstream(chain, "ft-rotation", target="3class", protocol="finetune", encoders=[enc["rotation"]], max_steps_per_epoch=3)
+    assert ft.code == 0, ft.stderr[-2000:]
+    preds = json.loads((run / "test_predictions.json").read_text())
+    assert preds["class_names"] == ["No Finding", "Pneumonia", "Other finding"]
+    assert len(preds["indices"]) == len(preds["targets"]) == len(preds["probs"]) > 0
+    assert all(abs(sum(p) - 1) < 1e-4 for p in preds["probs"])
+    assert len(ft.summary["confusion_matrix"]) == 3
+    test_metric = [m for m in ft.of("metric") if m["split"] == "test"]
+    assert set(test_metric[0]["values"]) == {"loss", "accuracy", "f1_weighted", "balanced_accuracy", "roc_auc"}
+
+    _, fl = _downstream(chain, "fusion-linear-2", target="binary", protocol="linear", encoders=[enc["rotation"], enc["inpainting"]])
+    assert fl.code == 0 and fl.summary["mode"] == "fusion"
+    _, ff = _downstream(chain, "fusion-ft-3", target="3class", protocol="finetune", batch_size=16, max_steps_per_epoch=2, epochs=1,
+                        encoders=[enc["rotation"], enc["inpainting"], enc["structure"]], imbalance="balanced_sampler")
+    assert ff.code == 0, ff.stderr[-2000:]
+    assert ff.summary["mode"] == "fusion" and len(ff.summary["encoders"]) == 3
