@@ -61,6 +61,8 @@ export const datasetsApi = {
       split: fractions.optional(),
       seed: z.number().int().optional(),
       lateralityFlip: z.boolean().optional(),
+      /** Decodes in flight (default 2 per core); lower it to leave cores free. */
+      concurrency: z.number().int().min(1).max(64).optional(),
     }),
     z.object({ id: z.string(), name: z.string() }),
     'Starts importing a folder (bad input is refused at once); returns the dataset id, progress comes as onImportProgress.',

@@ -128,7 +128,8 @@ export async function writeImageCache(o: CacheWriteOptions): Promise<CacheWriteR
         } else j.skipped.push(r)
         j.next++
       }
-      if (pending.length >= 256 || Date.now() - lastFlush > 1000) flush()
+      // Small, frequent commits: a kill loses at most a few dozen rows of work.
+      if (pending.length >= 32 || Date.now() - lastFlush > 250) flush()
       const now = Date.now()
       if (o.onProgress && (now - lastProgress > 250 || j.next === total)) {
         lastProgress = now

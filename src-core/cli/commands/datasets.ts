@@ -11,7 +11,7 @@ import { flagNumber, flagString, type CliArgs } from '../args.ts'
 const HELP = `usage: xlab datasets <command> [options]   (global: --data DIR)
 
   demo [--scale small|default] [--size PX]       generate the four demo datasets and import them
-  import <kind> <path> [--name N] [--size PX] [--color grey|rgb|auto] [--split 0.7,0.1,0.2] [--seed S] [--no-flip]
+  import <kind> <path> [--name N] [--size PX] [--color grey|rgb|auto] [--split 0.7,0.1,0.2] [--seed S] [--flip yes|no] [--jobs N]
                                                  kind: chestxray14 | imagefolder | mammogram
                                                  an interrupted import resumes when run again
   list                                           datasets with status and size
@@ -73,7 +73,8 @@ export async function run(args: CliArgs): Promise<number> {
           color: flagString(args, 'color'),
           split: split ? parseSplit(split) : undefined,
           seed: flagNumber(args, 'seed'),
-          lateralityFlip: args.flags['no-flip'] ? false : undefined,
+          lateralityFlip: parseFlip(flagString(args, 'flip')),
+          concurrency: flagNumber(args, 'jobs'),
         }
         const { id, name } = (await call('datasets.import', input)) as { id: string; name: string }
         const end = await waitForImport(service, id)
@@ -129,6 +130,12 @@ export async function run(args: CliArgs): Promise<number> {
     off()
     await service.close()
   }
+}
+
+function parseFlip(v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined
+  if (v === 'yes' || v === 'no') return v === 'yes'
+  throw bad(`--flip is yes or no (mirror mammograms so all face left), not "${v}".`)
 }
 
 function parseSplit(text: string) {

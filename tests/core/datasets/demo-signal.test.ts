@@ -28,7 +28,7 @@ function train(x: Float64Array[], y: number[], classes: number, epochs = 300, lr
     let wsum = 0
     x.forEach((v, i) => {
       const p = probs(v)
-      const k = cw[y[i]!]
+      const k = cw[y[i]!]!
       wsum += k
       for (let c = 0; c < classes; c++) {
         const g = k * (p[c]! - (c === y[i] ? 1 : 0))
@@ -54,8 +54,8 @@ describe('demo chest signal', () => {
     const env = freshEnv()
     const req = await generateDemoSource(join(env.root, 'sources'), { name: 'demo-chest', count: 900, sourceSize: 64 }, { size: 24, seed: 3 })
     const rec = await (await prepareImport(env, req)).run({})
-    const { data: images } = readNpy(join(rec.dir, 'images.npy'))
-    const { data: labels } = readNpy(join(rec.dir, 'labels.npy'))
+    const images = readNpy(join(rec.dir, 'images.npy')).data as Uint8Array
+    const labels = readNpy(join(rec.dir, 'labels.npy')).data as Uint8Array
     const L = rec.labelNames.length
     const names = (i: number) => rec.labelNames.filter((_, k) => labels[i * L + k] === 1)
     // 24 -> 12 by 2x2 mean pooling; standardised with train statistics.
