@@ -58,20 +58,51 @@ async function resolveConfig(call: Call, raw: unknown): Promise<unknown> {
 }
 
 interface PlanOut {
-  runs: { name: string; stage: string; existing: string | null; deps: string[] }[]
+  runs: { name: string; stage: string; existing: string | null; deps: string[]; encoders: string[] | null; target: string | null; protocol: string | null; fusionMode: string | null }[]
   counts: Record<string, number>
   reused: number
   estimate: { totalSeconds: number; wallSeconds: number; slots: number; secondsByStage: Record<string, number> }
 }
 
+const mark = (existing: string | null) => (existing === 'done' ? 'reuse' : (existing ?? 'new'))
+
+/** The downstream matrix: one row per encoder (or fusion set, or scratch), one column per task x protocol. */
+function downstreamMatrix(p: PlanOut): string[] {
+  const runs = p.runs.filter((r) => r.stage === 'downstream')
+  const short: Record<string, string> = { linear: 'lin', finetune: 'ft', scratch: 'scr', binary: 'bin', '3class': '3cl' }
+  const col = (r: PlanOut['runs'][number]) => `${short[r.target!] ?? r.target}/${r.fusionMode ? `fus-${short[r.fusionMode]}` : (short[r.protocol!] ?? r.protocol)}`
+  const row = (r: PlanOut['runs'][number]) => {
+    const e = r.encoders ?? []
+    if (!e.length) return 'scratch'
+    const ds = new Set(e.map((x) => x.split('/')[1]))
+    return ds.size === 1 && e.length > 1 ? `${e.map((x) => x.split('/')[0]!.slice(0, 3)).join('+')}/${[...ds][0]}` : e.join('+')
+  }
+  const cols = [...new Set(runs.map(col))]
+  const rows = [...new Set(runs.map(row))]
+  const cell = new Map(runs.map((r) => [`${row(r)}|${col(r)}`, (cell_: string[]) => cell_.push(mark(r.existing))]))
+  const width = Math.max(...rows.map((r) => r.length), 7)
+  const out = [`${'encoder'.padEnd(width)}  ${cols.map((c) => c.padEnd(Math.max(c.length, 5))).join(' ')}`]
+  for (const r of rows) {
+    const cells = cols.map((c) => {
+      const acc: string[] = []
+      cell.get(`${r}|${c}`)?.(acc)
+      return (acc.join(',') || '.').padEnd(Math.max(c.length, 5))
+    })
+    out.push(`${r.padEnd(width)}  ${cells.join(' ')}`.trimEnd())
+  }
+  return out
+}
+
 function printPlan(p: PlanOut): void {
   const out: string[] = []
-  for (const stage of ['pretext', 'extract', 'downstream', 'probe']) {
+  for (const stage of ['pretext', 'extract', 'probe']) {
     const runs = p.runs.filter((r) => r.stage === stage)
     if (!runs.length) continue
     out.push(`${stage} (${runs.length})`)
-    for (const r of runs) out.push(`  ${r.existing === 'done' ? 'reuse' : r.existing ? r.existing.padEnd(5) : 'new  '}  ${r.name}`)
+    for (const r of runs) out.push(`  ${mark(r.existing).padEnd(7)} ${r.name}`)
   }
+  const down = p.runs.filter((r) => r.stage === 'downstream').length
+  if (down) out.push(`downstream (${down}): new / reuse (done) / state of an existing run, per seed`, ...downstreamMatrix(p).map((l) => `  ${l}`))
   out.push('')
   out.push(`runs per stage: ${Object.entries(p.counts).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${p.runs.length}, ${p.reused} already done (reused)`)
   out.push(`estimated work left: ${formatDuration(p.estimate.totalSeconds)} on one slot, about ${formatDuration(p.estimate.wallSeconds)} on ${p.estimate.slots} slot(s) (${Object.entries(p.estimate.secondsByStage).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ')})`)

@@ -1,0 +1,42 @@
+// `xlab study plan` and `xlab study create`/`list` as a user runs them.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const xlab = resolve(import.meta.dirname, '..', '..', '..', 'bin', 'xlab.mjs')
+const run = (...args: string[]) => spawnSync(process.execPath, [xlab, ...args], { encoding: 'utf8', timeout: 60_000 })
+
+describe('xlab study', () => {
+  it('plans the demo preset: matrix, counts per stage and an estimate', () => {
+    const data = mkdtempSync(join(tmpdir(), 'xlab-cli-'))
+    const r = run('study', 'plan', '--preset', 'demo', '--data', data)
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/runs per stage: pretext 9, extract 9, downstream 54, probe 10; total 82, 0 already done/)
+    expect(r.stdout).toMatch(/rot\+inp\/demo-mammo +\. +\. +\. +new +new +\. +\. +\. +new +new/)
+    expect(r.stdout).toMatch(/new {5}rotation@demo-mammo-s0/)
+    expect(r.stdout).toMatch(/estimated work left: \d+:\d\d/)
+  })
+
+  it('creates a study, then re-plans an edit reusing what exists, and explains a bad config', () => {
+    const data = mkdtempSync(join(tmpdir(), 'xlab-cli-'))
+    const first = run('study', 'create', 'mine', '--preset', 'demo', '--data', data)
+    expect(first.status, first.stderr).toBe(0)
+    expect(first.stdout).toMatch(/study mine \(st-[0-9a-f]{8}\): 82 new run\(s\), 0 reused/)
+    const list = run('study', 'list', '--json', '--data', data)
+    expect(JSON.parse(list.stdout)[0]).toMatchObject({ name: 'mine', state: 'draft', counts: { queued: 82 } })
+
+    const cfg = JSON.parse(run('study', 'plan', '--preset', 'demo', '--json', '--data', data).stdout).config
+    cfg.seeds = [0, 1]
+    const file = join(data, 'two-seeds.json')
+    writeFileSync(file, JSON.stringify(cfg))
+    const edited = run('study', 'create', 'mine', '--config', file, '--data', data)
+    expect(edited.stdout).toMatch(/81 new run\(s\), 82 reused/)
+
+    writeFileSync(file, JSON.stringify({ ...cfg, targets: ['binary', 'five-class'] }))
+    const bad = run('study', 'plan', '--config', file, '--data', data)
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toMatch(/The study config is not valid \(targets\.1: .*\)/)
+  })
+})
