@@ -49,10 +49,14 @@ export function writeSummary(a: Omit<StudyAnalysis, 'summary' | 'caveats'>, cont
     const inv = cs.filter((c) => c.family === 'invariance').sort((x, y) => Math.abs(y.rho!) - Math.abs(x.rho!))[0]
     const parts: string[] = []
     if (fr) {
-      const closerHelps = fr.rho! < 0
-      parts.push(`ROC-AUC is ${closerHelps ? 'higher' : 'not higher'} for encoders pretrained on data closer to the chest images (Spearman rho with the Fréchet distance ${f3(fr.rho)} over ${fr.n} encoders, p ${f3(fr.p)}; negative means similarity helps)`)
+      const strength = Math.abs(fr.rho!) < 0.3 ? 'hardly related to' : fr.rho! < 0 ? 'higher' : 'lower'
+      const evidence = fr.p !== null && fr.p < 0.05 ? '' : ', not significant'
+      const lead = strength === 'hardly related to'
+        ? 'ROC-AUC is hardly related to how close the pretraining data are to the chest images'
+        : `ROC-AUC tends to be ${strength} for encoders pretrained on data closer to the chest images`
+      parts.push(`${lead} (Spearman rho with the Fréchet distance ${f3(fr.rho)} over ${fr.n} encoders, p ${f3(fr.p)}${evidence}; a negative rho means similarity helps)`)
     }
-    if (inv) parts.push(`the strongest invariance link is ${inv.variable} (rho ${f3(inv.rho)}, p ${f3(inv.p)})`)
+    if (inv) parts.push(`the strongest invariance link is ${inv.variable}: ROC-AUC is ${inv.rho! > 0 ? 'higher' : 'lower'} for encoders more invariant to it (rho ${f3(inv.rho)}, p ${f3(inv.p)}${inv.p !== null && inv.p < 0.05 ? '' : ', not significant'})`)
     if (parts.length) summary.push(`H1, ${target} ${protocol}: ${parts.join('; ')}.`)
   }
 

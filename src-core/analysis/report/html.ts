@@ -61,7 +61,7 @@ function overview(a: StudyAnalysis): string {
       const pretexts = [...new Set(group.map((c) => c.pretext ?? ''))].sort()
       const datasets = [...new Set(group.map((c) => c.pretrainDataset ?? ''))].sort()
       const values = pretexts.map((p) => datasets.map((d) => group.find((c) => c.pretext === p && c.pretrainDataset === d)?.metrics[m]?.mean ?? null))
-      out.push(heatmap({ title: `${target} · ${protocol}: ROC-AUC (mean over seeds), pretext × pretraining dataset`, rows: pretexts, cols: datasets, values, min: 0.5, max: 1 }))
+      out.push(heatmap({ title: `${target} · ${protocol}: ROC-AUC, pretext × pretraining dataset`, rows: pretexts, cols: datasets, values, min: 0.5, max: 1 }))
     }
     const all = a.cells.filter((c) => c.target === target)
     out.push(

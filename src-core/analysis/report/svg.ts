@@ -42,14 +42,15 @@ export function heatmap(opts: {
   const max = opts.max ?? Math.max(...flat)
   const span = max > min ? max - min : 1
   const labelW = Math.max(80, ...opts.rows.map((r) => r.length * 7 + 10))
-  const cellW = Math.max(64, ...opts.cols.map((c) => c.length * 6.5 + 8))
+  // Wide enough for the longest column label, but capped so ten columns still fit a page.
+  const cellW = Math.min(92, Math.max(60, ...opts.cols.map((c) => c.length * 6.2 + 8)))
   const cellH = 30
   const top = 44
-  const w = labelW + cellW * opts.cols.length + 10
+  const w = Math.max(labelW + cellW * opts.cols.length + 10, opts.title.length * 7.2 + 10)
   const h = top + cellH * opts.rows.length + 10
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${esc(opts.title)}">`]
   parts.push(`<text x="4" y="14" class="t">${esc(opts.title)}</text>`)
-  opts.cols.forEach((c, j) => parts.push(`<text x="${labelW + cellW * j + cellW / 2}" y="${top - 8}" text-anchor="middle" class="l">${esc(c)}</text>`))
+  opts.cols.forEach((c, j) => parts.push(`<text x="${labelW + cellW * j + cellW / 2}" y="${top - 8}" text-anchor="middle" class="l"${c.length * 6.2 + 8 > cellW ? ` textLength="${cellW - 6}" lengthAdjust="spacingAndGlyphs"` : ''}>${esc(c)}</text>`))
   opts.rows.forEach((r, i) => {
     const y = top + cellH * i
     parts.push(`<text x="${labelW - 6}" y="${y + cellH / 2 + 4}" text-anchor="end" class="l">${esc(r)}</text>`)
@@ -67,6 +68,16 @@ export function heatmap(opts: {
   })
   parts.push('</svg>')
   return parts.join('')
+}
+
+/** Round tick values (1, 2 or 5 times a power of ten) inside [min, max]. */
+export function niceTicks(min: number, max: number, target = 5): number[] {
+  const raw = (max - min) / target
+  const mag = 10 ** Math.floor(Math.log10(raw))
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag
+  const ticks: number[] = []
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v)
+  return ticks
 }
 
 /** One bar with its interval. */
@@ -102,10 +113,9 @@ export function barsWithIntervals(opts: { title: string; items: BarItem[]; min?:
   const base = opts.zero ?? (min <= 0 && max >= 0 ? 0 : min)
   const p: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${esc(opts.title)}">`]
   p.push(`<text x="4" y="14" class="t">${esc(opts.title)}</text>`)
-  for (let k = 0; k <= 4; k++) {
-    const v = min + ((max - min) * k) / 4
+  for (const v of niceTicks(min, max)) {
     const x = xOf(v)
-    p.push(`<line x1="${x}" y1="${top - 4}" x2="${x}" y2="${h - 22}" stroke="#ddd"/><text x="${x}" y="${h - 8}" text-anchor="middle" class="l">${fmt(v, 2)}</text>`)
+    p.push(`<line x1="${x}" y1="${top - 4}" x2="${x}" y2="${h - 22}" stroke="#ddd"/><text x="${x}" y="${h - 8}" text-anchor="middle" class="l">${Number(v.toPrecision(6))}</text>`)
   }
   opts.items.forEach((b, i) => {
     const y = top + rowH * i
@@ -119,7 +129,8 @@ export function barsWithIntervals(opts: { title: string; items: BarItem[]; min?:
       const yc = y + rowH / 2
       p.push(`<line x1="${xOf(b.lo)}" y1="${yc}" x2="${xOf(b.hi)}" y2="${yc}" stroke="#222" stroke-width="1.5"/><line x1="${xOf(b.lo)}" y1="${yc - 5}" x2="${xOf(b.lo)}" y2="${yc + 5}" stroke="#222"/><line x1="${xOf(b.hi)}" y1="${yc - 5}" x2="${xOf(b.hi)}" y2="${yc + 5}" stroke="#222"/>`)
     }
-    p.push(`<text x="${labelW + plotW + 8}" y="${y + 14}" class="l">${fmt(b.value, opts.digits ?? 3)} [${fmt(b.lo, 2)}, ${fmt(b.hi, 2)}]</text>`)
+    const interval = b.lo !== null && b.hi !== null ? ` [${fmt(b.lo, 2)}, ${fmt(b.hi, 2)}]` : ''
+    p.push(`<text x="${labelW + plotW + 8}" y="${y + 14}" class="l">${fmt(b.value, opts.digits ?? 3)}${interval}</text>`)
   })
   if (opts.zero !== undefined && opts.zero >= min && opts.zero <= max) p.push(`<line x1="${xOf(opts.zero)}" y1="${top - 4}" x2="${xOf(opts.zero)}" y2="${h - 22}" stroke="#c33" stroke-dasharray="4 3"/>`)
   p.push('</svg>')

@@ -26,13 +26,60 @@ export function argmax(p: readonly number[]): number {
   return best
 }
 
-/** Rows = true class, columns = predicted class, over the positions `rows` (default all). */
-export function confusionMatrix(pred: Predictions, rows?: readonly number[]): number[][] {
+/**
+ * Per-prediction-set precomputation: the predicted class of each image and, per class, the images
+ * sorted by score with tie groups. A bootstrap resample is then scored in O(n) from how often each
+ * image was drawn, instead of sorting the resample again for every AUC.
+ */
+interface Prepared {
+  predicted: Int32Array
+  /** Per class: image positions in ascending score order. */
+  orders: Int32Array[]
+  /** Per class: 1 where a new tie group starts in `orders`. */
+  groupStart: Uint8Array[]
+}
+
+const prepared = new WeakMap<Predictions, Prepared>()
+
+function prepare(pred: Predictions): Prepared {
+  const hit = prepared.get(pred)
+  if (hit) return hit
+  const n = pred.targets.length
+  const k = pred.classNames.length
+  const predicted = new Int32Array(n)
+  for (let i = 0; i < n; i++) predicted[i] = argmax(pred.probs[i]!)
+  const orders: Int32Array[] = []
+  const groupStart: Uint8Array[] = []
+  for (let c = 0; c < k; c++) {
+    const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => pred.probs[a]![c]! - pred.probs[b]![c]!)
+    const starts = new Uint8Array(n)
+    for (let j = 0; j < n; j++) starts[j] = j === 0 || pred.probs[order[j]!]![c] !== pred.probs[order[j - 1]!]![c] ? 1 : 0
+    orders.push(order)
+    groupStart.push(starts)
+  }
+  const p = { predicted, orders, groupStart }
+  prepared.set(pred, p)
+  return p
+}
+
+/** How many times each image is in `rows` (all ones when rows is absent). */
+function countsOf(n: number, rows?: readonly number[]): Float64Array {
+  const w = new Float64Array(n)
+  if (!rows) w.fill(1)
+  else for (const i of rows) w[i]! += 1
+  return w
+}
+
+function weightedConfusion(pred: Predictions, p: Prepared, w: Float64Array): number[][] {
   const k = pred.classNames.length
   const m = Array.from({ length: k }, () => new Array<number>(k).fill(0))
-  const use = rows ?? pred.targets.map((_, i) => i)
-  for (const i of use) m[pred.targets[i]!]![argmax(pred.probs[i]!)]! += 1
+  for (let i = 0; i < w.length; i++) if (w[i]) m[pred.targets[i]!]![p.predicted[i]!]! += w[i]!
   return m
+}
+
+/** Rows = true class, columns = predicted class, over the positions `rows` (default all). */
+export function confusionMatrix(pred: Predictions, rows?: readonly number[]): number[][] {
+  return weightedConfusion(pred, prepare(pred), countsOf(pred.targets.length, rows))
 }
 
 function fromConfusion(m: number[][]): { accuracy: number; f1: number; balanced: number } {
@@ -67,37 +114,47 @@ function fromConfusion(m: number[][]): { accuracy: number; f1: number; balanced:
  * NaN when only one class is present: the AUC is undefined there.
  */
 export function binaryAuc(scores: readonly number[], positive: readonly boolean[]): number {
-  const n = scores.length
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!)
-  let nPos = 0
-  let rankSumPos = 0
-  let i = 0
-  while (i < n) {
-    let j = i
-    while (j + 1 < n && scores[order[j + 1]!] === scores[order[i]!]) j++
-    const midrank = (i + j) / 2 + 1
-    for (let t = i; t <= j; t++) {
-      if (positive[order[t]!]) {
-        nPos++
-        rankSumPos += midrank
-      }
-    }
-    i = j + 1
-  }
-  const nNeg = n - nPos
-  if (nPos === 0 || nNeg === 0) return NaN
-  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg)
+  const order = Int32Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!)
+  const starts = new Uint8Array(scores.length)
+  for (let j = 0; j < order.length; j++) starts[j] = j === 0 || scores[order[j]!] !== scores[order[j - 1]!] ? 1 : 0
+  return weightedAuc(order, starts, (i) => positive[i]!, countsOf(scores.length))
 }
 
-/** ROC-AUC: the positive class's probability for 2 classes; one-vs-rest macro mean otherwise. */
-export function rocAuc(pred: Predictions, rows: readonly number[]): number {
+/** AUC with image weights: each positive-negative pair counts w_pos * w_neg, ties count half. */
+function weightedAuc(order: Int32Array, starts: Uint8Array, isPositive: (i: number) => boolean, w: Float64Array): number {
+  let negBelow = 0
+  let num = 0
+  let totalPos = 0
+  let j = 0
+  const n = order.length
+  while (j < n) {
+    let posW = 0
+    let negW = 0
+    do {
+      const i = order[j]!
+      const wi = w[i]!
+      if (wi) {
+        if (isPositive(i)) posW += wi
+        else negW += wi
+      }
+      j++
+    } while (j < n && !starts[j])
+    num += posW * (negBelow + negW / 2)
+    negBelow += negW
+    totalPos += posW
+  }
+  if (totalPos === 0 || negBelow === 0) return NaN
+  return num / (totalPos * negBelow)
+}
+
+function aucOf(pred: Predictions, p: Prepared, w: Float64Array): number {
   const k = pred.classNames.length
-  const targets = rows.map((i) => pred.targets[i]!)
-  if (k === 2) return binaryAuc(rows.map((i) => pred.probs[i]![1]!), targets.map((t) => t === 1))
+  const t = pred.targets
+  if (k === 2) return weightedAuc(p.orders[1]!, p.groupStart[1]!, (i) => t[i] === 1, w)
   let sum = 0
   let count = 0
   for (let c = 0; c < k; c++) {
-    const auc = binaryAuc(rows.map((i) => pred.probs[i]![c]!), targets.map((t) => t === c))
+    const auc = weightedAuc(p.orders[c]!, p.groupStart[c]!, (i) => t[i] === c, w)
     // A class absent from a resample has no AUC; the macro mean is over the classes that have one.
     if (Number.isFinite(auc)) {
       sum += auc
@@ -107,11 +164,17 @@ export function rocAuc(pred: Predictions, rows: readonly number[]): number {
   return count ? sum / count : NaN
 }
 
-/** Every recomputed metric over the positions `rows` (default: all images). */
+/** ROC-AUC: the positive class's probability for 2 classes; one-vs-rest macro mean otherwise. */
+export function rocAuc(pred: Predictions, rows?: readonly number[]): number {
+  return aucOf(pred, prepare(pred), countsOf(pred.targets.length, rows))
+}
+
+/** Every recomputed metric over the positions `rows` (default: all images; repeats count repeatedly). */
 export function computeMetrics(pred: Predictions, rows?: readonly number[]): Record<MetricName, number> {
-  const use = rows ?? pred.targets.map((_, i) => i)
-  const c = fromConfusion(confusionMatrix(pred, use))
-  return { accuracy: c.accuracy, f1_weighted: c.f1, balanced_accuracy: c.balanced, roc_auc: rocAuc(pred, use) }
+  const p = prepare(pred)
+  const w = countsOf(pred.targets.length, rows)
+  const c = fromConfusion(weightedConfusion(pred, p, w))
+  return { accuracy: c.accuracy, f1_weighted: c.f1, balanced_accuracy: c.balanced, roc_auc: aucOf(pred, p, w) }
 }
 
 /** One metric over the positions `rows`. */

@@ -1,0 +1,135 @@
+// A synthetic finished study for the analysis tests: planned by the real planner through the lab
+// service, then every run marked done with test predictions, metrics and probe summaries whose
+// structure is known (pretext and dataset effects, a fusion that copies its member, a better fusion).
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { normalDraw, seededRandom } from '../../../src-core/analysis/stats/rng.ts'
+import { LabService } from '../../../src-core/service/lab-service.ts'
+import * as runsStore from '../../../src-core/store/runs.ts'
+import { presetConfig } from '../../../src-core/study/presets.ts'
+
+/** Writes a 1-D int64 .npy file (format 1.0). */
+export function writeInt64Npy(file: string, values: number[]): void {
+  let header = `{'descr': '<i8', 'fortran_order': False, 'shape': (${values.length},), }`
+  const pad = 64 - ((10 + header.length + 1) % 64)
+  header = `${header}${' '.repeat(pad % 64)}\n`
+  const head = Buffer.alloc(10)
+  head.writeUInt8(0x93, 0)
+  head.write('NUMPY', 1, 'latin1')
+  head.writeUInt8(1, 6)
+  head.writeUInt8(0, 7)
+  head.writeUInt16LE(header.length, 8)
+  const data = Buffer.alloc(values.length * 8)
+  values.forEach((v, i) => data.writeBigInt64LE(BigInt(v), i * 8))
+  writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), data]))
+}
+
+const N_IMAGES = 320
+const TEST = Array.from({ length: 120 }, (_, i) => 200 + i)
+const patientOf = (idx: number) => Math.floor(idx / 2)
+
+const PRETEXT_EFFECT: Record<string, number> = { rotation: 0.9, structure: 0.5, inpainting: 0.1 }
+const DATASET_EFFECT: Record<string, number> = { 'demo-mammo': 0.4, 'demo-brainct': 0.2, 'demo-natural': 0 }
+const INVARIANCE: Record<string, Record<string, number>> = {
+  rotation: { rot90: 0.35, rot180: 0.3, hflip: 0.8, vflip: 0.5, half_swap_lr: 0.6, half_swap_tb: 0.55, quadrant_shuffle: 0.5, mask: 0.85, brightness: 0.95, contrast: 0.9 },
+  structure: { rot90: 0.6, rot180: 0.55, hflip: 0.6, vflip: 0.45, half_swap_lr: 0.4, half_swap_tb: 0.35, quadrant_shuffle: 0.3, mask: 0.8, brightness: 0.94, contrast: 0.9 },
+  inpainting: { rot90: 0.9, rot180: 0.9, hflip: 0.95, vflip: 0.92, half_swap_lr: 0.85, half_swap_tb: 0.85, quadrant_shuffle: 0.8, mask: 0.5, brightness: 0.97, contrast: 0.93 },
+}
+const FRECHET: Record<string, number> = { 'demo-mammo': 12.5, 'demo-brainct': 20.1, 'demo-natural': 41.7 }
+
+function targetOf(target: string, idx: number): number {
+  const p = patientOf(idx)
+  return target === 'binary' ? (p % 5 < 2 ? 1 : 0) : p % 3
+}
+
+function predictions(target: string, strength: number, seed: number) {
+  const rand = seededRandom(seed)
+  const k = target === 'binary' ? 2 : 3
+  const patientNoise = new Map<number, number[]>()
+  const patientRand = seededRandom(99)
+  for (const idx of TEST) if (!patientNoise.has(patientOf(idx))) patientNoise.set(patientOf(idx), Array.from({ length: k }, () => 0.8 * normalDraw(patientRand)))
+  const targets = TEST.map((i) => targetOf(target, i))
+  const probs = TEST.map((idx, j) => {
+    const logits = Array.from({ length: k }, (_, c) => (c === targets[j] ? strength : 0) + patientNoise.get(patientOf(idx))![c]! + normalDraw(rand))
+    const m = Math.max(...logits)
+    const e = logits.map((l) => Math.exp(l - m))
+    const s = e.reduce((a, b) => a + b, 0)
+    return e.map((v) => v / s)
+  })
+  return { split: 'test', indices: TEST, targets, probs, class_names: target === 'binary' ? ['No Finding', 'Finding'] : ['No Finding', 'Pneumonia', 'Other finding'] }
+}
+
+function writeDataset(root: string, id: string, name: string, withPatients: boolean): string {
+  const dir = join(root, 'datasets', id)
+  mkdirSync(dir, { recursive: true })
+  if (withPatients) writeInt64Npy(join(dir, 'patients.npy'), Array.from({ length: N_IMAGES }, (_, i) => patientOf(i)))
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ format_version: 1, id, name, n: N_IMAGES, height: 32, width: 32, channels: 1, checksums: { 'images.npy': `${id}`.padEnd(64, 'a'), 'labels.npy': `${id}`.padEnd(64, 'b') } }))
+  return dir
+}
+
+/** What the fixture built. */
+export interface FixtureStudy {
+  /** The open lab service on the fixture's data root (close it after the test). */
+  service: LabService
+  /** The study id. */
+  studyId: string
+  /** Number of downstream runs. */
+  downstream: number
+}
+
+/**
+ * Builds the study. `full` uses the demo preset's whole matrix (for the rendered report); otherwise
+ * a smaller one (linear + scratch, two fusion sets) to keep the API tests quick.
+ */
+export async function buildFixtureStudy(root: string, opts: { seeds: number[]; full?: boolean }): Promise<FixtureStudy> {
+  const chestDir = writeDataset(root, 'ds-chest0001', 'demo-chest', true)
+  for (const [id, name] of [['ds-nat00001', 'demo-natural'], ['ds-brain0001', 'demo-brainct'], ['ds-mammo001', 'demo-mammo']] as const) writeDataset(root, id, name, false)
+  const service = await LabService.open({ dataRoot: root, allowAllPaths: true, startQueue: false })
+  const base = presetConfig('demo')
+  const config = opts.full
+    ? { ...base, seeds: opts.seeds }
+    : { ...base, seeds: opts.seeds, protocols: ['linear', 'scratch'], fusion: { sets: [base.fusion.sets[0]!, base.fusion.sets[1]!], modes: ['linear'] } }
+  const created = (await service.dispatch('studies.create', { name: 'fixture-study', config }, { signal: new AbortController().signal, requestId: 't' })) as { id: string }
+  const db = service.ctx.db
+  const runs = runsStore.listRuns(db, { studyId: created.id })
+  let downstream = 0
+  const strengthOf = (r: runsStore.RunRecord): number => {
+    const protocolBonus = r.protocol === 'finetune' ? 0.2 : 0
+    if (r.protocol === 'scratch') return 0.5
+    const enc = r.encoders ?? []
+    const single = (label: string) => PRETEXT_EFFECT[label.split('/')[0]!]! + DATASET_EFFECT[label.split('/')[1]!]! + 0.4 + protocolBonus
+    if (enc.length === 1) return single(enc[0]!)
+    return Math.max(...enc.map(single)) + 0.6
+  }
+  for (const r of runs) {
+    mkdirSync(r.runDir, { recursive: true })
+    let summary: Record<string, unknown> = {}
+    if (r.stage === 'downstream') {
+      downstream++
+      const enc = r.encoders ?? []
+      // The first fusion set copies its best member exactly: H2 must say "no evidence" for it.
+      const copies = enc.length > 1 && enc.join('+') === base.fusion.sets[0]!.join('+')
+      const best = copies ? [...enc].sort((a, b) => PRETEXT_EFFECT[b.split('/')[0]!]! - PRETEXT_EFFECT[a.split('/')[0]!]!)[0]! : null
+      const seedFor = (label: string) => [...`${label}|${r.target}|${r.protocol}`].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, r.seed + 1)
+      const pred = copies
+        ? predictions(r.target!, PRETEXT_EFFECT[best!.split('/')[0]!]! + DATASET_EFFECT[best!.split('/')[1]!]! + 0.4 + (r.protocol === 'finetune' ? 0.2 : 0), seedFor(best!))
+        : predictions(r.target!, strengthOf(r), seedFor(enc.length === 1 ? enc[0]! : enc.join('+') || 'scratch'))
+      writeFileSync(join(r.runDir, 'test_predictions.json'), JSON.stringify(pred))
+      writeFileSync(join(r.runDir, 'job.json'), JSON.stringify({ v: 1, kind: 'downstream', run_id: r.id, run_dir: r.runDir, seed: r.seed, params: { dataset_dir: chestDir, target: r.target } }))
+      const train = Array.from({ length: 3 }, (_, e) => ({ split: 'train', epoch: e + 1, step: (e + 1) * 10, values: { loss: 1.2 - 0.2 * e } }))
+      const val = Array.from({ length: 3 }, (_, e) => ({ split: 'val', epoch: e + 1, step: (e + 1) * 10, values: { loss: 1.3 - 0.15 * e, roc_auc: 0.6 + 0.05 * e } }))
+      runsStore.writeReports(db, r.id, { metrics: [...train, ...val, { split: 'test', epoch: 3, step: 30, values: { loss: 0.7, accuracy: 0.7, roc_auc: 0.75 } }], artifacts: [], events: [{ t: new Date().toISOString(), level: 'info', message: 'worker pid 4242 on cpu (Fixture CPU), torch 2.14.1' }] })
+      summary = { test: { loss: 0.7 } }
+    } else if (r.stage === 'probe') {
+      const spec = r.spec as unknown as { params: { mode: string } }
+      if (spec.params.mode === 'invariance') {
+        const pretext = (r.encoders ?? [])[0]!.split('/')[0]!
+        summary = { invariance: Object.fromEntries(Object.entries(INVARIANCE[pretext]!).map(([k, v]) => [k, v - 0.01 * r.seed])) }
+      } else {
+        summary = { similarity: Object.fromEntries(Object.entries(FRECHET).map(([name, fr]) => [name, { frechet: fr, histogram_l1: fr / 100, spectrum_l2: fr / 50 }])) }
+      }
+    }
+    runsStore.setRunState(db, r.id, 'done', null, summary)
+  }
+  return { service, studyId: created.id, downstream }
+}

@@ -1,0 +1,88 @@
+// Renders the report of a demo-like study (the demo preset's full matrix, synthetic results) in
+// Debian's Chromium through playwright-core, checks it is static and complete, and saves screenshots
+// under test-output/report/ for a person to look at.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { chromium, type Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { writeStudyReport } from '../../../src-core/analysis/report/write-report.ts'
+import { datasetDirResolver } from '../../../src-core/service/results.ts'
+import { buildFixtureStudy, type FixtureStudy } from './fixture-study.ts'
+
+const executablePath = process.env.XLAB_CHROMIUM ?? '/usr/bin/chromium'
+const OUT = resolve('test-output/report')
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+let root: string
+let fx: FixtureStudy
+let browser: Browser
+let reportDir: string
+
+beforeAll(async () => {
+  if (!existsSync(executablePath)) throw new Error(`Chromium is not at ${executablePath}: install it (apt-get install -y chromium) or set XLAB_CHROMIUM.`)
+  root = mkdtempSync(join(tmpdir(), 'xlab-report-'))
+  fx = await buildFixtureStudy(root, { seeds: [0], full: true })
+  reportDir = join(root, 'report')
+  writeStudyReport(fx.service.ctx.db, fx.studyId, reportDir, { resolveDataset: await datasetDirResolver(fx.service.ctx), bootstrap: { replicates: 300, seed: 1, level: 0.95 } })
+  mkdirSync(OUT, { recursive: true })
+  browser = await chromium.launch({ executablePath, args: FLAGS })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await fx?.service.close()
+  if (root) rmSync(root, { recursive: true, force: true })
+})
+
+describe('the study report in Chromium', () => {
+  it('renders every section from disk without scripts or network, and is screenshotted', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } })
+    const requests: string[] = []
+    const problems: string[] = []
+    page.on('request', (r) => requests.push(r.url()))
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text())
+    })
+    page.on('pageerror', (e) => problems.push(e.message))
+    const url = pathToFileURL(join(reportDir, 'index.html')).href
+    await page.goto(url)
+
+    expect(problems).toEqual([])
+    expect(requests).toEqual([url]) // self-contained: nothing but the page itself is fetched
+    expect(await page.locator('script').count()).toBe(0)
+    expect(await page.locator('h1').innerText()).toContain('fixture-study')
+    for (const id of ['summary', 'results', 'h1', 'h2', 'runs', 'config', 'env']) await expect(page.locator(`#${id}`).isVisible()).resolves.toBe(true)
+
+    // Charts: heatmaps per target x protocol, bars with CIs, H2 bars, similarity, invariance, confusion + ROC.
+    const svgs = page.locator('svg.chart')
+    expect(await svgs.count()).toBeGreaterThan(15)
+    const box = await page.locator('#h2 + p + svg').boundingBox()
+    expect(box!.width).toBeGreaterThan(300)
+    expect(await page.locator('svg[aria-label^="ROC curves"] polyline').count()).toBeGreaterThan(0)
+    expect(await page.locator('svg[aria-label^="Confusion matrix"] rect').count()).toBeGreaterThanOrEqual(4)
+    expect(await page.locator('text=no evidence').count()).toBeGreaterThan(0)
+    expect(await page.locator('#summary + .box p').count()).toBeGreaterThan(2)
+    await expect(page.locator('text=cannot be separated from error').first().isVisible()).resolves.toBe(true)
+
+    await page.screenshot({ path: join(OUT, 'report-full.png'), fullPage: true })
+    await page.setViewportSize({ width: 1200, height: 1000 })
+    for (const id of ['summary', 'results', 'h1', 'h2', 'runs', 'env']) {
+      await page.evaluate(`document.getElementById(${JSON.stringify(id)}).scrollIntoView()`)
+      await page.screenshot({ path: join(OUT, `report-${id}.png`) })
+    }
+    expect(existsSync(join(OUT, 'report-full.png'))).toBe(true)
+    await page.close()
+  })
+
+  it('shows in a sandboxed iframe (as the app does) with scripts disallowed', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } })
+    const html = readFileSync(join(reportDir, 'index.html'), 'utf8')
+    await page.setContent(`<iframe sandbox="" style="width:1150px;height:760px;border:0" srcdoc="${html.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"></iframe>`)
+    const frame = page.frameLocator('iframe')
+    await expect(frame.locator('h1').innerText()).resolves.toContain('Study report')
+    await page.screenshot({ path: join(OUT, 'report-in-sandboxed-iframe.png') })
+    await page.close()
+  })
+})
