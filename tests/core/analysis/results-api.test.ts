@@ -92,3 +92,24 @@ describe('results API on a synthetic study', () => {
     await expect(call('results.report', { studyId: 'no-such-study' })).rejects.toThrow(/no study "no-such-study"/)
   })
 })
+
+describe('xlab study report', () => {
+  it('writes the report where --out says and prints the summary', async () => {
+    const { runReportCommand } = await import('../../../src-core/analysis/report-cli.ts')
+    const out = join(root, 'cli-report')
+    const writes: string[] = []
+    const orig = process.stdout.write.bind(process.stdout)
+    process.stdout.write = ((chunk: string) => (writes.push(String(chunk)), true)) as typeof process.stdout.write
+    try {
+      const code = await runReportCommand({ positional: ['fixture-study'], flags: { out, data: root, replicates: '100' } })
+      expect(code).toBe(0)
+    } finally {
+      process.stdout.write = orig
+    }
+    expect(existsSync(join(out, 'index.html'))).toBe(true)
+    expect(writes.join('')).toMatch(/report of fixture-study: .*index\.html/)
+    expect(writes.join('')).toMatch(/H2: of \d+ fusion comparisons/)
+    await expect(runReportCommand({ positional: ['fixture-study'], flags: { data: root, replicates: '3' } })).rejects.toThrow(/--replicates must be/)
+    await expect(runReportCommand({ positional: ['nope'], flags: { data: root } })).rejects.toThrow(/no study "nope"/)
+  })
+})
