@@ -8,7 +8,9 @@ export function createBridgeTransport(bridge: LabBridge): Transport {
   const statusListeners = new Set<(s: TransportStatus) => void>()
   bridge.onClosed((reason: string) => statusListeners.forEach((l) => l({ state: 'closed', reason })))
   return {
-    send: (message) => bridge.send(message),
+    // Inputs often come from reactive state; a JSON round trip leaves plain data that the
+    // structured clone behind contextBridge and MessagePort can copy.
+    send: (message) => bridge.send(JSON.parse(JSON.stringify(message)) as typeof message),
     subscribe: (listener) => bridge.onMessage(listener),
     onStatus(l) {
       statusListeners.add(l)

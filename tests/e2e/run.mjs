@@ -1,0 +1,288 @@
+#!/usr/bin/env node
+// End-to-end test of the app in Debian's Chromium against the real lab service under `xlab serve`:
+// demo datasets generated from the UI, a tiny study built and started in the builder, a run
+// watched while it trains, results checked against lab.sqlite, the token and the PathGuard
+// checked from outside. Screenshots of every view go to test-output/e2e/. Prints "N passed, N failed".
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { chromium } from 'playwright-core'
+import { WebSocket } from 'ws'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const shots = join(root, 'test-output', 'e2e')
+const CHROMIUM = process.env.XLAB_CHROMIUM ?? '/usr/bin/chromium'
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const STUDY_TIMEOUT_MS = Number(process.env.XLAB_E2E_STUDY_TIMEOUT_MS ?? 240_000)
+
+let passed = 0
+let failed = 0
+/** The page, for a screenshot of what a failed check saw. */
+let currentPage = null
+const log = (m) => process.stderr.write(`[e2e ${new Date().toISOString().slice(11, 19)}] ${m}\n`)
+
+/** Runs one named check; a failure is counted and reported, and the next checks still run. */
+async function check(name, fn) {
+  const t0 = Date.now()
+  try {
+    await fn()
+    passed++
+    log(`PASS ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+    return true
+  } catch (err) {
+    failed++
+    log(`FAIL ${name}: ${err?.stack ?? err}`)
+    await currentPage?.screenshot({ path: join(shots, `FAILED-${name.replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => {})
+    return false
+  }
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message)
+}
+
+function newestMtime(dir) {
+  let t = 0
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name)
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)
+  }
+  return t
+}
+
+/** Builds the app when out/renderer is missing or older than its sources. */
+function buildIfNeeded() {
+  const index = join(root, 'out', 'renderer', 'index.html')
+  const sourcesTime = Math.max(newestMtime(join(root, 'src-renderer')), newestMtime(join(root, 'src-preload')))
+  if (existsSync(index) && statSync(index).mtimeMs >= sourcesTime) return
+  log('building the app (out/renderer is missing or stale)')
+  const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'inherit', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } })
+  if (r.status !== 0) throw new Error('npm run build failed; the e2e test needs the built renderer')
+}
+
+/** Starts `xlab serve` on a free port and resolves with its printed URL. */
+function startServe(dataRoot, allowDir) {
+  const child = spawn(process.execPath, [join(root, 'bin', 'xlab.mjs'), 'serve', '--port', '0', '--data', dataRoot, '--allow', allowDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d) => {
+    stderr += d
+    if (process.env.XLAB_E2E_VERBOSE) process.stderr.write(d)
+  })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`xlab serve printed no URL in 60 s:\n${stderr}`)), 60_000)
+    child.stdout.on('data', (d) => {
+      out += d
+      const m = out.match(/Open (http:\/\/\S+)/)
+      if (m) {
+        clearTimeout(timer)
+        resolve({ child, url: m[1], stderr: () => stderr })
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`xlab serve exited with ${code}:\n${stderr}`)))
+  })
+}
+
+function socketRefused(url, headers = {}) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers })
+    ws.once('open', () => {
+      ws.close()
+      resolve(null)
+    })
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode))
+    ws.once('error', () => resolve(-1))
+  })
+}
+
+async function main() {
+  mkdirSync(shots, { recursive: true })
+  if (!existsSync(CHROMIUM)) {
+    log(`Chromium not found at ${CHROMIUM}: run "node scripts/setup.mjs --test" (apt-get install chromium) or set XLAB_CHROMIUM`)
+    failed++
+    return
+  }
+  buildIfNeeded()
+  const tmp = mkdtempSync(join(tmpdir(), 'xlab-e2e-'))
+  const dataRoot = join(tmp, 'data')
+  const allowed = join(tmp, 'allowed')
+  const outside = join(tmp, 'outside')
+  mkdirSync(allowed, { recursive: true })
+  mkdirSync(outside, { recursive: true })
+  const serve = await startServe(dataRoot, allowed)
+  const base = serve.url.replace(/\/\?token=.*$/, '')
+  const token = new URL(serve.url).searchParams.get('token')
+  log(`xlab serve at ${base} (data ${dataRoot})`)
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true })
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+  currentPage = page
+  const consoleErrors = []
+  page.on('pageerror', (e) => consoleErrors.push(String(e)))
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text())
+  })
+  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
+  const nav = async (view) => {
+    await page.click(`[data-nav="${view}"]`)
+    await page.waitForSelector(`#${view === 'builder' ? 'builder' : view}-h`)
+  }
+
+  try {
+    await check('requests and sockets without the token are refused', async () => {
+      assert((await fetch(`${base}/`)).status === 401, 'page without token was served')
+      assert((await fetch(`${base}/api/studies.list`, { method: 'POST', body: '{}' })).status === 401, 'API call without token was answered')
+      assert((await fetch(`${base}/?token=wrong-${token}`)).status === 401, 'a wrong token was accepted')
+      const wsBase = base.replace('http', 'ws')
+      assert((await socketRefused(`${wsBase}/ws`)) === 401, 'socket without token was opened')
+      assert((await socketRefused(`${wsBase}/ws?token=${token}`, { origin: 'http://evil.example' })) === 403, 'socket from another origin was opened')
+      assert((await socketRefused(`${wsBase}/ws?token=${token}`, { origin: base })) === null, 'socket with the token was refused')
+    })
+
+    await check('the app opens on Datasets with an empty state', async () => {
+      await page.goto(serve.url)
+      await page.waitForSelector('text=No datasets yet')
+      await shot('01-datasets-empty')
+    })
+
+    const datasetsOk = await check('generate demo datasets from the UI', async () => {
+      await page.click('[data-testid=generate-demo]')
+      for (const name of ['demo-chest', 'demo-natural', 'demo-brainct', 'demo-mammo']) {
+        await page.waitForSelector(`tr[data-dataset="${name}"] .badge.ready`, { timeout: 120_000 })
+      }
+      await page.click('tr[data-dataset="demo-chest"] button.link')
+      await page.waitForSelector('.thumbs img', { timeout: 30_000 })
+      await shot('02-datasets')
+    })
+
+    await check('an import path outside the allowed folders is refused', async () => {
+      await page.click('text=Import…')
+      await page.fill('form[aria-label="Import a dataset"] input[placeholder="/path/to/images"]', outside)
+      await page.click('text=Start import')
+      const alert = page.locator('[role=alert]', { hasText: 'outside the folders' })
+      await alert.waitFor({ timeout: 15_000 })
+      await shot('03-datasets-import-refused')
+      const r = await fetch(`${base}/api/datasets.import`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ kind: 'imagefolder', path: join(outside, '..', 'outside') }) })
+      const body = await r.json()
+      assert(body.ok === false && body.error.code === 'PATH_REFUSED', `expected PATH_REFUSED, got ${JSON.stringify(body)}`)
+      await page.click('form[aria-label="Import a dataset"] >> text=Close')
+    })
+
+    let studyStarted = false
+    if (datasetsOk) {
+      studyStarted = await check('build a tiny study in the builder and start it', async () => {
+        await nav('builder')
+        await page.waitForSelector('[data-testid=plan] >> text=runs', { timeout: 30_000 })
+        for (const id of ['task-inpainting', 'task-structure', 'ds-demo-natural', 'ds-demo-brainct', 'target-3class', 'protocol-finetune', 'protocol-scratch', 'probe-invariance', 'probe-similarity']) {
+          const box = page.getByTestId(id)
+          if (await box.isChecked()) await box.uncheck()
+        }
+        await page.getByTestId('fusion-sets').fill('')
+        await page.getByTestId('seeds').fill('0')
+        for (const [id, v] of [['pretext-epochs', '1'], ['pretext-maxStepsPerEpoch', '2'], ['downstream-epochs', '1'], ['downstream-maxStepsPerEpoch', '2']]) await page.getByTestId(id).fill(v)
+        await page.waitForSelector('[data-testid=run-count] >> text=/^3 runs$/', { timeout: 30_000 })
+        await page.getByTestId('study-name').fill('e2e-tiny')
+        await shot('04-study-builder')
+        await page.getByTestId('start-study').click()
+        await page.waitForSelector('#runs-h')
+      })
+    }
+
+    let studyDone = false
+    if (studyStarted) {
+      await check('watch a run progress in Runs', async () => {
+        await page.waitForSelector('[data-testid=run-queue] tr[data-state="running"]', { timeout: 60_000 })
+        await page.click('[data-testid=run-queue] tr[data-state="running"] button.link')
+        await page.waitForSelector('[data-testid=run-queue] [role=progressbar], [data-testid=run-queue] tr[data-state="done"]', { timeout: 60_000 })
+        await shot('05-runs-running')
+      })
+      studyDone = await check('the study finishes', async () => {
+        await page.waitForFunction(() => {
+          const rows = [...document.querySelectorAll('[data-testid=run-queue] tr[data-state]')]
+          return rows.length === 3 && rows.every((r) => r.getAttribute('data-state') === 'done')
+        }, null, { timeout: STUDY_TIMEOUT_MS, polling: 1000 })
+        const states = await page.$$eval('[data-testid=run-queue] tr[data-state]', (rows) => rows.map((r) => r.getAttribute('data-state')))
+        assert(states.every((s) => s === 'done'), `run states: ${states.join(', ')}`)
+        await page.click('[data-testid=run-queue] tr[data-state] button.link')
+        await page.waitForSelector('.log')
+        await shot('06-runs-done')
+      })
+    }
+
+    if (studyDone) {
+      await check('results show a heatmap, a confusion matrix and a ROC curve equal to lab.sqlite', async () => {
+        const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
+        const run = db.prepare("SELECT id, name, pretext, pretrain_dataset AS ds, run_dir AS dir FROM runs WHERE stage = 'downstream'").get()
+        const metric = (name) => db.prepare("SELECT value FROM metrics WHERE run_id = ? AND split = 'test' AND name = ? ORDER BY step DESC, epoch DESC LIMIT 1").get(run.id, name)?.value
+        const auc = metric('roc_auc')
+        const accuracy = metric('accuracy')
+        db.close()
+        assert(typeof auc === 'number' && typeof accuracy === 'number', 'no test metrics in SQLite')
+        await nav('results')
+        await page.getByTestId('metric').selectOption('roc_auc')
+        const cell = page.locator(`[data-testid=heatmap] td[data-row="${run.pretext}"][data-col="${run.ds}"]`)
+        await cell.waitFor({ timeout: 30_000 })
+        const shown = Number(await cell.getAttribute('data-value'))
+        assert(shown === auc, `heatmap shows ${shown}, SQLite has roc_auc ${auc}`)
+        assert((await cell.textContent()).trim() === auc.toFixed(3), `heatmap text ${await cell.textContent()} vs ${auc.toFixed(3)}`)
+
+        await page.click(`[role=row][tabindex="0"] >> text=${run.name}`)
+        const cm = page.locator('[data-testid=confusion]')
+        await cm.waitFor({ timeout: 30_000 })
+        const counts = (await cm.locator('td').evaluateAll((tds) => tds.map((t) => Number(t.getAttribute('data-value')))))
+        const k = Math.round(Math.sqrt(counts.length))
+        const total = counts.reduce((a, b) => a + b, 0)
+        const trace = counts.filter((_, i) => i % (k + 1) === 0).reduce((a, b) => a + b, 0)
+        assert(Math.abs(trace / total - accuracy) < 1e-9, `confusion matrix accuracy ${trace}/${total} vs SQLite accuracy ${accuracy}`)
+        const rocAuc = Number(await page.locator('[data-testid=roc-auc] td').first().getAttribute('data-value'))
+        assert(Math.abs(rocAuc - auc) < 1e-9, `ROC AUC ${rocAuc} vs SQLite roc_auc ${auc}`)
+        await page.waitForSelector('canvas[aria-label^="ROC"]')
+        await shot('07-results')
+      })
+    }
+
+    await check('Compare view renders (empty state or side by side)', async () => {
+      await nav('compare')
+      await page.waitForSelector('text=/Nothing to compare yet|Pick two or more runs/')
+      await shot('08-compare')
+    })
+
+    await check('dark theme applies', async () => {
+      await page.click('.theme-toggle')
+      assert((await page.getAttribute('html', 'data-theme')) === 'dark', 'html[data-theme] is not dark')
+      await nav('results')
+      await shot('09-results-dark')
+    })
+
+    await check('no uncaught page errors', async () => {
+      assert(consoleErrors.length === 0, consoleErrors.join('\n'))
+    })
+  } finally {
+    await browser.close()
+    serve.child.kill('SIGTERM')
+    await new Promise((r) => {
+      const t = setTimeout(() => {
+        serve.child.kill('SIGKILL')
+        r()
+      }, 15_000)
+      serve.child.once('exit', () => {
+        clearTimeout(t)
+        r()
+      })
+    })
+    if (failed === 0) rmSync(tmp, { recursive: true, force: true })
+    else log(`kept ${tmp} for inspection; service log tail:\n${serve.stderr().split('\n').slice(-30).join('\n')}`)
+  }
+}
+
+main()
+  .catch((err) => {
+    failed++
+    log(`FAIL e2e harness: ${err?.stack ?? err}`)
+  })
+  .finally(() => {
+    console.log(`${passed} passed, ${failed} failed`)
+    process.exit(failed ? 1 : 0)
+  })
