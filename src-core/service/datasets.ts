@@ -21,6 +21,15 @@ function find(ctx: LabContext, key: string): store.DatasetRecord {
   return d
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
 function asApiError(e: unknown): never {
   if (e instanceof ImportInputError) throw new ApiError('BAD_REQUEST', e.message)
   throw e
@@ -86,5 +95,13 @@ export const datasetsDomain: DomainFactory = (ctx) => {
       return thumbnails(d, perLabel, label)
     },
   }
-  return { handlers, stop: () => imports.stopAll(), imports } as ReturnType<DomainFactory> & { imports: ImportManager }
+  /** Imports left `importing` by a process that is gone (killed, crashed) become resumable `cancelled` ones. */
+  const start = () => {
+    for (const d of store.listDatasets(ctx.db)) {
+      if (d.status === 'importing' && !imports.isActive(d.id) && (d.importPid === null || !processAlive(d.importPid))) {
+        store.markStopped(ctx.db, d.id, 'cancelled', 'The import was interrupted (its process ended). Run the same import again to continue where it stopped.')
+      }
+    }
+  }
+  return { handlers, start, stop: () => imports.stopAll() }
 }

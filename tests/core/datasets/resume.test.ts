@@ -66,6 +66,10 @@ describe('interrupted imports', () => {
     expect(half.status).toBe('importing')
     expect(existsSync(join(half.dir, 'meta.json'))).toBe(false)
 
+    // A lab service opening the data root sees the dead import and marks it cancelled (resumable).
+    const listed = await promisify(execFile)(process.execPath, ['bin/xlab.mjs', 'datasets', 'list', '--data', data], { cwd: repo })
+    expect(listed.stdout).toMatch(/cancelled .*ref\s+\(The import was interrupted/)
+
     const { stdout } = await promisify(execFile)(process.execPath, args.filter((a) => a !== '--jobs' && a !== '1'), { cwd: repo })
     expect(stdout).toMatch(/imported 240 of 240 files \(0 skipped\), resumed after an interruption/)
     const db2 = openDatabase(join(data, 'lab.sqlite'))
