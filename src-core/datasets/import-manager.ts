@@ -1,9 +1,11 @@
 // Runs imports in the background of the lab service: one AbortController per dataset, progress as
 // events, and a promise per import for callers that wait (the CLI, demo generation, tests).
+import { basename } from 'node:path'
 import type { Db } from '../store/db.ts'
 import * as store from '../store/datasets.ts'
 import { ImportCancelled } from './cache-writer.ts'
 import { prepareImport, type ImportProgress, type ImportRequest } from './import-job.ts'
+import { ImportInputError } from './plan.ts'
 
 /** Progress or a terminal phase, for the onImportProgress event. */
 export type ImportEvent = Omit<ImportProgress, 'phase'> & { phase: ImportProgress['phase'] | 'done' | 'failed' | 'cancelled' }
@@ -18,8 +20,10 @@ export class ImportManager {
 
   /** Plans (refusing bad input at once), then imports in the background. */
   async start(req: ImportRequest): Promise<{ id: string; name: string; done: Promise<store.DatasetRecord> }> {
+    // Checked before planning: preparing a different plan under a running import's name would clear its folder.
+    const running = store.getDatasetByIdOrName(this.env.db, req.name ?? basename(req.path))
+    if (running && this.active.has(running.id)) throw new ImportInputError(`"${running.name}" is already being imported. Wait for it, or cancel it first.`)
     const prepared = await prepareImport(this.env, req)
-    if (this.active.has(prepared.id)) throw new Error(`"${prepared.name}" is already being imported.`)
     const controller = new AbortController()
     this.hooks.onChanged?.()
     const last = { done: 0, total: 0 }
