@@ -16,11 +16,12 @@ FORMAT_VERSION = 1
 
 
 def save_atomic(obj, path: str | Path) -> Path:
+    """Temp file + rename: a killed process never leaves a half-written checkpoint under the real name.
+    No fsync: it guards only against power loss, costs seconds per write on a busy disk, and a run
+    that loses its last.pth that way simply starts over."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     torch.save(obj, tmp)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
     os.replace(tmp, path)
     return path
 

@@ -22,6 +22,7 @@ from .optim import lr_factor, scale_base_lr, set_lr
 from .protocol import Emitter, Progress
 
 MAX_OOM_RETRIES = 3
+TIMING_SKIP = 2  # warm-up steps per process left out of images/s
 
 
 @dataclass
@@ -71,6 +72,7 @@ class TrainLoop:
         self.batch_size = spec.batch_size
         self.state = LoopState()
         self.sync_every = 1 if device.type == "cpu" else 25  # reading the loss syncs a GPU: do it rarely
+        self.steps_this_process = 0  # the first TIMING_SKIP steps (allocation, cudnn autotuning) are not timed
 
     # ----- geometry -------------------------------------------------------------------------------
     def steps_per_epoch(self, batch: int | None = None) -> int:
@@ -179,8 +181,10 @@ class TrainLoop:
                                        "Lower the learning rate or check the dataset; last.pth still holds the last good state.")
                     s.epoch_loss_sum += loss_value
                     s.epoch_loss_n += 1
-                s.train_seconds += time.perf_counter() - t0
-                s.train_images += n_img
+                self.steps_this_process += 1
+                if self.steps_this_process > TIMING_SKIP:
+                    s.train_seconds += time.perf_counter() - t0
+                    s.train_images += n_img
                 s.position += src
                 progress.update(s.epoch + 1, step + 1, steps, n_img, loss_value, force=step + 1 == steps,
                                 remaining_steps=(spec.epochs - s.epoch) * steps - step - 1)

@@ -19,6 +19,7 @@ from xlab.fixtures import write_cache  # noqa: E402
 from xlab.protocol import validate_message  # noqa: E402
 
 SIZE = 32
+DEVICE = os.environ.get("XLAB_TEST_DEVICE", "cpu")  # scripts/gpu-check.sh runs the worker jobs on cuda
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +39,7 @@ def worker_env() -> dict:
 
 
 def job_file(tmp: Path, kind: str, run_dir: Path, params: dict, **extra) -> Path:
-    job = {"v": 1, "kind": kind, "run_id": run_dir.name, "run_dir": str(run_dir), "seed": 0, "device": "cpu",
+    job = {"v": 1, "kind": kind, "run_id": run_dir.name, "run_dir": str(run_dir), "seed": 0, "device": DEVICE,
            "threads": 1, "params": params, **extra}
     path = tmp / f"job-{run_dir.name}.json"
     path.write_text(json.dumps(job))

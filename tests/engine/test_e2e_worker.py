@@ -24,8 +24,8 @@ def chain(tmp_path_factory):
     pre = write_cache(tmp / "pre", n=300, size=32, seed=0)
     down = write_cache(tmp / "down", n=300, size=32, seed=5, labelled=True)
     results, encoders = {}, {}
-    for task, extra in [("rotation", {"batch_size": 64}), ("inpainting", {"batch_size": 32, "max_steps_per_epoch": 3}),
-                        ("structure", {"batch_size": 32, "max_steps_per_epoch": 3})]:
+    for task, extra in [("rotation", {"batch_size": 64}), ("inpainting", {"batch_size": 16, "max_steps_per_epoch": 2, "epochs": 1}),
+                        ("structure", {"batch_size": 16, "max_steps_per_epoch": 2, "epochs": 1})]:
         run = tmp / f"pre-{task}"
         results[task] = run_worker(job_file(tmp, "pretext", run, {"task": task, "dataset_dir": str(pre), **PRETEXT, **extra}))
         ext = tmp / f"ext-{task}"
@@ -46,7 +46,7 @@ def test_pretext_runs_report_and_checkpoint(chain):
         assert r.code == 0, r.stderr[-2000:]
         assert r.messages[0]["type"] == "hello" and r.messages[0]["device"]["type"] == "cpu"
         assert {m["which"] for m in r.of("checkpoint")} == {"last", "best"}
-        assert [m["epoch"] for m in r.of("metric") if m["split"] == "val"] == [1, 2]
+        assert [m["epoch"] for m in r.of("metric") if m["split"] == "val"] == ([1, 2] if task == "rotation" else [1])
         assert r.summary["images_per_s"] > 0
     rot = chain["results"]["rotation"].summary
     assert rot["options"] == {"rotation_mode": "all4"}
@@ -69,19 +69,21 @@ def test_learned_encoder_beats_random_init_on_linear_probe(chain):
     torch.manual_seed(123)
     rand = write_encoder({k: v for k, v in resnet18().state_dict().items() if not k.startswith("fc.")},
                          chain["tmp"] / "random", "encoder__random__none__s0", {"pretext": None})
-    probe = {"target": "binary", "protocol": "linear", "max_train_images": 60, "epochs": 3}
+    probe = {"target": "binary", "protocol": "linear", "max_train_images": 40, "epochs": 3}
     _, learned = _downstream(chain, "lin-rotation", encoders=[chain["encoders"]["rotation"]], **probe)
     _, random_ = _downstream(chain, "lin-random", encoders=[rand["pth"]], **probe)
     assert learned.code == 0 and random_.code == 0
     a, b = learned.summary["test"], random_.summary["test"]
+    # threshold-free: with 60 test images the argmax metrics move by one image at a time
     assert a["roc_auc"] > b["roc_auc"] + 0.03, (a, b)
-    assert a["balanced_accuracy"] > b["balanced_accuracy"], (a, b)
+    assert a["loss"] < b["loss"], (a, b)
     assert a["roc_auc"] > 0.9
 
 
 def test_finetune_and_fusion(chain):
     enc = chain["encoders"]
-    run, ft = _downstream(chain, "ft-rotation", target="3class", protocol="finetune", encoders=[enc["rotation"]], max_steps_per_epoch=3)
+    run, ft = _downstream(chain, "ft-rotation", target="3class", protocol="finetune", encoders=[enc["rotation"]], max_steps_per_epoch=3,
+                          epochs=1)
     assert ft.code == 0, ft.stderr[-2000:]
     preds = json.loads((run / "test_predictions.json").read_text())
     assert preds["class_names"] == ["No Finding", "Pneumonia", "Other finding"]
@@ -93,7 +95,7 @@ def test_finetune_and_fusion(chain):
 
     _, fl = _downstream(chain, "fusion-linear-2", target="binary", protocol="linear", encoders=[enc["rotation"], enc["inpainting"]])
     assert fl.code == 0 and fl.summary["mode"] == "fusion"
-    _, ff = _downstream(chain, "fusion-ft-3", target="3class", protocol="finetune", batch_size=16, max_steps_per_epoch=2, epochs=1,
+    _, ff = _downstream(chain, "fusion-ft-3", target="3class", protocol="finetune", batch_size=8, max_steps_per_epoch=2, epochs=1,
                         encoders=[enc["rotation"], enc["inpainting"], enc["structure"]], imbalance="balanced_sampler")
     assert ff.code == 0, ff.stderr[-2000:]
     assert ff.summary["mode"] == "fusion" and len(ff.summary["encoders"]) == 3
