@@ -54,9 +54,12 @@ export function collectStudy(db: Db, studyKey: string, opts: CollectOptions = {}
   const allRuns = studyRuns(db, study.id)
   const warnings: string[] = []
   const loaded: { run: ResultRun; pred: Predictions }[] = []
+  const unfinished = new Map<string, number>()
   for (const run of allRuns.filter((r) => r.stage === 'downstream')) {
     if (run.state !== 'done') {
-      warnings.push(`${run.name} is ${run.state}${run.reason ? ` (${run.reason})` : ''}; it is left out.`)
+      // Failures are named one by one (someone must act); runs still on their way are only counted.
+      if (run.state === 'failed') warnings.push(`${run.name} failed${run.reason ? ` (${run.reason})` : ''}; it is left out. Retry it to include it.`)
+      else unfinished.set(run.state, (unfinished.get(run.state) ?? 0) + 1)
       continue
     }
     try {
@@ -66,6 +69,10 @@ export function collectStudy(db: Db, studyKey: string, opts: CollectOptions = {}
     } catch (e) {
       warnings.push(`${run.name}: ${(e as Error).message}`)
     }
+  }
+  if (unfinished.size) {
+    const n = [...unfinished.values()].reduce((a, b) => a + b, 0)
+    warnings.push(`${n} downstream run(s) are not finished (${[...unfinished].map(([s, c]) => `${c} ${s}`).join(', ')}); the analysis covers the finished ones. Build the report again when the study is done.`)
   }
   // Every downstream run predicts the same test split; any image a run lacks is dropped everywhere,
   // so paired comparisons always see the same images.

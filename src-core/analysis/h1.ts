@@ -67,7 +67,10 @@ export function anovaTables(runs: readonly LoadedRun[], warnings: string[]): Ano
       warnings.push(`ANOVA ${target} ${protocol}: only ${cells.length} of the ${pretexts.length * datasets.length} pretext x dataset cells have results, so no ANOVA was computed.`)
       continue
     }
-    if (pretexts.length < 2 && datasets.length < 2) continue
+    if (pretexts.length < 2 || datasets.length < 2) {
+      warnings.push(`ANOVA ${target} ${protocol}: results exist for ${pretexts.length} pretext task(s) x ${datasets.length} pretraining dataset(s); separating the two factors needs at least two of each.`)
+      continue
+    }
     const seedSets = cells.map((c) => new Set(group.filter((l) => cellOf(l) === c).map((l) => l.run.seed)))
     const seeds = [...seedSets[0]!].filter((s) => seedSets.every((set) => set.has(s))).sort((a, b) => a - b)
     if (!seeds.length) {

@@ -6,6 +6,7 @@ import type { StudyAnalysis } from '../api/results.ts'
 export const PRIMARY_METRIC = 'roc_auc'
 
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(3))
+const pf = (p: number | null | undefined) => (p === null || p === undefined ? 'n/a' : p < 0.001 ? '< 0.001' : p.toFixed(3))
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${Math.round(x * 100)}%`)
 
 /** Summary paragraphs and caveats for an analysis whose numbers are already filled in. */
@@ -34,11 +35,21 @@ export function writeSummary(a: Omit<StudyAnalysis, 'summary' | 'caveats'>, cont
     const eta = (src: string) => t.rows.find((r) => r.source === src)?.etaSq ?? null
     const ep = eta('pretext')
     const ed = eta('dataset')
-    const larger = ep !== null && ed !== null ? (ep > ed ? 'the pretext task' : ed > ep ? 'the pretraining dataset' : 'neither factor') : null
-    const pOf = (src: string) => t.rows.find((r) => r.source === src)?.p
+    const larger = ep !== null && ed !== null ? (ep > ed ? 'the pretext task' : ed > ep ? 'the pretraining dataset' : null) : null
+    const pOf = (src: string) => t.rows.find((r) => r.source === src)?.p ?? null
+    const pp = pOf('pretext')
+    const pd = pOf('dataset')
+    const significant = [pp, pd].some((p) => p !== null && p < 0.05)
+    const verdict = !larger
+      ? '.'
+      : pp === null && pd === null
+        ? `; ${larger} has the larger share, but there are no degrees of freedom left to test it.`
+        : significant
+          ? `; ${larger} has the larger share.`
+          : `; ${larger} has the larger share, though neither effect is significant at 0.05.`
     summary.push(
-      `H1, ${t.target} ${t.protocol}: the pretext task accounts for ${pct(ep)} of the variance in ROC-AUC (p ${f3(pOf('pretext'))}) and the pretraining dataset for ${pct(ed)} (p ${f3(pOf('dataset'))})` +
-        (larger ? `; ${larger} matters more in this study.` : '.') +
+      `H1, ${t.target} ${t.protocol}: the pretext task accounts for ${pct(ep)} of the variance in ROC-AUC (p ${pf(pp)}) and the pretraining dataset for ${pct(ed)} (p ${pf(pd)})` +
+        verdict +
         (t.interactionSeparated ? ` Their interaction accounts for ${pct(eta('pretext x dataset'))}.` : ''),
     )
   }
@@ -54,9 +65,9 @@ export function writeSummary(a: Omit<StudyAnalysis, 'summary' | 'caveats'>, cont
       const lead = strength === 'hardly related to'
         ? 'ROC-AUC is hardly related to how close the pretraining data are to the chest images'
         : `ROC-AUC tends to be ${strength} for encoders pretrained on data closer to the chest images`
-      parts.push(`${lead} (Spearman rho with the Fréchet distance ${f3(fr.rho)} over ${fr.n} encoders, p ${f3(fr.p)}${evidence}; a negative rho means similarity helps)`)
+      parts.push(`${lead} (Spearman rho with the Fréchet distance ${f3(fr.rho)} over ${fr.n} encoders, p ${pf(fr.p)}${evidence}; a negative rho means similarity helps)`)
     }
-    if (inv) parts.push(`the strongest invariance link is ${inv.variable}: ROC-AUC is ${inv.rho! > 0 ? 'higher' : 'lower'} for encoders more invariant to it (rho ${f3(inv.rho)}, p ${f3(inv.p)}${inv.p !== null && inv.p < 0.05 ? '' : ', not significant'})`)
+    if (inv) parts.push(`the strongest invariance link is ${inv.variable}: ROC-AUC is ${inv.rho! > 0 ? 'higher' : 'lower'} for encoders more invariant to it (rho ${f3(inv.rho)}, p ${pf(inv.p)}${inv.p !== null && inv.p < 0.05 ? '' : ', not significant'})`)
     if (parts.length) summary.push(`H1, ${target} ${protocol}: ${parts.join('; ')}.`)
   }
 

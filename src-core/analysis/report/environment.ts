@@ -1,8 +1,11 @@
 // The environment section of a report: what produced these numbers (versions, device, seeds,
 // dataset checksums), so a reader can tell whether two reports are comparable.
+import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { cpus, platform, release } from 'node:os'
 import { join } from 'node:path'
+import { enginePython } from '../../runner/lab-runner.ts'
 import type { Db } from '../../store/db.ts'
 import { workerHelloLines } from '../../store/results.ts'
 import type { StudyData } from '../collect.ts'
@@ -37,10 +40,44 @@ export interface ReportEnvironment {
 
 function labVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string; devDependencies?: Record<string, string> }
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }
     return pkg.version ?? 'unknown'
   } catch {
     return 'unknown'
+  }
+}
+
+/** Versions of the Node packages that shape results and the app (from their package.json). */
+function nodePackageVersions(): [string, string][] {
+  const require = createRequire(import.meta.url)
+  return ['better-sqlite3', 'zod', 'sharp', 'electron', 'vue'].flatMap((name): [string, string][] => {
+    try {
+      return [[name, (require(`${name}/package.json`) as { version: string }).version]]
+    } catch {
+      return []
+    }
+  })
+}
+
+const ENGINE_PACKAGES = ['torch', 'torchvision', 'numpy', 'scipy', 'scikit-learn', 'safetensors']
+
+/**
+ * Versions of the engine's Python packages, read from their metadata (no torch import, so it takes
+ * a fraction of a second). Empty when the engine's Python is missing.
+ */
+export function enginePackageVersions(python = enginePython()): [string, string][] {
+  if (!existsSync(python)) return []
+  const code = `import importlib.metadata as m, json, platform
+out = {"python": platform.python_version()}
+for p in ${JSON.stringify(ENGINE_PACKAGES)}:
+    try: out[p] = m.version(p)
+    except m.PackageNotFoundError: pass
+print(json.dumps(out))`
+  try {
+    const text = execFileSync(python, ['-c', code], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] })
+    return Object.entries(JSON.parse(text) as Record<string, string>).map(([k, v]) => [`engine ${k}`, v])
+  } catch {
+    return []
   }
 }
 
@@ -65,6 +102,8 @@ export function reportEnvironment(db: Db, data: StudyData, resolveDataset: (name
     ['Node.js', process.versions.node],
     ['OS', `${platform()} ${release()}`],
     ['CPU', `${cpu} (${cpus().length} cores)`],
+    ...nodePackageVersions(),
+    ...enginePackageVersions(),
   ]
   const workers = [...new Set(workerHelloLines(db, data.allRuns.map((r) => r.id), 200).map((l) => l.replace(/^worker pid \d+ on /, '')))]
   const downstream = typeof cfg.downstreamDataset === 'string' ? cfg.downstreamDataset : null

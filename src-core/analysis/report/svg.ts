@@ -46,7 +46,7 @@ export function heatmap(opts: {
   const cellW = Math.min(92, Math.max(60, ...opts.cols.map((c) => c.length * 6.2 + 8)))
   const cellH = 30
   const top = 44
-  const w = Math.max(labelW + cellW * opts.cols.length + 10, opts.title.length * 7.2 + 10)
+  const w = Math.max(labelW + cellW * opts.cols.length + 10, opts.title.length * 7.8 + 12)
   const h = top + cellH * opts.rows.length + 10
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${esc(opts.title)}">`]
   parts.push(`<text x="4" y="14" class="t">${esc(opts.title)}</text>`)
