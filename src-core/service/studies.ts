@@ -50,6 +50,8 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
       if (study) store.setStudyConfig(ctx.db, study.id, p.config)
       else study = store.insertStudy(ctx.db, { id: `st-${randomBytes(4).toString('hex')}`, name, config: p.config })
       const { created, reused } = store.attachPlannedRuns(ctx.db, study.id, p.plan.runs.map(toInsert), ctx.paths.run)
+      // An edited study with new work is no longer finished; it waits for `studies.start`.
+      if (created.length && ['done', 'failed', 'cancelled'].includes(study.state)) store.setStudyState(ctx.db, study.id, 'draft')
       return { ...studyOut(ctx, store.getStudy(ctx.db, study.id)!), created: created.length, reused: reused.length }
     },
 
