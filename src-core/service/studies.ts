@@ -46,7 +46,8 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
     'studies.create': async ({ name, config }) => {
       const p = asBadRequest(() => previewPlan(ctx.db, config, (c) => queue.slotsFor(c.device.cpuSlots)))
       let study = store.getStudy(ctx.db, name)
-      if (study?.state === 'running') throw new ApiError('CONFLICT', `Study "${name}" is running. Pause it (xlab study cancel / studies.pause) before changing its config.`)
+      // Re-planning a running study is safe: finished runs are reused, running ones keep running,
+      // and a study left `running` by a stopped lab must stay editable.
       if (study) store.setStudyConfig(ctx.db, study.id, p.config)
       else study = store.insertStudy(ctx.db, { id: `st-${randomBytes(4).toString('hex')}`, name, config: p.config })
       const { created, reused } = store.attachPlannedRuns(ctx.db, study.id, p.plan.runs.map(toInsert), ctx.paths.run)
