@@ -26,13 +26,14 @@ export const RENDERER_CSP = [
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
-  "frame-ancestors 'none'",
 ].join('; ')
 
 /** Security headers on every response. */
 export function setSecurityHeaders(res: ServerResponse): void {
   res.setHeader('Content-Security-Policy', RENDERER_CSP)
   res.setHeader('X-Content-Type-Options', 'nosniff')
+  // Not CSP frame-ancestors: the report's srcdoc iframe inherits the page's CSP and would be blocked.
+  res.setHeader('X-Frame-Options', 'DENY')
   res.setHeader('Referrer-Policy', 'no-referrer')
   res.setHeader('Cache-Control', 'no-store')
 }

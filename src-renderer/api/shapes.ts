@@ -76,3 +76,27 @@ export interface StudyReport {
   /** Self-contained HTML (no scripts). */
   html: string
 }
+
+/** A paired difference with its interval and verdict. */
+export interface Difference {
+  /** Difference on all test images. */
+  estimate: number | null
+  /** Lower bound of the 95% interval. */
+  lo: number | null
+  /** Upper bound. */
+  hi: number | null
+  /** better / no evidence / worse. */
+  verdict: string
+}
+
+/** The parts of `results.analysis` the Results view shows. */
+export interface StudyAnalysisView {
+  /** Plain-language summary paragraphs. */
+  summary: string[]
+  /** Caveats for the reader. */
+  caveats: string[]
+  /** Problems met while collecting the data. */
+  warnings: string[]
+  /** H2: each fusion set and mode against its best single member. */
+  h2: { target: string; mode: string; encoders: string[]; metric: string; difference: Difference }[]
+}

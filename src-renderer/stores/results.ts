@@ -4,7 +4,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { errorMessage } from '../api/client.ts'
 import { useLab } from '../api/index.ts'
-import type { ResultRow, RunResult, StudyReport } from '../api/shapes.ts'
+import type { ResultRow, RunResult, StudyAnalysisView, StudyReport } from '../api/shapes.ts'
 
 export const useResultsStore = defineStore('results', () => {
   const api = useLab()
@@ -15,13 +15,16 @@ export const useResultsStore = defineStore('results', () => {
   /** Loaded run details by run id. */
   const runs = ref<Record<string, RunResult>>({})
   /** Analysis of the study (CIs, hypotheses, summary). */
-  const analysis = ref<Record<string, unknown> | null>(null)
+  const analysis = ref<StudyAnalysisView | null>(null)
+  /** Why the analysis could not be computed (shown in its place). */
+  const analysisError = ref<string | null>(null)
   /** Load error for the table, shown above it. */
   const error = ref<string | null>(null)
   /** Errors per run detail. */
   const runErrors = ref<Record<string, string>>({})
 
   async function load(id: string | null) {
+    if (id !== studyId.value) analysis.value = null
     studyId.value = id
     try {
       rows.value = await api.callAs<ResultRow[]>('results.table', id ? { studyId: id } : {})
@@ -44,9 +47,11 @@ export const useResultsStore = defineStore('results', () => {
 
   async function loadAnalysis(id: string) {
     try {
-      analysis.value = await api.callAs<Record<string, unknown>>('results.analysis', { studyId: id })
+      analysis.value = await api.callAs<StudyAnalysisView>('results.analysis', { studyId: id })
+      analysisError.value = null
     } catch (e) {
-      analysis.value = { error: errorMessage(e) }
+      analysis.value = null
+      analysisError.value = errorMessage(e)
     }
   }
 
@@ -54,5 +59,5 @@ export const useResultsStore = defineStore('results', () => {
     return api.callAs<StudyReport>('results.report', { studyId: id })
   }
 
-  return { rows, studyId, runs, analysis, error, runErrors, load, loadRun, loadAnalysis, report }
+  return { rows, studyId, runs, analysis, analysisError, error, runErrors, load, loadRun, loadAnalysis, report }
 })

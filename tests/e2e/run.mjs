@@ -180,9 +180,9 @@ async function main() {
           if (await box.isChecked()) await box.uncheck()
         }
         await page.getByTestId('fusion-sets').fill('')
-        await page.getByTestId('seeds').fill('0')
+        await page.getByTestId('seeds').fill('0, 1')
         for (const [id, v] of [['pretext-epochs', '1'], ['pretext-maxStepsPerEpoch', '2'], ['downstream-epochs', '1'], ['downstream-maxStepsPerEpoch', '2']]) await page.getByTestId(id).fill(v)
-        await page.waitForSelector('[data-testid=run-count] >> text=/^3 runs$/', { timeout: 30_000 })
+        await page.waitForSelector('[data-testid=run-count] >> text=/^6 runs$/', { timeout: 30_000 })
         await page.getByTestId('study-name').fill('e2e-tiny')
         await shot('04-study-builder')
         await page.getByTestId('start-study').click()
@@ -201,7 +201,7 @@ async function main() {
       studyDone = await check('the study finishes', async () => {
         await page.waitForFunction(() => {
           const rows = [...document.querySelectorAll('[data-testid=run-queue] tr[data-state]')]
-          return rows.length === 3 && rows.every((r) => r.getAttribute('data-state') === 'done')
+          return rows.length === 6 && rows.every((r) => r.getAttribute('data-state') === 'done')
         }, null, { timeout: STUDY_TIMEOUT_MS, polling: 1000 })
         const states = await page.$$eval('[data-testid=run-queue] tr[data-state]', (rows) => rows.map((r) => r.getAttribute('data-state')))
         assert(states.every((s) => s === 'done'), `run states: ${states.join(', ')}`)
@@ -214,19 +214,23 @@ async function main() {
     if (studyDone) {
       await check('results show a heatmap, a confusion matrix and a ROC curve equal to lab.sqlite', async () => {
         const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
-        const run = db.prepare("SELECT id, name, pretext, pretrain_dataset AS ds, run_dir AS dir FROM runs WHERE stage = 'downstream'").get()
-        const metric = (name) => db.prepare("SELECT value FROM metrics WHERE run_id = ? AND split = 'test' AND name = ? ORDER BY step DESC, epoch DESC LIMIT 1").get(run.id, name)?.value
-        const auc = metric('roc_auc')
-        const accuracy = metric('accuracy')
+        const runs = db.prepare("SELECT id, name, pretext, pretrain_dataset AS ds, seed FROM runs WHERE stage = 'downstream' ORDER BY seed").all()
+        const metric = (runId, name) => db.prepare("SELECT value FROM metrics WHERE run_id = ? AND split = 'test' AND name = ? ORDER BY step DESC, epoch DESC LIMIT 1").get(runId, name)?.value
+        const aucs = runs.map((r) => metric(r.id, 'roc_auc'))
+        const run = runs[0]
+        const auc = aucs[0]
+        const accuracy = metric(run.id, 'accuracy')
         db.close()
-        assert(typeof auc === 'number' && typeof accuracy === 'number', 'no test metrics in SQLite')
+        assert(runs.length === 2, `expected 2 downstream runs (2 seeds), found ${runs.length}`)
+        assert(aucs.every((v) => typeof v === 'number') && typeof accuracy === 'number', 'no test metrics in SQLite')
+        const meanAuc = aucs.reduce((a, b) => a + b, 0) / aucs.length
         await nav('results')
         await page.getByTestId('metric').selectOption('roc_auc')
         const cell = page.locator(`[data-testid=heatmap] td[data-row="${run.pretext}"][data-col="${run.ds}"]`)
         await cell.waitFor({ timeout: 30_000 })
         const shown = Number(await cell.getAttribute('data-value'))
-        assert(shown === auc, `heatmap shows ${shown}, SQLite has roc_auc ${auc}`)
-        assert((await cell.textContent()).trim() === auc.toFixed(3), `heatmap text ${await cell.textContent()} vs ${auc.toFixed(3)}`)
+        assert(Math.abs(shown - meanAuc) < 1e-12, `heatmap shows ${shown}, SQLite roc_auc over seeds ${aucs.join(', ')} has mean ${meanAuc}`)
+        assert((await cell.textContent()).trim() === meanAuc.toFixed(3), `heatmap text ${await cell.textContent()} vs ${meanAuc.toFixed(3)}`)
 
         await page.click(`[role=row][tabindex="0"] >> text=${run.name}`)
         const cm = page.locator('[data-testid=confusion]')
@@ -241,19 +245,37 @@ async function main() {
         await page.waitForSelector('canvas[aria-label^="ROC"]')
         await shot('07-results')
       })
-    }
 
-    await check('Compare view renders (empty state or side by side)', async () => {
-      await nav('compare')
-      await page.waitForSelector('text=/Nothing to compare yet|Pick two or more runs/')
-      await shot('08-compare')
-    })
+      await check('the study analysis and the report open from Results', async () => {
+        await page.getByTestId('analyse').click()
+        await page.waitForSelector('section[aria-label="Study analysis"], .error-note', { timeout: 60_000 })
+        assert(await page.locator('section[aria-label="Study analysis"]').count() === 1, `analysis failed: ${await page.locator('.error-note').allTextContents()}`)
+        await page.click('text=Open study report')
+        const frame = page.locator('iframe.report-frame')
+        await frame.waitFor({ timeout: 60_000 })
+        assert((await frame.getAttribute('sandbox')) === '', 'the report iframe is not sandboxed')
+        const reportText = await page.frameLocator('iframe.report-frame').locator('body').innerText({ timeout: 30_000 })
+        assert(reportText.includes('e2e-tiny'), `the report does not name the study: ${reportText.slice(0, 200)}`)
+        await shot('08-results-analysis-report')
+      })
+
+      await check('Compare shows two runs side by side', async () => {
+        await nav('compare')
+        const boxes = page.locator('fieldset[aria-label="Runs to compare"] input[type=checkbox]')
+        await boxes.first().waitFor({ timeout: 30_000 })
+        assert((await boxes.count()) === 2, `expected 2 runs to pick, found ${await boxes.count()}`)
+        await boxes.nth(0).check()
+        await boxes.nth(1).check()
+        await page.waitForFunction(() => document.querySelectorAll('.side-by-side [data-testid=confusion]').length === 2, null, { timeout: 30_000 })
+        await shot('09-compare')
+      })
+    }
 
     await check('dark theme applies', async () => {
       await page.click('.theme-toggle')
       assert((await page.getAttribute('html', 'data-theme')) === 'dark', 'html[data-theme] is not dark')
       await nav('results')
-      await shot('09-results-dark')
+      await shot('10-results-dark')
     })
 
     await check('no uncaught page errors', async () => {

@@ -44,6 +44,7 @@ describe('xlab serve transport', () => {
     expect(res.status).toBe(200)
     expect(await res.text()).toContain('<title>lab</title>')
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'")
+    expect(res.headers.get('x-frame-options')).toBe('DENY')
     expect(res.headers.get('set-cookie')).toContain('HttpOnly')
     const again = await fetch(`${base}/assets/x.js`, { headers: { cookie: `xlab_token=${TOKEN}` } })
     expect(again.status).toBe(200)
