@@ -47,6 +47,17 @@ function align(pred: Predictions, order: readonly number[]): Predictions {
   return { indices: [...order], targets: rows.map((r) => pred.targets[r]!), probs: rows.map((r) => pred.probs[r]!), classNames: pred.classNames }
 }
 
+/**
+ * A fingerprint of what an analysis of the study would read: every run's id, state and finish
+ * time. Equal fingerprints give equal analyses, so callers can reuse a previous one.
+ */
+export function studyFingerprint(db: Db, studyKey: string): string | null {
+  const study = findStudy(db, studyKey)
+  if (!study) return null
+  const runs = studyRuns(db, study.id)
+  return `${study.id}|${JSON.stringify(study.config)}|${runs.map((r) => `${r.id}:${r.state}:${r.finishedAt ?? ''}`).join(',')}`
+}
+
 /** Loads a study's data; throws a sentence when the study does not exist. */
 export function collectStudy(db: Db, studyKey: string, opts: CollectOptions = {}): StudyData {
   const study = findStudy(db, studyKey)

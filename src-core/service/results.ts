@@ -2,9 +2,9 @@
 // static report (written under <data>/reports/<study id>/).
 import { join } from 'node:path'
 import { ApiError, type Handlers } from '../api/contract.ts'
-import type { resultsApi } from '../api/results.ts'
+import type { resultsApi, StudyAnalysis } from '../api/results.ts'
 import { analyzeStudy } from '../analysis/analyze.ts'
-import { collectStudy } from '../analysis/collect.ts'
+import { collectStudy, studyFingerprint } from '../analysis/collect.ts'
 import { writeStudyReport } from '../analysis/report/write-report.ts'
 import { resultsTable } from '../analysis/results-table.ts'
 import { runDetail } from '../analysis/run-detail.ts'
@@ -25,6 +25,17 @@ export async function datasetDirResolver(ctx: LabContext): Promise<(name: string
 }
 
 export const resultsDomain: DomainFactory = (ctx) => {
+  // The bootstrap of a full study takes seconds of this process's single thread; the Results and
+  // Compare views ask for the same analysis repeatedly, so it is kept until a run of the study changes.
+  const cache = new Map<string, { fingerprint: string; analysis: StudyAnalysis }>()
+  const analysisOf = async (studyId: string): Promise<StudyAnalysis> => {
+    const fingerprint = studyFingerprint(ctx.db, studyId) ?? ''
+    const hit = cache.get(studyId)
+    if (hit && hit.fingerprint === fingerprint) return hit.analysis
+    const analysis = analyzeStudy(collectStudy(ctx.db, studyId, { resolveDataset: await datasetDirResolver(ctx) }))
+    cache.set(studyId, { fingerprint, analysis })
+    return analysis
+  }
   const handlers: Handlers<typeof resultsApi> = {
     'results.table': async ({ studyId }) => resultsTable(ctx.db, studyId ? mustStudy(ctx, studyId).id : undefined),
     'results.run': async ({ runId }) => {
@@ -34,12 +45,11 @@ export const resultsDomain: DomainFactory = (ctx) => {
       return runDetail(ctx.db, run.id)
     },
     'results.analysis': async ({ studyId }) => {
-      const study = mustStudy(ctx, studyId)
-      return analyzeStudy(collectStudy(ctx.db, study.id, { resolveDataset: await datasetDirResolver(ctx) }))
+      return analysisOf(mustStudy(ctx, studyId).id)
     },
     'results.report': async ({ studyId }) => {
       const study = mustStudy(ctx, studyId)
-      const r = writeStudyReport(ctx.db, study.id, join(ctx.paths.reports, study.id), { resolveDataset: await datasetDirResolver(ctx) })
+      const r = writeStudyReport(ctx.db, study.id, join(ctx.paths.reports, study.id), { resolveDataset: await datasetDirResolver(ctx), analysis: await analysisOf(study.id) })
       ctx.log('results', `report of ${study.name} written to ${r.dir}`)
       return { dir: r.dir, html: r.html }
     },

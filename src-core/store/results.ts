@@ -49,6 +49,8 @@ export interface ResultRun {
   summary: Record<string, unknown> | null
   /** Why the run failed or stopped, if it did. */
   reason: string | null
+  /** ISO time the run finished (null while unfinished). */
+  finishedAt: string | null
 }
 
 interface RunRow {
@@ -67,6 +69,7 @@ interface RunRow {
   spec_json: string
   summary_json: string | null
   reason: string | null
+  finished_at: string | null
 }
 
 function parseJson<T>(text: string | null, fallback: T): T {
@@ -94,9 +97,10 @@ const toRun = (r: RunRow): ResultRun => ({
   spec: parseJson<Record<string, unknown>>(r.spec_json, {}),
   summary: parseJson<Record<string, unknown> | null>(r.summary_json, null),
   reason: r.reason,
+  finishedAt: r.finished_at,
 })
 
-const RUN_COLUMNS = 'r.id, r.name, r.stage, r.state, r.pretext, r.pretrain_dataset, r.seed, r.target, r.protocol, r.fusion_mode, r.encoders_json, r.run_dir, r.spec_json, r.summary_json, r.reason'
+const RUN_COLUMNS = 'r.id, r.name, r.stage, r.state, r.pretext, r.pretrain_dataset, r.seed, r.target, r.protocol, r.fusion_mode, r.encoders_json, r.run_dir, r.spec_json, r.summary_json, r.reason, r.finished_at'
 
 /** A study by id or name; null when there is none. */
 export function findStudy(db: Db, key: string): ResultStudy | null {

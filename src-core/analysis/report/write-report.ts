@@ -19,6 +19,8 @@ export interface ReportOptions {
   resolveDataset: (name: string) => string | null
   /** Bootstrap settings (defaults: 1000 resamples, fixed seed, 95%). */
   bootstrap?: BootstrapOptions
+  /** An analysis of the same study state already at hand (skips the bootstrap). */
+  analysis?: StudyAnalysis
 }
 
 /** What was written. */
@@ -50,7 +52,7 @@ function exampleRuns(a: StudyAnalysis): { why: string; runId: string }[] {
 export function writeStudyReport(db: Db, studyKey: string, outDir: string, opts: ReportOptions): ReportResult {
   const boot = opts.bootstrap ?? DEFAULT_BOOTSTRAP
   const data = collectStudy(db, studyKey, { resolveDataset: opts.resolveDataset })
-  const analysis = analyzeStudy(data, boot)
+  const analysis = opts.analysis ?? analyzeStudy(data, boot)
   const examples: ReportInput['examples'] = []
   for (const e of exampleRuns(analysis)) {
     const run = findRun(db, e.runId)

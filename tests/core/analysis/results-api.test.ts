@@ -113,3 +113,17 @@ describe('xlab study report', () => {
     await expect(runReportCommand({ positional: ['nope'], flags: { data: root } })).rejects.toThrow(/no study "nope"/)
   })
 })
+
+describe('analysis reuse', () => {
+  it('returns the kept analysis until a run of the study changes, then recomputes', async () => {
+    const a1 = resultsApi['results.analysis'].output.parse(await call('results.analysis', { studyId: fx.studyId }))
+    const a2 = resultsApi['results.analysis'].output.parse(await call('results.analysis', { studyId: fx.studyId }))
+    expect(a2.generatedAt).toBe(a1.generatedAt)
+    const { setRunState } = await import('../../../src-core/store/runs.ts')
+    const victim = a1.runs[0]!
+    setRunState(fx.service.ctx.db, victim.runId, 'failed', 'out of memory')
+    const a3 = resultsApi['results.analysis'].output.parse(await call('results.analysis', { studyId: fx.studyId }))
+    expect(a3.runs).toHaveLength(a1.runs.length - 1)
+    expect(a3.warnings.join(' ')).toContain(`${victim.name} failed (out of memory)`)
+  })
+})
