@@ -8,11 +8,17 @@ import { pathToFileURL } from 'node:url'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeStudyReport } from '../../../src-core/analysis/report/write-report.ts'
+import { makeDatasetResolver } from '../../../src-core/runner/dataset-lookup.ts'
+import { openDatabase } from '../../../src-core/store/db.ts'
+import { findStudy } from '../../../src-core/store/results.ts'
 import { datasetDirResolver } from '../../../src-core/service/results.ts'
 import { buildFixtureStudy, type FixtureStudy } from './fixture-study.ts'
 
 const executablePath = process.env.XLAB_CHROMIUM ?? '/usr/bin/chromium'
 const OUT = resolve('test-output/report')
+// The real demo study, when `npm run demo` has run (its default data root, or XLAB_DEMO_DATA).
+const DEMO_DATA = resolve(process.env.XLAB_DEMO_DATA ?? '.xlab-data')
+const demoDb = join(DEMO_DATA, 'lab.sqlite')
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 let root: string
@@ -84,5 +90,29 @@ describe('the study report in Chromium', () => {
     await expect(frame.locator('h1').innerText()).resolves.toContain('Study report')
     await page.screenshot({ path: join(OUT, 'report-in-sandboxed-iframe.png') })
     await page.close()
+  })
+
+  it.skipIf(!existsSync(demoDb))('renders the report of the real demo study (after npm run demo)', async () => {
+    const db = openDatabase(demoDb)
+    try {
+      const study = findStudy(db, 'demo')
+      expect(study, `no study "demo" in ${demoDb}`).not.toBeNull()
+      const resolver = await makeDatasetResolver(db, join(DEMO_DATA, 'datasets'))
+      const out = join(OUT, 'demo')
+      const r = writeStudyReport(db, study!.id, out, { resolveDataset: (n) => resolver(n)?.dir ?? null })
+      expect(r.analysis.runs.length).toBeGreaterThan(0)
+      const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
+      await page.goto(pathToFileURL(join(out, 'index.html')).href)
+      expect(await page.locator('script').count()).toBe(0)
+      expect(await page.locator('svg.chart').count()).toBeGreaterThan(3)
+      await page.screenshot({ path: join(OUT, 'demo-report-full.png'), fullPage: true })
+      for (const id of ['summary', 'h1', 'h2']) {
+        await page.evaluate(`document.getElementById(${JSON.stringify(id)}).scrollIntoView()`)
+        await page.screenshot({ path: join(OUT, `demo-report-${id}.png`) })
+      }
+      await page.close()
+    } finally {
+      db.close()
+    }
   })
 })
