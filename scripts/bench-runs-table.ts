@@ -23,7 +23,7 @@ interface ResultRow {
   target: string | null
   protocol: string | null
   fusionMode: string | null
-  encoders: string[] | null
+  encoders: string[]
   state: string
   metrics: Record<string, number | null>
 }
@@ -55,7 +55,7 @@ function syntheticRuns(n: number): ResultRow[] {
       target: i % 2 ? 'binary' : '3class',
       protocol: fusion ? null : ['linear', 'finetune', 'scratch'][i % 3]!,
       fusionMode: fusion ? 'linear' : null,
-      encoders: fusion ? [`rotation/${d}`, `inpainting/${d}`] : null,
+      encoders: fusion ? [`rotation/${d}`, `inpainting/${d}`] : [`${p}/${d}`],
       state: 'done',
       metrics: { loss: rand(), accuracy: rand(), f1_weighted: rand(), balanced_accuracy: rand(), roc_auc: rand() },
     })

@@ -7,12 +7,12 @@ import type { ServerMessage, Transport } from './transport.ts'
 
 /** Methods the API declares. */
 export type MethodName = keyof ApiMethods & string
-/** Input of a declared method; a plain object for names another team has not declared yet. */
-export type CallInput<K extends string> = K extends MethodName ? InputOf<ApiMethods[K]> : Record<string, unknown>
-/** Output of a declared method; unknown for names not declared yet (callers describe what they expect). */
-export type CallOutput<K extends string> = K extends MethodName ? OutputOf<ApiMethods[K]> : unknown
-/** Payload of a declared event. */
-export type EventPayload<K extends string> = K extends keyof ApiEvents ? z.output<ApiEvents[K]> : Record<string, unknown>
+/** Input of a method. */
+export type CallInput<K extends MethodName> = InputOf<ApiMethods[K]>
+/** Output of a method. */
+export type CallOutput<K extends MethodName> = OutputOf<ApiMethods[K]>
+/** Payload of an event. */
+export type EventPayload<K extends keyof ApiEvents & string> = z.output<ApiEvents[K]>
 
 /** A failed call: the service's code and sentence. */
 export class LabError extends Error implements ApiErrorBody {
@@ -27,11 +27,9 @@ export class LabError extends Error implements ApiErrorBody {
 
 export interface LabApi {
   /** Calls a method; rejects with LabError (code CANCELLED when the signal aborts). */
-  call<K extends string>(method: K, input: CallInput<K>, opts?: { signal?: AbortSignal }): Promise<CallOutput<K>>
-  /** Calls a method whose result shape the caller states (for domains whose schema is still landing). */
-  callAs<T>(method: string, input: Record<string, unknown>, opts?: { signal?: AbortSignal }): Promise<T>
+  call<K extends MethodName>(method: K, input: CallInput<K>, opts?: { signal?: AbortSignal }): Promise<CallOutput<K>>
   /** Subscribes to a pushed event; returns the unsubscribe function. */
-  on<K extends string>(event: K, listener: (payload: EventPayload<K>) => void): () => void
+  on<K extends keyof ApiEvents & string>(event: K, listener: (payload: EventPayload<K>) => void): () => void
   /** Requests still waiting for an answer (for tests and the busy indicator). */
   pending(): number
 }
@@ -81,7 +79,6 @@ export function createLabClient(transport: Transport): LabApi {
 
   return {
     call: (method, input, opts) => callAny(method, input, opts) as Promise<never>,
-    callAs: <T>(method: string, input: Record<string, unknown>, opts?: { signal?: AbortSignal }) => callAny(method, input, opts) as Promise<T>,
     on(event, listener) {
       let set = listeners.get(event)
       if (!set) listeners.set(event, (set = new Set()))

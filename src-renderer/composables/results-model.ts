@@ -1,6 +1,6 @@
 // Pure shaping of the results table into what the charts draw: heatmap cells, per-encoder means
 // with spread over seeds, fusion sets beside their best member. Tested without a DOM.
-import type { ResultRow, RunMetrics } from '../api/shapes.ts'
+import type { ResultRow } from '../api/shapes.ts'
 import type { Column } from './runs-table.ts'
 import { formatMetric } from './format.ts'
 
@@ -15,7 +15,7 @@ export function meanStd(values: number[]): { mean: number; std: number; n: numbe
   return { mean, std, n }
 }
 
-const metricOf = (r: ResultRow, m: MetricName) => r.metrics?.[m as keyof RunMetrics] ?? null
+const metricOf = (r: ResultRow, m: MetricName) => r.metrics[m] ?? null
 const isSingleEncoder = (r: ResultRow) => !r.fusionMode && r.pretext !== null && r.pretrainDataset !== null
 
 /** (protocol, target) groups present among single-encoder runs. */
@@ -66,7 +66,7 @@ export function encoderBars(rows: readonly ResultRow[], metric: MetricName, prot
 
 /** A readable name for the encoder behind a downstream run. */
 export function encoderLabel(r: ResultRow): string {
-  if (r.fusionMode) return `fusion[${(r.encoders ?? []).join(' + ')}]`
+  if (r.fusionMode) return `fusion[${r.encoders.join(' + ')}]`
   if (r.protocol === 'scratch' || !r.pretext) return 'scratch'
   return `${r.pretext}/${r.pretrainDataset}`
 }
@@ -80,8 +80,8 @@ export function fusionVsBest(rows: readonly ResultRow[], metric: MetricName) {
     if (!r.fusionMode || !r.target || r.state !== 'done') continue
     const v = metricOf(r, metric)
     if (v === null) continue
-    const k = `${(r.encoders ?? []).join('+')}|${r.fusionMode}|${r.target}`
-    const g = fusionGroups.get(k) ?? { set: r.encoders ?? [], mode: r.fusionMode, target: r.target, values: [] }
+    const k = `${r.encoders.join('+')}|${r.fusionMode}|${r.target}`
+    const g = fusionGroups.get(k) ?? { set: r.encoders, mode: r.fusionMode, target: r.target, values: [] }
     g.values.push(v)
     fusionGroups.set(k, g)
   }

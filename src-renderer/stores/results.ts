@@ -27,7 +27,7 @@ export const useResultsStore = defineStore('results', () => {
     if (id !== studyId.value) analysis.value = null
     studyId.value = id
     try {
-      rows.value = await api.callAs<ResultRow[]>('results.table', id ? { studyId: id } : {})
+      rows.value = await api.call('results.table', id ? { studyId: id } : {})
       error.value = null
     } catch (e) {
       error.value = errorMessage(e)
@@ -36,7 +36,7 @@ export const useResultsStore = defineStore('results', () => {
 
   async function loadRun(runId: string): Promise<RunResult | undefined> {
     try {
-      const r = await api.callAs<RunResult>('results.run', { runId })
+      const r = await api.call('results.run', { runId })
       runs.value = { ...runs.value, [runId]: r }
       return r
     } catch (e) {
@@ -47,7 +47,7 @@ export const useResultsStore = defineStore('results', () => {
 
   async function loadAnalysis(id: string) {
     try {
-      analysis.value = await api.callAs<StudyAnalysisView>('results.analysis', { studyId: id })
+      analysis.value = await api.call('results.analysis', { studyId: id })
       analysisError.value = null
     } catch (e) {
       analysis.value = null
@@ -56,7 +56,7 @@ export const useResultsStore = defineStore('results', () => {
   }
 
   function report(id: string): Promise<StudyReport> {
-    return api.callAs<StudyReport>('results.report', { studyId: id })
+    return api.call('results.report', { studyId: id })
   }
 
   return { rows, studyId, runs, analysis, analysisError, error, runErrors, load, loadRun, loadAnalysis, report }

@@ -22,7 +22,6 @@ export function fakeLab(handlers: Record<string, Handler>) {
   }
   const api: LabApi = {
     call: ((m: string, i: unknown, o?: { signal?: AbortSignal }) => callAny(m, i, o)) as LabApi['call'],
-    callAs: ((m: string, i: unknown, o?: { signal?: AbortSignal }) => callAny(m, i, o)) as LabApi['callAs'],
     on(event, l) {
       let set = listeners.get(event)
       if (!set) listeners.set(event, (set = new Set()))
