@@ -71,6 +71,25 @@ export function writeSummary(a: Omit<StudyAnalysis, 'summary' | 'caveats'>, cont
     if (parts.length) summary.push(`H1, ${target} ${protocol}: ${parts.join('; ')}.`)
   }
 
+  // One overall H1 sentence: count the settings where the task-side evidence outweighs the data side.
+  if (anovas.length) {
+    const share = (t: (typeof anovas)[number], src: string) => t.rows.find((r) => r.source === src)?.etaSq ?? 0
+    const pretextWins = anovas.filter((t) => share(t, 'pretext') > share(t, 'dataset')).length
+    const settings = [...new Set(a.h1.correlations.filter((c) => c.metric === m).map((c) => `${c.target}|${c.protocol}`))]
+    const invWins = settings.filter((st) => {
+      const cs = a.h1.correlations.filter((c) => c.metric === m && `${c.target}|${c.protocol}` === st && c.rho !== null)
+      const sim = Math.max(0, ...cs.filter((c) => c.family === 'similarity').map((c) => Math.abs(c.rho!)))
+      const inv = Math.max(0, ...cs.filter((c) => c.family === 'invariance').map((c) => Math.abs(c.rho!)))
+      return inv > sim
+    }).length
+    const comparison = pretextWins * 2 > anovas.length ? 'more than' : pretextWins * 2 === anovas.length ? 'about as much as' : 'less than'
+    summary.push(
+      `H1 overall: the pretext task explains more of the ROC-AUC variance than the pretraining dataset in ${pretextWins} of ${anovas.length} target x protocol settings` +
+        (settings.length ? `, and an invariance correlates more strongly with ROC-AUC than any similarity distance in ${invWins} of ${settings.length}` : '') +
+        `. In this study the pretext task, and the invariance it induces, appears to matter ${comparison} domain similarity; see the caveats before generalising.`,
+    )
+  }
+
   const h2 = a.h2.filter((c) => c.metric === m)
   if (h2.length) {
     const count = (v: string) => h2.filter((c) => c.difference.verdict === v).length
