@@ -2,7 +2,10 @@
 // thumbnails, progress events, bad requests, remove.
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import sharp from 'sharp'
 import { datasetsApi } from '../../../src-core/api/datasets.ts'
+import { contactSheet } from '../../../src-core/datasets/thumbnails.ts'
+import { getDatasetByIdOrName } from '../../../src-core/store/datasets.ts'
 import { LabService } from '../../../src-core/service/lab-service.ts'
 import { tmp } from './helpers.ts'
 
@@ -46,6 +49,12 @@ describe('datasets API', () => {
     expect(thumbs[0]!.dataUrl.startsWith('data:image/png;base64,iVBOR')).toBe(true)
     const one = await call('datasets.thumbnails', { id: 'demo-brainct', perLabel: 2, label: 'Stroke' })
     expect((one as unknown[]).length).toBe(2)
+    // The contact sheet (xlab datasets sheet): one row per label, N images each, next to the label column.
+    const sheet = await contactSheet(getDatasetByIdOrName(service.ctx.db, 'demo-natural')!, 4)
+    const meta = await sharp(sheet).metadata()
+    expect(meta.format).toBe('png')
+    expect(meta.height).toBe(3 * (64 + 4))
+    expect(meta.width).toBe(160 + 4 * (64 + 4))
   })
 
   it('refuses bad requests with a sentence and removes datasets', async () => {
