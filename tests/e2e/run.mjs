@@ -4,12 +4,13 @@
 // watched while it trains, results checked against lab.sqlite, the token and the PathGuard
 // checked from outside. Screenshots of every view go to test-output/e2e/. Prints "N passed, N failed".
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { chromium } from 'playwright-core'
+import sharp from 'sharp'
 import { WebSocket } from 'ws'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -98,6 +99,19 @@ function socketRefused(url, headers = {}) {
   })
 }
 
+/** A small ImageFolder (2 classes x 12 PNGs) with one damaged file the import must skip. */
+async function writeImageFolder(dir) {
+  for (const [label, base] of [['dark', 60], ['bright', 190]]) {
+    const sub = join(dir, label)
+    mkdirSync(sub, { recursive: true })
+    for (let i = 0; i < 12; i++) {
+      const v = base + ((i * 7) % 40)
+      await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: v, g: v, b: v } } }).png().toFile(join(sub, `img-${i}.png`))
+    }
+  }
+  writeFileSync(join(dir, 'bright', 'damaged.png'), 'this is not a PNG')
+}
+
 async function main() {
   mkdirSync(shots, { recursive: true })
   if (!existsSync(CHROMIUM)) {
@@ -112,6 +126,7 @@ async function main() {
   const outside = join(tmp, 'outside')
   mkdirSync(allowed, { recursive: true })
   mkdirSync(outside, { recursive: true })
+  await writeImageFolder(join(allowed, 'folder'))
   const serve = await startServe(dataRoot, allowed)
   const base = serve.url.replace(/\/\?token=.*$/, '')
   const token = new URL(serve.url).searchParams.get('token')
@@ -167,7 +182,24 @@ async function main() {
       const r = await fetch(`${base}/api/datasets.import`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ kind: 'imagefolder', path: join(outside, '..', 'outside') }) })
       const body = await r.json()
       assert(body.ok === false && body.error.code === 'PATH_REFUSED', `expected PATH_REFUSED, got ${JSON.stringify(body)}`)
-      await page.click('form[aria-label="Import a dataset"] >> text=Close')
+    })
+
+    await check('import a folder with the wizard and read its report (the damaged file is listed as skipped)', async () => {
+      const form = page.locator('form[aria-label="Import a dataset"]')
+      await form.locator('select').first().selectOption('imagefolder')
+      await form.locator('input[placeholder="/path/to/images"]').fill(join(allowed, 'folder'))
+      await form.locator('input[placeholder="(from the folder name)"]').fill('e2e-folder')
+      await form.locator('input[type=number]').first().fill('32')
+      await page.click('text=Start import')
+      await page.waitForSelector('tr[data-dataset="e2e-folder"]', { timeout: 30_000 })
+      await page.waitForSelector('tr[data-dataset="e2e-folder"] .badge.ready', { timeout: 60_000 })
+      await page.click('tr[data-dataset="e2e-folder"] >> text=Report')
+      const report = page.locator('[aria-label="Import report"]', { hasText: 'files imported' })
+      await report.waitFor({ timeout: 15_000 })
+      const text = await report.innerText()
+      assert(/24 of 25 files imported/.test(text) && /1 skipped/.test(text), `report says: ${text.slice(0, 300)}`)
+      assert(text.includes('damaged.png'), 'the skipped file is not listed')
+      await shot('03b-datasets-import-report')
     })
 
     let studyStarted = false
