@@ -39,9 +39,11 @@ export async function decodeToRow(file: string, opts: DecodeOptions): Promise<Bu
     throw new SkipError('unreadable', `cannot read the file (${e.code ?? e.message})`)
   })
   if (buf.length === 0) throw new SkipError('zero-byte', 'the file is empty (0 bytes)')
+  const fit = opts.policy === 'pad-square' ? 'contain' : 'cover'
+  const direct = opts.channels === 1 && !opts.lateralityFlip ? await directGrey(buf, opts.size, fit) : null
+  if (direct) return direct
   const raw = await decodeFull(file, buf)
   const pixels = opts.channels === 1 ? toGrey(raw) : toRgb(raw)
-  const fit = opts.policy === 'pad-square' ? 'contain' : 'cover'
   let pipeline = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 1 | 3 } })
     .resize({ width: opts.size, height: opts.size, fit, position: 'centre', background: { r: 0, g: 0, b: 0 } })
   // Without this sharp writes grey input back as sRGB (three equal channels): three times the work.
@@ -51,6 +53,31 @@ export async function decodeToRow(file: string, opts: DecodeOptions): Promise<Bu
   const row = opts.channels === 1 && out.info.channels !== 1 ? firstChannel(out.data, out.info.channels) : out.data
   if (opts.lateralityFlip && opts.channels === 1) flipToLeft(row, opts.size)
   return row
+}
+
+/**
+ * The common case of an 8-bit grey PNG/JPEG (ChestX-ray14 itself) in one sharp pipeline: no
+ * full-size copy into JS and back. Returns null for anything else (colour, alpha, 16 bits, PGM,
+ * DICOM), which takes the general path; a file sharp cannot read also goes there, to be classified.
+ */
+async function directGrey(buf: Buffer, size: number, fit: 'cover' | 'contain'): Promise<Buffer | null> {
+  let meta: sharp.Metadata
+  try {
+    meta = await sharp(buf).metadata()
+  } catch {
+    return null
+  }
+  if (meta.channels !== 1 || meta.depth !== 'uchar' || (meta.format !== 'png' && meta.format !== 'jpeg')) return null
+  try {
+    return await sharp(buf, { failOn: 'warning' })
+      .rotate()
+      .resize({ width: size, height: size, fit, position: 'centre', background: { r: 0, g: 0, b: 0 } })
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer()
+  } catch {
+    return null
+  }
 }
 
 async function decodeFull(file: string, buf: Buffer): Promise<RawImage> {
@@ -75,6 +102,9 @@ async function decodeFull(file: string, buf: Buffer): Promise<RawImage> {
     const msg = (e as Error).message
     if (/unsupported image format/i.test(msg)) throw new SkipError('unsupported-format', 'the file is not an image format the lab reads (PNG, JPEG, TIFF, WebP, PGM, DICOM)')
     if (/truncat|premature|end of (file|stream)|unexpected end|read error|incomplete/i.test(msg)) throw new SkipError('truncated', `the image is truncated (${firstLine(msg)})`)
+    // libvips reports a cut-off file either as an error ("end of stream") or, depending on thread
+    // timing, only as a warning that failOn turns into this generic error: both mean the data ends early.
+    if (/warning treated as error/i.test(msg)) throw new SkipError('truncated', 'the image data ends early or is damaged (the decoder warned before the last row)')
     throw new SkipError('corrupt', `the image cannot be decoded (${firstLine(msg)})`)
   }
 }
