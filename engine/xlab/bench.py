@@ -62,7 +62,7 @@ def reference_loop(name: str, device: Device, size: int, batch: int, steps: int)
         model = build_task(name.split("-", 1)[1])
         n_out = {"pretext-rotation": 4, "pretext-structure": 2}.get(name)
     model = device.prepare_model(model).train()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)  # the jobs' optimiser settings
     x = device.prepare_input(torch.randn(batch, 3, size, size, device=device.torch_device))
     y = torch.randint(0, n_out or 1, (batch,), device=device.torch_device)
     t0 = 0.0

@@ -48,8 +48,10 @@ class LoopState:
     epoch: int = 0  # epoch in progress
     position: int = 0  # train indices of this epoch already consumed
     best: dict | None = None  # {"value", "epoch", "metrics"} of the best validation so far
-    train_images: int = 0  # network images trained (for images/s)
-    train_seconds: float = 0.0  # time spent in training steps
+    train_images: int = 0  # network images of the timed steps (for images/s)
+    train_seconds: float = 0.0  # time spent in the timed training steps
+    all_images: int = 0  # network images of every step, warm-up included
+    all_seconds: float = 0.0  # time of every step (images/s of runs too short to leave out warm-up)
     history: list = field(default_factory=list)  # per-epoch {"epoch", "train_loss", "val": {...}}
     epoch_loss_sum: float = 0.0  # running train-loss sum of the epoch in progress
     epoch_loss_n: int = 0  # steps in that sum
@@ -182,8 +184,11 @@ class TrainLoop:
                     s.epoch_loss_sum += loss_value
                     s.epoch_loss_n += 1
                 self.steps_this_process += 1
+                dt = time.perf_counter() - t0
+                s.all_seconds += dt
+                s.all_images += n_img
                 if self.steps_this_process > TIMING_SKIP:
-                    s.train_seconds += time.perf_counter() - t0
+                    s.train_seconds += dt
                     s.train_images += n_img
                 s.position += src
                 progress.update(s.epoch + 1, step + 1, steps, n_img, loss_value, force=step + 1 == steps,
@@ -220,4 +225,6 @@ class TrainLoop:
 
     def images_per_s(self) -> float | None:
         s = self.state
-        return s.train_images / s.train_seconds if s.train_seconds > 0 else None
+        if s.train_seconds > 0:
+            return s.train_images / s.train_seconds
+        return s.all_images / s.all_seconds if s.all_seconds > 0 else None

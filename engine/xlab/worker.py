@@ -82,7 +82,8 @@ def main(argv=None) -> int:
         run_fn = resolve_kind(job.kind)
         run_dir = Path(job.run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
-        _write_json_atomic(run_dir / "job.json", json.loads(json.dumps(job.__dict__)))
+        if args.job in (None, "-") or Path(args.job).resolve() != (run_dir / "job.json").resolve():
+            _write_json_atomic(run_dir / "job.json", json.loads(json.dumps(job.__dict__)))  # the run folder keeps its job
         summary_path = run_dir / "summary.json"
         if summary_path.exists():
             summary_path.unlink()  # a rerun must not leave an old summary that looks like this run's

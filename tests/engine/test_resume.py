@@ -11,7 +11,7 @@ import torch
 
 from conftest import ROOT, job_file, run_worker, worker_env
 
-PARAMS = {"task": "rotation", "image_size": 32, "epochs": 2, "batch_size": 16, "max_steps_per_epoch": 8,
+PARAMS = {"task": "rotation", "image_size": 32, "epochs": 2, "batch_size": 16, "max_steps_per_epoch": 6,
           "checkpoint_every_steps": 2, "optimizer": "adam", "lr": 1e-3}
 
 
