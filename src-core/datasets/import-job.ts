@@ -9,6 +9,7 @@ import * as store from '../store/datasets.ts'
 import { ImportCancelled, JOURNAL_FILE, writeImageCache, type CacheProgress } from './cache-writer.ts'
 import { channelStats, writeMeta, writeSmallFiles } from './cache-files.ts'
 import { planChestXray14 } from './chestxray14.ts'
+import type { ResizePolicy } from './image-decode.ts'
 import { planImageFolder, type ColorMode } from './imagefolder.ts'
 import { planMammograms } from './mammogram.ts'
 import { ImportInputError, type DatasetKind, type ImportPlan } from './plan.ts'
@@ -35,6 +36,8 @@ export interface ImportRequest {
   lateralityFlip?: boolean
   /** Decodes in flight (default 2 per core). */
   concurrency?: number
+  /** Overrides the kind's resize policy (crop for chest and image folders, pad for mammograms). */
+  policy?: ResizePolicy
 }
 
 /** Progress of one import. */
@@ -76,9 +79,10 @@ export async function prepareImport(env: ImportEnv, req: ImportRequest): Promise
   }
   const seed = req.seed ?? 0
   const plan = await makePlan(req)
+  if (req.policy) plan.policy = req.policy
   const name = req.name ?? basename(req.path)
   const splits = splitPlan(plan, fractions, seed)
-  const options = { size, color: req.color ?? 'auto', split: fractions, seed, lateralityFlip: plan.lateralityFlip }
+  const options = { size, color: req.color ?? 'auto', split: fractions, seed, lateralityFlip: plan.lateralityFlip, policy: plan.policy }
   const planHash = hashPlan(req.kind, options, plan)
 
   let existing = store.getDatasetByIdOrName(env.db, name)

@@ -12,6 +12,7 @@ const HELP = `usage: xlab datasets <command> [options]   (global: --data DIR)
 
   demo [--scale small|default] [--size PX]       generate the four demo datasets and import them
   import <kind> <path> [--name N] [--size PX] [--color grey|rgb|auto] [--split 0.7,0.1,0.2] [--seed S] [--flip yes|no] [--jobs N]
+                                                 [--resize crop|pad]  (default: crop; pad for mammograms)
                                                  kind: chestxray14 | imagefolder | mammogram
                                                  an interrupted import resumes when run again
   list                                           datasets with status and size
@@ -75,6 +76,7 @@ export async function run(args: CliArgs): Promise<number> {
           seed: flagNumber(args, 'seed'),
           lateralityFlip: parseFlip(flagString(args, 'flip')),
           concurrency: flagNumber(args, 'jobs'),
+          policy: parseResize(flagString(args, 'resize')),
         }
         const { id, name } = (await call('datasets.import', input)) as { id: string; name: string }
         const end = await waitForImport(service, id)
@@ -130,6 +132,13 @@ export async function run(args: CliArgs): Promise<number> {
     off()
     await service.close()
   }
+}
+
+function parseResize(v: string | undefined): 'shorter-side-center-crop' | 'pad-square' | undefined {
+  if (v === undefined) return undefined
+  if (v === 'crop' || v === 'shorter-side-center-crop') return 'shorter-side-center-crop'
+  if (v === 'pad' || v === 'pad-square') return 'pad-square'
+  throw bad(`--resize is crop (shorter side, centre crop) or pad (pad to square), not "${v}"; images are never stretched.`)
 }
 
 function parseFlip(v: string | undefined): boolean | undefined {

@@ -77,6 +77,9 @@ describe('real sample files', () => {
     expect(row.equals(ref)).toBe(true)
     const rec = await (await prepareImport(freshEnv(), { kind: 'imagefolder', path: join(samples, 'head-ct'), name: 'ct', size: 32 })).run({})
     expect(rec).toMatchObject({ n: 4, channels: 1, labelNames: ['hemorrhage', 'normal'] })
+    const padded = await (await prepareImport(freshEnv(), { kind: 'imagefolder', path: join(samples, 'head-ct'), name: 'ct', size: 32, policy: 'pad-square' })).run({})
+    expect(JSON.parse(readFileSync(join(padded.dir, 'meta.json'), 'utf8')).resize_policy).toBe('pad-square')
+    expect(JSON.parse(readFileSync(join(rec.dir, 'meta.json'), 'utf8')).resize_policy).toBe('shorter-side-center-crop')
   })
 
   it('keeps the ImageNet JPEGs in colour and never stretches them', async () => {
