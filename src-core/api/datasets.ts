@@ -88,7 +88,8 @@ export const datasetsEvents = {
   onImportProgress: z.object({
     datasetId: z.string(),
     name: z.string(),
-    phase: z.enum(['planning', 'decoding', 'finishing', 'done', 'failed', 'cancelled']),
+    /** `generating` (demo sources; datasetId is then `sources/<name>`), then decoding, finishing and an end state. */
+    phase: z.enum(['generating', 'planning', 'decoding', 'finishing', 'done', 'failed', 'cancelled']),
     done: z.number(),
     total: z.number(),
     imagesPerSec: z.number(),

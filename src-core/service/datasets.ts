@@ -79,7 +79,13 @@ export const datasetsDomain: DomainFactory = (ctx) => {
       return { removed: d.id }
     },
     'datasets.generateDemo': async ({ size, scale }) => {
-      const list = await generateDemo(ctx, imports, { scale: scale ?? 'default', size }).catch(asApiError)
+      let last = 0
+      const onSource = (name: string, done: number, total: number) => {
+        if (done !== total && Date.now() - last < 250) return
+        last = Date.now()
+        ctx.events.emit('onImportProgress', { datasetId: `sources/${name}`, name, phase: 'generating', done, total, imagesPerSec: 0, etaS: 0 })
+      }
+      const list = await generateDemo(ctx, imports, { scale: scale ?? 'default', size, onSource }).catch(asApiError)
       return { datasets: list.map((d) => ({ id: d.id, name: d.name })) }
     },
     'datasets.report': async ({ id }) => {

@@ -42,7 +42,7 @@ export async function run(args: CliArgs): Promise<number> {
     if (event !== 'onImportProgress' || json) return
     const p = payload as Progress
     const now = Date.now()
-    if (p.phase === 'decoding' && now - lastLine < 1000 && p.done !== p.total) return
+    if ((p.phase === 'decoding' || p.phase === 'generating') && now - lastLine < 1000 && p.done !== p.total) return
     lastLine = now
     process.stderr.write(`${p.name}: ${p.phase} ${p.done}/${p.total}${p.imagesPerSec ? `  ${p.imagesPerSec.toFixed(0)} img/s  eta ${p.etaS.toFixed(0)} s` : ''}\n`)
   })
