@@ -82,11 +82,13 @@ export function writeSummary(a: Omit<StudyAnalysis, 'summary' | 'caveats'>, cont
       const inv = Math.max(0, ...cs.filter((c) => c.family === 'invariance').map((c) => Math.abs(c.rho!)))
       return inv > sim
     }).length
+    const significantPretext = anovas.filter((t) => (t.rows.find((r) => r.source === 'pretext')?.p ?? 1) < 0.05).length
     const comparison = pretextWins * 2 > anovas.length ? 'more than' : pretextWins * 2 === anovas.length ? 'about as much as' : 'less than'
     summary.push(
       `H1 overall: the pretext task explains more of the ROC-AUC variance than the pretraining dataset in ${pretextWins} of ${anovas.length} target x protocol settings` +
         (settings.length ? `, and an invariance correlates more strongly with ROC-AUC than any similarity distance in ${invWins} of ${settings.length}` : '') +
-        `. In this study the pretext task, and the invariance it induces, appears to matter ${comparison} domain similarity; see the caveats before generalising.`,
+        `. In this study the pretext task, and the invariance it induces, appears to matter ${comparison} domain similarity` +
+        ` (the pretext effect is significant at 0.05 in ${significantPretext} of ${anovas.length} settings${settings.length ? '' : '; no probe results yet, so the pretraining dataset stands in for similarity'}); see the caveats before generalising.`,
     )
   }
 
