@@ -8,6 +8,7 @@ import ConfusionMatrix from '../../src-renderer/components/ConfusionMatrix.vue'
 import HeatmapTable from '../../src-renderer/components/HeatmapTable.vue'
 import VirtualTable from '../../src-renderer/components/VirtualTable.vue'
 import type { Column } from '../../src-renderer/composables/runs-table.ts'
+import LabelThumbnails from '../../src-renderer/components/LabelThumbnails.vue'
 import DatasetsView from '../../src-renderer/views/DatasetsView.vue'
 import RunsView from '../../src-renderer/views/RunsView.vue'
 import { fakeLab, flush } from './fake-lab.ts'
@@ -75,5 +76,16 @@ describe('empty states', () => {
     await flush()
     expect(w.text()).toContain('Create a study in the Study builder')
     expect(w.find('[role=alert]').text()).toContain('The lab database is busy.')
+  })
+})
+
+describe('LabelThumbnails', () => {
+  it('asks for one label and shows its images', async () => {
+    const f = fakeLab({ 'datasets.thumbnails': (i) => [{ label: i.label, index: 3, split: 'train', dataUrl: 'data:image/png;base64,AA==' }] })
+    setLab(f.api)
+    const w = mount(LabelThumbnails, { props: { datasetId: 'ds-1', label: 'Mass', perLabel: 8 }, global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
+    await flush()
+    expect(f.calls).toEqual([{ method: 'datasets.thumbnails', input: { id: 'ds-1', perLabel: 8, label: 'Mass' } }])
+    expect(w.find('img').attributes('alt')).toBe('Mass #3 (train)')
   })
 })
