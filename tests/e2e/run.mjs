@@ -288,7 +288,10 @@ async function main() {
         assert((await frame.getAttribute('sandbox')) === '', 'the report iframe is not sandboxed')
         const reportText = await page.frameLocator('iframe.report-frame').locator('body').innerText({ timeout: 30_000 })
         assert(reportText.includes('e2e-tiny'), `the report does not name the study: ${reportText.slice(0, 200)}`)
-        await shot('08-results-analysis-report')
+        await shot('08-results-analysis')
+        // Headless full-page captures leave a sandboxed (out-of-process) iframe below the fold blank.
+        await frame.scrollIntoViewIfNeeded()
+        await frame.screenshot({ path: join(shots, '08b-study-report.png') })
       })
 
       await check('Compare shows two runs side by side', async () => {
