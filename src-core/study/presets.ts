@@ -26,7 +26,7 @@ const demo: StudyConfigInput = {
     batchSize: 64,
     optimizer: 'adam',
     lrHead: 3e-3,
-    lrEncoder: 3e-4,
+    lrEncoder: 1e-4,
     lrScratch: 1e-3,
     weightDecay: 1e-4,
     schedule: 'cosine',
