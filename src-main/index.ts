@@ -16,8 +16,18 @@ const isAppUrl = makeAppUrlCheck(devUrl, rendererFile)
 const dataRoot = resolveDataRoot()
 let win: BrowserWindow | null = null
 
+/**
+ * The service's environment. Bundled into out/main, src-core's repoRoot() would point at out/,
+ * so the engine's Python and package are named from the app root (the repository in development).
+ */
+function serviceEnv(): Record<string, string> {
+  const appRoot = app.getAppPath()
+  const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'))
+  return { ...env, XLAB_PYTHON: env.XLAB_PYTHON ?? join(appRoot, '.venv', 'bin', 'python'), XLAB_ENGINE_PATH: env.XLAB_ENGINE_PATH ?? join(appRoot, 'engine') }
+}
+
 const host = new LabServiceHost({
-  fork: () => utilityProcess.fork(join(import.meta.dirname, 'lab-service.js'), [`--data=${dataRoot}`], { serviceName: 'X-Ray SSL Lab service', stdio: 'inherit' }),
+  fork: () => utilityProcess.fork(join(import.meta.dirname, 'lab-service.js'), [`--data=${dataRoot}`], { serviceName: 'X-Ray SSL Lab service', stdio: 'inherit', env: serviceEnv() }),
   createChannel: () => new MessageChannelMain(),
   log,
 })
