@@ -31,7 +31,12 @@ export async function run(args: CliArgs): Promise<number> {
   if (token.length < 16) throw Object.assign(new Error('--token must be at least 16 characters.'), { code: 'BAD_REQUEST' })
   const service = await LabService.open({ dataRoot: flagString(args, 'data') })
   for (const dir of allow) service.ctx.pathGuard.allow(dir)
-  const server = await startLabServer({ service, host, port, token, rendererDir: join(repoRoot(), 'out', 'renderer') })
+  const server = await startLabServer({ service, host, port, token, rendererDir: join(repoRoot(), 'out', 'renderer') }).catch(async (err: NodeJS.ErrnoException) => {
+    await service.close()
+    if (err.code === 'EADDRINUSE') throw Object.assign(new Error(`Port ${port} on ${host} is in use (another xlab serve?). Pick another with --port, or --port 0 for any free one.`), { code: 'BAD_REQUEST' })
+    if (err.code === 'EADDRNOTAVAIL') throw Object.assign(new Error(`${host} is not an address of this machine; use --host 127.0.0.1.`), { code: 'BAD_REQUEST' })
+    throw err
+  })
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     process.stderr.write(`xlab serve: listening on ${host}; anyone who can reach it and has the token controls the lab.\n`)
   }
