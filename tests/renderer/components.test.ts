@@ -89,3 +89,30 @@ describe('LabelThumbnails', () => {
     expect(w.find('img').attributes('alt')).toBe('Mass #3 (train)')
   })
 })
+
+describe('RunsView run detail', () => {
+  it('shows the log tail and the image artifacts (inpainting reconstructions) of the selected run', async () => {
+    const run = { id: 'r1', studyId: 's1', name: 'inpainting@demo-mammo-s0', stage: 'pretext', state: 'done', reason: null }
+    setLab(
+      fakeLab({
+        'studies.list': () => [],
+        'runs.list': () => [run],
+        'runs.metrics': () => [{ split: 'val', epoch: 1, step: 4, name: 'loss', value: 0.5 }],
+        'runs.logs': () => ({ lines: ['epoch 1 done'], file: '/x/worker.log' }),
+        'runs.artifacts': () => [
+          { kind: 'encoder', name: 'encoder.pth', path: '/x/encoder.pth', createdAt: '' },
+          { kind: 'image', name: 'inpainting-epoch001.png', path: '/x/a.png', createdAt: '' },
+        ],
+        'runs.artifactImage': (i) => ({ name: i.name, dataUrl: 'data:image/png;base64,AA==' }),
+      }).api,
+    )
+    // jsdom has no canvas: the chart is stubbed, its data is covered by the store tests.
+    const w = mount(RunsView, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })], stubs: { ChartView: true } }, attachTo: document.body })
+    await flush()
+    await w.find('[data-run="r1"] button.link').trigger('click')
+    for (let i = 0; i < 5; i++) await flush()
+    expect(w.find('.log').text()).toBe('epoch 1 done')
+    expect(w.findAll('figure img').map((im) => im.attributes('alt'))).toEqual(['inpainting-epoch001.png'])
+    w.unmount()
+  })
+})
