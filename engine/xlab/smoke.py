@@ -54,7 +54,9 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "test-output" / "engine-smoke"))
     ap.add_argument("--size", type=int, default=32)
     ap.add_argument("--n", type=int, default=300)
-    ap.add_argument("--threads", type=int, default=0)
+    # one thread per job: the 32 px jobs gain little from more, and on a shared machine several
+    # OpenMP threads per process spin against each other and run many times slower
+    ap.add_argument("--threads", type=int, default=1, help="torch threads per job (0 = torch default)")
     a = ap.parse_args(argv)
     out = Path(a.out).resolve()
     import shutil
