@@ -46,7 +46,7 @@ export function heatmap(opts: {
   const cellW = Math.min(92, Math.max(60, ...opts.cols.map((c) => c.length * 6.2 + 8)))
   const cellH = 30
   const top = 44
-  const w = Math.max(labelW + cellW * opts.cols.length + 10, opts.title.length * 7.8 + 12)
+  const w = Math.max(labelW + cellW * opts.cols.length + 10, opts.title.length * 8.4 + 12)
   const h = top + cellH * opts.rows.length + 10
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${esc(opts.title)}">`]
   parts.push(`<text x="4" y="14" class="t">${esc(opts.title)}</text>`)
@@ -107,7 +107,7 @@ export function barsWithIntervals(opts: { title: string; items: BarItem[]; min?:
   const plotW = 360
   const rowH = 22
   const top = 30
-  const w = labelW + plotW + 110
+  const w = Math.max(labelW + plotW + 150, opts.title.length * 8.4 + 12)
   const h = top + rowH * opts.items.length + 26
   const xOf = (v: number) => labelW + ((v - min) / (max - min)) * plotW
   const base = opts.zero ?? (min <= 0 && max >= 0 ? 0 : min)
