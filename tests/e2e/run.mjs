@@ -278,6 +278,17 @@ async function main() {
         await shot('07-results')
       })
 
+      await check('the runs table exports as CSV and a chart as PNG', async () => {
+        const [csv] = await Promise.all([page.waitForEvent('download'), page.click('text=Export CSV')])
+        const text = await (await csv.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString('utf8'))
+        const lines = text.trim().split(/\r?\n/)
+        assert(lines[0].startsWith('name,encoder,target,protocol,seed,state,roc_auc'), `CSV header: ${lines[0]}`)
+        assert(lines.length === 3 && lines.slice(1).every((l) => l.includes('binary-linear-rotation@demo-mammo')), `CSV rows: ${lines.slice(1).join(' | ')}`)
+        const [png] = await Promise.all([page.waitForEvent('download'), page.click('button[aria-label^="Export ROC"]')])
+        const bytes = await (await png.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks))
+        assert(bytes.subarray(1, 4).toString() === 'PNG' && bytes.length > 1000, `PNG export is ${bytes.length} bytes`)
+      })
+
       await check('the study analysis and the report open from Results', async () => {
         await page.getByTestId('analyse').click()
         await page.waitForSelector('section[aria-label="Study analysis"], .error-note', { timeout: 60_000 })
