@@ -41,7 +41,13 @@ export function setSecurityHeaders(res: ServerResponse): void {
 /** Streams a file from `root` for the URL path; unknown paths fall back to index.html. Returns false if the bundle is missing. */
 export function serveStatic(root: string, urlPath: string, res: ServerResponse): boolean {
   const base = resolve(root)
-  let rel = decodeURIComponent(urlPath.split('?')[0] ?? '/')
+  let rel: string
+  try {
+    rel = decodeURIComponent(urlPath.split('?')[0] ?? '/')
+  } catch {
+    res.writeHead(400).end('Malformed URL')
+    return true
+  }
   if (rel.endsWith('/')) rel += 'index.html'
   let file = resolve(join(base, rel))
   const inside = relative(base, file)

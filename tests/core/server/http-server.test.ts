@@ -66,6 +66,9 @@ describe('xlab serve transport', () => {
   it('never serves files outside the renderer folder', async () => {
     const res = await fetch(`${base}/..%2fsecret.txt?token=${TOKEN}`)
     expect(await res.text()).not.toContain('secret')
+    const malformed = await fetch(`${base}/%E0%A4%A?token=${TOKEN}`)
+    expect(malformed.status).toBe(400)
+    expect((await fetch(server.url)).status).toBe(200)
   })
 
   it('answers API calls over POST with the service errors', async () => {
