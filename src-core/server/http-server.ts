@@ -114,6 +114,8 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
         }
         session.receive(msg)
       })
+      // A protocol error (oversized or invalid frame) must end this socket, not the server.
+      ws.on('error', (err) => service.ctx.log('serve', `${label}: socket error: ${err.message}`))
       ws.on('close', () => {
         session.close()
         sockets.delete(ws)
