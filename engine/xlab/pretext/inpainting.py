@@ -25,20 +25,26 @@ from .base import PretextTask
 
 
 def make_masks(b: int, s: int, gen: torch.Generator, shape: str, min_area: float, max_area: float, device) -> torch.Tensor:
-    """B x 1 x S x S float masks, 1 = hole."""
+    """B x 1 x S x S float masks, 1 = hole. The random parameters come from ``gen`` on the CPU (a few
+    numbers per image); the pixel work runs on ``device``."""
     area = min_area + torch.rand(b, generator=gen) * (max_area - min_area)
     use_rect = torch.ones(b, dtype=torch.bool) if shape == "rect" else torch.zeros(b, dtype=torch.bool) \
         if shape == "freeform" else torch.rand(b, generator=gen) < 0.5
-    yy, xx = torch.meshgrid(torch.arange(s, dtype=torch.float32), torch.arange(s, dtype=torch.float32), indexing="ij")
     aspect = torch.exp((torch.rand(b, generator=gen) * 2 - 1) * math.log(2))
+    r_y0, r_x0 = torch.rand(b, generator=gen), torch.rand(b, generator=gen)
+    k = 3
+    r_p0 = torch.rand(b, k, 2, generator=gen)
+    r_d = torch.rand(b, k, 2, generator=gen)
+    area, use_rect, aspect, r_y0, r_x0, r_p0, r_d = (t.to(device) for t in (area, use_rect, aspect, r_y0, r_x0, r_p0, r_d))
+    ar = torch.arange(s, dtype=torch.float32, device=device)
+    yy, xx = torch.meshgrid(ar, ar, indexing="ij")
     h = (torch.sqrt(area * aspect) * s).clamp(2, s)
     w = (torch.sqrt(area / aspect) * s).clamp(2, s)
-    y0 = torch.rand(b, generator=gen) * (s - h)
-    x0 = torch.rand(b, generator=gen) * (s - w)
+    y0 = r_y0 * (s - h)
+    x0 = r_x0 * (s - w)
     rect = ((yy >= y0.view(b, 1, 1)) & (yy < (y0 + h).view(b, 1, 1)) & (xx >= x0.view(b, 1, 1)) & (xx < (x0 + w).view(b, 1, 1)))
-    k = 3
-    p0 = torch.rand(b, k, 2, generator=gen) * s
-    p1 = (p0 + (torch.rand(b, k, 2, generator=gen) * 2 - 1) * s * 0.5).clamp(0, s - 1)
+    p0 = r_p0 * s
+    p1 = (p0 + (r_d * 2 - 1) * s * 0.5).clamp(0, s - 1)
     seg_len = (p1 - p0).norm(dim=-1).sum(1).clamp(min=1.0)
     thick = (area * s * s / seg_len / 2).clamp(1.0, s / 3)
     pts = torch.stack([yy, xx], dim=-1).view(1, 1, s * s, 2)
@@ -47,8 +53,7 @@ def make_masks(b: int, s: int, gen: torch.Generator, shape: str, min_area: float
     closest = p0.unsqueeze(2) + t.unsqueeze(-1) * d.unsqueeze(2)
     dist = (pts - closest).norm(dim=-1).min(dim=1).values.view(b, s, s)
     free = dist <= thick.view(b, 1, 1)
-    m = torch.where(use_rect.view(b, 1, 1), rect, free).float().unsqueeze(1)
-    return m.to(device)
+    return torch.where(use_rect.view(b, 1, 1), rect, free).float().unsqueeze(1)
 
 
 class InpaintingTask(PretextTask):

@@ -59,6 +59,27 @@ def corrupt(x: torch.Tensor, family: str, variant: int) -> torch.Tensor:
     raise ValueError(family)
 
 
+def corrupt_batch(x: torch.Tensor, family: str, variant: int) -> torch.Tensor:
+    """``corrupt`` applied to every image of x (B x C x S x S)."""
+    s = x.shape[-1]
+    if family == "hflip":
+        return x.flip(3)
+    if family == "vflip":
+        return x.flip(2)
+    if family == "half_swap_lr":
+        return torch.roll(x, s // 2, dims=3)
+    if family == "half_swap_tb":
+        return torch.roll(x, s // 2, dims=2)
+    if family == "quadrant_shuffle":
+        h = s // 2
+        q = [x[..., :h, :h], x[..., :h, h:], x[..., h:, :h], x[..., h:, h:]]
+        q = [q[i] for i in QUADRANT_PERMS[variant % len(QUADRANT_PERMS)]]
+        return torch.cat([torch.cat(q[:2], dim=3), torch.cat(q[2:], dim=3)], dim=2)
+    if family == "rotation":
+        return torch.rot90(x, 1 + variant % 3, dims=(2, 3))
+    raise ValueError(family)
+
+
 class StructureTask(PretextTask):
     name = "structure"
 
@@ -82,8 +103,15 @@ class StructureTask(PretextTask):
         family_idx = torch.full((b,), -1, dtype=torch.long)
         family_idx[neg] = fam[neg]
         out = x.clone()
+        # one batched op per (family, variant) group rather than one per image: few kernel launches on a GPU
+        groups: dict = {}
         for i in neg.tolist():
-            out[i] = corrupt(x[i], self.families[int(fam[i])], int(variant[i]))
+            f = self.families[int(fam[i])]
+            v = int(variant[i]) % (3 if f == "rotation" else len(QUADRANT_PERMS) if f == "quadrant_shuffle" else 1)
+            groups.setdefault((f, v), []).append(i)
+        for (f, v), members in groups.items():
+            idx = torch.tensor(members, device=x.device)
+            out[idx] = corrupt_batch(x[idx], f, v)
         y = (family_idx >= 0).long()
         return {"x": out, "y": y.to(x.device), "family": family_idx}
 
