@@ -18,8 +18,7 @@ beforeAll(() => {
 afterEach(async () => {
   for (const s of open) await s.close()
   open = []
-  delete process.env.XLAB_FAKE_STEP_S
-  delete process.env.XLAB_FAKE_STEPS
+  for (const k of ['XLAB_FAKE_STEP_S', 'XLAB_FAKE_STEPS', 'XLAB_FAKE_FAIL_KIND', 'XLAB_FAKE_CRASH_KIND']) delete process.env[k]
 })
 
 async function service(root: string): Promise<LabService> {
@@ -83,6 +82,38 @@ describe('run queue', () => {
     const scratch = store.listRuns(s.ctx.db, { studyId: st.id as string }).find((r) => r.protocol === 'scratch')!
     expect(scratch.state).toBe('failed')
     expect(scratch.reason).toMatch(/Dataset "tiny-chest" is not imported/)
+  })
+})
+
+describe('failures and retries', () => {
+  it('retries a crashing worker up to maxAttempts, then fails it and cancels its dependents', async () => {
+    process.env.XLAB_FAKE_CRASH_KIND = 'extract'
+    const s = await service(dataRootWith(['tiny-pre', 'tiny-chest']))
+    const st = await call(s, 'studies.create', { name: 'r', config: tinyConfig({ protocols: ['linear'] }) })
+    await call(s, 'studies.start', { id: 'r' })
+    expect(await runQueueOf(s.ctx).whenSettled(st.id as string)).toBe('failed')
+    const [pre, ext, lin] = store.listRuns(s.ctx.db, { studyId: st.id as string })
+    expect(pre!.state).toBe('done')
+    expect(ext).toMatchObject({ state: 'failed', attempts: 2 })
+    expect(ext!.reason).toMatch(/exit code 1/)
+    expect(readFileSync(join(ext!.runDir, 'starts.txt'), 'utf8').trim().split('\n')).toHaveLength(2)
+    expect(lin).toMatchObject({ state: 'cancelled', reason: 'waits for extract-rotation@tiny-pre-s0, which failed' })
+
+    // Fixed: a retry re-queues the failed run and the run that waited for it.
+    delete process.env.XLAB_FAKE_CRASH_KIND
+    await call(s, 'runs.retry', { id: ext!.id })
+    expect(await runQueueOf(s.ctx).whenSettled(st.id as string)).toBe('done')
+    expect(store.listRuns(s.ctx.db, { studyId: st.id as string }).map((r) => r.state)).toEqual(['done', 'done', 'done'])
+  })
+
+  it('does not retry a bad-input failure and keeps the engine message as the reason', async () => {
+    process.env.XLAB_FAKE_FAIL_KIND = 'pretext'
+    const s = await service(dataRootWith(['tiny-pre', 'tiny-chest']))
+    const st = await call(s, 'studies.create', { name: 'b', config: tinyConfig({ protocols: ['linear'] }) })
+    await call(s, 'studies.start', { id: 'b' })
+    expect(await runQueueOf(s.ctx).whenSettled(st.id as string)).toBe('failed')
+    const pre = store.listRuns(s.ctx.db, { studyId: st.id as string })[0]!
+    expect(pre).toMatchObject({ state: 'failed', attempts: 1, reason: 'BAD_INPUT: params.fake asked for a bad-input failure.' })
   })
 })
 
