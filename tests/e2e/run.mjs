@@ -227,7 +227,12 @@ async function main() {
       await check('watch a run progress in Runs', async () => {
         await page.waitForSelector('[data-testid=run-queue] tr[data-state="running"]', { timeout: 60_000 })
         await page.click('[data-testid=run-queue] tr[data-state="running"] button.link')
-        await page.waitForSelector('[data-testid=run-queue] [role=progressbar], [data-testid=run-queue] tr[data-state="done"]', { timeout: 60_000 })
+        // A progress bar with an ETA appears from the worker's onRunProgress events.
+        const bar = page.locator('[data-testid=run-queue] [role=progressbar]').first()
+        await bar.waitFor({ timeout: 60_000 })
+        const pct = Number(await bar.getAttribute('aria-valuenow'))
+        assert(pct >= 0 && pct <= 100, `progress ${pct}`)
+        assert((await bar.innerText()).includes('ETA'), 'the progress bar shows no ETA')
         await shot('05-runs-running')
       })
       studyDone = await check('the study finishes', async () => {
