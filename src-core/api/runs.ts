@@ -36,7 +36,7 @@ const idInput = z.object({ id: z.string().min(1) })
 export const runsApi = {
   'runs.list': method(z.object({ studyId: z.string().optional(), state: runStateSchema.optional() }), z.array(runSchema.omit({ spec: true })), 'Runs of a study or all runs, optionally in one state.'),
   'runs.get': method(idInput, runSchema, 'One run by id or name.'),
-  'runs.logs': method(z.object({ id: z.string().min(1), tail: z.number().int().positive().max(100_000).optional() }), z.object({ lines: z.array(z.string()), file: z.string() }), 'The last lines of the run\'s worker.log.'),
+  'runs.logs': method(z.object({ id: z.string().min(1), tail: z.number().int().positive().max(100_000).optional() }), z.object({ lines: z.array(z.string()), file: z.string(), events: z.array(z.object({ t: z.string(), level: z.string(), message: z.string() })) }), 'The last lines of the run\'s worker.log (stderr) and of its event log (protocol log lines, exits).'),
   'runs.metrics': method(idInput, z.array(z.object({ split: z.string(), epoch: z.number(), step: z.number(), name: z.string(), value: z.number() })), 'Every metric the worker reported.'),
   'runs.cancel': method(idInput, runSchema, 'Cancels a queued or running run (SIGTERM, then SIGKILL after a grace period).'),
   'runs.retry': method(idInput, runSchema, 'Re-queues a failed or cancelled run (and the runs that waited for it).'),

@@ -38,7 +38,7 @@ export const runsDomain: DomainFactory = (ctx) => {
     'runs.logs': async ({ id, tail }) => {
       const r = mustGet(ctx, id)
       const file = join(r.runDir, 'worker.log')
-      return { file, lines: tailLines(file, tail ?? 200) }
+      return { file, lines: tailLines(file, tail ?? 200), events: store.runEvents(ctx.db, r.id, tail ?? 200) }
     },
     'runs.metrics': async ({ id }) => store.runMetrics(ctx.db, mustGet(ctx, id).id),
     'runs.cancel': async ({ id }) => {

@@ -36,9 +36,12 @@ export async function run(args: CliArgs): Promise<number> {
         print(await call('runs.get', { id }))
         return 0
       case 'logs': {
-        const r = (await call('runs.logs', { id, tail: flagNumber(args, 'tail') ?? 200 })) as { file: string; lines: string[] }
+        const r = (await call('runs.logs', { id, tail: flagNumber(args, 'tail') ?? 200 })) as { file: string; lines: string[]; events: { t: string; level: string; message: string }[] }
         if (json) print(r)
-        else process.stdout.write(r.lines.length ? `${r.lines.join('\n')}\n` : `(no log yet: ${r.file})\n`)
+        else {
+          process.stdout.write(`== events (lab database)\n${r.events.map((e) => `${e.t} ${e.level.padEnd(7)} ${e.message}`).join('\n') || '(none)'}\n`)
+          process.stdout.write(`== ${r.file}\n${r.lines.join('\n') || '(empty: the worker wrote nothing to stderr)'}\n`)
+        }
         return 0
       }
       case 'metrics': {
