@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import nn
 
 from ..errors import bad_input
 from ..models import UNetDecoder
