@@ -6,8 +6,9 @@ import type { PlannedRun } from './planner.ts'
 
 /** Seconds a worker spends importing torch and loading data before the first step. */
 const STARTUP_S = 6
-/** Seconds per training image (forward + backward) of a ResNet-18 at 32 px on one CPU thread. */
-const TRAIN_S_PER_IMAGE_32 = 0.004
+/** Seconds per training image (forward + backward) of a ResNet-18 at 32 px on one CPU thread
+ *  (fine-tuning ran at 40-120 images/s in the measured demo, README). */
+const TRAIN_S_PER_IMAGE_32 = 0.008
 /** Train splits are assumed this large when a stage has no step cap and no size is known. */
 const DEFAULT_TRAIN_IMAGES = 2000
 
