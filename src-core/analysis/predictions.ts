@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { readNpy1d } from './npy.ts'
+import { readNpy } from '../datasets/npy.ts'
 import type { Predictions } from './stats/metrics.ts'
 
 const predictionsFile = z
@@ -48,7 +48,9 @@ export function datasetDirOfRun(runDir: string): string | null {
 export function patientsFor(datasetDir: string, indices: readonly number[]): number[] | null {
   const file = join(datasetDir, 'patients.npy')
   if (!existsSync(file)) return null
-  const all = readNpy1d(file)
+  const { header, data } = readNpy(file)
+  if (header.shape.length !== 1) throw new Error(`${file} has shape (${header.shape.join(', ')}), not one patient id per image. Import the dataset again.`)
+  const all = Array.from(data as ArrayLike<number | bigint>, Number)
   return indices.map((i) => {
     const p = all[i]
     if (p === undefined) throw new Error(`Test image index ${i} is outside ${file} (${all.length} images); the predictions do not belong to this dataset.`)

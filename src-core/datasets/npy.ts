@@ -83,11 +83,13 @@ export function readNpy(file: string): { header: NpyHeader; data: NpyArray } {
   const n = header.shape.reduce((a, b) => a * b, 1)
   const bytes = Buffer.alloc(n * ITEM_SIZE[header.dtype])
   const fd = openSync(file, 'r')
+  let got: number
   try {
-    readSync(fd, bytes, 0, bytes.length, header.offset)
+    got = bytes.length ? readSync(fd, bytes, 0, bytes.length, header.offset) : 0
   } finally {
     closeSync(fd)
   }
+  if (got < bytes.length) throw new Error(`${file} is shorter than its header says (${header.shape.join('x')} ${header.dtype}). Import the dataset again.`)
   const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)
   const data = header.dtype === 'u1' ? new Uint8Array(ab) : header.dtype === 'u4' ? new Uint32Array(ab) : header.dtype === 'i8' ? new BigInt64Array(ab) : new Float32Array(ab)
   return { header, data }

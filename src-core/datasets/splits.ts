@@ -1,7 +1,7 @@
 // Train/val/test splits. Where a source has patients, a patient's images all go to one split
 // (whatever decided the split); otherwise each image is its own group. Seeded, and stratified as
 // far as grouping allows: groups are dealt per stratum to the split furthest below its share.
-import { mulberry32, shuffle } from './rng.ts'
+import { mulberry32, shuffle } from '../util/rng.ts'
 
 export const SPLIT_NAMES = ['train', 'val', 'test'] as const
 export type SplitName = (typeof SPLIT_NAMES)[number]

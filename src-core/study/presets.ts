@@ -20,9 +20,11 @@ const demo: StudyConfigInput = {
   seeds: [0],
   // 32 px keeps a CPU step cheap while the generated findings stay visible.
   imageSize: 32,
-  pretext: { epochs: 3, batchSize: 64, optimizer: 'adam', lr: 1e-3, weightDecay: 1e-4, schedule: 'cosine', warmupEpochs: 0, maxStepsPerEpoch: 8, checkpointEverySteps: 8 },
+  pretext: { epochs: 4, batchSize: 64, optimizer: 'adam', lr: 1e-3, weightDecay: 1e-4, schedule: 'cosine', warmupEpochs: 0, maxStepsPerEpoch: 12, checkpointEverySteps: 12 },
+  // 64 fine-tuning steps: with 24 (the first measured setting) fine-tuning and scratch runs
+  // stayed far below the linear probes; the study still ends well inside the 20-minute budget.
   downstream: {
-    epochs: 3,
+    epochs: 4,
     batchSize: 64,
     optimizer: 'adam',
     lrHead: 3e-3,
@@ -31,7 +33,7 @@ const demo: StudyConfigInput = {
     weightDecay: 1e-4,
     schedule: 'cosine',
     imbalance: 'weighted_loss',
-    maxStepsPerEpoch: 8,
+    maxStepsPerEpoch: 16,
     maxTrainImages: 1024,
   },
   probes: { invariance: true, similarity: true, nImages: 64 },

@@ -1,7 +1,7 @@
 // Bootstrap confidence intervals over test images. Where images share a patient, patients are the
 // resampling unit (a cluster bootstrap): a patient's images are drawn together or not at all, since
 // images of one patient are not independent and resampling them singly makes intervals too narrow.
-import { seededRandom } from './rng.ts'
+import { mulberry32 } from '../../util/rng.ts'
 
 /** Positions 0..n-1 grouped by patient (images without patients: one group per image). */
 export function clustersOf(n: number, groups: readonly (number | string)[] | null): number[][] {
@@ -30,7 +30,7 @@ export const DEFAULT_BOOTSTRAP: BootstrapOptions = { replicates: 1000, seed: 202
 
 /** Yields `replicates` resamples: each a list of positions built from clusters drawn with replacement. */
 export function* resamples(clusters: readonly number[][], opts: BootstrapOptions): Generator<number[]> {
-  const rand = seededRandom(opts.seed)
+  const rand = mulberry32(opts.seed)
   const m = clusters.length
   for (let b = 0; b < opts.replicates; b++) {
     const rows: number[] = []

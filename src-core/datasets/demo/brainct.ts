@@ -1,6 +1,6 @@
 // Demo head CT slices as class folders Normal/ and Stroke/: skull ring, brain with grey/white
 // texture, ventricles, sulci; stroke = a hypodense wedge (ischaemic) or a hyperdense blob (bleed).
-import { gaussian, mulberry32 } from '../rng.ts'
+import { gaussian, mulberry32 } from '../../util/rng.ts'
 import { fractalNoise, Raster } from './raster.ts'
 
 export const BRAIN_CLASSES = ['Normal', 'Stroke'] as const

@@ -4,7 +4,7 @@
 // and masses, a basal meniscus for effusion, a wide heart for cardiomegaly, ...).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { gaussian, mulberry32 } from '../rng.ts'
+import { gaussian, mulberry32 } from '../../util/rng.ts'
 import { fractalNoise, imageSeed, pool, Raster } from './raster.ts'
 
 /** Findings and their relative frequency among abnormal images (ChestX-ray14-like, Pneumonia rare). */

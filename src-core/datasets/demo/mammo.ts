@@ -1,7 +1,7 @@
 // Demo mammograms (MLO view) as class folders normal/ benign/ malignant/: breast outline against
 // the chest wall, pectoral muscle triangle, fibroglandular texture; benign = round circumscribed
 // mass, malignant = spiculated mass. Half are right breasts (mirrored), as in a real set.
-import { gaussian, mulberry32 } from '../rng.ts'
+import { gaussian, mulberry32 } from '../../util/rng.ts'
 import { fractalNoise, Raster } from './raster.ts'
 
 export const MAMMO_CLASSES = ['normal', 'benign', 'malignant'] as const

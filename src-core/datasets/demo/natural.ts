@@ -2,7 +2,7 @@
 // sizes, the statistics of natural scenes), textures (oriented coloured gratings and noise), and
 // shapes (a few filled polygons and discs over a gradient).
 import sharp from 'sharp'
-import { mulberry32 } from '../rng.ts'
+import { mulberry32 } from '../../util/rng.ts'
 import { fractalNoise } from './raster.ts'
 
 export const NATURAL_CLASSES = ['dead-leaves', 'shapes', 'texture'] as const

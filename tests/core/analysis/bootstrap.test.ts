@@ -4,7 +4,7 @@ import { fusionComparisons } from '../../../src-core/analysis/h2.ts'
 import type { LoadedRun } from '../../../src-core/analysis/collect.ts'
 import { bootstrapInterval, clustersOf, pairedDifference, resamples } from '../../../src-core/analysis/stats/bootstrap.ts'
 import { computeMetric, type Predictions } from '../../../src-core/analysis/stats/metrics.ts'
-import { normalDraw, seededRandom } from '../../../src-core/analysis/stats/rng.ts'
+import { gaussian as normalDraw, mulberry32 as seededRandom } from '../../../src-core/util/rng.ts'
 import type { ResultRun } from '../../../src-core/store/results.ts'
 
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length

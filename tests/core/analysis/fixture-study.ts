@@ -3,25 +3,15 @@
 // structure is known (pretext and dataset effects, a fusion that copies its member, a better fusion).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { normalDraw, seededRandom } from '../../../src-core/analysis/stats/rng.ts'
+import { writeNpy } from '../../../src-core/datasets/npy.ts'
+import { gaussian as normalDraw, mulberry32 as seededRandom } from '../../../src-core/util/rng.ts'
 import { LabService } from '../../../src-core/service/lab-service.ts'
 import * as runsStore from '../../../src-core/store/runs.ts'
 import { presetConfig } from '../../../src-core/study/presets.ts'
 
 /** Writes a 1-D int64 .npy file (format 1.0). */
 export function writeInt64Npy(file: string, values: number[]): void {
-  let header = `{'descr': '<i8', 'fortran_order': False, 'shape': (${values.length},), }`
-  const pad = 64 - ((10 + header.length + 1) % 64)
-  header = `${header}${' '.repeat(pad % 64)}\n`
-  const head = Buffer.alloc(10)
-  head.writeUInt8(0x93, 0)
-  head.write('NUMPY', 1, 'latin1')
-  head.writeUInt8(1, 6)
-  head.writeUInt8(0, 7)
-  head.writeUInt16LE(header.length, 8)
-  const data = Buffer.alloc(values.length * 8)
-  values.forEach((v, i) => data.writeBigInt64LE(BigInt(v), i * 8))
-  writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), data]))
+  writeNpy(file, 'i8', [values.length], BigInt64Array.from(values, (v) => BigInt(v)))
 }
 
 const N_IMAGES = 320

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { truncateSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { npyHeader, readNpy, readNpyHeader, writeNpy } from '../../../src-core/datasets/npy.ts'
@@ -25,5 +26,15 @@ describe('npy', () => {
     writeNpy(join(dir, 'p.npy'), 'i8', [2], BigInt64Array.from([7n, 30805n]))
     const out = execFileSync(python, ['-c', `import numpy as np; a=np.load("${dir}/img.npy", mmap_mode="r"); p=np.load("${dir}/p.npy"); print(a.dtype, a.shape, int(a[1,1,2]), p.dtype, p.tolist())`]).toString().trim()
     expect(out).toBe('uint8 (2, 2, 3) 255 int64 [7, 30805]')
+  })
+
+  it('refuses a file cut short or not in the .npy format, naming the file', () => {
+    const dir = tmp()
+    const file = join(dir, 'patients.npy')
+    writeNpy(file, 'i8', [4], BigInt64Array.from([1n, 2n, 3n, 4n]))
+    truncateSync(file, 128 + 16)
+    expect(() => readNpy(file)).toThrow(/patients\.npy is shorter than its header says/)
+    writeFileSync(file, 'not numpy at all')
+    expect(() => readNpy(file)).toThrow(/patients\.npy is not a \.npy file/)
   })
 })

@@ -1,4 +1,4 @@
-// A small seeded PRNG (mulberry32): splits and demo images must be the same on every machine.
+// A small seeded PRNG (mulberry32): splits, demo images and bootstrap resamples must be the same on every machine.
 
 /** Returns a function giving uniform floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
