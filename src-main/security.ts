@@ -1,19 +1,10 @@
 // Renderer hardening: secure webPreferences, no new windows, no navigation away from the app,
 // no permission grants, and a strict CSP on every response of the app's session.
 import type { Session, WebContents, WebPreferences } from 'electron'
+import { RENDERER_CSP } from '../src-core/server/static-files.ts'
 
-/** The CSP of the desktop renderer (the page loads only its own bundle and data: images). */
-export const DESKTOP_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "frame-src 'self' blob: data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ')
+/** The desktop renderer gets the same CSP as the page `xlab serve` sends: one policy, one place. */
+export const DESKTOP_CSP = RENDERER_CSP
 
 /** webPreferences for the app window: isolated, sandboxed, no Node in the page. */
 export function secureWebPreferences(preload: string): WebPreferences {
