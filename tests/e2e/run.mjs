@@ -207,11 +207,16 @@ async function main() {
       studyStarted = await check('build a tiny study in the builder and start it', async () => {
         await nav('builder')
         await page.waitForSelector('[data-testid=plan] >> text=runs', { timeout: 30_000 })
+        await page.waitForSelector('[data-testid^=fusion-set-]')
+        await shot('04a-study-builder-preset')
         for (const id of ['task-inpainting', 'task-structure', 'ds-demo-natural', 'ds-demo-brainct', 'target-3class', 'protocol-finetune', 'protocol-scratch', 'probe-invariance', 'probe-similarity']) {
           const box = page.getByTestId(id)
           if (await box.isChecked()) await box.uncheck()
         }
-        await page.getByTestId('fusion-sets').fill('')
+        // One pretext task is left, so no fusion set is offered; the preset's sets are listed until
+        // unticked (an unticked set that no longer fits the matrix disappears, so click, don't uncheck).
+        const fused = page.locator('[data-testid^=fusion-set-]:checked')
+        while ((await fused.count()) > 0) await fused.first().click()
         await page.getByTestId('seeds').fill('0, 1')
         for (const [id, v] of [['pretext-epochs', '1'], ['pretext-maxStepsPerEpoch', '2'], ['downstream-epochs', '1'], ['downstream-maxStepsPerEpoch', '2']]) await page.getByTestId(id).fill(v)
         await page.waitForSelector('[data-testid=run-count] >> text=/^6 runs$/', { timeout: 30_000 })
