@@ -1,14 +1,17 @@
 // A rough work estimate for `xlab study plan`: images pushed through the network per run, times a
 // per-image cost that scales with the pixel count, plus the fixed start-up of a worker process.
-// The constants were measured on a 2-core CPU at 32 px (README, demo section); on a GPU divide by a lot.
+// The constants were fitted to the demo study measured on a quiet 2-core CPU at 32 px, one thread per
+// worker (README, demo section: mean run times pretext 24 s, extract 4 s, finetune 24 s, fusion
+// finetune 46 s, linear 7 s, fusion linear 9 s, probe 4 s); on a GPU divide by a lot.
 import type { StudyConfig } from './config.ts'
 import type { PlannedRun } from './planner.ts'
 
 /** Seconds a worker spends importing torch and loading data before the first step. */
-const STARTUP_S = 6
-/** Seconds per training image (forward + backward) of a ResNet-18 at 32 px on one CPU thread
- *  (fine-tuning ran at 40-120 images/s in the measured demo, README). */
-const TRAIN_S_PER_IMAGE_32 = 0.008
+const STARTUP_S = 4
+/** Seconds per training image (forward + backward) of a ResNet-18 at 32 px on one CPU thread. */
+const TRAIN_S_PER_IMAGE_32 = 0.005
+/** A forward pass in eval mode costs about this fraction of a training step. */
+const EVAL_FRACTION = 0.3
 /** Train splits are assumed this large when a stage has no step cap and no size is known. */
 const DEFAULT_TRAIN_IMAGES = 2000
 
@@ -33,13 +36,14 @@ export function estimateRunSeconds(run: PlannedRun, cfg: StudyConfig, trainImage
       return STARTUP_S
     case 'downstream': {
       const n = Math.max(1, run.encoders?.length ?? 1)
-      // Linear probing skips the backward pass through the encoder (about a third of the cost).
-      const factor = run.protocol === 'linear' ? 0.4 : 1
-      const evalImages = trainImages * 0.3 * perImage * 0.3
-      return STARTUP_S + (cfg.downstream.epochs * imagesPerEpoch(cfg.downstream.batchSize, cfg.downstream.maxStepsPerEpoch) * perImage * factor + evalImages) * n
+      const evalImages = trainImages * 0.3 * perImage * EVAL_FRACTION
+      // Linear probing embeds the images once in eval mode and trains the head on the features.
+      if (run.protocol === 'linear') return STARTUP_S + (imagesPerEpoch(cfg.downstream.batchSize, cfg.downstream.maxStepsPerEpoch) * perImage * EVAL_FRACTION + evalImages) * n
+      return STARTUP_S + (cfg.downstream.epochs * imagesPerEpoch(cfg.downstream.batchSize, cfg.downstream.maxStepsPerEpoch) * perImage + evalImages) * n
     }
     case 'probe':
-      return STARTUP_S + cfg.probes.nImages * perImage * 12
+      // Each of the ten transforms is one eval pass over the probe images.
+      return STARTUP_S + cfg.probes.nImages * perImage * EVAL_FRACTION * 10
   }
 }
 
