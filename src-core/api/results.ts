@@ -13,6 +13,7 @@
 // - `results.report` -> {dir, html}: the report folder and its self-contained index.html text.
 import { z } from 'zod'
 import { method } from './contract.ts'
+import { runFactorsShape } from './runs.ts'
 
 const num = z.number().nullable()
 
@@ -35,18 +36,7 @@ export const resultsRowSchema = z.object({
   runId: z.string(),
   /** Readable run name. */
   name: z.string(),
-  /** Pretext task of a single-encoder run (null: scratch or fusion). */
-  pretext: z.string().nullable(),
-  /** Pretraining dataset name of a single-encoder run. */
-  pretrainDataset: z.string().nullable(),
-  /** Seed. */
-  seed: z.number(),
-  /** binary / 3class. */
-  target: z.string().nullable(),
-  /** linear / finetune / scratch. */
-  protocol: z.string().nullable(),
-  /** linear / finetune for fusion runs, else null. */
-  fusionMode: z.string().nullable(),
+  ...runFactorsShape,
   /** Encoder labels (`rotation/demo-mammo`); empty for scratch. */
   encoders: z.array(z.string()),
   /** Run state. */

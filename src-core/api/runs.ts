@@ -3,22 +3,35 @@ import { z } from 'zod'
 import { method } from './contract.ts'
 
 export const runStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted', 'paused'])
+export const runStageSchema = z.enum(['pretext', 'extract', 'downstream', 'probe'])
+
+/** The factors of the study design a run stands for; shared by planned runs, runs and result rows. */
+export const runFactorsShape = {
+  /** Pretext task of a single-encoder run (null: scratch or fusion). */
+  pretext: z.string().nullable(),
+  /** Pretraining dataset name of a single-encoder run. */
+  pretrainDataset: z.string().nullable(),
+  /** Seed. */
+  seed: z.number(),
+  /** binary / 3class (downstream and probes). */
+  target: z.string().nullable(),
+  /** linear / finetune / scratch (fusion runs carry their mode here too). */
+  protocol: z.string().nullable(),
+  /** linear / finetune for fusion runs, else null. */
+  fusionMode: z.string().nullable(),
+  /** Encoder labels such as `rotation/demo-mammo` (null where no encoder is involved). */
+  encoders: z.array(z.string()).nullable(),
+}
 
 export const runSchema = z.object({
   id: z.string(),
   studyId: z.string(),
   name: z.string(),
-  stage: z.enum(['pretext', 'extract', 'downstream', 'probe']),
+  stage: runStageSchema,
   state: runStateSchema,
   reason: z.string().nullable(),
   attempts: z.number(),
-  pretext: z.string().nullable(),
-  pretrainDataset: z.string().nullable(),
-  seed: z.number(),
-  target: z.string().nullable(),
-  protocol: z.string().nullable(),
-  fusionMode: z.string().nullable(),
-  encoders: z.array(z.string()).nullable(),
+  ...runFactorsShape,
   runDir: z.string(),
   summary: z.record(z.string(), z.unknown()).nullable(),
   createdAt: z.string(),

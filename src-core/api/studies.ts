@@ -1,9 +1,8 @@
 // Studies: presets, planning (no side effects), creation and the study-level queue controls.
 import { z } from 'zod'
 import { method } from './contract.ts'
+import { runFactorsShape, runStageSchema as stage, runStateSchema as runState } from './runs.ts'
 
-const stage = z.enum(['pretext', 'extract', 'downstream', 'probe'])
-const runState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted', 'paused'])
 
 /** One planned run as `studies.plan` shows it. */
 export const plannedRunSchema = z.object({
@@ -13,13 +12,7 @@ export const plannedRunSchema = z.object({
   deps: z.array(z.string()),
   /** State of an existing run with the same spec (it will be reused), or null for new work. */
   existing: runState.nullable(),
-  pretext: z.string().nullable(),
-  pretrainDataset: z.string().nullable(),
-  seed: z.number(),
-  target: z.string().nullable(),
-  protocol: z.string().nullable(),
-  fusionMode: z.string().nullable(),
-  encoders: z.array(z.string()).nullable(),
+  ...runFactorsShape,
 })
 
 export const planSchema = z.object({

@@ -2,6 +2,7 @@
 // owned by the studies team). Nothing here writes: results are always recomputed from what the
 // runs reported, so a report can never disagree with the store.
 import type { Db } from './db.ts'
+import { toRun, type RunRecord, type RunRow } from './runs.ts'
 
 /** A study as the analysis needs it. */
 export interface ResultStudy {
@@ -17,60 +18,8 @@ export interface ResultStudy {
   state: string
 }
 
-/** A run row with its JSON columns parsed. */
-export interface ResultRun {
-  /** Run id. */
-  id: string
-  /** Readable run name. */
-  name: string
-  /** pretext / extract / downstream / probe. */
-  stage: string
-  /** Run state. */
-  state: string
-  /** Pretext task (null for scratch and fusion). */
-  pretext: string | null
-  /** Pretraining dataset name (null for scratch and fusion). */
-  pretrainDataset: string | null
-  /** Seed. */
-  seed: number
-  /** binary / 3class (downstream). */
-  target: string | null
-  /** linear / finetune / scratch (downstream; fusion runs carry their mode). */
-  protocol: string | null
-  /** Fusion mode; set only for fusion runs. */
-  fusionMode: string | null
-  /** Encoder labels such as `rotation/demo-mammo`. */
-  encoders: string[]
-  /** Absolute run folder. */
-  runDir: string
-  /** The engine job spec with path placeholders. */
-  spec: Record<string, unknown>
-  /** The worker's done summary (null until done). */
-  summary: Record<string, unknown> | null
-  /** Why the run failed or stopped, if it did. */
-  reason: string | null
-  /** ISO time the run finished (null while unfinished). */
-  finishedAt: string | null
-}
-
-interface RunRow {
-  id: string
-  name: string
-  stage: string
-  state: string
-  pretext: string | null
-  pretrain_dataset: string | null
-  seed: number
-  target: string | null
-  protocol: string | null
-  fusion_mode: string | null
-  encoders_json: string | null
-  run_dir: string
-  spec_json: string
-  summary_json: string | null
-  reason: string | null
-  finished_at: string | null
-}
+/** A run as the analysis reads it: the store's RunRecord with the encoder list never null. */
+export type ResultRun = Omit<RunRecord, 'encoders'> & { encoders: string[] }
 
 function parseJson<T>(text: string | null, fallback: T): T {
   if (text === null) return fallback
@@ -81,26 +30,12 @@ function parseJson<T>(text: string | null, fallback: T): T {
   }
 }
 
-const toRun = (r: RunRow): ResultRun => ({
-  id: r.id,
-  name: r.name,
-  stage: r.stage,
-  state: r.state,
-  pretext: r.pretext,
-  pretrainDataset: r.pretrain_dataset,
-  seed: r.seed,
-  target: r.target,
-  protocol: r.protocol,
-  fusionMode: r.fusion_mode,
-  encoders: parseJson<string[]>(r.encoders_json, []),
-  runDir: r.run_dir,
-  spec: parseJson<Record<string, unknown>>(r.spec_json, {}),
-  summary: parseJson<Record<string, unknown> | null>(r.summary_json, null),
-  reason: r.reason,
-  finishedAt: r.finished_at,
-})
+function toResultRun(row: RunRow): ResultRun {
+  const run = toRun(row)
+  return { ...run, encoders: run.encoders ?? [] }
+}
 
-const RUN_COLUMNS = 'r.id, r.name, r.stage, r.state, r.pretext, r.pretrain_dataset, r.seed, r.target, r.protocol, r.fusion_mode, r.encoders_json, r.run_dir, r.spec_json, r.summary_json, r.reason, r.finished_at'
+const RUN_COLUMNS = 'r.*'
 
 /** A study by id or name; null when there is none. */
 export function findStudy(db: Db, key: string): ResultStudy | null {
@@ -120,18 +55,18 @@ export function studyRuns(db: Db, studyId: string, stage?: string): ResultRun[] 
        ORDER BY r.name`,
     )
     .all(studyId, studyId, stage ?? null, stage ?? null) as RunRow[]
-  return rows.map(toRun)
+  return rows.map(toResultRun)
 }
 
 /** Every run of one stage across all studies. */
 export function allRuns(db: Db, stage: string): ResultRun[] {
-  return (db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.stage = ? ORDER BY r.name`).all(stage) as RunRow[]).map(toRun)
+  return (db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.stage = ? ORDER BY r.name`).all(stage) as RunRow[]).map(toResultRun)
 }
 
 /** One run by id. */
 export function findRun(db: Db, id: string): ResultRun | null {
   const r = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = ?`).get(id) as RunRow | undefined
-  return r ? toRun(r) : null
+  return r ? toResultRun(r) : null
 }
 
 /** The last reported value of each metric of a run on one split (highest epoch, then step). */

@@ -86,7 +86,8 @@ export interface RunInsert {
   encoders: string[] | null
 }
 
-interface RunRow {
+/** A `runs` row as SQLite returns it (for the read-only result queries in store/results.ts). */
+export interface RunRow {
   id: string
   study_id: string
   name: string
@@ -113,7 +114,8 @@ interface RunRow {
 
 const parse = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T))
 
-function toRun(r: RunRow): RunRecord {
+/** Parses a `runs` row (SELECT *) into a RunRecord. */
+export function toRun(r: RunRow): RunRecord {
   return {
     id: r.id,
     studyId: r.study_id,

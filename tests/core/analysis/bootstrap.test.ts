@@ -90,8 +90,9 @@ function simulatedPredictions(seed: number, n: number, strength: number): Predic
 
 function run(id: string, encoders: string[], pred: Predictions, fusion = false): LoadedRun {
   const r: ResultRun = {
-    id, name: id, stage: 'downstream', state: 'done', pretext: fusion ? null : encoders[0]!.split('/')[0]!, pretrainDataset: fusion ? null : encoders[0]!.split('/')[1]!,
-    seed: 0, target: 'binary', protocol: 'linear', fusionMode: fusion ? 'linear' : null, encoders, runDir: '/nonexistent', spec: {}, summary: null, reason: null, finishedAt: null,
+    id, studyId: 's', specHash: id, attempts: 1, createdAt: '', startedAt: null, progress: null,
+    name: id, stage: 'downstream', state: 'done', pretext: fusion ? null : encoders[0]!.split('/')[0]!, pretrainDataset: fusion ? null : encoders[0]!.split('/')[1]!,
+    seed: 0, target: 'binary', protocol: 'linear', fusionMode: fusion ? 'linear' : null, encoders, runDir: '/nonexistent', spec: { kind: 'downstream', seed: 0, params: {} }, summary: null, reason: null, finishedAt: null,
   }
   return { run: r, pred, loss: null }
 }
