@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   plugins: [vue()],
   test: {
+    globalSetup: ['tests/global-tmp.ts'],
     projects: [
       {
         extends: true,

@@ -11,7 +11,7 @@ const steps = [
   ['lint', 'npm', ['run', '-s', 'lint']],
   ['build', 'npm', ['run', '-s', 'build']],
   ['vitest', 'npx', ['vitest', 'run']],
-  ['pytest', 'node', ['scripts/py.mjs', '-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests/engine']],
+  ['pytest', 'node', ['scripts/py.mjs', '-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-o', 'tmp_path_retention_policy=failed', 'tests/engine']],
   ['e2e', 'node', ['tests/e2e/run.mjs']],
 ]
 const only = process.env.XLAB_TEST_ONLY?.split(',')

@@ -72,6 +72,9 @@ export const studyConfigSchema = z
     pretextTasks: z.array(z.enum(PRETEXT_TASKS)).min(1),
     /** Pretraining dataset names (datasets.name). */
     pretrainDatasets: z.array(z.string().min(1)).min(1),
+    /** Cells of the pretext x pretraining-dataset matrix left out (`<pretext>/<dataset>`): their
+     *  pretext, extract, downstream and probe runs are not planned. Default: the full matrix. */
+    skipCells: z.array(encoderLabel).default([]),
     /** The downstream dataset name (a ChestX-ray14-layout import). */
     downstreamDataset: z.string().min(1),
     targets: z.array(z.enum(TARGETS)).min(1),
@@ -97,17 +100,37 @@ export const studyConfigSchema = z
     device: deviceSchema.default({ policy: 'auto', cpuSlots: 1, threadsPerJob: 0, maxAttempts: 2 }),
   })
   .superRefine((cfg, ctx) => {
+    const skipped = new Set(cfg.skipCells)
+    for (const [i, label] of cfg.skipCells.entries()) {
+      const [task, ds] = label.split('/') as [PretextTask, string]
+      if (!cfg.pretextTasks.includes(task) || !cfg.pretrainDatasets.includes(ds)) {
+        ctx.addIssue({ code: 'custom', path: ['skipCells', i], message: `skipped cell "${label}" is not in the matrix of pretextTasks x pretrainDatasets; remove it from skipCells` })
+      }
+    }
+    if (cfg.pretextTasks.every((t) => cfg.pretrainDatasets.every((d) => skipped.has(`${t}/${d}`)))) {
+      ctx.addIssue({ code: 'custom', path: ['skipCells'], message: 'every cell of the pretext x dataset matrix is skipped; keep at least one' })
+    }
     for (const [i, set] of cfg.fusion.sets.entries()) {
       if (new Set(set).size !== set.length) ctx.addIssue({ code: 'custom', path: ['fusion', 'sets', i], message: 'a fusion set names the same encoder twice' })
       for (const label of set) {
         const [task, ds] = label.split('/') as [PretextTask, string]
         if (!cfg.pretextTasks.includes(task) || !cfg.pretrainDatasets.includes(ds)) {
           ctx.addIssue({ code: 'custom', path: ['fusion', 'sets', i], message: `fusion encoder "${label}" is not trained by this study: add "${task}" to pretextTasks and "${ds}" to pretrainDatasets, or remove it` })
+        } else if (skipped.has(label)) {
+          ctx.addIssue({ code: 'custom', path: ['fusion', 'sets', i], message: `fusion encoder "${label}" is a skipped cell: train it (remove it from skipCells) or drop this fusion set` })
         }
       }
     }
     if (new Set(cfg.seeds).size !== cfg.seeds.length) ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'seeds must be distinct' })
   })
+
+/** The encoder cells a study trains, dataset-major in config order: the matrix minus skipCells. */
+export function trainedCells(cfg: Pick<StudyConfig, 'pretextTasks' | 'pretrainDatasets' | 'skipCells'>): { task: PretextTask; dataset: string; label: string }[] {
+  const skipped = new Set(cfg.skipCells)
+  return cfg.pretrainDatasets.flatMap((dataset) =>
+    cfg.pretextTasks.map((task) => ({ task, dataset, label: `${task}/${dataset}` })).filter((c) => !skipped.has(c.label)),
+  )
+}
 
 /** A study config after defaults. */
 export type StudyConfig = z.output<typeof studyConfigSchema>

@@ -1,7 +1,7 @@
 // Expands a study config into runs with dependencies (DESIGN.md "Study planning and running"):
 // pretext -> extract -> downstream (single encoder or fusion) and invariance probes; scratch runs
 // and the similarity probe wait for nothing. Pure: no database, no file system.
-import type { FusionMode, PretextTask, Protocol, StudyConfig, Target } from './config.ts'
+import { trainedCells, type FusionMode, type PretextTask, type Protocol, type StudyConfig, type Target } from './config.ts'
 import { runIdFor, specHash, type RunSpec, type Stage } from './spec.ts'
 
 /** One run the study needs. */
@@ -59,55 +59,53 @@ export function planStudy(cfg: StudyConfig): StudyPlan {
   /** Extract run per `<label>|<seed>`. */
   const extracts = new Map<string, PlannedRun>()
 
+  const cells = trainedCells(cfg)
   for (const seed of cfg.seeds) {
-    for (const dataset of cfg.pretrainDatasets) {
-      for (const task of cfg.pretextTasks) {
-        const label = `${task}/${dataset}`
-        const pre = add({
-          ...blank,
-          name: `${encName(label)}-s${seed}`,
-          stage: 'pretext',
-          spec: {
-            kind: 'pretext',
-            seed,
-            params: {
-              task,
-              dataset_dir: { $dataset: dataset },
-              image_size: size,
-              epochs: p.epochs,
-              batch_size: p.batchSize,
-              optimizer: p.optimizer,
-              lr: p.lr,
-              weight_decay: p.weightDecay,
-              schedule: p.schedule,
-              warmup_epochs: p.warmupEpochs,
-              max_steps_per_epoch: p.maxStepsPerEpoch,
-              max_train_images: p.maxTrainImages,
-              checkpoint_every_steps: p.checkpointEverySteps,
-            },
-          },
-          deps: [],
-          pretext: task,
-          pretrainDataset: dataset,
+    for (const { task, dataset, label } of cells) {
+      const pre = add({
+        ...blank,
+        name: `${encName(label)}-s${seed}`,
+        stage: 'pretext',
+        spec: {
+          kind: 'pretext',
           seed,
-        })
-        const ext = add({
-          ...blank,
-          name: `extract-${encName(label)}-s${seed}`,
-          stage: 'extract',
-          spec: {
-            kind: 'extract',
-            seed,
-            params: { checkpoint: { $checkpoint: pre.id }, pretext: task, dataset_name: dataset, seed, out_dir: { $runDir: 'encoders' } },
+          params: {
+            task,
+            dataset_dir: { $dataset: dataset },
+            image_size: size,
+            epochs: p.epochs,
+            batch_size: p.batchSize,
+            optimizer: p.optimizer,
+            lr: p.lr,
+            weight_decay: p.weightDecay,
+            schedule: p.schedule,
+            warmup_epochs: p.warmupEpochs,
+            max_steps_per_epoch: p.maxStepsPerEpoch,
+            max_train_images: p.maxTrainImages,
+            checkpoint_every_steps: p.checkpointEverySteps,
           },
-          deps: [pre.id],
-          pretext: task,
-          pretrainDataset: dataset,
+        },
+        deps: [],
+        pretext: task,
+        pretrainDataset: dataset,
+        seed,
+      })
+      const ext = add({
+        ...blank,
+        name: `extract-${encName(label)}-s${seed}`,
+        stage: 'extract',
+        spec: {
+          kind: 'extract',
           seed,
-          encoders: [label],
-        })
-        extracts.set(`${label}|${seed}`, ext)
-      }
+          params: { checkpoint: { $checkpoint: pre.id }, pretext: task, dataset_name: dataset, seed, out_dir: { $runDir: 'encoders' } },
+        },
+        deps: [pre.id],
+        pretext: task,
+        pretrainDataset: dataset,
+        seed,
+        encoders: [label],
+      })
+      extracts.set(`${label}|${seed}`, ext)
     }
   }
 
@@ -141,24 +139,21 @@ export function planStudy(cfg: StudyConfig): StudyPlan {
           add({ ...blank, name: `${target}-scratch-s${seed}`, stage: 'downstream', spec: { kind: 'downstream', seed, params: downstreamParams(target, 'scratch', []) }, deps: [], seed, target, protocol })
           continue
         }
-        for (const dataset of cfg.pretrainDatasets) {
-          for (const task of cfg.pretextTasks) {
-            const label = `${task}/${dataset}`
-            const ext = extracts.get(`${label}|${seed}`)!
-            add({
-              ...blank,
-              name: `${target}-${protocol}-${encName(label)}-s${seed}`,
-              stage: 'downstream',
-              spec: { kind: 'downstream', seed, params: downstreamParams(target, protocol, [ext]) },
-              deps: [ext.id],
-              pretext: task,
-              pretrainDataset: dataset,
-              seed,
-              target,
-              protocol,
-              encoders: [label],
-            })
-          }
+        for (const { task, dataset, label } of cells) {
+          const ext = extracts.get(`${label}|${seed}`)!
+          add({
+            ...blank,
+            name: `${target}-${protocol}-${encName(label)}-s${seed}`,
+            stage: 'downstream',
+            spec: { kind: 'downstream', seed, params: downstreamParams(target, protocol, [ext]) },
+            deps: [ext.id],
+            pretext: task,
+            pretrainDataset: dataset,
+            seed,
+            target,
+            protocol,
+            encoders: [label],
+          })
         }
       }
       for (const mode of cfg.fusion.modes) {

@@ -208,13 +208,18 @@ async function main() {
         await nav('builder')
         await page.waitForSelector('[data-testid=plan] >> text=runs', { timeout: 30_000 })
         await page.waitForSelector('[data-testid^=fusion-set-]')
+        await page.waitForSelector('[data-testid=run-count] >> text=/^82 runs$/', { timeout: 30_000 })
+        // One cell of the matrix skipped: its pretext, extract, probe and 4 downstream runs go.
+        await page.getByTestId('cell-structure-demo-natural').click()
+        await page.waitForSelector('[data-testid=run-count] >> text=/^75 runs$/', { timeout: 30_000 })
+        assert((await page.getByTestId('cell-structure-demo-natural').getAttribute('aria-pressed')) === 'false', 'the skipped cell is not shown as skipped')
         await shot('04a-study-builder-preset')
         for (const id of ['task-inpainting', 'task-structure', 'ds-demo-natural', 'ds-demo-brainct', 'target-3class', 'protocol-finetune', 'protocol-scratch', 'probe-invariance', 'probe-similarity']) {
           const box = page.getByTestId(id)
           if (await box.isChecked()) await box.uncheck()
         }
-        // One pretext task is left, so no fusion set is offered; the preset's sets are listed until
-        // unticked (an unticked set that no longer fits the matrix disappears, so click, don't uncheck).
+        // One pretext task is left, so no fusion set is offered; unticking a task drops the fusion
+        // sets that need it, and any set still ticked is unticked here.
         const fused = page.locator('[data-testid^=fusion-set-]:checked')
         while ((await fused.count()) > 0) await fused.first().click()
         await page.getByTestId('seeds').fill('0, 1')

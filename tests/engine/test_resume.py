@@ -49,7 +49,7 @@ def test_sigkill_then_sigterm_then_resume_equals_uninterrupted(caches, tmp_path)
     assert code == 3 and msgs[-1]["type"] == "error" and msgs[-1]["code"] == "CANCELLED"
 
     final = run_worker(job)
-    assert final.code == 0
+    assert final.code == 0, (final.messages[-3:], final.stderr[-3000:])
     assert any(m["type"] == "log" and "Resuming" in m["message"] for m in final.messages)
     a = torch.load(tmp_path / "uninterrupted" / "last.pth", weights_only=False)["model"]
     b = torch.load(run / "last.pth", weights_only=False)["model"]

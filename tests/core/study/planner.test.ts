@@ -62,4 +62,24 @@ describe('planStudy', () => {
     cfg.pretrainDatasets = ['demo-natural']
     expect(() => parseStudyConfig(cfg)).toThrow(/fusion encoder "rotation\/demo-mammo" is not trained by this study/)
   })
+
+  it('leaves skipped matrix cells out of every stage and reuses the runs of the cells kept', () => {
+    const full = planStudy(presetConfig('demo'))
+    const cfg = parseStudyConfig({ ...presetConfig('demo'), skipCells: ['structure/demo-natural', 'inpainting/demo-brainct'] })
+    const plan = planStudy(cfg)
+    // 2 of 9 cells gone: 7 pretext, 7 extract, 7 invariance probes; downstream 7 x 2 targets x 2 protocols
+    // + 2 scratch + the 16 fusion runs (the demo fusion sets use only demo-mammo and rotation+inpainting/structure cells kept).
+    expect(plan.counts).toEqual({ pretext: 7, extract: 7, downstream: 28 + 2 + 16, probe: 8 })
+    expect(plan.runs.some((r) => r.encoders?.includes('structure/demo-natural') || r.encoders?.includes('inpainting/demo-brainct'))).toBe(false)
+    const fullIds = new Set(full.runs.map((r) => r.id))
+    expect(plan.runs.every((r) => fullIds.has(r.id))).toBe(true)
+  })
+
+  it('refuses skipped cells outside the matrix, a matrix with every cell skipped, and fusion of a skipped cell', () => {
+    const base = presetConfig('demo')
+    expect(() => parseStudyConfig({ ...base, skipCells: ['rotation/elsewhere'] })).toThrow(/skipped cell "rotation\/elsewhere" is not in the matrix/)
+    const one = { ...base, pretextTasks: ['rotation'], pretrainDatasets: ['demo-mammo'], fusion: { sets: [], modes: ['linear'] } }
+    expect(() => parseStudyConfig({ ...one, skipCells: ['rotation/demo-mammo'] })).toThrow(/every cell .* is skipped/)
+    expect(() => parseStudyConfig({ ...base, skipCells: ['rotation/demo-mammo'] })).toThrow(/fusion encoder "rotation\/demo-mammo" is a skipped cell/)
+  })
 })

@@ -1,0 +1,82 @@
+// The study builder's matrix: single cells can be skipped, the plan request carries them, and
+// skipping a cell or unticking a task drops the fusion sets that need its encoder. (The real
+// planner's counts for skipped cells: tests/core/study/planner.test.ts and the e2e run.)
+import { createTestingPinia } from '@pinia/testing'
+import { mount } from '@vue/test-utils'
+import { describe, expect, it, vi } from 'vitest'
+import { setLab } from '../../src-renderer/api/index.ts'
+import StudyBuilderView from '../../src-renderer/views/StudyBuilderView.vue'
+import { fakeLab, flush } from './fake-lab.ts'
+
+const DEMO = {
+  pretextTasks: ['rotation', 'inpainting', 'structure'],
+  pretrainDatasets: ['demo-natural', 'demo-brainct', 'demo-mammo'],
+  skipCells: [] as string[],
+  downstreamDataset: 'demo-chest',
+  targets: ['binary', '3class'],
+  protocols: ['linear', 'finetune', 'scratch'],
+  fusion: {
+    sets: [['rotation/demo-mammo', 'inpainting/demo-mammo'], ['rotation/demo-mammo', 'structure/demo-mammo'], ['inpainting/demo-mammo', 'structure/demo-mammo'], ['rotation/demo-mammo', 'inpainting/demo-mammo', 'structure/demo-mammo']],
+    modes: ['linear', 'finetune'],
+  },
+  seeds: [0],
+  imageSize: 32,
+  pretext: { epochs: 4, batchSize: 64, lr: 0.001 },
+  downstream: { epochs: 4, batchSize: 64, lrHead: 0.003, lrEncoder: 0.0001 },
+  probes: { invariance: true, similarity: true, nImages: 64 },
+  device: { cpuSlots: 2 },
+}
+const wait = () => new Promise((r) => setTimeout(r, 300)) // the builder re-plans 250 ms after an edit
+
+function builder() {
+  const f = fakeLab({
+    'studies.presets': () => [{ name: 'demo', description: 'demo', config: structuredClone(DEMO) }],
+    'datasets.list': () => ['demo-natural', 'demo-brainct', 'demo-mammo', 'demo-chest'].map((name, i) => ({ id: `d${i}`, name })),
+    // A fake planner: one run per trained cell and one per fusion set, enough to see the view follow.
+    'studies.plan': (input) => {
+      const c = input.config as typeof DEMO
+      const n = c.pretextTasks.length * c.pretrainDatasets.length - c.skipCells.length + c.fusion.sets.length
+      const runs = Array.from({ length: n }, (_, i) => ({ id: `r${i}`, name: `r${i}`, stage: 'pretext', existing: null }))
+      return { runs, counts: { pretext: n }, reused: 0, estimate: { totalSeconds: 60, wallSeconds: 30, slots: 2, secondsByStage: {} } }
+    },
+  })
+  setLab(f.api)
+  const w = mount(StudyBuilderView, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
+  const lastPlanned = () => f.calls.filter((c) => c.method === 'studies.plan').at(-1)!.input.config as { skipCells: string[]; fusion: { sets: string[][] } }
+  return { w, lastPlanned }
+}
+
+describe('study builder matrix', () => {
+  it('skips one cell: the run count drops, its fusion sets go, and the plan request carries skipCells', async () => {
+    const { w, lastPlanned } = builder()
+    await flush()
+    await wait()
+    expect(w.find('[data-testid=run-count]').text()).toBe('13 runs')
+    const cell = w.find('[data-testid=cell-rotation-demo-mammo]')
+    expect(cell.attributes('aria-pressed')).toBe('true')
+    await cell.trigger('click')
+    await wait()
+    expect(w.find('[data-testid=cell-rotation-demo-mammo]').attributes('aria-pressed')).toBe('false')
+    expect(lastPlanned().skipCells).toEqual(['rotation/demo-mammo'])
+    expect(lastPlanned().fusion.sets.some((s) => s.includes('rotation/demo-mammo'))).toBe(false)
+    expect(w.find('[data-testid="fusion-set-inpainting/demo-mammo+rotation/demo-mammo"]').exists()).toBe(false)
+    expect(w.find('[data-testid=run-count]').text()).toBe(`${13 - 1 - 3} runs`)
+    await w.find('[data-testid=cell-rotation-demo-mammo]').trigger('click')
+    await wait()
+    expect(lastPlanned().skipCells).toEqual([])
+    w.unmount()
+  })
+
+  it('forgets a skipped cell and the fusion sets of a task that is unticked, so the config stays valid', async () => {
+    const { w, lastPlanned } = builder()
+    await flush()
+    await w.find('[data-testid=cell-structure-demo-natural]').trigger('click')
+    await w.find('[data-testid=task-structure]').trigger('change')
+    await wait()
+    expect(w.find('[data-testid=cell-structure-demo-natural]').exists()).toBe(false)
+    expect(lastPlanned().skipCells).toEqual([])
+    expect(lastPlanned().fusion.sets).toEqual([['rotation/demo-mammo', 'inpainting/demo-mammo']])
+    expect(w.find('[role=alert]').exists()).toBe(false)
+    w.unmount()
+  })
+})
