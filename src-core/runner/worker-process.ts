@@ -198,8 +198,9 @@ export class WorkerProcess {
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {
     let exit: WorkerExit
     const errText = this.lastError ? `${this.lastError.code}: ${this.lastError.message}` : null
-    if (code === 0 && this.summary) {
-      // A worker that finished just as it was asked to stop still finished.
+    if (this.summary && (code === 0 || (signal !== null && this.ownKill))) {
+      // A worker that finished just as it was asked to stop still finished, also when our SIGTERM
+      // reached it after its `done` (summary.json is written before `done` is sent).
       exit = { reason: 'done', code, signal, message: 'done', summary: this.summary }
     } else if (this.ownKill && (this.ownKill.reason !== 'cancelled' || code !== 3)) {
       exit = { reason: this.ownKill.reason, code, signal, message: this.ownKill.message }

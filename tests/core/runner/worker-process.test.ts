@@ -63,6 +63,17 @@ describe('WorkerProcess with a stand-in worker', () => {
     expect(exit.message).toMatch(/no message for 2 s/)
   })
 
+  it('counts a worker stopped after its done message as done: the work is finished', async () => {
+    const { w, messages } = fake('linger')
+    w.onMessage((m) => {
+      if (m.type === 'done') w.stop()
+    })
+    w.start()
+    const exit = await w.exit
+    expect(messages.at(-1)?.type).toBe('done')
+    expect(exit).toMatchObject({ reason: 'done', signal: 'SIGTERM', summary: { steps: 3 } })
+  })
+
   it('reports a worker that cannot be started', async () => {
     const { dir, file } = runDirWithJob({ kind: 'pretext', params: {} })
     const { w } = worker(file, dir, { python: join(dir, 'no-such-python') })
