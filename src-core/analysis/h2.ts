@@ -1,11 +1,14 @@
 // H2: does fusing encoders beat the best of its members? Each fusion run is compared with the
 // single-encoder runs of its members under the same protocol, target and seed, on the same test
-// images (paired bootstrap). The best member is picked on the full test set per metric, which
-// favours the member: a "better" verdict for fusion is therefore conservative.
+// images (paired bootstrap). The best member is picked per metric on the validation split (the
+// metrics at each run's selected epoch, summary.best.metrics), so the test images that judge the
+// comparison did not also choose the member. Where a member lacks that validation value, the pick
+// falls back to the test set, which favours the member (a "better" verdict stays conservative);
+// `selectedBy` says which was used.
 import type { FusionComparison } from '../api/results.ts'
 import type { LoadedRun } from './collect.ts'
 import { cellKindOf, orNull } from './cells.ts'
-import { bootstrapInterval, pairedDifference, verdictOf, type BootstrapOptions } from './stats/bootstrap.ts'
+import { differenceInterval, holmAdjust, pairedDifference, type BootstrapOptions, type PairedDifference, type Verdict } from './stats/bootstrap.ts'
 import { computeMetric, METRIC_NAMES, type MetricName } from './stats/metrics.ts'
 import { mean } from './stats/describe.ts'
 
@@ -15,6 +18,18 @@ interface Pairing {
   best: LoadedRun
   fusionValue: number
   memberValue: number
+  selectedBy: 'validation' | 'test'
+}
+
+/** A run's validation value of `metric` at its selected epoch, when the worker reported one. */
+export function validationValue(l: LoadedRun, metric: MetricName): number | null {
+  const best = l.run.summary?.best as { metrics?: Record<string, unknown> } | null | undefined
+  const v = best?.metrics?.[metric]
+  return typeof v === 'number' && Number.isFinite(v) ? v : null
+}
+
+function differenceOut(d: PairedDifference) {
+  return { estimate: orNull(d.estimate), lo: orNull(d.lo), hi: orNull(d.hi), verdict: d.verdict, p: orNull(d.p) }
 }
 
 /** Fusion vs best single member for every fusion set, mode, target and metric. */
@@ -40,10 +55,12 @@ export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[]
           if (!candidates.length) continue
         }
         const all = f.pred.targets.map((_, i) => i)
-        const scored = candidates.map((c) => ({ c, v: computeMetric(c.pred, metric, all) })).filter((x) => Number.isFinite(x.v))
+        const scored = candidates.map((c) => ({ c, v: computeMetric(c.pred, metric, all), val: validationValue(c, metric) })).filter((x) => Number.isFinite(x.v))
         if (!scored.length) continue
-        const best = scored.reduce((a, b) => (b.v > a.v ? b : a))
-        pairings.push({ seed: f.run.seed, fusion: f, best: best.c, fusionValue: computeMetric(f.pred, metric, all), memberValue: best.v })
+        const byValidation = scored.every((x) => x.val !== null)
+        const key = (x: (typeof scored)[number]) => (byValidation ? x.val! : x.v)
+        const best = scored.reduce((a, b) => (key(b) > key(a) ? b : a))
+        pairings.push({ seed: f.run.seed, fusion: f, best: best.c, fusionValue: computeMetric(f.pred, metric, all), memberValue: best.v, selectedBy: byValidation ? 'validation' : 'test' })
       }
       if (!pairings.length) continue
       const n = pairings[0]!.fusion.pred.targets.length
@@ -54,20 +71,29 @@ export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[]
           fusionRunId: p.fusion.run.id,
           bestMember: p.best.run.encoders[0]!,
           memberRunId: p.best.run.id,
+          selectedBy: p.selectedBy,
           fusion: orNull(p.fusionValue),
           member: orNull(p.memberValue),
-          difference: { estimate: orNull(d.estimate), lo: orNull(d.lo), hi: orNull(d.hi), verdict: d.verdict },
+          difference: differenceOut(d),
         }
       })
       const pooled =
         pairings.length === 1
           ? perSeed[0]!.difference
-          : (() => {
-              const r = bootstrapInterval(n, clusters, (rows) => mean(pairings.map((p) => computeMetric(p.fusion.pred, metric, rows) - computeMetric(p.best.pred, metric, rows))), opts)
-              return { estimate: orNull(r.estimate), lo: orNull(r.lo), hi: orNull(r.hi), verdict: verdictOf(r.lo, r.hi) }
-            })()
-      out.push({ target, mode, encoders, metric: metric satisfies MetricName, difference: pooled, perSeed })
+          : differenceOut(differenceInterval(n, clusters, (rows) => mean(pairings.map((p) => computeMetric(p.fusion.pred, metric, rows) - computeMetric(p.best.pred, metric, rows))), opts))
+      out.push({ target, mode, encoders, metric: metric satisfies MetricName, difference: pooled, holm: { p: null, verdict: 'no evidence' }, perSeed })
     }
+  }
+  // Holm's correction within each metric: all fusion comparisons of the study form one family.
+  for (const metric of METRIC_NAMES) {
+    const family = out.filter((c) => c.metric === metric)
+    const adjusted = holmAdjust(family.map((c) => c.difference.p ?? NaN))
+    family.forEach((c, i) => {
+      const p = adjusted[i]!
+      const significant = Number.isFinite(p) && p < 1 - opts.level
+      const verdict: Verdict = !significant ? 'no evidence' : (c.difference.estimate ?? 0) > 0 ? 'better' : 'worse'
+      c.holm = { p: orNull(p), verdict }
+    })
   }
   return out.sort((a, b) => a.target.localeCompare(b.target) || a.mode.localeCompare(b.mode) || a.encoders.join().localeCompare(b.encoders.join()) || a.metric.localeCompare(b.metric))
 }

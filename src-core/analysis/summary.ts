@@ -95,9 +95,11 @@ export function writeSummary(a: Omit<StudyAnalysis, 'summary' | 'caveats'>, cont
   const h2 = a.h2.filter((c) => c.metric === m)
   if (h2.length) {
     const count = (v: string) => h2.filter((c) => c.difference.verdict === v).length
+    const holm = (v: string) => h2.filter((c) => c.holm.verdict === v).length
     const best = [...h2].sort((x, y) => (y.difference.estimate ?? -Infinity) - (x.difference.estimate ?? -Infinity))[0]!
     summary.push(
-      `H2: of ${h2.length} fusion comparisons (set x mode x target), ${count('better')} beat their best single member on ROC-AUC, ${count('no evidence')} show no evidence either way and ${count('worse')} are worse. ` +
+      `H2: of ${h2.length} fusion comparisons (set x mode x target), ${count('better')} beat their best single member on ROC-AUC, ${count('no evidence')} show no evidence either way and ${count('worse')} are worse` +
+        (h2.length > 1 ? `; after Holm's correction for the ${h2.length} comparisons, ${holm('better')} better and ${holm('worse')} worse remain. ` : '. ') +
         `The largest difference is ${best.encoders.join(' + ')} (${best.target}, ${best.mode}): ${f3(best.difference.estimate)} (95% CI ${f3(best.difference.lo)} to ${f3(best.difference.hi)}).`,
     )
   }
@@ -106,8 +108,8 @@ export function writeSummary(a: Omit<StudyAnalysis, 'summary' | 'caveats'>, cont
   if (context.synthetic) caveats.push('The demo datasets are procedurally generated stand-ins; these numbers show that the pipeline works, not how real radiographs behave.')
   if (context.seeds.length < 3) caveats.push(`Only ${context.seeds.length} seed${context.seeds.length === 1 ? '' : 's'} per cell: seed-to-seed variation is ${context.seeds.length === 1 ? 'unknown' : 'barely estimated'}, and intervals cover test-set sampling only.`)
   if (context.datasets.length < 5) caveats.push(`With ${context.datasets.length} pretraining dataset${context.datasets.length === 1 ? '' : 's'}, a correlation with similarity rests on very few distinct similarity values; treat rank correlations as descriptive.`)
-  caveats.push('Spearman p-values use the t approximation, which is rough for under ten points; no correction for the many comparisons is applied.')
-  caveats.push('For H2 the best single member is chosen on the same test images, which favours the member: "better" verdicts for fusion are conservative, "worse" ones less so.')
+  caveats.push('Spearman p-values use the t approximation, which is rough for under ten points, and are not corrected for the many correlations; H2 verdicts are given per comparison and after Holm\'s correction.')
+  if (a.h2.some((c) => c.perSeed.some((s) => s.selectedBy === 'test'))) caveats.push('For some H2 comparisons a member had no validation value, so the best member was chosen on the test images, which favours the member.')
   if (a.bootstrap.unit === 'image') caveats.push('No patient ids were found, so intervals resample single images and may be too narrow if patients have several images.')
   return { summary, caveats }
 }

@@ -131,6 +131,8 @@ export const differenceSchema = z.object({
   hi: num,
   /** better / no evidence / worse: only an interval excluding 0 is evidence. */
   verdict: z.enum(['better', 'no evidence', 'worse']),
+  /** Two-sided bootstrap p-value for no difference, before any correction. */
+  p: num,
 })
 
 /** H2: one fusion set and mode against its best single member. */
@@ -145,7 +147,9 @@ export const fusionComparisonSchema = z.object({
   metric: z.string(),
   /** Difference averaged over seeds, with the interval of that average. */
   difference: differenceSchema,
-  /** Per seed: the member that scored best on this metric, both values and the paired difference. */
+  /** The same comparison after Holm's correction over every fusion comparison of this metric in the study. */
+  holm: z.object({ p: num, verdict: z.enum(['better', 'no evidence', 'worse']) }),
+  /** Per seed: the member that scored best on this metric (on validation, see selectedBy), both test values and the paired difference. */
   perSeed: z.array(z.object({
     /** Seed. */
     seed: z.number(),
@@ -155,6 +159,8 @@ export const fusionComparisonSchema = z.object({
     bestMember: z.string(),
     /** Best single member's run id. */
     memberRunId: z.string(),
+    /** Where the best member was picked: its validation metric (selected epoch), or the test set when a member had none. */
+    selectedBy: z.enum(['validation', 'test']),
     /** Fusion's metric. */
     fusion: num,
     /** Best member's metric. */

@@ -26,8 +26,8 @@ export function analysisCsvs(a: StudyAnalysis): Record<string, string> {
       a.cells.map((c) => [c.label, c.kind, c.target, c.protocol, c.pretext, c.pretrainDataset, c.encoders.join('+'), c.metrics.accuracy?.perSeed.map((s) => s.seed).join(' '), ...METRICS.flatMap((m) => [c.metrics[m]?.mean, c.metrics[m]?.sd, c.metrics[m]?.lo, c.metrics[m]?.hi])]),
     ),
     'fusion_vs_best_member.csv': toCsv(
-      ['target', 'mode', 'encoders', 'metric', 'difference', 'lo', 'hi', 'verdict', 'per_seed_best_members'],
-      a.h2.map((c) => [c.target, c.mode, c.encoders.join('+'), c.metric, c.difference.estimate, c.difference.lo, c.difference.hi, c.difference.verdict, c.perSeed.map((s) => `s${s.seed}:${s.bestMember}`).join(' ')]),
+      ['target', 'mode', 'encoders', 'metric', 'difference', 'lo', 'hi', 'verdict', 'p', 'p_holm', 'verdict_holm', 'per_seed_best_members'],
+      a.h2.map((c) => [c.target, c.mode, c.encoders.join('+'), c.metric, c.difference.estimate, c.difference.lo, c.difference.hi, c.difference.verdict, c.difference.p, c.holm.p, c.holm.verdict, c.perSeed.map((s) => `s${s.seed}:${s.bestMember}:${s.selectedBy}`).join(' ')]),
     ),
     'similarity.csv': toCsv(['dataset', 'frechet', 'histogram_l1', 'spectrum_l2'], a.h1.similarity.map((s) => [s.dataset, s.frechet, s.histogram_l1, s.spectrum_l2])),
     'invariance.csv': (() => {

@@ -87,10 +87,10 @@ function h2Section(a: StudyAnalysis): string {
   })
   const cls = (v: string) => (v === 'better' ? 'better' : v === 'worse' ? 'worse' : 'none')
   const rows = a.h2.map((c) => {
-    const members = c.perSeed.map((s) => `s${s.seed}: ${esc(s.bestMember)} ${f(s.member)} → fusion ${f(s.fusion)}`).join('<br>')
-    return `<tr><td class="l">${esc(c.target)}</td><td class="l">${esc(c.mode)}</td><td class="l">${esc(c.encoders.join(' + '))}</td><td class="l">${METRIC_LABEL[c.metric] ?? c.metric}</td><td>${f(c.difference.estimate)}</td><td>[${f(c.difference.lo)}, ${f(c.difference.hi)}]</td><td class="l ${cls(c.difference.verdict)}">${c.difference.verdict}</td><td class="l small">${members}</td></tr>`
+    const members = c.perSeed.map((s) => `s${s.seed}: ${esc(s.bestMember)}${s.selectedBy === 'test' ? '*' : ''} ${f(s.member)} → fusion ${f(s.fusion)}`).join('<br>')
+    return `<tr><td class="l">${esc(c.target)}</td><td class="l">${esc(c.mode)}</td><td class="l">${esc(c.encoders.join(' + '))}</td><td class="l">${METRIC_LABEL[c.metric] ?? c.metric}</td><td>${f(c.difference.estimate)}</td><td>[${f(c.difference.lo)}, ${f(c.difference.hi)}]</td><td class="l ${cls(c.difference.verdict)}">${c.difference.verdict}</td><td>${f(c.holm.p)}</td><td class="l ${cls(c.holm.verdict)}">${c.holm.verdict}</td><td class="l small">${members}</td></tr>`
   })
-  return `${bars}<details><summary>All metrics (${a.h2.length} comparisons)</summary><table><tr><th class="l">target</th><th class="l">mode</th><th class="l">fused encoders</th><th class="l">metric</th><th>difference</th><th>95% CI</th><th class="l">verdict</th><th class="l">best member per seed</th></tr>${rows.join('')}</table></details>`
+  return `${bars}<details><summary>All metrics (${a.h2.length} comparisons)</summary><table><tr><th class="l">target</th><th class="l">mode</th><th class="l">fused encoders</th><th class="l">metric</th><th>difference</th><th>95% CI</th><th class="l">verdict</th><th>Holm p</th><th class="l">after Holm</th><th class="l">best member per seed</th></tr>${rows.join('')}</table><p class="small muted">The best member is the one with the higher validation value of the metric at its selected epoch; * marks a pick made on the test set because a member had no validation value (this favours the member).</p></details>`
 }
 
 function h1Section(a: StudyAnalysis): string {

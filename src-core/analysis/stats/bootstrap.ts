@@ -104,6 +104,38 @@ export type Verdict = 'better' | 'no evidence' | 'worse'
 export interface PairedDifference extends Interval {
   /** `better` when the whole interval is above 0, `worse` when below, else `no evidence`. */
   verdict: Verdict
+  /** Two-sided bootstrap p-value for "no difference" (see bootstrapPValue). */
+  p: number
+}
+
+/**
+ * Two-sided bootstrap p-value for a difference of 0: twice the smaller share of resampled
+ * differences on either side of 0, with the +1 correction that keeps it above 0 for a finite number
+ * of resamples ((k + 1) / (B + 1)), capped at 1. It agrees with the percentile interval: p < 1 -
+ * level roughly when that interval excludes 0.
+ */
+export function bootstrapPValue(values: readonly number[]): number {
+  const finite = values.filter(Number.isFinite)
+  if (!finite.length) return NaN
+  const below = finite.filter((v) => v <= 0).length
+  const above = finite.filter((v) => v >= 0).length
+  return Math.min(1, (2 * Math.min(below, above) + 1) / (finite.length + 1))
+}
+
+/**
+ * Holm's step-down adjustment of a family of p-values (controls the family-wise error rate).
+ * NaN p-values are left out of the family and stay NaN. Returns adjusted values in input order.
+ */
+export function holmAdjust(ps: readonly number[]): number[] {
+  const order = ps.map((p, i) => ({ p, i })).filter((x) => Number.isFinite(x.p)).sort((a, b) => a.p - b.p)
+  const m = order.length
+  const out = ps.map(() => NaN)
+  let running = 0
+  order.forEach(({ p, i }, k) => {
+    running = Math.max(running, Math.min(1, (m - k) * p))
+    out[i] = running
+  })
+  return out
 }
 
 /** Verdict of an interval for a difference: only an interval that excludes 0 is evidence. */
@@ -124,6 +156,14 @@ export function pairedDifference(
   statB: (rows: readonly number[]) => number,
   opts: BootstrapOptions = DEFAULT_BOOTSTRAP,
 ): PairedDifference {
-  const r = bootstrapInterval(n, clusters, (rows) => statA(rows) - statB(rows), opts)
-  return { ...r, verdict: verdictOf(r.lo, r.hi) }
+  return differenceInterval(n, clusters, (rows) => statA(rows) - statB(rows), opts)
+}
+
+/** Interval, verdict and bootstrap p-value of a statistic that is itself a difference. */
+export function differenceInterval(n: number, clusters: readonly number[][], diff: (rows: readonly number[]) => number, opts: BootstrapOptions = DEFAULT_BOOTSTRAP): PairedDifference {
+  const all = Array.from({ length: n }, (_, i) => i)
+  const values: number[] = []
+  for (const rows of resamples(clusters, opts)) values.push(diff(rows))
+  const r = { estimate: diff(all), ...percentile(values, opts.level) }
+  return { ...r, verdict: verdictOf(r.lo, r.hi), p: bootstrapPValue(values) }
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { fusionComparisons } from '../../../src-core/analysis/h2.ts'
 import type { LoadedRun } from '../../../src-core/analysis/collect.ts'
-import { bootstrapInterval, clustersOf, pairedDifference, resamples } from '../../../src-core/analysis/stats/bootstrap.ts'
+import { bootstrapInterval, bootstrapPValue, clustersOf, holmAdjust, pairedDifference, resamples } from '../../../src-core/analysis/stats/bootstrap.ts'
 import { computeMetric, type Predictions } from '../../../src-core/analysis/stats/metrics.ts'
 import { gaussian as normalDraw, mulberry32 as seededRandom } from '../../../src-core/util/rng.ts'
 import type { ResultRun } from '../../../src-core/store/results.ts'
@@ -88,11 +88,11 @@ function simulatedPredictions(seed: number, n: number, strength: number): Predic
   return { indices: targets.map((_, i) => i), targets, probs, classNames: ['No Finding', 'Finding'] }
 }
 
-function run(id: string, encoders: string[], pred: Predictions, fusion = false): LoadedRun {
+function run(id: string, encoders: string[], pred: Predictions, fusion = false, valMetrics: Record<string, number> | null = null): LoadedRun {
   const r: ResultRun = {
     id, studyId: 's', specHash: id, attempts: 1, createdAt: '', startedAt: null, progress: null,
     name: id, stage: 'downstream', state: 'done', pretext: fusion ? null : encoders[0]!.split('/')[0]!, pretrainDataset: fusion ? null : encoders[0]!.split('/')[1]!,
-    seed: 0, target: 'binary', protocol: 'linear', fusionMode: fusion ? 'linear' : null, encoders, runDir: '/nonexistent', spec: { kind: 'downstream', seed: 0, params: {} }, summary: null, reason: null, finishedAt: null,
+    seed: 0, target: 'binary', protocol: 'linear', fusionMode: fusion ? 'linear' : null, encoders, runDir: '/nonexistent', spec: { kind: 'downstream', seed: 0, params: {} }, summary: valMetrics ? { best: { epoch: 1, value: 0, metrics: valMetrics } } : null, reason: null, finishedAt: null,
   }
   return { run: r, pred, loss: null }
 }
@@ -115,11 +115,67 @@ describe('paired comparisons (H2)', () => {
     }
   })
 
+  it('picks the best member on validation, not on the test images that judge the comparison', () => {
+    const strong = simulatedPredictions(1, n, 1.5)
+    const weak = simulatedPredictions(2, n, 0.3)
+    const val = (auc: number) => ({ accuracy: auc, f1_weighted: auc, balanced_accuracy: auc, roc_auc: auc })
+    // The weak member looked better on validation, so it is the member the fusion must beat.
+    const runs = [run('rot', ['rotation/mammo'], strong, false, val(0.6)), run('inp', ['inpainting/mammo'], weak, false, val(0.7)), run('fus', ['rotation/mammo', 'inpainting/mammo'], { ...strong }, true)]
+    const auc = fusionComparisons(runs, clusters, opts, []).find((c) => c.metric === 'roc_auc')!
+    expect(auc.perSeed[0]).toMatchObject({ bestMember: 'inpainting/mammo', selectedBy: 'validation' })
+    expect(auc.difference.verdict).toBe('better')
+    // One member without a validation value: the pick falls back to the test set (and says so).
+    runs[1] = run('inp', ['inpainting/mammo'], weak)
+    const fallback = fusionComparisons(runs, clusters, opts, []).find((c) => c.metric === 'roc_auc')!
+    expect(fallback.perSeed[0]).toMatchObject({ bestMember: 'rotation/mammo', selectedBy: 'test' })
+    expect(fallback.difference.verdict).toBe('no evidence')
+  })
+
+  it('adds bootstrap p-values and Holm-corrected verdicts: a copy has p = 1, a clear gain survives', () => {
+    const strong = simulatedPredictions(1, n, 2.5)
+    const weak = simulatedPredictions(2, n, 0.3)
+    const runs = [
+      run('rot', ['rotation/mammo'], weak),
+      run('inp', ['inpainting/mammo'], weak),
+      run('str', ['structure/mammo'], simulatedPredictions(9, n, 0.2)),
+      run('f1', ['rotation/mammo', 'inpainting/mammo'], { ...weak }, true),
+      run('f2', ['rotation/mammo', 'structure/mammo'], strong, true),
+    ]
+    const auc = fusionComparisons(runs, clusters, opts, []).filter((c) => c.metric === 'roc_auc')
+    const copy = auc.find((c) => c.encoders.includes('inpainting/mammo'))!
+    const gain = auc.find((c) => c.encoders.includes('structure/mammo'))!
+    expect(copy.difference.p).toBe(1)
+    expect(copy.holm).toEqual({ p: 1, verdict: 'no evidence' })
+    expect(gain.difference.verdict).toBe('better')
+    expect(gain.holm.verdict).toBe('better')
+    // Two comparisons in the family: the smaller p is doubled, the larger one kept (monotone).
+    expect(gain.holm.p).toBeCloseTo(Math.min(1, 2 * gain.difference.p!), 12)
+  })
+
   it('detects a clearly better and a clearly worse model', () => {
     const good = simulatedPredictions(3, n, 2.5)
     const bad = simulatedPredictions(4, n, 0.2)
     const auc = (p: Predictions) => (rows: readonly number[]) => computeMetric(p, 'roc_auc', rows)
     expect(pairedDifference(n, clusters, auc(good), auc(bad), opts).verdict).toBe('better')
     expect(pairedDifference(n, clusters, auc(bad), auc(good), opts).verdict).toBe('worse')
+  })
+})
+
+describe('p-values and multiple comparisons', () => {
+  it('bootstrap p-value: twice the smaller tail with the +1 correction', () => {
+    expect(bootstrapPValue([-1, 1, 2, 3])).toBeCloseTo(3 / 5, 12)
+    expect(bootstrapPValue(Array.from({ length: 99 }, (_, i) => i + 1))).toBeCloseTo(1 / 100, 12)
+    expect(bootstrapPValue([0, 0, 0])).toBe(1)
+    expect(bootstrapPValue([NaN])).toBeNaN()
+  })
+
+  it('Holm adjustment matches the hand-computed step-down values and keeps NaN out of the family', () => {
+    // sorted 0.005 x4 = 0.02, 0.01 x3 = 0.03, 0.03 x2 = 0.06, 0.04 x1 = 0.04 -> monotone 0.06
+    const adj = holmAdjust([0.01, 0.04, 0.03, 0.005])
+    ;[0.03, 0.06, 0.06, 0.02].forEach((v, i) => expect(adj[i]).toBeCloseTo(v, 12))
+    const withNaN = holmAdjust([0.2, NaN, 0.6])
+    expect(withNaN[0]).toBeCloseTo(0.4, 12)
+    expect(withNaN[1]).toBeNaN()
+    expect(withNaN[2]).toBeCloseTo(0.6, 12)
   })
 })
