@@ -48,6 +48,8 @@ export const downstreamStageSchema = z.object({
   weightDecay: z.number().min(0),
   schedule,
   imbalance: z.enum(['weighted_loss', 'balanced_sampler', 'none']),
+  /** How a finetune run's head starts: `linear_probe` trains it on frozen features first (LP-FT), `random` does not. */
+  finetuneHeadInit: z.enum(['linear_probe', 'random']).default('linear_probe'),
   /** Caps the steps of each finetune/scratch epoch. */
   maxStepsPerEpoch: positiveInt.optional(),
   /** Caps the train split (a seeded, stratified subset). */

@@ -39,7 +39,9 @@ export function estimateRunSeconds(run: PlannedRun, cfg: StudyConfig, trainImage
       const evalImages = trainImages * 0.3 * perImage * EVAL_FRACTION
       // Linear probing embeds the images once in eval mode and trains the head on the features.
       if (run.protocol === 'linear') return STARTUP_S + (imagesPerEpoch(cfg.downstream.batchSize, cfg.downstream.maxStepsPerEpoch) * perImage * EVAL_FRACTION + evalImages) * n
-      return STARTUP_S + (cfg.downstream.epochs * imagesPerEpoch(cfg.downstream.batchSize, cfg.downstream.maxStepsPerEpoch) * perImage + evalImages) * n
+      // LP-FT adds the linear probe's feature pass over the train images before fine-tuning.
+      const probe = run.protocol === 'finetune' && cfg.downstream.finetuneHeadInit === 'linear_probe' ? imagesPerEpoch(cfg.downstream.batchSize, cfg.downstream.maxStepsPerEpoch) * perImage * EVAL_FRACTION : 0
+      return STARTUP_S + (cfg.downstream.epochs * imagesPerEpoch(cfg.downstream.batchSize, cfg.downstream.maxStepsPerEpoch) * perImage + evalImages + probe) * n
     }
     case 'probe':
       // Each of the ten transforms is one eval pass over the probe images.

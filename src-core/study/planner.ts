@@ -127,6 +127,8 @@ export function planStudy(cfg: StudyConfig): StudyPlan {
       weight_decay: d.weightDecay,
       schedule: d.schedule,
       imbalance: d.imbalance,
+      // Left out when random (the engine's default), so those runs keep their earlier spec hash.
+      head_init: protocol === 'finetune' && d.finetuneHeadInit !== 'random' ? d.finetuneHeadInit : undefined,
       max_steps_per_epoch: d.maxStepsPerEpoch,
       max_train_images: d.maxTrainImages,
     }

@@ -99,3 +99,28 @@ def test_finetune_and_fusion(chain):
                         encoders=[enc["rotation"], enc["inpainting"], enc["structure"]], imbalance="balanced_sampler")
     assert ff.code == 0, ff.stderr[-2000:]
     assert ff.summary["mode"] == "fusion" and len(ff.summary["encoders"]) == 3
+
+
+def test_finetune_from_a_linear_probe_head(chain):
+    """LP-FT: the head starts as the linear probe of the same job settings, then the whole network
+    trains (the encoder's weights move); the probe's epochs do not appear as the run's metrics."""
+    enc = chain["encoders"]["rotation"]
+    common = {"target": "binary", "encoders": [enc], "epochs": 2, "max_train_images": 60}
+    _, lin = _downstream(chain, "lpft-linear", protocol="linear", **common)
+    run, ft = _downstream(chain, "lpft-finetune", protocol="finetune", head_init="linear_probe", max_steps_per_epoch=2, **common)
+    assert lin.code == 0 and ft.code == 0, ft.stderr[-2000:]
+    assert any(m["type"] == "log" and "Head initialised by a linear probe" in m["message"] for m in ft.messages)
+    probe, linear_best = ft.summary["head_probe"], lin.summary["best"]
+    assert probe["epoch"] == linear_best["epoch"]
+    assert probe["val"] == pytest.approx(linear_best["metrics"], rel=1e-5, abs=1e-6)
+    assert ft.summary["head_init"] == "linear_probe"
+    assert [m["epoch"] for m in ft.of("metric") if m["split"] == "val"] == [1, 2]
+    start = torch.load(enc, weights_only=True)["layer1.0.conv1.weight"]
+    after = torch.load(run / "last.pth", weights_only=False)["model"]
+    key = next(k for k in after if k.endswith("layer1.0.conv1.weight"))
+    assert not torch.equal(start, after[key].cpu()), "the encoder did not train after the probe"
+
+
+def test_head_init_probe_is_refused_outside_finetune(chain):
+    _, r = _downstream(chain, "lpft-bad", target="binary", protocol="linear", head_init="linear_probe", encoders=[chain["encoders"]["rotation"]])
+    assert r.code == 2 and "applies to protocol finetune only" in r.of("error")[0]["message"]

@@ -25,11 +25,15 @@ from .targets import class_weights, make_targets, stratified_cap
 
 PROTOCOLS = ("linear", "finetune", "scratch")
 IMBALANCE = ("weighted_loss", "balanced_sampler", "none")
+HEAD_INIT = ("random", "linear_probe")
 
 
 def check_params(p: DownstreamParams) -> None:
     one_of(p.protocol, PROTOCOLS, "params.protocol")
     one_of(p.imbalance, IMBALANCE, "params.imbalance")
+    one_of(p.head_init, HEAD_INIT, "params.head_init")
+    if p.head_init == "linear_probe" and p.protocol != "finetune":
+        raise bad_input(f"params.head_init linear_probe applies to protocol finetune only (this job is {p.protocol}); leave it at random.")
     one_of(p.optimizer, OPTIMIZERS, "params.optimizer")
     one_of(p.schedule, SCHEDULES, "params.schedule")
     for name in ("image_size", "epochs", "batch_size", "lr_head", "max_steps_per_epoch", "max_train_images", "linear_steps_per_epoch"):
@@ -74,6 +78,8 @@ def run_downstream(job: Job, em: Emitter, device: Device) -> dict:
                                           class_w=cw, seed=job.seed)
         last_epoch, steps = p.epochs, p.linear_steps_per_epoch
     else:
+        if p.head_init == "linear_probe" and not (run_dir / "last.pth").exists():  # a resumed run has its head in last.pth
+            config["head_probe"] = init_head_by_probe(model, batches, splits, y, p, device, em, cw, job.seed)
         history, best, ips, steps = end_to_end(job, p, model, batches, splits, y, cw, device, em, run_dir, n_classes, config)
         last_epoch = p.epochs
     probs = predict(model, batches, splits["test"], max(p.batch_size, 256), device, em, "test").numpy()
@@ -84,7 +90,35 @@ def run_downstream(job: Job, em: Emitter, device: Device) -> dict:
         "best": best, "history": history, "images_per_s": ips, "imbalance": p.imbalance, "class_weights": config["class_weights"],
         "n": {s: int(len(i)) for s, i in splits.items()}, "train_class_counts": train_counts.tolist(),
         "predictions": str(run_dir / "test_predictions.json"), "normalisation": cache.normalisation(),
+        "head_init": p.head_init, "head_probe": config.get("head_probe"),
     }
+
+
+class _LogsOnly:
+    """Passes logs and progress on, drops metrics: the probe's epochs are not the run's epochs."""
+
+    def __init__(self, em: Emitter):
+        self._em = em
+
+    def metric(self, *args, **kwargs) -> None:
+        pass
+
+    def __getattr__(self, name):
+        return getattr(self._em, name)
+
+
+def init_head_by_probe(model, batches, splits, y, p, device, em: Emitter, cw, seed: int) -> dict:
+    """LP-FT (Kumar et al., ICLR 2022, "Fine-Tuning can Distort Pretrained Features"): train the head
+    as a linear probe on frozen features first, then fine-tune everything from there, so the first
+    fine-tuning steps do not push a random head's large gradients into the pretrained encoder. The
+    probe sees train and val only and uses the job's head settings; returns its best val result."""
+    _, best, _ = linear_probe(model=model, batches=batches, splits={s: splits[s] for s in ("train", "val")}, y=y, p=p,
+                              device=device, em=_LogsOnly(em), class_w=cw, seed=seed)
+    for par in model.encoders.parameters():  # the probe froze them
+        par.requires_grad_(True)
+    em.log(f"Head initialised by a linear probe on frozen features (val {p.selection_metric} {abs(best['value']):.3f} at probe "
+           f"epoch {best['epoch']}); fine-tuning the whole network from there.")
+    return {"epoch": best["epoch"], "val": best["metrics"]}
 
 
 def end_to_end(job, p, model, batches, splits, y, cw, device, em, run_dir, n_classes, config):

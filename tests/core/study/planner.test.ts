@@ -82,4 +82,19 @@ describe('planStudy', () => {
     expect(() => parseStudyConfig({ ...one, skipCells: ['rotation/demo-mammo'] })).toThrow(/every cell .* is skipped/)
     expect(() => parseStudyConfig({ ...base, skipCells: ['rotation/demo-mammo'] })).toThrow(/fusion encoder "rotation\/demo-mammo" is a skipped cell/)
   })
+
+  it('starts finetune heads from a linear probe (LP-FT) by default; random leaves the engine default and other protocols alone', () => {
+    const plan = planStudy(presetConfig('demo'))
+    const params = (name: string) => plan.runs.find((r) => r.name === name)!.spec.params as Record<string, unknown>
+    expect(params('binary-finetune-rotation@demo-mammo-s0').head_init).toBe('linear_probe')
+    expect(params('binary-fusion-finetune-rotation@demo-mammo+inpainting@demo-mammo-s0').head_init).toBe('linear_probe')
+    expect(params('binary-linear-rotation@demo-mammo-s0').head_init).toBeUndefined()
+    expect(params('binary-scratch-s0').head_init).toBeUndefined()
+    const random = presetConfig('demo')
+    random.downstream.finetuneHeadInit = 'random'
+    const other = planStudy(random)
+    const changed = other.runs.filter((r) => !plan.runs.some((x) => x.id === r.id))
+    expect(changed.length).toBe(18 + 8) // 9 encoders x 2 targets + 4 fusion sets x 2 targets, finetune only
+    expect(changed.every((r) => r.protocol === 'finetune' && !('head_init' in r.spec.params && r.spec.params.head_init !== undefined))).toBe(true)
+  })
 })
