@@ -5,6 +5,8 @@ a task that needs the learned feature (the fixture's orientation, see xlab/fixtu
 import json
 from pathlib import Path
 
+import numpy as np
+
 import pytest
 import torch
 from torchvision.models import resnet18
@@ -102,18 +104,23 @@ def test_finetune_and_fusion(chain):
 
 
 def test_finetune_from_a_linear_probe_head(chain):
-    """LP-FT: the head starts as the linear probe of the same job settings, then the whole network
-    trains (the encoder's weights move); the probe's epochs do not appear as the run's metrics."""
-    enc = chain["encoders"]["rotation"]
-    common = {"target": "binary", "encoders": [enc], "epochs": 2, "max_train_images": 60}
-    _, lin = _downstream(chain, "lpft-linear", protocol="linear", **common)
-    run, ft = _downstream(chain, "lpft-finetune", protocol="finetune", head_init="linear_probe", max_steps_per_epoch=2, **common)
-    assert lin.code == 0 and ft.code == 0, ft.stderr[-2000:]
+    """LP-FT: BatchNorm statistics re-estimated on the downstream train images, a linear probe head,
+    then the whole network trains (the encoder's weights move) without the loss blowing up; the
+    probe's epochs do not appear as the run's metrics."""
+    # The fixture's pretext and downstream images look alike; real pretext statistics (mammograms vs
+    # chest X-rays) do not. Stale statistics are simulated by inflating every BatchNorm running variance.
+    sd = {k: v * 1e4 if k.endswith("running_var") else v for k, v in torch.load(chain["encoders"]["rotation"], weights_only=True).items()}
+    enc = write_encoder(sd, chain["tmp"] / "stale-bn", "encoder__rotation__stale__s0", {"pretext": "rotation"})["pth"]
+    run, ft = _downstream(chain, "lpft-finetune", protocol="finetune", head_init="linear_probe", max_steps_per_epoch=2,
+                          target="binary", encoders=[enc], epochs=2, max_train_images=60)
+    assert ft.code == 0, ft.stderr[-2000:]
     assert any(m["type"] == "log" and "Head initialised by a linear probe" in m["message"] for m in ft.messages)
-    probe, linear_best = ft.summary["head_probe"], lin.summary["best"]
-    assert probe["epoch"] == linear_best["epoch"]
-    assert probe["val"] == pytest.approx(linear_best["metrics"], rel=1e-5, abs=1e-6)
+    probe = ft.summary["head_probe"]
+    assert 1 <= probe["epoch"] <= 2 and probe["val"]["roc_auc"] > 0.5
     assert ft.summary["head_init"] == "linear_probe"
+    # A head fitted on features normalised with the pretext statistics gave losses in the thousands
+    # once fine-tuning ran in train mode; with recalibrated statistics it starts near a probe's loss.
+    assert ft.summary["history"][0]["train_loss"] < 5, ft.summary["history"]
     assert [m["epoch"] for m in ft.of("metric") if m["split"] == "val"] == [1, 2]
     start = torch.load(enc, weights_only=True)["layer1.0.conv1.weight"]
     after = torch.load(run / "last.pth", weights_only=False)["model"]
@@ -124,3 +131,22 @@ def test_finetune_from_a_linear_probe_head(chain):
 def test_head_init_probe_is_refused_outside_finetune(chain):
     _, r = _downstream(chain, "lpft-bad", target="binary", protocol="linear", head_init="linear_probe", encoders=[chain["encoders"]["rotation"]])
     assert r.code == 2 and "applies to protocol finetune only" in r.of("error")[0]["message"]
+
+
+def test_batchnorm_recalibration_matches_the_statistics_of_the_downstream_images():
+    from xlab.downstream import recalibrate_batchnorm
+    from xlab.models.heads import Classifier
+    torch.manual_seed(0)
+    model = Classifier(num_classes=2)
+    enc = model.encoders[0]
+    bn = next(m for m in enc.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    conv = next(m for m in enc.modules() if isinstance(m, torch.nn.Conv2d))
+    bn.running_mean.fill_(5.0)  # stale pretext statistics
+    bn.running_var.fill_(9.0)
+    x = torch.randn(40, 3, 32, 32) * 2 + 1
+    recalibrate_batchnorm(model.encoders, lambda idx: x[idx], np.arange(40), 40)
+    with torch.no_grad():
+        h = conv(x)
+    assert torch.allclose(bn.running_mean, h.mean((0, 2, 3)), atol=1e-4)
+    assert torch.allclose(bn.running_var, h.var((0, 2, 3), unbiased=True), rtol=1e-3)
+    assert bn.momentum == 0.1 and not enc.training
