@@ -2,6 +2,7 @@
 import type { ResultsRow } from '../api/results.ts'
 import type { Db } from '../store/db.ts'
 import { allRuns, lastMetrics, studyRuns } from '../store/results.ts'
+import { runFactorsOf } from '../store/runs.ts'
 
 const NAMES = ['loss', 'accuracy', 'f1_weighted', 'balanced_accuracy', 'roc_auc'] as const
 
@@ -13,13 +14,7 @@ export function resultsTable(db: Db, studyId?: string): ResultsRow[] {
     return {
       runId: r.id,
       name: r.name,
-      pretext: r.pretext,
-      pretrainDataset: r.pretrainDataset,
-      seed: r.seed,
-      target: r.target,
-      protocol: r.protocol,
-      fusionMode: r.fusionMode,
-      encoders: r.encoders,
+      ...runFactorsOf(r),
       state: r.state,
       metrics: Object.fromEntries(NAMES.map((n) => [n, m[n] ?? null])) as ResultsRow['metrics'],
     }

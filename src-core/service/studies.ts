@@ -30,6 +30,12 @@ function asBadRequest<T>(f: () => T): T {
 
 export const studiesDomain: DomainFactory = (ctx, opts) => {
   const queue = runQueueOf(ctx)
+  /** A study control: finds the study (or refuses), applies `act` to it, returns it as it is now. */
+  const control = (act: (studyId: string) => void) => async ({ id }: { id: string }) => {
+    const s = mustGet(ctx, id)
+    act(s.id)
+    return studyOut(ctx, mustGet(ctx, s.id))
+  }
   const handlers: Handlers<typeof studiesApi> = {
     'studies.presets': async () => PRESET_NAMES.map((name) => ({ name, config: presetConfig(name) })),
 
@@ -59,26 +65,10 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
     'studies.list': async () => store.listStudies(ctx.db).map((s) => studyOut(ctx, s)),
     'studies.get': async ({ id }) => studyOut(ctx, mustGet(ctx, id)),
 
-    'studies.start': async ({ id }) => {
-      const s = mustGet(ctx, id)
-      queue.startStudy(s.id)
-      return studyOut(ctx, mustGet(ctx, s.id))
-    },
-    'studies.pause': async ({ id }) => {
-      const s = mustGet(ctx, id)
-      queue.pauseStudy(s.id)
-      return studyOut(ctx, mustGet(ctx, s.id))
-    },
-    'studies.resume': async ({ id }) => {
-      const s = mustGet(ctx, id)
-      queue.resumeStudy(s.id)
-      return studyOut(ctx, mustGet(ctx, s.id))
-    },
-    'studies.cancel': async ({ id }) => {
-      const s = mustGet(ctx, id)
-      queue.cancelStudy(s.id)
-      return studyOut(ctx, mustGet(ctx, s.id))
-    },
+    'studies.start': control((sid) => queue.startStudy(sid)),
+    'studies.pause': control((sid) => queue.pauseStudy(sid)),
+    'studies.resume': control((sid) => queue.resumeStudy(sid)),
+    'studies.cancel': control((sid) => queue.cancelStudy(sid)),
   }
   return {
     handlers,

@@ -150,22 +150,8 @@ export function markStopped(db: Db, id: string, status: 'failed' | 'cancelled', 
   db.prepare('UPDATE datasets SET status = ?, error = ?, import_pid = NULL, updated_at = ? WHERE id = ?').run(status, error, new Date().toISOString(), id)
 }
 
-/** What a finished import stores. */
-export interface FinishedImport {
-  /** Rows written. */
-  n: number
-  /** Side of the images. */
-  height: number
-  /** Side of the images. */
-  width: number
-  /** 1 or 3. */
-  channels: number
-  /** Label columns. */
-  labelNames: string[]
-  /** Multi-label dataset. */
-  multiLabel: boolean
-  /** Rows per split. */
-  splits: Record<string, number>
+/** What a finished import stores: the cache's shape and labels (as in DatasetRecord), the report and the samples. */
+export interface FinishedImport extends Pick<DatasetRecord, 'n' | 'height' | 'width' | 'channels' | 'labelNames' | 'multiLabel' | 'splits'> {
   /** The import report (JSON). */
   report: unknown
   /** One row per source file. */

@@ -69,21 +69,22 @@ export interface RunRecord {
   progress: Record<string, unknown> | null
 }
 
-/** What the planner hands to the store for one run. */
-export interface RunInsert {
-  id: string
-  name: string
-  stage: RunStage
+/** The study-design factors of a run (api/runs.ts runFactorsShape). */
+export type RunFactors = Pick<RunRecord, 'pretext' | 'pretrainDataset' | 'seed' | 'target' | 'protocol' | 'fusionMode' | 'encoders'>
+
+/** Copies just the factors out of a run, planned run or result row. */
+export function runFactorsOf<T extends RunFactors>(r: T): Pick<T, keyof RunFactors> {
+  return { pretext: r.pretext, pretrainDataset: r.pretrainDataset, seed: r.seed, target: r.target, protocol: r.protocol, fusionMode: r.fusionMode, encoders: r.encoders }
+}
+
+/** What the planner hands to the store for one run: its factors as in RunRecord, the spec, its hash and dependencies. */
+export interface RunInsert extends Pick<RunRecord, 'id' | 'name' | 'stage' | 'pretext' | 'pretrainDataset' | 'seed' | 'target' | 'protocol' | 'fusionMode' | 'encoders'> {
+  /** The engine job with path placeholders. */
   spec: unknown
+  /** Content hash of the spec. */
   hash: string
+  /** Ids of runs that must be done first. */
   deps: string[]
-  pretext: string | null
-  pretrainDataset: string | null
-  seed: number
-  target: string | null
-  protocol: string | null
-  fusionMode: string | null
-  encoders: string[] | null
 }
 
 /** A `runs` row as SQLite returns it (for the read-only result queries in store/results.ts). */

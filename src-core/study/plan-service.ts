@@ -1,6 +1,6 @@
 // Planning against the store: what a config needs, what already exists, and how much is left.
 import type { Db } from '../store/db.ts'
-import { runsByHash, type RunInsert } from '../store/runs.ts'
+import { runFactorsOf, runsByHash, type RunInsert } from '../store/runs.ts'
 import { parseStudyConfig, type StudyConfig } from './config.ts'
 import { estimateWork, type WorkEstimate } from './estimate.ts'
 import { planStudy, type PlannedRun, type StudyPlan } from './planner.ts'
@@ -42,12 +42,6 @@ export function toInsert(r: PlannedRun): RunInsert {
     spec: r.spec,
     hash: r.hash,
     deps: r.deps,
-    pretext: r.pretext,
-    pretrainDataset: r.pretrainDataset,
-    seed: r.seed,
-    target: r.target,
-    protocol: r.protocol,
-    fusionMode: r.fusionMode,
-    encoders: r.encoders,
+    ...runFactorsOf(r),
   }
 }
