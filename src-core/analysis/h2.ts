@@ -32,6 +32,20 @@ function differenceOut(d: PairedDifference) {
   return { estimate: orNull(d.estimate), lo: orNull(d.lo), hi: orNull(d.hi), verdict: d.verdict, p: orNull(d.p) }
 }
 
+/** Holm's correction within each metric: all fusion comparisons of the study form one family. */
+function withHolm(comparisons: Omit<FusionComparison, 'holm'>[], level: number): FusionComparison[] {
+  const adjusted = new Map<object, number>()
+  for (const metric of METRIC_NAMES) {
+    const family = comparisons.filter((c) => c.metric === metric)
+    holmAdjust(family.map((c) => c.difference.p ?? NaN)).forEach((p, i) => adjusted.set(family[i]!, p))
+  }
+  return comparisons.map((c) => {
+    const p = adjusted.get(c)!
+    const verdict: Verdict = !(p < 1 - level) ? 'no evidence' : (c.difference.estimate ?? 0) > 0 ? 'better' : 'worse'
+    return { ...c, holm: { p: orNull(p), verdict } }
+  })
+}
+
 /** Fusion vs best single member for every fusion set, mode, target and metric. */
 export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[][], opts: BootstrapOptions, warnings: string[]): FusionComparison[] {
   const fusions = runs.filter((l) => cellKindOf(l.run) === 'fusion')
@@ -42,7 +56,7 @@ export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[]
     const key = `${f.run.target}|${mode}|${f.run.encoders.join('+')}`
     groups.set(key, [...(groups.get(key) ?? []), f])
   }
-  const out: FusionComparison[] = []
+  const out: Omit<FusionComparison, 'holm'>[] = []
   for (const [key, members] of groups) {
     const [target, mode] = key.split('|') as [string, string]
     const encoders = members[0]!.run.encoders
@@ -58,8 +72,8 @@ export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[]
         const scored = candidates.map((c) => ({ c, v: computeMetric(c.pred, metric, all), val: validationValue(c, metric) })).filter((x) => Number.isFinite(x.v))
         if (!scored.length) continue
         const byValidation = scored.every((x) => x.val !== null)
-        const key = (x: (typeof scored)[number]) => (byValidation ? x.val! : x.v)
-        const best = scored.reduce((a, b) => (key(b) > key(a) ? b : a))
+        const rank = (x: (typeof scored)[number]) => (byValidation ? x.val! : x.v)
+        const best = scored.reduce((a, b) => (rank(b) > rank(a) ? b : a))
         pairings.push({ seed: f.run.seed, fusion: f, best: best.c, fusionValue: computeMetric(f.pred, metric, all), memberValue: best.v, selectedBy: byValidation ? 'validation' : 'test' })
       }
       if (!pairings.length) continue
@@ -81,19 +95,8 @@ export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[]
         pairings.length === 1
           ? perSeed[0]!.difference
           : differenceOut(differenceInterval(n, clusters, (rows) => mean(pairings.map((p) => computeMetric(p.fusion.pred, metric, rows) - computeMetric(p.best.pred, metric, rows))), opts))
-      out.push({ target, mode, encoders, metric: metric satisfies MetricName, difference: pooled, holm: { p: null, verdict: 'no evidence' }, perSeed })
+      out.push({ target, mode, encoders, metric: metric satisfies MetricName, difference: pooled, perSeed })
     }
   }
-  // Holm's correction within each metric: all fusion comparisons of the study form one family.
-  for (const metric of METRIC_NAMES) {
-    const family = out.filter((c) => c.metric === metric)
-    const adjusted = holmAdjust(family.map((c) => c.difference.p ?? NaN))
-    family.forEach((c, i) => {
-      const p = adjusted[i]!
-      const significant = Number.isFinite(p) && p < 1 - opts.level
-      const verdict: Verdict = !significant ? 'no evidence' : (c.difference.estimate ?? 0) > 0 ? 'better' : 'worse'
-      c.holm = { p: orNull(p), verdict }
-    })
-  }
-  return out.sort((a, b) => a.target.localeCompare(b.target) || a.mode.localeCompare(b.mode) || a.encoders.join().localeCompare(b.encoders.join()) || a.metric.localeCompare(b.metric))
+  return withHolm(out, opts.level).sort((a, b) => a.target.localeCompare(b.target) || a.mode.localeCompare(b.mode) || a.encoders.join().localeCompare(b.encoders.join()) || a.metric.localeCompare(b.metric))
 }

@@ -15,6 +15,7 @@ import { planMammograms } from './mammogram.ts'
 import { ImportInputError, type DatasetKind, type ImportPlan } from './plan.ts'
 import { buildReport, type ImportReport } from './report.ts'
 import { assignSplits, DEFAULT_FRACTIONS, findLeaks, SPLIT_NAMES, validateFractions, type SplitFractions, type SplitName } from './splits.ts'
+import { processAlive } from '../util/process.ts'
 
 /** What the user asks for. */
 export interface ImportRequest {
@@ -90,7 +91,7 @@ export async function prepareImport(env: ImportEnv, req: ImportRequest): Promise
   let id: string
   if (existing) {
     if (existing.status === 'ready') throw new ImportInputError(`A dataset named "${name}" already exists. Remove it (xlab datasets remove ${name}) or choose another --name.`)
-    if (existing.status === 'importing' && existing.importPid !== null && existing.importPid !== process.pid && alive(existing.importPid)) {
+    if (existing.status === 'importing' && existing.importPid !== null && existing.importPid !== process.pid && processAlive(existing.importPid)) {
       throw new ImportInputError(`"${name}" is being imported by another process (pid ${existing.importPid}). Wait for it or cancel it there.`)
     }
     if (existing.planHash !== planHash) {
@@ -152,14 +153,6 @@ function hashPlan(kind: string, options: object, plan: ImportPlan): string {
   return h.digest('hex').slice(0, 32)
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 interface ImportJob {
   id: string

@@ -2,15 +2,8 @@
 // treat the first one's running runs as orphans. The lock file holds the owner's pid.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { processAlive } from '../util/process.ts'
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /** Takes `<dataRoot>/queue.lock`; throws if a live process holds it. Returns the release function. */
 export function takeQueueLock(dataRoot: string): () => void {
@@ -28,7 +21,7 @@ export function takeQueueLock(dataRoot: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const owner = Number(readFileSync(file, 'utf8'))
-      if (owner && owner !== process.pid && alive(owner)) {
+      if (owner && owner !== process.pid && processAlive(owner)) {
         throw Object.assign(new Error(`Another lab process (pid ${owner}) is running studies from this data folder. Use that one (or stop it) — two run queues on one database would start the same runs twice.`), { code: 'CONFLICT' })
       }
       // A stale lock from a process that died: take it over.

@@ -9,6 +9,7 @@ import type { ImportReport } from '../datasets/report.ts'
 import { thumbnails } from '../datasets/thumbnails.ts'
 import * as store from '../store/datasets.ts'
 import type { DomainFactory, LabContext } from './lab-service.ts'
+import { processAlive } from '../util/process.ts'
 
 /** The public view of a dataset record. */
 export function publicDataset(d: store.DatasetRecord) {
@@ -21,14 +22,6 @@ function find(ctx: LabContext, key: string): store.DatasetRecord {
   return d
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 function asApiError(e: unknown): never {
   if (e instanceof ImportInputError) throw new ApiError('BAD_REQUEST', e.message)

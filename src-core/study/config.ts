@@ -103,9 +103,12 @@ export const studyConfigSchema = z
   })
   .superRefine((cfg, ctx) => {
     const skipped = new Set(cfg.skipCells)
-    for (const [i, label] of cfg.skipCells.entries()) {
+    const inMatrix = (label: string) => {
       const [task, ds] = label.split('/') as [PretextTask, string]
-      if (!cfg.pretextTasks.includes(task) || !cfg.pretrainDatasets.includes(ds)) {
+      return cfg.pretextTasks.includes(task) && cfg.pretrainDatasets.includes(ds)
+    }
+    for (const [i, label] of cfg.skipCells.entries()) {
+      if (!inMatrix(label)) {
         ctx.addIssue({ code: 'custom', path: ['skipCells', i], message: `skipped cell "${label}" is not in the matrix of pretextTasks x pretrainDatasets; remove it from skipCells` })
       }
     }
@@ -116,7 +119,7 @@ export const studyConfigSchema = z
       if (new Set(set).size !== set.length) ctx.addIssue({ code: 'custom', path: ['fusion', 'sets', i], message: 'a fusion set names the same encoder twice' })
       for (const label of set) {
         const [task, ds] = label.split('/') as [PretextTask, string]
-        if (!cfg.pretextTasks.includes(task) || !cfg.pretrainDatasets.includes(ds)) {
+        if (!inMatrix(label)) {
           ctx.addIssue({ code: 'custom', path: ['fusion', 'sets', i], message: `fusion encoder "${label}" is not trained by this study: add "${task}" to pretextTasks and "${ds}" to pretrainDatasets, or remove it` })
         } else if (skipped.has(label)) {
           ctx.addIssue({ code: 'custom', path: ['fusion', 'sets', i], message: `fusion encoder "${label}" is a skipped cell: train it (remove it from skipCells) or drop this fusion set` })

@@ -33,34 +33,9 @@ DEFAULT_FAMILIES = [f for f in ALL_FAMILIES if f != "hflip"]
 QUADRANT_PERMS = [p for p in itertools.permutations(range(4)) if p != (0, 1, 2, 3)]
 
 
-def quadrant_shuffle(x: torch.Tensor, perm) -> torch.Tensor:
-    """x: C x S x S (S even) -> quadrants (TL, TR, BL, BR) placed in the order ``perm``."""
-    h = x.shape[-1] // 2
-    q = [x[:, :h, :h], x[:, :h, h:], x[:, h:, :h], x[:, h:, h:]]
-    q = [q[i] for i in perm]
-    return torch.cat([torch.cat(q[:2], dim=2), torch.cat(q[2:], dim=2)], dim=1)
-
-
-def corrupt(x: torch.Tensor, family: str, variant: int) -> torch.Tensor:
-    """One corruption of one image (C x S x S); ``variant`` picks the rotation or the permutation."""
-    s = x.shape[-1]
-    if family == "hflip":
-        return x.flip(2)
-    if family == "vflip":
-        return x.flip(1)
-    if family == "half_swap_lr":
-        return torch.roll(x, s // 2, dims=2)
-    if family == "half_swap_tb":
-        return torch.roll(x, s // 2, dims=1)
-    if family == "quadrant_shuffle":
-        return quadrant_shuffle(x, QUADRANT_PERMS[variant % len(QUADRANT_PERMS)])
-    if family == "rotation":
-        return torch.rot90(x, 1 + variant % 3, dims=(1, 2))
-    raise ValueError(family)
-
-
 def corrupt_batch(x: torch.Tensor, family: str, variant: int) -> torch.Tensor:
-    """``corrupt`` applied to every image of x (B x C x S x S)."""
+    """One corruption applied to every image of x (B x C x S x S, S even); ``variant`` picks the
+    rotation (90/180/270) or the quadrant permutation (QUADRANT_PERMS, quadrants TL, TR, BL, BR)."""
     s = x.shape[-1]
     if family == "hflip":
         return x.flip(3)

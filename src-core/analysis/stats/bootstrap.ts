@@ -66,6 +66,13 @@ function percentile(values: number[], level: number): { lo: number; hi: number; 
   return { lo: quantileSorted(finite, tail), hi: quantileSorted(finite, 1 - tail), valid: finite.length }
 }
 
+/** `stat` on all n positions and on every resample. */
+function bootstrapValues(n: number, clusters: readonly number[][], stat: (rows: readonly number[]) => number, opts: BootstrapOptions): { estimate: number; values: number[] } {
+  const values: number[] = []
+  for (const rows of resamples(clusters, opts)) values.push(stat(rows))
+  return { estimate: stat(Array.from({ length: n }, (_, i) => i)), values }
+}
+
 /** Percentile bootstrap interval of `stat` (a function of the resampled positions). */
 export function bootstrapInterval(
   n: number,
@@ -73,10 +80,8 @@ export function bootstrapInterval(
   stat: (rows: readonly number[]) => number,
   opts: BootstrapOptions = DEFAULT_BOOTSTRAP,
 ): Interval {
-  const all = Array.from({ length: n }, (_, i) => i)
-  const values: number[] = []
-  for (const rows of resamples(clusters, opts)) values.push(stat(rows))
-  return { estimate: stat(all), ...percentile(values, opts.level) }
+  const { estimate, values } = bootstrapValues(n, clusters, stat, opts)
+  return { estimate, ...percentile(values, opts.level) }
 }
 
 /** Several statistics computed together on each resample (one call per resample), e.g. every metric of a run. */
@@ -161,9 +166,7 @@ export function pairedDifference(
 
 /** Interval, verdict and bootstrap p-value of a statistic that is itself a difference. */
 export function differenceInterval(n: number, clusters: readonly number[][], diff: (rows: readonly number[]) => number, opts: BootstrapOptions = DEFAULT_BOOTSTRAP): PairedDifference {
-  const all = Array.from({ length: n }, (_, i) => i)
-  const values: number[] = []
-  for (const rows of resamples(clusters, opts)) values.push(diff(rows))
-  const r = { estimate: diff(all), ...percentile(values, opts.level) }
+  const { estimate, values } = bootstrapValues(n, clusters, diff, opts)
+  const r = { estimate, ...percentile(values, opts.level) }
   return { ...r, verdict: verdictOf(r.lo, r.hi), p: bootstrapPValue(values) }
 }
