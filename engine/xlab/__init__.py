@@ -3,4 +3,4 @@
 Run a job with ``python -m xlab.worker --job FILE``; see docs/architecture.md, "Engine jobs and protocol".
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # bump when results change meaning: it is part of every run's identity

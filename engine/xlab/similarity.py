@@ -40,14 +40,19 @@ def sample_images(cache: Cache, n_images: int, image_size: int, seed: int, split
     return x.expand(-1, 3, -1, -1).clamp(0, 1).contiguous()
 
 
-def fixed_feature_encoder(device) -> torch.nn.Module:
-    """The random-init ResNet-18 that defines the feature space (same weights on every call)."""
+def random_init_encoder(seed: int, device) -> torch.nn.Module:
+    """A random-init ResNet-18 encoder in eval mode, the same weights for the same seed; the global RNG is left as it was."""
     from .models import Encoder
     gen_state = torch.random.get_rng_state()
-    torch.manual_seed(FEATURE_SEED)
+    torch.manual_seed(seed)
     enc = Encoder()
     torch.random.set_rng_state(gen_state)
     return enc.to(device).eval()
+
+
+def fixed_feature_encoder(device) -> torch.nn.Module:
+    """The random-init ResNet-18 that defines the feature space (same weights on every call)."""
+    return random_init_encoder(FEATURE_SEED, device)
 
 
 @torch.no_grad()

@@ -1,51 +1,80 @@
-// The study analysis: per-run and per-cell bootstrap intervals, H2 fusion comparisons, H1 ANOVA and
-// correlations, and the plain-language summary. Pure apart from reading the study's data.
+// The study analysis: per-run and per-cell intervals, H2 fusion comparisons, H1 tests at the
+// level where each factor varies, validation selection, sample sizes and flags, then the verdicts
+// of the pre-declared rules and the summary written from them. Pure apart from reading the data.
 import type { StudyAnalysis } from '../api/results.ts'
 import { buildCells, cellKeyOf, orNull, runIntervals } from './cells.ts'
 import type { StudyData } from './collect.ts'
 import { fusionComparisons } from './h2.ts'
-import { anovaTables, correlations, invarianceRows, similarityRows } from './h1.ts'
+import { anovaTables, correlations, invarianceRows, similarityFloor, similarityRows } from './h1.ts'
+import { runFlags, sampleSizes } from './samples.ts'
+import { scratchComparisons, selectOnValidation } from './selection.ts'
 import { clustersOf, DEFAULT_BOOTSTRAP, type BootstrapOptions } from './stats/bootstrap.ts'
+import { METRIC_NAMES } from './stats/metrics.ts'
 import { writeSummary } from './summary.ts'
+import { methodOf } from './verdict-rules.ts'
+import { correlationVerdicts, fusionVerdicts, overallVerdict, scratchVerdicts, taskVerdicts } from './verdicts.ts'
+
+const NO_PROVENANCE = { datasets: {}, engine: [], stale: true, staleReasons: ['provenance was not collected'] }
 
 /** Builds the analysis of collected study data. */
 export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_BOOTSTRAP): StudyAnalysis {
   const warnings = [...data.warnings]
   const clusters = clustersOf(data.indices.length, data.patients)
+  const unit = data.patients ? 'patient' : 'image'
   const perRun = runIntervals(data.runs, clusters, opts)
-  const cells = buildCells(data.runs, perRun, clusters, opts)
+  const cells = buildCells(data.runs, perRun, clusters, opts, unit)
+  const runsById = new Map(data.runs.map((l) => [l.run.id, l]))
   const h2 = fusionComparisons(data.runs, clusters, opts, warnings)
   const similarity = similarityRows(data.probes)
-  const invariance = invarianceRows(data.probes)
+  const invariance = invarianceRows(data.probes, warnings)
   const anova = anovaTables(data.runs, warnings)
   const corr = correlations(cells, similarity, invariance)
+  const selection = selectOnValidation(cells, runsById, warnings)
+  const scratch = scratchComparisons(selection, cells, runsById, clusters, opts).map((c) => ({
+    ...c,
+    difference: { estimate: orNull(c.difference.estimate), lo: orNull(c.difference.lo), hi: orNull(c.difference.hi), verdict: c.difference.verdict, p: orNull(c.difference.p) },
+    pHolm: orNull(c.pHolm),
+  }))
   if (!similarity.length) warnings.push('No similarity probe has finished, so H1 has no similarity measurements.')
   if (!invariance.length) warnings.push('No invariance probe has finished, so H1 has no invariance profiles.')
+  const targets = [...new Set(cells.map((c) => c.target))].sort()
+  const h1Verdicts = [...taskVerdicts(anova), ...correlationVerdicts(corr)]
+  const overall = overallVerdict(h1Verdicts)
   const base: Omit<StudyAnalysis, 'summary' | 'caveats'> = {
     studyId: data.study.id,
     studyName: data.study.name,
     generatedAt: new Date().toISOString(),
-    bootstrap: { replicates: opts.replicates, seed: opts.seed, level: opts.level, unit: data.patients ? 'patient' : 'image', nImages: data.indices.length, nUnits: clusters.length },
-    runs: data.runs.map((l) => ({
-      runId: l.run.id,
-      name: l.run.name,
-      cellKey: cellKeyOf(l.run),
-      seed: l.run.seed,
-      loss: orNull(l.loss),
-      metrics: Object.fromEntries(Object.entries(perRun.get(l.run.id)!).map(([k, v]) => [k, { estimate: orNull(v.estimate), lo: orNull(v.lo), hi: orNull(v.hi) }])),
-    })),
+    bootstrap: { replicates: opts.replicates, seed: opts.seed, level: opts.level, unit, nImages: data.indices.length, nUnits: clusters.length },
+    runs: data.runs.map((l) => {
+      const iv = perRun.get(l.run.id)!
+      return {
+        runId: l.run.id,
+        name: l.run.name,
+        cellKey: cellKeyOf(l.run),
+        seed: l.run.seed,
+        loss: orNull(l.loss),
+        metrics: Object.fromEntries(METRIC_NAMES.map((k) => [k, { estimate: orNull(iv[k]!.estimate), lo: orNull(iv[k]!.lo), hi: orNull(iv[k]!.hi) }])),
+        perClassAuc: Object.fromEntries(l.pred.classNames.map((c) => [c, orNull(iv[`auc:${c}`]?.estimate)])),
+        provenance: data.provenance.get(l.run.id) ?? NO_PROVENANCE,
+      }
+    }),
     cells,
     h2,
-    h1: { similarity, invariance, anova, correlations: corr },
+    h1: { similarity, similarityFloor: similarityFloor(data.probes), invariance, anova, correlations: corr },
+    verdicts: [...scratchVerdicts(scratch), ...fusionVerdicts(h2), ...h1Verdicts, ...(overall ? [overall] : [])],
+    method: methodOf(),
+    sampleSizes: sampleSizes(data.datasetDir, targets, warnings),
+    selection,
+    flags: runFlags(data.runs, perRun),
+    beatsScratch: scratch,
     warnings,
   }
   const cfg = data.study.config
-  const names = [cfg.downstreamDataset, ...((cfg.pretrainDatasets as unknown[]) ?? [])].filter((x): x is string => typeof x === 'string')
   const seeds = [...new Set(data.runs.map((l) => l.run.seed))].sort((a, b) => a - b)
   const { summary, caveats } = writeSummary(base, {
-    synthetic: cfg.preset === 'demo' || names.some((n) => n.startsWith('demo-')),
+    generated: data.generated,
     seeds: seeds.length ? seeds : ((cfg.seeds as number[] | undefined) ?? []),
-    datasets: ((cfg.pretrainDatasets as string[] | undefined) ?? similarity.map((s) => s.dataset)),
+    datasets: (cfg.pretrainDatasets as string[] | undefined) ?? similarity.map((s) => s.dataset),
   })
   return { ...base, summary, caveats }
 }

@@ -1,10 +1,19 @@
 // Per-run and per-cell intervals. A cell is the set of runs that differ only by seed; its interval
-// is that of the seed mean, with every seed's run scored on the same resampled images.
+// is that of the seed mean from the hierarchical bootstrap (seeds, then patients; with one seed
+// only patients, which the report says covers test-set sampling only).
 import type { ResultCell } from '../api/results.ts'
 import type { LoadedRun } from './collect.ts'
 import { bootstrapIntervals, type BootstrapOptions, type Interval } from './stats/bootstrap.ts'
 import { mean, sampleSd } from './stats/describe.ts'
-import { computeMetrics, METRIC_NAMES, type MetricName } from './stats/metrics.ts'
+import { hierarchicalIntervals } from './stats/hierarchical.ts'
+import { classAucs, computeMetrics, METRIC_NAMES, type Predictions } from './stats/metrics.ts'
+
+/** Every recomputed metric and the one-vs-rest AUC of each class (keys `auc:<class>`). */
+export function metricsWithClassAuc(pred: Predictions, rows?: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = { ...computeMetrics(pred, rows) }
+  classAucs(pred, rows).forEach((auc, c) => (out[`auc:${pred.classNames[c]}`] = auc))
+  return out
+}
 
 /** NaN (undefined statistic) becomes null so results survive JSON. */
 export const orNull = (x: number | null | undefined): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : x)
@@ -29,18 +38,19 @@ export function cellLabelOf(r: LoadedRun['run']): string {
 }
 
 /** Intervals of every recomputed metric of each run. */
-export function runIntervals(runs: readonly LoadedRun[], clusters: number[][], opts: BootstrapOptions): Map<string, Record<MetricName, Interval>> {
-  const out = new Map<string, Record<MetricName, Interval>>()
-  for (const l of runs) out.set(l.run.id, bootstrapIntervals(l.pred.targets.length, clusters, (rows) => computeMetrics(l.pred, rows), opts))
+export function runIntervals(runs: readonly LoadedRun[], clusters: number[][], opts: BootstrapOptions): Map<string, Record<string, Interval>> {
+  const out = new Map<string, Record<string, Interval>>()
+  for (const l of runs) out.set(l.run.id, bootstrapIntervals(l.pred.targets.length, clusters, (rows) => metricsWithClassAuc(l.pred, rows), opts))
   return out
 }
 
 /** Groups runs into cells and summarises each metric across seeds. */
 export function buildCells(
   runs: readonly LoadedRun[],
-  perRun: Map<string, Record<MetricName, Interval>>,
+  perRun: Map<string, Record<string, Interval>>,
   clusters: number[][],
   opts: BootstrapOptions,
+  unit: 'patient' | 'image' = 'patient',
 ): ResultCell[] {
   const groups = new Map<string, LoadedRun[]>()
   for (const l of runs) groups.set(cellKeyOf(l.run), [...(groups.get(cellKeyOf(l.run)) ?? []), l])
@@ -49,25 +59,26 @@ export function buildCells(
     members.sort((a, b) => a.run.seed - b.run.seed)
     const first = members[0]!.run
     const kind = cellKindOf(first)
-    // One seed: the run's own interval is the cell's; several: bootstrap the seed mean.
-    const joint: Record<MetricName, Interval> =
-      members.length === 1
-        ? perRun.get(first.id)!
-        : bootstrapIntervals(members[0]!.pred.targets.length, clusters, (rows) => {
-            const per = members.map((m) => computeMetrics(m.pred, rows))
-            return Object.fromEntries(METRIC_NAMES.map((k) => [k, mean(per.map((p) => p[k]))])) as Record<MetricName, number>
-          }, opts)
+    // One seed: the run's own interval is the cell's; several: the hierarchical bootstrap of the seed mean.
+    const joint: Record<string, Interval> =
+      members.length === 1 ? perRun.get(first.id)! : hierarchicalIntervals(members.length, members[0]!.pred.targets.length, clusters, (s, rows) => metricsWithClassAuc(members[s]!.pred, rows), opts)
     const metrics: ResultCell['metrics'] = {}
     for (const name of METRIC_NAMES) {
-      const values = members.map((m) => perRun.get(m.run.id)![name].estimate)
+      const values = members.map((m) => perRun.get(m.run.id)![name]!.estimate)
       const finite = values.filter(Number.isFinite)
       metrics[name] = {
         mean: orNull(mean(finite)),
         sd: orNull(sampleSd(finite)),
         perSeed: members.map((m, i) => ({ seed: m.run.seed, value: orNull(values[i]) })),
-        lo: orNull(joint[name].lo),
-        hi: orNull(joint[name].hi),
+        lo: orNull(joint[name]!.lo),
+        hi: orNull(joint[name]!.hi),
       }
+    }
+    const perClassAuc: ResultCell['perClassAuc'] = {}
+    for (const cls of members[0]!.pred.classNames) {
+      const key = `auc:${cls}`
+      const values = members.map((m) => perRun.get(m.run.id)![key]?.estimate ?? NaN).filter(Number.isFinite)
+      perClassAuc[cls] = { mean: orNull(mean(values)), lo: orNull(joint[key]?.lo), hi: orNull(joint[key]?.hi) }
     }
     cells.push({
       key,
@@ -80,6 +91,8 @@ export function buildCells(
       encoders: first.encoders,
       runIds: members.map((m) => m.run.id),
       metrics,
+      perClassAuc,
+      interval: members.length > 1 ? (unit === 'patient' ? 'seeds+patients' : 'seeds+images') : unit === 'patient' ? 'patients' : 'images',
     })
   }
   const order = { scratch: 0, single: 1, fusion: 2 }

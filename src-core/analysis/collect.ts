@@ -1,9 +1,30 @@
 // Gathers what the analysis of one study needs: its finished downstream runs with their test
 // predictions aligned on the same test images, the patient of each image, and the probe summaries.
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { RunProvenance } from '../api/results.ts'
 import type { Db } from '../store/db.ts'
 import { findStudy, lastMetrics, studyRuns, type ResultRun, type ResultStudy } from '../store/results.ts'
+import { currentProvenance } from '../study/plan-service.ts'
 import { datasetDirOfRun, loadPredictions, patientsFor } from './predictions.ts'
+import { provenanceLookup } from './run-provenance.ts'
 import type { Predictions } from './stats/metrics.ts'
+
+/**
+ * Whether a dataset cache was generated, as its own metadata says: `generated: true` in meta.json,
+ * or the generator's stamp (`.generated.json`) in the source folder it was imported from. Never
+ * inferred from a study config or a dataset name.
+ */
+export function datasetIsGenerated(dir: string | null): boolean {
+  if (!dir || !existsSync(join(dir, 'meta.json'))) return false
+  try {
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { generated?: unknown; source?: unknown }
+    if (meta.generated === true) return true
+    return typeof meta.source === 'string' && existsSync(join(meta.source, '.generated.json'))
+  } catch {
+    return false
+  }
+}
 
 /** A finished downstream run with its predictions restricted to the common test images. */
 export interface LoadedRun {
@@ -31,6 +52,10 @@ export interface StudyData {
   probes: ResultRun[]
   /** Every run of the study (for the environment section and counts). */
   allRuns: ResultRun[]
+  /** Dataset checksums and engine version each analysed downstream run used, by run id. */
+  provenance: Map<string, RunProvenance>
+  /** Names of the study's datasets whose metadata says they were generated. */
+  generated: string[]
   /** What could not be used, in sentences. */
   warnings: string[]
 }
@@ -115,5 +140,12 @@ export function collectStudy(db: Db, studyKey: string, opts: CollectOptions = {}
     warnings.push('The downstream dataset folder was not found, so intervals resample single images instead of patients.')
   }
   const probes = allRuns.filter((r) => r.stage === 'probe' && r.state === 'done' && r.summary)
-  return { study, runs, indices, patients, datasetDir, probes, allRuns, warnings }
+  const prov = provenanceLookup(db, currentProvenance(db))
+  const provenance = new Map(runs.map((l) => [l.run.id, prov(l.run.id)]))
+  const stale = runs.filter((l) => provenance.get(l.run.id)!.stale)
+  if (stale.length) warnings.push(`${stale.length} analysed run(s) are stale: a dataset they read now has other content, the engine is newer, or they recorded no inputs (${[...new Set(stale.flatMap((l) => provenance.get(l.run.id)!.staleReasons))].slice(0, 3).join('; ')}). Plan the study again to get runs for what is imported now.`)
+  const names = [configName, ...(Array.isArray(study.config.pretrainDatasets) ? (study.config.pretrainDatasets as unknown[]) : [])].filter((x): x is string => typeof x === 'string')
+  const dirOf = (name: string) => (name === configName && datasetDir ? datasetDir : (opts.resolveDataset?.(name) ?? null))
+  const generated = names.filter((n) => datasetIsGenerated(dirOf(n)))
+  return { study, runs, indices, patients, datasetDir, probes, allRuns, warnings, provenance, generated }
 }

@@ -4,13 +4,15 @@
 // metrics at each run's selected epoch, summary.best.metrics), so the test images that judge the
 // comparison did not also choose the member. Where a member lacks that validation value, the pick
 // falls back to the test set, which favours the member (a "better" verdict stays conservative);
-// `selectedBy` says which was used.
+// `selectedBy` says which was used. With two or more seeds the difference of seed means comes from
+// the paired test across seeds (stats/hierarchical.ts seedPairedDifference), so training
+// randomness enters the interval; with one seed it covers test-set sampling only.
 import type { FusionComparison } from '../api/results.ts'
 import type { LoadedRun } from './collect.ts'
 import { cellKindOf, orNull } from './cells.ts'
-import { differenceInterval, holmAdjust, pairedDifference, type BootstrapOptions, type PairedDifference, type Verdict } from './stats/bootstrap.ts'
+import { differenceInterval, holmAdjust, pairedDifference, verdictOf, type BootstrapOptions, type PairedDifference, type Verdict } from './stats/bootstrap.ts'
+import { seedPairedDifference } from './stats/hierarchical.ts'
 import { computeMetric, METRIC_NAMES, type MetricName } from './stats/metrics.ts'
-import { mean } from './stats/describe.ts'
 
 interface Pairing {
   seed: number
@@ -30,6 +32,13 @@ export function validationValue(l: LoadedRun, metric: MetricName): number | null
 
 function differenceOut(d: PairedDifference) {
   return { estimate: orNull(d.estimate), lo: orNull(d.lo), hi: orNull(d.hi), verdict: d.verdict, p: orNull(d.p) }
+}
+
+/** The difference of seed means: the paired test across seeds, with the verdict of its interval. */
+export function acrossSeeds(k: number, n: number, clusters: number[][], diffOf: (seed: number, rows: readonly number[]) => number, opts: BootstrapOptions): PairedDifference {
+  if (k === 1) return differenceInterval(n, clusters, (rows) => diffOf(0, rows), opts)
+  const d = seedPairedDifference(k, n, clusters, diffOf, opts)
+  return { ...d, verdict: verdictOf(d.lo, d.hi) }
 }
 
 /** Holm's correction within each metric: all fusion comparisons of the study form one family. */
@@ -91,10 +100,7 @@ export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[]
           difference: differenceOut(d),
         }
       })
-      const pooled =
-        pairings.length === 1
-          ? perSeed[0]!.difference
-          : differenceOut(differenceInterval(n, clusters, (rows) => mean(pairings.map((p) => computeMetric(p.fusion.pred, metric, rows) - computeMetric(p.best.pred, metric, rows))), opts))
+      const pooled = pairings.length === 1 ? perSeed[0]!.difference : differenceOut(acrossSeeds(pairings.length, n, clusters, (s, rows) => computeMetric(pairings[s]!.fusion.pred, metric, rows) - computeMetric(pairings[s]!.best.pred, metric, rows), opts))
       out.push({ target, mode, encoders, metric: metric satisfies MetricName, difference: pooled, perSeed })
     }
   }

@@ -9,7 +9,13 @@
 //   rest; for 2 classes only the positive class) with its AUC, training curves, test metrics.
 // - `results.analysis` -> StudyAnalysis: bootstrap CIs per run and per cell (a cell = a run's
 //   settings without the seed), H2 fusion comparisons, H1 similarity/invariance/ANOVA/correlations,
-//   and the plain-language summary with caveats.
+//   and the plain-language summary with caveats. What the Results view shows beside each number:
+//   `verdicts` (the summary as data: one pre-declared rule each, its number, interval and corrected
+//   p), `method` (the rules in words), `sampleSizes` (images and patients per class and split, with
+//   small-class warnings), `selection` (the validation-chosen best configuration per target and
+//   protocol, its test value and how many it was chosen from), `flags` (one-class predictors,
+//   below-chance AUCs), `cells[].perClassAuc`, `cells[].interval` (what the interval covers) and
+//   `runs[].provenance` (dataset checksums the run used, stale or not).
 // - `results.report` -> {dir, html}: the report folder and its self-contained index.html text.
 import { z } from 'zod'
 import { method } from './contract.ts'
@@ -30,6 +36,18 @@ export const intervalSchema = z.object({
   hi: num,
 })
 
+/** What a run read: the content checksum of every dataset (directly or through its encoders) and the engine version. */
+export const runProvenanceSchema = z.object({
+  /** Dataset name -> content checksum (sha256 over meta.json's file checksums) as recorded when the run was planned; null = not recorded. */
+  datasets: z.record(z.string(), z.string().nullable()),
+  /** Engine versions of the run and its dependencies (usually one). */
+  engine: z.array(z.string()),
+  /** True when a dataset it read now has other content, the engine is newer, or it recorded no inputs. */
+  stale: z.boolean(),
+  /** Why it is stale, in words (empty when not). */
+  staleReasons: z.array(z.string()),
+})
+
 /** One downstream run in the results table. */
 export const resultsRowSchema = z.object({
   /** Run id. */
@@ -43,6 +61,8 @@ export const resultsRowSchema = z.object({
   state: z.string(),
   /** Last test metrics reported by the worker (null until reported). */
   metrics: z.object({ loss: num, accuracy: num, f1_weighted: num, balanced_accuracy: num, roc_auc: num }),
+  /** The data and engine it came from; `stale` rows are kept browsable but belong to old content. */
+  provenance: runProvenanceSchema,
 })
 
 /** Details of one downstream run. */
@@ -119,6 +139,10 @@ export const resultCellSchema = z.object({
   runIds: z.array(z.string()),
   /** Per metric: mean, sd, per-seed values, interval. */
   metrics: z.record(z.string(), cellMetricSchema),
+  /** One-vs-rest ROC-AUC per class name (mean over seeds, same interval method as `metrics`). */
+  perClassAuc: z.record(z.string(), z.object({ mean: num, lo: num, hi: num })),
+  /** What the interval covers: `patients` (test-set sampling only, one seed) or `seeds+patients` (hierarchical bootstrap); `images` without patient ids. */
+  interval: z.enum(['patients', 'images', 'seeds+patients', 'seeds+images']),
 })
 
 /** A paired difference fusion - member on the same test images. */
@@ -170,6 +194,86 @@ export const fusionComparisonSchema = z.object({
   })),
 })
 
+/** One verdict of the summary: a pre-declared rule applied to a corrected test. */
+export const verdictSchema = z.object({
+  /** Which rule (see `method.rules`): h1-task, h1-similarity, h1-invariance, h1-overall, h2-fusion, beats-scratch. */
+  rule: z.enum(['h1-task', 'h1-similarity', 'h1-invariance', 'h1-overall', 'h2-fusion', 'beats-scratch']),
+  /** Where it applies, e.g. `binary linear`, `binary`, or `study`. */
+  scope: z.string(),
+  /** `claimed` only when its test survives the correction; else `no evidence` (or `not testable` when the design cannot test it). */
+  outcome: z.enum(['claimed', 'no evidence', 'not testable']),
+  /** The sentence shown in the summary. */
+  sentence: z.string(),
+  /** The number behind it (an effect size, difference or rho). */
+  estimate: num,
+  /** Its 95% interval, where there is one. */
+  lo: num,
+  /** Upper bound. */
+  hi: num,
+  /** Uncorrected p of the deciding test. */
+  p: num,
+  /** p after the stated correction over its family. */
+  pAdjusted: num,
+  /** Size of the correction family. */
+  family: z.number(),
+})
+
+/** Images and patients per class in one split of the downstream set, for one target. */
+export const splitCountSchema = z.object({
+  /** train / val / test. */
+  split: z.string(),
+  /** binary / 3class. */
+  target: z.string(),
+  /** Per class: images and distinct patients (null without patient ids). */
+  classes: z.array(z.object({ name: z.string(), images: z.number(), patients: z.number().nullable() })),
+})
+
+/** The configuration picked on validation for one target and protocol. */
+export const selectionSchema = z.object({
+  /** binary / 3class. */
+  target: z.string(),
+  /** linear / finetune / fusion-linear / fusion-finetune / any (best of all pretrained configurations). */
+  protocol: z.string(),
+  /** The chosen cell's key and label. */
+  cellKey: z.string(),
+  /** Readable label. */
+  label: z.string(),
+  /** How many configurations it was chosen from. */
+  chosenFrom: z.number(),
+  /** Its validation ROC-AUC (mean over seeds) at the selected epoch: what chose it. */
+  validation: num,
+  /** Its test ROC-AUC (mean over seeds) with the cell interval: what is reported. */
+  test: z.object({ mean: num, lo: num, hi: num }),
+})
+
+/** The validation-chosen best pretrained configuration of a target against scratch. */
+export const scratchComparisonSchema = z.object({
+  /** binary / 3class. */
+  target: z.string(),
+  /** The chosen configuration. */
+  label: z.string(),
+  /** How many pretrained configurations it was chosen from (on validation). */
+  chosenFrom: z.number(),
+  /** Seeds both have. */
+  seeds: z.array(z.number()),
+  /** Paired difference best - scratch of ROC-AUC on the same resamples. */
+  difference: differenceSchema,
+  /** p after Holm's correction over the targets. */
+  pHolm: num,
+})
+
+/** A warning attached to one run. */
+export const runFlagSchema = z.object({
+  /** Run id. */
+  runId: z.string(),
+  /** Run name. */
+  name: z.string(),
+  /** one-class: every test image gets the same predicted class; below-chance: AUC interval wholly below 0.5. */
+  kind: z.enum(['one-class', 'below-chance']),
+  /** The sentence shown. */
+  message: z.string(),
+})
+
 /** One ANOVA table. */
 export const anovaTableSchema = z.object({
   /** binary / 3class. */
@@ -186,6 +290,8 @@ export const anovaTableSchema = z.object({
   interactionSeparated: z.boolean(),
   /** What the design could not separate (empty when nothing). */
   note: z.string(),
+  /** The H1 task test: pretext effect on cell means against the pretext x dataset interaction (the F test of a fixed pretext effect with the dataset as a random effect), Holm over the settings. */
+  pretextTest: z.object({ f: num, df1: z.number(), df2: z.number(), p: num, pHolm: num, etaSq: num }).nullable(),
 })
 
 /** One rank correlation of downstream performance with an encoder/dataset property. */
@@ -200,12 +306,22 @@ export const correlationSchema = z.object({
   family: z.enum(['similarity', 'invariance']),
   /** The property, e.g. `frechet` or `rot90`. */
   variable: z.string(),
-  /** Spearman's rho (null when a side is constant). */
+  /** spearman (similarity, over datasets) or partial-pearson (invariance, over encoders, given the pretraining dataset). */
+  statistic: z.enum(['spearman', 'partial-pearson']),
+  /** The correlation (Spearman's rho or the partial r; null when a side is constant). */
   rho: num,
-  /** Approximate two-sided p (t approximation). */
+  /** Two-sided p: exact permutation p (Spearman over datasets) or the t test of the partial correlation. */
   p: num,
-  /** Number of encoders (pretext x dataset cells) correlated. */
+  /** The smallest p the design allows (2/n! for an exact test over n datasets); at or above alpha the test can never reject. */
+  minP: num,
+  /** p after Holm's correction over the primary-metric correlations that can reach alpha (null: descriptive only). */
+  pHolm: num,
+  /** Number of units correlated. */
   n: z.number(),
+  /** The unit: `dataset` (similarity: dataset means over pretext tasks) or `encoder` (invariance: cell means). */
+  unit: z.enum(['dataset', 'encoder']),
+  /** The points (unit label, x, y) so a reader sees what few values the rho rests on. */
+  points: z.array(z.object({ label: z.string(), x: z.number(), y: z.number() })),
 })
 
 /** The study analysis. */
@@ -245,6 +361,10 @@ export const studyAnalysisSchema = z.object({
     loss: num,
     /** Metric name -> interval. */
     metrics: z.record(z.string(), intervalSchema),
+    /** One-vs-rest ROC-AUC per class name. */
+    perClassAuc: z.record(z.string(), num),
+    /** Dataset checksums and engine version it used. */
+    provenance: runProvenanceSchema,
   })),
   /** Cells (runs that differ only by seed). */
   cells: z.array(resultCellSchema),
@@ -252,16 +372,30 @@ export const studyAnalysisSchema = z.object({
   h2: z.array(fusionComparisonSchema),
   /** H1 measurements and tests. */
   h1: z.object({
-    /** Distances of each pretraining dataset to the downstream set (smaller = more similar). */
-    similarity: z.array(z.object({ dataset: z.string(), frechet: num, histogram_l1: num, spectrum_l2: num })),
-    /** Cosine similarity of pooled features before/after each transform, per encoder (mean over seeds). */
-    invariance: z.array(z.object({ encoder: z.string(), pretext: z.string(), dataset: z.string(), seeds: z.array(z.number()), values: z.record(z.string(), z.number()) })),
+    /** Distances of each pretraining dataset to the downstream set (smaller = more similar); `aboveFloor` per distance: larger than the downstream set's distance to itself. */
+    similarity: z.array(z.object({ dataset: z.string(), frechet: num, histogram_l1: num, spectrum_l2: num, aboveFloor: z.record(z.string(), z.boolean()) })),
+    /** The similarity noise floor: distances between two disjoint samples of the downstream set (null when the probe did not report it). */
+    similarityFloor: z.object({ frechet: num, histogram_l1: num, spectrum_l2: num }).nullable(),
+    /** Baselined invariance per encoder (mean over seeds): (cos(x,Tx) - cos(x,y)) / (1 - cos(x,y)), y an unrelated image; 1 invariant, 0 as far as an unrelated image. `reference` marks the random-init row. */
+    invariance: z.array(z.object({ encoder: z.string(), pretext: z.string(), dataset: z.string(), seeds: z.array(z.number()), values: z.record(z.string(), z.number()), reference: z.boolean(), unrelatedCosine: num, split: z.string() })),
     /** Two-way ANOVAs (pretext x pretraining dataset). */
     anova: z.array(anovaTableSchema),
     /** Spearman correlations of performance with similarity and with each invariance. */
     correlations: z.array(correlationSchema),
   }),
-  /** Plain-language summary paragraphs written from the numbers. */
+  /** The verdicts behind the summary, one per rule and scope. */
+  verdicts: z.array(verdictSchema),
+  /** How the verdicts were decided, in words: primary metric, alpha, correction, and each rule. */
+  method: z.object({ primaryMetric: z.string(), alpha: z.number(), correction: z.string(), rules: z.array(z.object({ rule: z.string(), text: z.string() })), measurements: z.array(z.string()) }),
+  /** Images and patients per class and split of the downstream set (empty when the cache was not found). */
+  sampleSizes: z.array(splitCountSchema),
+  /** Best configuration per target and protocol, chosen on validation. */
+  selection: z.array(selectionSchema),
+  /** One-class predictors and below-chance runs. */
+  flags: z.array(runFlagSchema),
+  /** Best pretrained configuration (chosen on validation) minus scratch, per target. */
+  beatsScratch: z.array(scratchComparisonSchema),
+  /** Plain-language summary: the verdict sentences, short, each with its number and interval. */
   summary: z.array(z.string()),
   /** Caveats the reader must keep in mind. */
   caveats: z.array(z.string()),
@@ -277,6 +411,12 @@ export type FusionComparison = z.infer<typeof fusionComparisonSchema>
 export type AnovaTable = z.infer<typeof anovaTableSchema>
 export type Correlation = z.infer<typeof correlationSchema>
 export type IntervalOut = z.infer<typeof intervalSchema>
+export type VerdictOut = z.infer<typeof verdictSchema>
+export type SplitCount = z.infer<typeof splitCountSchema>
+export type SelectionOut = z.infer<typeof selectionSchema>
+export type RunFlag = z.infer<typeof runFlagSchema>
+export type ScratchComparisonOut = z.infer<typeof scratchComparisonSchema>
+export type RunProvenance = z.infer<typeof runProvenanceSchema>
 
 const studyInput = z.object({ studyId: z.string().min(1) })
 

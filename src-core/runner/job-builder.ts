@@ -4,6 +4,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunRecord } from '../store/runs.ts'
+import { datasetContentChecksum } from '../study/provenance.ts'
 import { engineJob } from './worker-messages.ts'
 
 /** What the runner needs to know about a dataset (a subset of the datasets store's record). */
@@ -74,6 +75,12 @@ export function buildJob(run: RunRecord, opts: { datasets: DatasetResolver; runs
       const ds = opts.datasets(o.$dataset)
       if (!ds) throw new JobBuildError(`Dataset "${o.$dataset}" is not imported. Import it (xlab datasets import ..., or xlab datasets demo for the demo sets) and resume the study.`)
       if (ds.status !== 'ready') throw new JobBuildError(`Dataset "${o.$dataset}" is ${ds.status}, not ready. Wait for its import to finish or import it again, then resume the study.`)
+      // A run is planned for one content of each dataset it reads; results on other content would carry the wrong checksum.
+      const planned = run.spec.provenance?.datasets[o.$dataset]
+      const now = planned ? datasetContentChecksum(ds.dir) : null
+      if (planned && now !== planned) {
+        throw new JobBuildError(`Dataset "${o.$dataset}" has other content than when ${run.name} was planned (checksum ${planned.slice(0, 12)}, now ${now ? now.slice(0, 12) : 'unreadable'}). Plan the study again (xlab study create NAME) to get runs for the new content; the finished runs on the old content stay browsable, marked stale.`)
+      }
       return ds.dir
     }
     if (typeof o.$encoder === 'string' || typeof o.$checkpoint === 'string') {

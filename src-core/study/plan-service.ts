@@ -1,9 +1,33 @@
 // Planning against the store: what a config needs, what already exists, and how much is left.
+import { join } from 'node:path'
+import { repoRoot } from '../config/paths.ts'
 import type { Db } from '../store/db.ts'
+import { getDatasetByIdOrName } from '../store/datasets.ts'
 import { runFactorsOf, runsByHash, type RunInsert } from '../store/runs.ts'
 import { parseStudyConfig, type StudyConfig } from './config.ts'
 import { estimateWork, type WorkEstimate } from './estimate.ts'
 import { planStudy, type PlannedRun, type StudyPlan } from './planner.ts'
+import { datasetContentChecksum, engineVersionAt, type PlanProvenance } from './provenance.ts'
+
+/** The engine folder the runner starts workers from (XLAB_ENGINE_PATH swaps in another build). */
+export function enginePath(): string {
+  return process.env.XLAB_ENGINE_PATH || join(repoRoot(), 'engine')
+}
+
+/** Current dataset checksums (ready datasets of the store) and engine version. */
+export function currentProvenance(db: Db): PlanProvenance {
+  const sums = new Map<string, string | null>()
+  return {
+    engineVersion: engineVersionAt(enginePath()),
+    datasetChecksum: (name) => {
+      if (!sums.has(name)) {
+        const d = getDatasetByIdOrName(db, name)
+        sums.set(name, d && d.status === 'ready' ? datasetContentChecksum(d.dir) : null)
+      }
+      return sums.get(name)!
+    },
+  }
+}
 
 /** A plan with the state of runs that already exist (they are reused, not trained again). */
 export interface PlanPreview {
@@ -22,7 +46,7 @@ export interface PlanPreview {
 export function previewPlan(db: Db, rawConfig: unknown, slotsFor: (config: StudyConfig) => number): PlanPreview {
   const config = parseStudyConfig(rawConfig)
   const slots = slotsFor(config)
-  const plan = planStudy(config)
+  const plan = planStudy(config, currentProvenance(db))
   const byHash = runsByHash(db, plan.runs.map((r) => r.hash))
   const existing = new Map<string, string>()
   for (const r of plan.runs) {

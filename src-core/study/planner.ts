@@ -1,6 +1,8 @@
 // Expands a study config into runs with dependencies (DESIGN.md "Study planning and running"):
 // pretext -> extract -> downstream (single encoder or fusion) and invariance probes; scratch runs
-// and the similarity probe wait for nothing. Pure: no database, no file system.
+// and the similarity probe wait for nothing. Pure: no database, no file system (dataset checksums
+// and the engine version come in as PlanProvenance).
+import { specProvenance, type PlanProvenance } from './provenance.ts'
 import { trainedCells, type FusionMode, type PretextTask, type Protocol, type StudyConfig, type Target } from './config.ts'
 import { runIdFor, specHash, type RunSpec, type Stage } from './spec.ts'
 
@@ -44,11 +46,21 @@ export interface StudyPlan {
 
 const encName = (label: string) => label.replace('/', '@')
 
-export function planStudy(cfg: StudyConfig): StudyPlan {
+/** Encoder label of the random-init reference row of the invariance probe. */
+export const RANDOM_INIT_LABEL = 'random-init'
+
+
+/** Provenance for plans made without a store (previews in tests): nothing imported, engine unknown. */
+export const NO_PROVENANCE: PlanProvenance = { engineVersion: 'unknown', datasetChecksum: () => null }
+
+export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE): StudyPlan {
   const runs: PlannedRun[] = []
   const add = (r: Omit<PlannedRun, 'id' | 'hash'>): PlannedRun => {
-    const hash = specHash(r.spec)
-    const run = { ...r, id: runIdFor(hash), hash }
+    // The datasets a run reads and the engine enter its hash; what its dependencies read enters
+    // through their ids, so a changed dataset re-plans exactly the runs downstream of it.
+    const spec: RunSpec = { ...r.spec, provenance: specProvenance(r.spec, prov) }
+    const hash = specHash(spec)
+    const run = { ...r, spec, id: runIdFor(hash), hash }
     runs.push(run)
     return run
   }
@@ -188,13 +200,32 @@ export function planStudy(cfg: StudyConfig): StudyPlan {
         spec: {
           kind: 'probe',
           seed: ext.seed,
-          params: { mode: 'invariance', encoder: { $encoder: ext.id }, dataset_dir: { $dataset: cfg.downstreamDataset }, split: 'test', n_images: cfg.probes.nImages, image_size: size },
+          params: { mode: 'invariance', encoder: { $encoder: ext.id }, dataset_dir: { $dataset: cfg.downstreamDataset }, split: 'val', n_images: cfg.probes.nImages, image_size: size },
         },
         deps: [ext.id],
         pretext: ext.pretext,
         pretrainDataset: ext.pretrainDataset,
         seed: ext.seed,
         encoders: [label],
+      })
+    }
+  }
+  if (cfg.probes.invariance) {
+    // The reference row: what a random-init ResNet-18 of the same seed gives, i.e. what the
+    // architecture alone makes invariant before any pretraining.
+    for (const seed of cfg.seeds) {
+      add({
+        ...blank,
+        name: `probe-invariance-random-init-s${seed}`,
+        stage: 'probe',
+        spec: {
+          kind: 'probe',
+          seed,
+          params: { mode: 'invariance', reference: 'random-init', dataset_dir: { $dataset: cfg.downstreamDataset }, split: 'val', n_images: cfg.probes.nImages, image_size: size },
+        },
+        deps: [],
+        seed,
+        encoders: [RANDOM_INIT_LABEL],
       })
     }
   }

@@ -25,6 +25,8 @@ export interface RunSpec {
   seed: number
   /** Engine job params; path-valued fields hold PathRef placeholders. */
   params: Record<string, unknown>
+  /** Content checksums of the datasets it reads and the engine version (study/provenance.ts); part of the hash, not of the engine job. */
+  provenance?: { engine: string; datasets: Record<string, string | null> }
 }
 
 /** Bump when the meaning of a spec changes, so old results are not reused by mistake. */

@@ -48,12 +48,55 @@ def test_invariance_profile_known_answers():
     rng = np.random.default_rng(0)
     images = torch.from_numpy(rng.uniform(0.1, 0.7, size=(6, 3, 8, 8))).float()
     prof = probe.invariance_profile(SortedPixels(), images, torch.zeros(3), torch.ones(3), "cpu", batch_size=4)
+    raw, inv = prof["raw"], prof["baselined"]
     for name in ("rot90", "rot180", "hflip", "vflip", "half_swap_lr", "half_swap_tb", "quadrant_shuffle"):
-        assert prof[name] == pytest.approx(1.0, abs=1e-6), name
+        assert raw[name] == pytest.approx(1.0, abs=1e-6), name
+        assert inv[name] == pytest.approx(1.0, abs=1e-5), name
     # uniform(0.1, 0.7) pixels shifted by +0.2 keep a positive but smaller cosine
-    assert prof["contrast"] < 0.999
-    assert prof["mask"] < 1.0
-    assert set(prof) == set(probe.TRANSFORMS)
+    assert raw["contrast"] < 0.999
+    assert raw["mask"] < 1.0
+    assert set(raw) == set(inv) == set(probe.TRANSFORMS)
+
+
+class HalfSums(nn.Module):
+    """Features [sum of the left half, sum of the right half] of channel 0: a 2-d feature whose cosines are easy to compute by hand."""
+
+    def forward(self, x):
+        w = x.shape[-1] // 2
+        return torch.stack([x[:, 0, :, :w].sum((1, 2)), x[:, 0, :, w:].sum((1, 2))], dim=1)
+
+
+def test_baselined_invariance_hand_computed():
+    """x1 = left half bright -> f = [c, 0]; x2 = all bright -> f = [c, c].
+
+    Unrelated pair: cos([c,0], [c,c]) = 1/sqrt(2) both ways, so mean cos(x, y) = 0.70711.
+    hflip: x1 -> [0, c] (cos 0), x2 unchanged (cos 1): raw mean 0.5, baselined (0.5 - 0.70711) / (1 - 0.70711) = -0.70711.
+    vflip moves nothing between the halves: raw 1, baselined 1.
+    """
+    x1 = torch.zeros(1, 3, 4, 4)
+    x1[..., :2] = 1.0
+    x2 = torch.ones(1, 3, 4, 4)
+    prof = probe.invariance_profile(HalfSums(), torch.cat([x1, x2]), torch.zeros(3), torch.ones(3), "cpu", batch_size=1)
+    r = 1 / np.sqrt(2)
+    assert prof["unrelated"] == pytest.approx(r, abs=1e-6)
+    assert prof["raw"]["hflip"] == pytest.approx(0.5, abs=1e-6)
+    assert prof["baselined"]["hflip"] == pytest.approx((0.5 - r) / (1 - r), abs=1e-6)
+    assert prof["baselined"]["hflip"] == pytest.approx(-0.707107, abs=1e-5)
+    assert prof["baselined"]["vflip"] == pytest.approx(1.0, abs=1e-6)
+    assert probe.baselined(0.97, 0.97) == 0.0
+    assert np.isnan(probe.baselined(1.0, 1.0))
+
+
+def test_random_init_features_share_a_component_the_baseline_removes():
+    """Under a random-init ResNet-18 any two images have a raw cosine near 1; baselined, an unrelated image scores 0 by construction."""
+    rng = np.random.default_rng(3)
+    images = torch.from_numpy(rng.uniform(0, 1, size=(8, 3, 32, 32))).float()
+    prof = probe.invariance_profile(sim.random_init_encoder(0, "cpu"), images, torch.full((3,), 0.5), torch.full((3,), 0.25), "cpu")
+    assert prof["unrelated"] > 0.8
+    assert all(v <= 1.0 + 1e-6 for v in prof["baselined"].values())
+    # same seed, same weights
+    a, b = sim.random_init_encoder(5, "cpu"), sim.random_init_encoder(5, "cpu")
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
 
 
 def test_frechet_distance_known_values():
@@ -93,15 +136,27 @@ def test_invariance_job_through_the_worker(tmp_path):
     from xlab.models import Encoder
     enc_path = tmp_path / "encoder__rotation__x__s0.pth"
     torch.save({k: v for k, v in Encoder().net.state_dict().items() if not k.startswith("fc.")}, enc_path)
-    rc, msgs = _run_worker(tmp_path, {"mode": "invariance", "encoder": str(enc_path), "dataset_dir": str(ds), "split": "test", "n_images": 8, "image_size": 32})
+    rc, msgs = _run_worker(tmp_path, {"mode": "invariance", "encoder": str(enc_path), "dataset_dir": str(ds), "n_images": 8, "image_size": 32})
     assert rc == 0, msgs[-1]
     done = msgs[-1]
     assert done["type"] == "done"
-    inv = done["summary"]["invariance"]
+    s = done["summary"]
+    inv = s["invariance"]
+    assert s["split"] == "val" and s["measure"] == "baselined"
     assert set(inv) == {"rot90", "rot180", "hflip", "vflip", "half_swap_lr", "half_swap_tb", "quadrant_shuffle", "mask", "brightness", "contrast"}
-    assert all(-1.0 <= v <= 1.0 + 1e-6 for v in inv.values())
-    assert any(m["type"] == "metric" and "inv_rot90" in m["values"] for m in msgs)
+    assert all(v <= 1.0 + 1e-6 for v in inv.values())
+    assert 0 < s["unrelated_cosine"] <= 1
+    assert any(m["type"] == "metric" and m["split"] == "val" and "inv_rot90" in m["values"] for m in msgs)
     assert (tmp_path / "run" / "summary.json").exists()
+
+
+def test_random_init_reference_through_the_worker(tmp_path):
+    ds = fixtures.write_cache(tmp_path / "chest", n=60, size=32, labelled=True)
+    rc, msgs = _run_worker(tmp_path, {"mode": "invariance", "reference": "random-init", "dataset_dir": str(ds), "n_images": 8, "image_size": 32})
+    assert rc == 0, msgs[-1]
+    s = msgs[-1]["summary"]
+    assert s["reference"] == "random-init" and s["encoder"] is None
+    assert set(s["invariance"]) == set(probe.TRANSFORMS)
 
 
 def test_similarity_job_ranks_a_look_alike_closer(tmp_path):

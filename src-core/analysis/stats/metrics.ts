@@ -206,3 +206,11 @@ export function rocCurve(pred: Predictions, cls: number): { fpr: number[]; tpr: 
   }
   return { fpr, tpr, auc: binaryAuc(scores, positive) }
 }
+
+/** One-vs-rest ROC-AUC of every class over the positions `rows` (NaN for a class absent from them). */
+export function classAucs(pred: Predictions, rows?: readonly number[]): number[] {
+  const p = prepare(pred)
+  const w = countsOf(pred.targets.length, rows)
+  const t = pred.targets
+  return pred.classNames.map((_, c) => weightedAuc(p.orders[c]!, p.groupStart[c]!, (i) => t[i] === c, w))
+}

@@ -1,21 +1,22 @@
 import { describe, expect, it } from 'vitest'
 import { parseStudyConfig } from '../../../src-core/study/config.ts'
-import { planStudy } from '../../../src-core/study/planner.ts'
+import { planStudy, RANDOM_INIT_LABEL } from '../../../src-core/study/planner.ts'
+import type { PlanProvenance } from '../../../src-core/study/provenance.ts'
 import { presetConfig } from '../../../src-core/study/presets.ts'
 
 describe('planStudy', () => {
   it('expands the demo preset into the full factorial', () => {
     const plan = planStudy(presetConfig('demo'))
     // 3 pretext x 3 datasets; one extract each; downstream: 9 encoders x 2 targets x (linear, finetune)
-    // + 2 scratch + 4 fusion sets x 2 modes x 2 targets; probes: 9 invariance + 1 similarity.
-    expect(plan.counts).toEqual({ pretext: 9, extract: 9, downstream: 36 + 2 + 16, probe: 10 })
+    // + 2 scratch + 4 fusion sets x 2 modes x 2 targets; probes: 9 invariance + 1 random-init reference + 1 similarity.
+    expect(plan.counts).toEqual({ pretext: 9, extract: 9, downstream: 36 + 2 + 16, probe: 11 })
     expect(new Set(plan.runs.map((r) => r.name)).size).toBe(plan.runs.length)
     expect(new Set(plan.runs.map((r) => r.id)).size).toBe(plan.runs.length)
   })
 
   it('scales with seeds: the paper preset has three of everything but one similarity probe', () => {
     const plan = planStudy(presetConfig('paper'))
-    expect(plan.counts).toEqual({ pretext: 27, extract: 27, downstream: 3 * 54, probe: 27 + 1 })
+    expect(plan.counts).toEqual({ pretext: 27, extract: 27, downstream: 3 * 54, probe: 27 + 3 + 1 })
   })
 
   it('orders runs after their dependencies and wires stages correctly', () => {
@@ -69,7 +70,7 @@ describe('planStudy', () => {
     const plan = planStudy(cfg)
     // 2 of 9 cells gone: 7 pretext, 7 extract, 7 invariance probes; downstream 7 x 2 targets x 2 protocols
     // + 2 scratch + the 16 fusion runs (the demo fusion sets use only demo-mammo and rotation+inpainting/structure cells kept).
-    expect(plan.counts).toEqual({ pretext: 7, extract: 7, downstream: 28 + 2 + 16, probe: 8 })
+    expect(plan.counts).toEqual({ pretext: 7, extract: 7, downstream: 28 + 2 + 16, probe: 9 })
     expect(plan.runs.some((r) => r.encoders?.includes('structure/demo-natural') || r.encoders?.includes('inpainting/demo-brainct'))).toBe(false)
     const fullIds = new Set(full.runs.map((r) => r.id))
     expect(plan.runs.every((r) => fullIds.has(r.id))).toBe(true)
@@ -96,5 +97,53 @@ describe('planStudy', () => {
     const changed = other.runs.filter((r) => !plan.runs.some((x) => x.id === r.id))
     expect(changed.length).toBe(18 + 8) // 9 encoders x 2 targets + 4 fusion sets x 2 targets, finetune only
     expect(changed.every((r) => r.protocol === 'finetune' && r.spec.params.head_init === undefined)).toBe(true)
+  })
+
+  it('measures invariance on the validation split, with a random-init reference row per seed', () => {
+    const plan = planStudy(presetConfig('demo'))
+    const probes = plan.runs.filter((r) => r.stage === 'probe' && r.spec.params.mode === 'invariance')
+    expect(probes.every((r) => r.spec.params.split === 'val')).toBe(true)
+    const ref = probes.filter((r) => r.encoders?.[0] === RANDOM_INIT_LABEL)
+    expect(ref.map((r) => [r.name, r.spec.params.reference, r.deps])).toEqual([['probe-invariance-random-init-s0', 'random-init', []]])
+  })
+})
+
+describe('run provenance', () => {
+  const sums: Record<string, string> = { 'demo-chest': 'c1', 'demo-natural': 'n1', 'demo-brainct': 'b1', 'demo-mammo': 'm1' }
+  const prov = (over: Record<string, string> = {}, engine = '0.2.0'): PlanProvenance => ({ engineVersion: engine, datasetChecksum: (n) => ({ ...sums, ...over })[n] ?? null })
+
+  it('records the checksum of every dataset a run reads and the engine version in its spec', () => {
+    const plan = planStudy(presetConfig('demo'), prov())
+    const byName = new Map(plan.runs.map((r) => [r.name, r]))
+    expect(byName.get('rotation@demo-mammo-s0')!.spec.provenance).toEqual({ engine: '0.2.0', datasets: { 'demo-mammo': 'm1' } })
+    expect(byName.get('extract-rotation@demo-mammo-s0')!.spec.provenance).toEqual({ engine: '0.2.0', datasets: {} })
+    expect(byName.get('binary-linear-rotation@demo-mammo-s0')!.spec.provenance!.datasets).toEqual({ 'demo-chest': 'c1' })
+    expect(byName.get('probe-similarity')!.spec.provenance!.datasets).toEqual({ 'demo-brainct': 'b1', 'demo-chest': 'c1', 'demo-mammo': 'm1', 'demo-natural': 'n1' })
+  })
+
+  it('re-importing a dataset with other content re-plans exactly the runs that read it, directly or through an encoder', () => {
+    const before = planStudy(presetConfig('demo'), prov())
+    const after = planStudy(presetConfig('demo'), prov({ 'demo-mammo': 'm2' }))
+    const old = new Set(before.runs.map((r) => r.id))
+    const changed = new Set(after.runs.filter((r) => !old.has(r.id)).map((r) => r.name))
+    // Expected from the factors alone, not from the hashes: a mammogram-pretrained encoder's
+    // pretext, extract, downstream, fusion and invariance-probe runs, and the similarity probe.
+    const readsMammo = (r: (typeof after.runs)[number]) => r.pretrainDataset === 'demo-mammo' || (r.encoders ?? []).some((e) => e.endsWith('/demo-mammo')) || r.name === 'probe-similarity'
+    const expected = new Set(after.runs.filter(readsMammo).map((r) => r.name))
+    expect(changed).toEqual(expected)
+    expect(changed.size).toBe(3 + 3 + 3 * 2 * 2 + 16 + 3 + 1)
+    expect(after.runs.length).toBe(before.runs.length)
+    // The downstream dataset is read by every downstream run and probe: all of those re-plan.
+    const chest = planStudy(presetConfig('demo'), prov({ 'demo-chest': 'c2' }))
+    const chestChanged = chest.runs.filter((r) => !old.has(r.id))
+    expect(new Set(chestChanged.map((r) => r.stage))).toEqual(new Set(['downstream', 'probe']))
+    expect(chestChanged.length).toBe(54 + 11)
+  })
+
+  it('a new engine version re-plans everything; equal inputs reuse everything', () => {
+    const base = planStudy(presetConfig('demo'), prov())
+    expect(planStudy(presetConfig('demo'), prov()).runs.map((r) => r.id)).toEqual(base.runs.map((r) => r.id))
+    const next = planStudy(presetConfig('demo'), prov({}, '0.3.0'))
+    expect(next.runs.filter((r) => base.runs.some((b) => b.id === r.id))).toEqual([])
   })
 })

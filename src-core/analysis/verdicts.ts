@@ -1,0 +1,125 @@
+// Applies the pre-declared rules (verdict-rules.ts) to the corrected tests of an analysis. Every
+// verdict is "claimed" only when its test survives its family's correction, "not testable" when
+// the design cannot reach the level, and "no evidence" otherwise. Pure: numbers in, verdicts out.
+import type { AnovaTable, Correlation, FusionComparison, ScratchComparisonOut, VerdictOut } from '../api/results.ts'
+import { ALPHA, PRIMARY_METRIC } from './verdict-rules.ts'
+
+const f3 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(3))
+const f2 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(2))
+const pf = (p: number | null | undefined) => (p === null || p === undefined || !Number.isFinite(p) ? 'n/a' : p < 0.001 ? '< 0.001' : p.toFixed(3))
+const survives = (p: number | null | undefined) => p !== null && p !== undefined && p < ALPHA
+
+/** h1-task: one verdict per setting with a task test. */
+export function taskVerdicts(anova: readonly AnovaTable[]): VerdictOut[] {
+  const tests = anova.filter((t) => t.metric === PRIMARY_METRIC && t.pretextTest)
+  return tests.map((t) => {
+    const x = t.pretextTest!
+    const scope = `${t.target} ${t.protocol}`
+    const testable = x.p !== null
+    const outcome: VerdictOut['outcome'] = !testable ? 'not testable' : survives(x.pHolm) ? 'claimed' : 'no evidence'
+    const stats = `η² ${f2(x.etaSq)}, F(${x.df1}, ${x.df2}) = ${f2(x.f)}, Holm p ${pf(x.pHolm)}`
+    const sentence =
+      outcome === 'claimed'
+        ? `The pretext task changes ROC-AUC (${scope}): ${stats}.`
+        : outcome === 'not testable'
+          ? `The pretext effect cannot be tested (${scope}): no degrees of freedom are left for error.`
+          : `No evidence either way that the pretext task changes ROC-AUC (${scope}): ${stats}.`
+    return { rule: 'h1-task', scope, outcome, sentence, estimate: x.etaSq, lo: null, hi: null, p: x.p, pAdjusted: x.pHolm, family: tests.length }
+  })
+}
+
+/** h1-similarity and h1-invariance: one verdict per setting and family, from its strongest corrected correlation. */
+export function correlationVerdicts(correlations: readonly Correlation[]): VerdictOut[] {
+  const primary = correlations.filter((c) => c.metric === PRIMARY_METRIC)
+  const familySize = primary.filter((c) => c.pHolm !== null).length
+  const out: VerdictOut[] = []
+  for (const setting of [...new Set(primary.map((c) => `${c.target} ${c.protocol}`))]) {
+    for (const family of ['similarity', 'invariance'] as const) {
+      const cs = primary.filter((c) => `${c.target} ${c.protocol}` === setting && c.family === family && c.rho !== null)
+      if (!cs.length) continue
+      const rule = family === 'similarity' ? 'h1-similarity' : 'h1-invariance'
+      const testable = cs.filter((c) => c.pHolm !== null)
+      if (!testable.length) {
+        const c = cs.find((x) => x.variable === 'frechet') ?? cs[0]!
+        out.push({
+          rule,
+          scope: setting,
+          outcome: 'not testable',
+          sentence: `Similarity vs ROC-AUC (${setting}) is descriptive only: ${c.n} pretraining datasets allow no p below ${pf(c.minP)}; Spearman rho with the ${c.variable} distance ${f2(c.rho)} (${c.points.map((p) => `${p.label} ${f3(p.y)}`).join(', ')}).`,
+          estimate: c.rho,
+          lo: null,
+          hi: null,
+          p: c.p,
+          pAdjusted: null,
+          family: familySize,
+        })
+        continue
+      }
+      const best = [...testable].sort((a, b) => a.pHolm! - b.pHolm! || Math.abs(b.rho!) - Math.abs(a.rho!))[0]!
+      const claimed = survives(best.pHolm)
+      const what = family === 'similarity' ? `the ${best.variable} distance (over ${best.n} datasets)` : `invariance to ${best.variable} (partial r given the dataset, over ${best.n} encoders)`
+      const direction = family === 'similarity' ? (best.rho! < 0 ? 'closer pretraining data go with higher ROC-AUC' : 'closer pretraining data go with lower ROC-AUC') : best.rho! > 0 ? 'more invariant encoders score higher' : 'more invariant encoders score lower'
+      const stats = `${family === 'similarity' ? 'rho' : 'r'} ${f2(best.rho)}, Holm p ${pf(best.pHolm)} over ${familySize} correlations`
+      out.push({
+        rule,
+        scope: setting,
+        outcome: claimed ? 'claimed' : 'no evidence',
+        sentence: claimed ? `ROC-AUC goes with ${what} (${setting}): ${direction}; ${stats}.` : `No evidence either way that ROC-AUC goes with ${family === 'similarity' ? 'similarity' : 'any invariance'} (${setting}); strongest: ${what}, ${stats}.`,
+        estimate: best.rho,
+        lo: null,
+        hi: null,
+        p: best.p,
+        pAdjusted: best.pHolm,
+        family: familySize,
+      })
+    }
+  }
+  return out
+}
+
+/** h1-overall: the study-level comparison of the task side with similarity, from the verdicts above. */
+export function overallVerdict(h1: readonly VerdictOut[]): VerdictOut | null {
+  if (!h1.length) return null
+  const task = h1.filter((v) => (v.rule === 'h1-task' || v.rule === 'h1-invariance') && v.outcome === 'claimed')
+  const sim = h1.filter((v) => v.rule === 'h1-similarity' && v.outcome === 'claimed')
+  const simTestable = h1.some((v) => v.rule === 'h1-similarity' && v.outcome !== 'not testable')
+  const scopes = (vs: VerdictOut[]) => [...new Set(vs.map((v) => v.scope))].join(', ')
+  let outcome: VerdictOut['outcome'] = 'no evidence'
+  let sentence = `H1 overall: no evidence either way; neither the task side (pretext effect, invariance) nor similarity has a test that survives correction${simTestable ? '' : ', and similarity cannot be tested with this few pretraining datasets'}.`
+  if (task.length && !sim.length) {
+    outcome = 'claimed'
+    sentence = `H1 overall: the task side matters more than similarity in this study: it survives correction in ${scopes(task)}, similarity in no setting${simTestable ? '' : ' (similarity cannot be tested with this few pretraining datasets, so this compares a tested effect with an untestable one)'}.`
+  } else if (sim.length && !task.length) {
+    outcome = 'claimed'
+    sentence = `H1 overall: similarity matters more than the task side in this study: it survives correction in ${scopes(sim)}, the pretext effect and invariance in none.`
+  } else if (sim.length && task.length) {
+    outcome = 'claimed'
+    sentence = `H1 overall: both matter: the task side survives correction in ${scopes(task)}, similarity in ${scopes(sim)}.`
+  }
+  return { rule: 'h1-overall', scope: 'study', outcome, sentence, estimate: null, lo: null, hi: null, p: null, pAdjusted: null, family: h1.length }
+}
+
+/** h2-fusion: one verdict per fusion comparison of the primary metric. */
+export function fusionVerdicts(h2: readonly FusionComparison[]): VerdictOut[] {
+  const primary = h2.filter((c) => c.metric === PRIMARY_METRIC)
+  return primary.map((c) => {
+    const scope = `${c.target} ${c.mode} ${c.encoders.join(' + ')}`
+    const d = c.difference
+    const claimed = c.holm.verdict !== 'no evidence'
+    const stats = `difference ${f3(d.estimate)} [${f3(d.lo)}, ${f3(d.hi)}], Holm p ${pf(c.holm.p)}`
+    const sentence = claimed ? `Fusion is ${c.holm.verdict} than its best member (${scope}): ${stats}.` : `No evidence either way that fusion beats its best member (${scope}): ${stats}.`
+    return { rule: 'h2-fusion', scope, outcome: claimed ? 'claimed' : 'no evidence', sentence, estimate: d.estimate, lo: d.lo, hi: d.hi, p: d.p, pAdjusted: c.holm.p, family: primary.length }
+  })
+}
+
+/** beats-scratch: one verdict per target. */
+export function scratchVerdicts(comparisons: readonly ScratchComparisonOut[]): VerdictOut[] {
+  return comparisons.map((c) => {
+    const d = c.difference
+    const claimed = survives(c.pHolm) && (d.estimate ?? 0) !== 0
+    const better = (d.estimate ?? 0) > 0
+    const stats = `${c.label}, chosen on validation from ${c.chosenFrom}, minus scratch: ${f3(d.estimate)} [${f3(d.lo)}, ${f3(d.hi)}], Holm p ${pf(c.pHolm)}`
+    const sentence = claimed ? `Pretraining ${better ? 'beats' : 'loses to'} scratch (${c.target}): ${stats}.` : `No evidence either way that pretraining beats scratch (${c.target}): ${stats}.`
+    return { rule: 'beats-scratch', scope: c.target, outcome: claimed ? 'claimed' : 'no evidence', sentence, estimate: d.estimate, lo: d.lo, hi: d.hi, p: d.p, pAdjusted: c.pHolm, family: comparisons.length }
+  })
+}
