@@ -140,20 +140,29 @@ export function anovaTables(runs: readonly LoadedRun[], warnings: string[]): Ano
     for (const metric of METRIC_NAMES) {
       const obs = used.map((l) => ({ a: l.run.encoders[0]!.split('/')[0]!, b: l.run.encoders[0]!.split('/')[1]!, y: scores.get(l.run.id)![metric] }))
       if (obs.some((o) => !Number.isFinite(o.y))) continue
-      const r = twoWayAnova(obs, { a: 'pretext', b: 'dataset' })
-      tables.push({
-        target,
-        protocol,
-        metric,
-        seeds,
-        rows: r.rows.map((x) => ({ ...x, ms: orNull(x.ms), f: orNull(x.f), p: orNull(x.p), etaSq: orNull(x.etaSq) })),
-        interactionSeparated: r.interactionSeparated,
-        note: r.note,
-        pretextTest: metric === PRIMARY_METRIC ? pretextTest(obs) : null,
-      })
+      tables.push(anovaTableOf(target, protocol, metric, seeds, obs))
     }
   }
-  // The task tests of the primary metric form one Holm family over the settings.
+  return adjustTaskTests(tables)
+}
+
+/** One ANOVA table of `metric` over pretext (a) x pretraining dataset (b); the primary metric also gets its task test. */
+export function anovaTableOf(target: string, protocol: string, metric: string, seeds: number[], obs: { a: string; b: string; y: number }[]): AnovaTable {
+  const r = twoWayAnova(obs, { a: 'pretext', b: 'dataset' })
+  return {
+    target,
+    protocol,
+    metric,
+    seeds,
+    rows: r.rows.map((x) => ({ ...x, ms: orNull(x.ms), f: orNull(x.f), p: orNull(x.p), etaSq: orNull(x.etaSq) })),
+    interactionSeparated: r.interactionSeparated,
+    note: r.note,
+    pretextTest: metric === PRIMARY_METRIC ? pretextTest(obs) : null,
+  }
+}
+
+/** Holm over the task tests of the primary metric (one family: the settings of the report). */
+export function adjustTaskTests(tables: AnovaTable[]): AnovaTable[] {
   const family = tables.filter((t) => t.pretextTest)
   holmAdjust(family.map((t) => t.pretextTest!.p ?? NaN)).forEach((p, i) => (family[i]!.pretextTest!.pHolm = orNull(p)))
   return tables

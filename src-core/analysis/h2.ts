@@ -56,7 +56,7 @@ function withHolm(comparisons: Omit<FusionComparison, 'holm'>[], level: number):
 }
 
 /** Fusion vs best single member for every fusion set, mode, target and metric. */
-export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[][], opts: BootstrapOptions, warnings: string[]): FusionComparison[] {
+export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[][], opts: BootstrapOptions, warnings: string[], metrics: readonly MetricName[] = METRIC_NAMES): FusionComparison[] {
   const fusions = runs.filter((l) => cellKindOf(l.run) === 'fusion')
   const singles = runs.filter((l) => cellKindOf(l.run) === 'single')
   const groups = new Map<string, LoadedRun[]>()
@@ -69,12 +69,12 @@ export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[]
   for (const [key, members] of groups) {
     const [target, mode] = key.split('|') as [string, string]
     const encoders = members[0]!.run.encoders
-    for (const metric of METRIC_NAMES) {
+    for (const metric of metrics) {
       const pairings: Pairing[] = []
       for (const f of members.sort((a, b) => a.run.seed - b.run.seed)) {
         const candidates = singles.filter((s) => s.run.target === target && s.run.protocol === mode && s.run.seed === f.run.seed && encoders.includes(s.run.encoders[0]!))
         if (candidates.length < encoders.length) {
-          if (metric === METRIC_NAMES[0]) warnings.push(`${f.run.name}: ${encoders.length - candidates.length} of its members have no finished ${mode} run with seed ${f.run.seed}; it is compared with the members that do.`)
+          if (metric === metrics[0]) warnings.push(`${f.run.name}: ${encoders.length - candidates.length} of its members have no finished ${mode} run with seed ${f.run.seed}; it is compared with the members that do.`)
           if (!candidates.length) continue
         }
         const all = f.pred.targets.map((_, i) => i)

@@ -27,15 +27,14 @@ function grouped(label: string, vs: readonly VerdictOut[]): string | null {
   const untestable = vs.filter((v) => v.outcome === 'not testable')
   if (vs.length === 1) return `${label}: ${vs[0]!.sentence}`
   if (claimed.length) return `${label}: ${claimed.map((v) => v.sentence).join(' ')} ${vs.length - claimed.length ? `No evidence in the other ${vs.length - claimed.length} of ${vs.length}.` : ''}`.trim()
-  if (untestable.length === vs.length) return `${label}: ${vs[0]!.sentence} The same holds in the other ${vs.length - 1} settings.`
+  if (untestable.length === vs.length) return `${label}: ${vs[0]!.sentence} The same holds in the other ${vs.length - 1} setting${vs.length === 2 ? '' : 's'}.`
   // Nothing survives: show the closest call so the reader sees how far from the line it is.
   const closest = [...vs].filter((v) => v.pAdjusted !== null).sort((a, b) => a.pAdjusted! - b.pAdjusted!)[0] ?? vs[0]!
   return `${label}: no evidence either way in any of ${vs.length} settings; closest: ${closest.sentence.replace(/^No evidence either way that /, '')}`
 }
 
 function bestLine(sel: SelectionOut, scratchSentence: string | undefined): string {
-  const best = `${sel.label}, chosen on validation ROC-AUC (${f3(sel.validation)}) from ${sel.chosenFrom} configurations: test ROC-AUC ${f3(sel.test.mean)} [${f3(sel.test.lo)}, ${f3(sel.test.hi)}]`
-  return `Best ${sel.target} configuration: ${best}.${scratchSentence ? ` ${scratchSentence}` : ''}`
+  return `Best ${sel.target} configuration (chosen on validation ROC-AUC from ${sel.chosenFrom}): ${sel.label}, test ROC-AUC ${f3(sel.test.mean)} [${f3(sel.test.lo)}, ${f3(sel.test.hi)}].${scratchSentence ? ` ${scratchSentence}` : ''}`
 }
 
 /** Summary lines and caveats for an analysis whose numbers and verdicts are filled in. */

@@ -16,15 +16,15 @@ export const RULES: Record<VerdictOut['rule'], string> = {
   'h1-task':
     'The pretext task matters (per target x protocol): the F test of the pretext effect on cell means (seed means) against the pretext x dataset interaction, i.e. the test of a fixed pretext effect with the pretraining dataset as a random effect, has Holm-adjusted p < 0.05 over the settings.',
   'h1-similarity':
-    'Similarity matters (per target x protocol): a Spearman correlation between a dataset\'s distance to the downstream set and its mean ROC-AUC over pretext tasks (one point per pretraining dataset, exact permutation p) has Holm-adjusted p < 0.05 over all correlations of the report. With fewer than 4 datasets no p can reach 0.05: the relation is descriptive and the verdict is "not testable".',
+    'Similarity matters (per target x protocol): a Spearman correlation between a dataset\'s distance to the downstream set and its mean ROC-AUC over pretext tasks (one point per pretraining dataset, exact permutation p) has Holm-adjusted p < 0.05 over the correlations of the report that can reach 0.05. With 4 or fewer datasets no p can reach 0.05 (the smallest exact p is 2/n!): the relation is descriptive, its points are shown, and the verdict is "not testable".',
   'h1-invariance':
-    'An invariance matters (per target x protocol): the partial correlation of an encoder\'s baselined invariance with its ROC-AUC, given the pretraining dataset (one point per encoder), has Holm-adjusted p < 0.05 over all correlations of the report.',
+    'An invariance matters (per target x protocol): the partial correlation of an encoder\'s baselined invariance with its ROC-AUC, given the pretraining dataset (one point per encoder), has Holm-adjusted p < 0.05 over the correlations of the report that can reach 0.05.',
   'h1-overall':
     'H1 overall: "the task side matters more than similarity" only when h1-task or h1-invariance is claimed in some setting and h1-similarity in none; "similarity matters more" only the other way round; "both" when both are claimed; otherwise no evidence either way.',
   'h2-fusion':
     'Fusion helps (per fusion set, mode and target): the paired difference fusion - best member (member chosen on validation) has Holm-adjusted p < 0.05 over all fusion comparisons and is positive; negative and surviving is "worse".',
   'beats-scratch':
-    'Pretraining beats scratch (per target): the best pretrained configuration, chosen on validation ROC-AUC among all of them, minus scratch, as a paired difference on the same resamples, has Holm-adjusted p < 0.05 over the targets and is positive.',
+    'Pretraining beats scratch (per target): the best pretrained configuration, chosen on validation ROC-AUC among all of them, minus scratch, as a paired difference on the same resamples, has Holm-adjusted p < 0.05 over the targets: positive is "beats scratch", negative "loses to scratch".',
 }
 
 /** The measurement notes of the method section: what each number means for H1. */

@@ -57,9 +57,9 @@ export function correlationVerdicts(correlations: readonly Correlation[]): Verdi
       }
       const best = [...testable].sort((a, b) => a.pHolm! - b.pHolm! || Math.abs(b.rho!) - Math.abs(a.rho!))[0]!
       const claimed = survives(best.pHolm)
-      const what = family === 'similarity' ? `the ${best.variable} distance (over ${best.n} datasets)` : `invariance to ${best.variable} (partial r given the dataset, over ${best.n} encoders)`
+      const what = family === 'similarity' ? `the ${best.variable} distance` : `invariance to ${best.variable}`
       const direction = family === 'similarity' ? (best.rho! < 0 ? 'closer pretraining data go with higher ROC-AUC' : 'closer pretraining data go with lower ROC-AUC') : best.rho! > 0 ? 'more invariant encoders score higher' : 'more invariant encoders score lower'
-      const stats = `${family === 'similarity' ? 'rho' : 'r'} ${f2(best.rho)}, Holm p ${pf(best.pHolm)} over ${familySize} correlations`
+      const stats = family === 'similarity' ? `Spearman rho ${f2(best.rho)} over ${best.n} datasets, Holm p ${pf(best.pHolm)} (${familySize} correlations)` : `partial r given the dataset ${f2(best.rho)} over ${best.n} encoders, Holm p ${pf(best.pHolm)} (${familySize} correlations)`
       out.push({
         rule,
         scope: setting,
@@ -118,7 +118,7 @@ export function scratchVerdicts(comparisons: readonly ScratchComparisonOut[]): V
     const d = c.difference
     const claimed = survives(c.pHolm) && (d.estimate ?? 0) !== 0
     const better = (d.estimate ?? 0) > 0
-    const stats = `${c.label}, chosen on validation from ${c.chosenFrom}, minus scratch: ${f3(d.estimate)} [${f3(d.lo)}, ${f3(d.hi)}], Holm p ${pf(c.pHolm)}`
+    const stats = `best minus scratch ${f3(d.estimate)} [${f3(d.lo)}, ${f3(d.hi)}], Holm p ${pf(c.pHolm)}`
     const sentence = claimed ? `Pretraining ${better ? 'beats' : 'loses to'} scratch (${c.target}): ${stats}.` : `No evidence either way that pretraining beats scratch (${c.target}): ${stats}.`
     return { rule: 'beats-scratch', scope: c.target, outcome: claimed ? 'claimed' : 'no evidence', sentence, estimate: d.estimate, lo: d.lo, hi: d.hi, p: d.p, pAdjusted: c.pHolm, family: comparisons.length }
   })

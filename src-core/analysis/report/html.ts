@@ -3,6 +3,7 @@
 import type { ResultCell, RunResult, StudyAnalysis } from '../../api/results.ts'
 import { PRIMARY_METRIC } from '../summary.ts'
 import type { ReportEnvironment } from './environment.ts'
+import { flagSection, methodSection, perClassAucTable, provenanceSection, sampleSizeSection, selectionSection, similarityPoints, summaryList, verdictTable } from './sections.ts'
 import { barsWithIntervals, confusionChart, esc, heatmap, rocChart } from './svg.ts'
 
 /** What the report page is rendered from. */
@@ -33,6 +34,7 @@ th{background:#f1f4f7}td.l,th.l{text-align:left}
 .box{background:#f6f8fa;border-left:4px solid #5b8fd9;padding:8px 14px;margin:10px 0}.warn{border-left-color:#d9a25b}
 pre{background:#f6f8fa;padding:10px;font-size:12px;overflow:auto;max-height:420px}
 nav a{margin-right:12px}details summary{cursor:pointer;font-weight:600}
+ol.verdicts{margin:4px 0;padding-left:22px}ol.verdicts li{margin:5px 0}
 `
 
 function cellsTable(cells: ResultCell[]): string {
@@ -68,6 +70,7 @@ function overview(a: StudyAnalysis): string {
       barsWithIntervals({
         title: `${target}: ROC-AUC with 95% bootstrap CI, every configuration`,
         items: all.map((c) => ({ label: c.label.replace(`${target} `, ''), value: c.metrics[m]?.mean ?? null, lo: c.metrics[m]?.lo ?? null, hi: c.metrics[m]?.hi ?? null, colour: c.kind === 'scratch' ? '#999' : c.kind === 'fusion' ? '#e0904a' : '#5b8fd9' })),
+        // 0.4..1 unless a value or bound lies outside: then the axis widens, never clipping.
         min: 0.4,
         max: 1,
         zero: 0.5,
@@ -100,14 +103,19 @@ function h1Section(a: StudyAnalysis): string {
   if (similarity.length) {
     out.push('<p class="small muted">Smaller = more similar. Fréchet distance of pooled features under a fixed random-init ResNet-18 (seeded; no downloaded weights); L1 distance of grey-level histograms; RMS difference of radially averaged log power spectra.</p>')
     const vars = ['frechet', 'histogram_l1', 'spectrum_l2'] as const
-    out.push(`<table><tr><th class="l">pretraining dataset</th>${vars.map((v) => `<th>${v}</th>`).join('')}</tr>${similarity.map((s) => `<tr><td class="l">${esc(s.dataset)}</td>${vars.map((v) => `<td>${f(s[v], 4)}</td>`).join('')}</tr>`).join('')}</table>`)
+    const floor = a.h1.similarityFloor
+    const mark = (s: (typeof similarity)[number], v: (typeof vars)[number]) => (s.aboveFloor[v] === false ? ' <span class="worse small">≤ floor</span>' : '')
+    out.push(`<table><tr><th class="l">pretraining dataset</th>${vars.map((v) => `<th>${v}</th>`).join('')}</tr>${similarity.map((s) => `<tr><td class="l">${esc(s.dataset)}</td>${vars.map((v) => `<td>${f(s[v], 4)}${mark(s, v)}</td>`).join('')}</tr>`).join('')}${floor ? `<tr><td class="l muted">noise floor (downstream vs itself)</td>${vars.map((v) => `<td class="muted">${f(floor[v], 4)}</td>`).join('')}</tr>` : ''}</table>`)
+    out.push(similarityPoints(a))
     for (const v of vars) out.push(barsWithIntervals({ title: `${v} to the downstream set`, items: similarity.map((s) => ({ label: s.dataset, value: s[v], lo: null, hi: null, colour: '#7a6fd1' })), digits: 4 }))
   } else out.push('<p class="muted">No similarity probe has finished.</p>')
   out.push('<h3>Invariance profiles</h3>')
   if (invariance.length) {
-    out.push('<p class="small muted">Mean cosine similarity between pooled features of a downstream test image and of its transformed copy (1 = the encoder ignores the change).</p>')
+    const split = invariance[0]!.split
+    const unrelated = invariance.map((i) => i.unrelatedCosine).filter((x): x is number => x !== null)
+    out.push(`<p class="small muted">Baselined invariance on ${esc(split)} images: (cos(x, T x) − cos(x, y)) / (1 − cos(x, y)) of pooled features, y an unrelated image. 1 = the encoder ignores the change, 0 = it moves the features as far as another image would, below 0 = further. Raw cosines of unrelated images were ${f(Math.min(...unrelated), 2)}–${f(Math.max(...unrelated), 2)}, which is why raw cosines say little. The random-init row is the architecture without pretraining.</p>`)
     const keys = [...new Set(invariance.flatMap((i) => Object.keys(i.values)))]
-    out.push(heatmap({ title: 'Feature cosine similarity under each transform', rows: invariance.map((i) => i.encoder), cols: keys, values: invariance.map((i) => keys.map((k) => i.values[k] ?? null)), digits: 2 }))
+    out.push(heatmap({ title: 'Baselined invariance under each transform', rows: invariance.map((i) => (i.reference ? `${i.encoder} (reference)` : i.encoder)), cols: keys, values: invariance.map((i) => keys.map((k) => i.values[k] ?? null)), min: -0.2, max: 1, digits: 2 }))
   } else out.push('<p class="muted">No invariance probe has finished.</p>')
   out.push('<h3>Variance decomposition (two-way ANOVA: pretext × pretraining dataset, seeds as replicates)</h3>')
   if (!anova.length) out.push('<p class="muted">No complete pretext × dataset grid of finished runs, so no ANOVA.</p>')
@@ -119,13 +127,14 @@ function h1Section(a: StudyAnalysis): string {
   out.push(primary.map(table).join(''))
   const others = anova.filter((t) => t.metric !== PRIMARY_METRIC)
   if (others.length) out.push(`<details><summary>Other metrics (${others.length} tables)</summary>${others.map(table).join('')}</details>`)
-  out.push('<h3>Rank correlations with downstream ROC-AUC</h3>')
+  out.push('<h3>Correlations with downstream ROC-AUC</h3>')
+  out.push('<p class="small muted">Similarity: Spearman rho over pretraining datasets (dataset means). Invariance: partial correlation with ROC-AUC given the pretraining dataset, over encoders. Holm p over every correlation of ROC-AUC that can reach 0.05.</p>')
   const corr = correlations.filter((c) => c.metric === PRIMARY_METRIC)
   if (corr.length) {
     const settings = [...new Set(corr.map((c) => `${c.target} · ${c.protocol}`))]
     const vars = [...new Set(corr.map((c) => `${c.family}:${c.variable}`))]
-    out.push(heatmap({ title: 'Spearman rho of ROC-AUC with each measurement (over encoders)', rows: vars, cols: settings, values: vars.map((v) => settings.map((s) => corr.find((c) => `${c.family}:${c.variable}` === v && `${c.target} · ${c.protocol}` === s)?.rho ?? null)), min: -1, max: 1, digits: 2 }))
-    out.push(`<details><summary>Table with p-values and n</summary><table><tr><th class="l">target</th><th class="l">protocol</th><th class="l">measurement</th><th>rho</th><th>p</th><th>n</th></tr>${corr.map((c) => `<tr><td class="l">${esc(c.target)}</td><td class="l">${esc(c.protocol)}</td><td class="l">${esc(`${c.family}: ${c.variable}`)}</td><td>${f(c.rho, 2)}</td><td>${pval(c.p)}</td><td>${c.n}</td></tr>`).join('')}</table></details>`)
+    out.push(heatmap({ title: 'Correlation of ROC-AUC with each measurement', rows: vars, cols: settings, values: vars.map((v) => settings.map((s) => corr.find((c) => `${c.family}:${c.variable}` === v && `${c.target} · ${c.protocol}` === s)?.rho ?? null)), min: -1, max: 1, digits: 2 }))
+    out.push(`<details><summary>Table with p-values and n</summary><table><tr><th class="l">target</th><th class="l">protocol</th><th class="l">measurement</th><th class="l">statistic</th><th>value</th><th>p</th><th>Holm p</th><th>n</th><th class="l">unit</th></tr>${corr.map((c) => `<tr><td class="l">${esc(c.target)}</td><td class="l">${esc(c.protocol)}</td><td class="l">${esc(`${c.family}: ${c.variable}`)}</td><td class="l">${esc(c.statistic)}</td><td>${f(c.rho, 2)}</td><td>${pval(c.p)}</td><td>${c.pHolm === null ? 'not testable' : pval(c.pHolm)}</td><td>${c.n}</td><td class="l">${esc(c.unit)}</td></tr>`).join('')}</table></details>`)
   } else out.push('<p class="muted">No correlations: they need finished probes and single-encoder runs.</p>')
   return out.join('\n')
 }
@@ -163,15 +172,22 @@ export function renderReportHtml(input: ReportInput): string {
 <body><main>
 <h1>Study report: ${esc(a.studyName)}</h1>
 <p class="muted">Generated ${esc(a.generatedAt)} · ${a.runs.length} downstream runs analysed · ${b.nImages} test images, ${b.nUnits} ${b.unit === 'patient' ? 'patients' : 'images'} as bootstrap units · ${b.replicates} resamples, seed ${b.seed}</p>
-<nav><a href="#summary">Summary</a><a href="#results">Results</a><a href="#h1">H1</a><a href="#h2">H2</a><a href="#runs">Runs</a><a href="#config">Config</a><a href="#env">Environment</a></nav>
+<nav><a href="#summary">Summary</a><a href="#method">Method</a><a href="#samples">Sample sizes</a><a href="#results">Results</a><a href="#h1">H1</a><a href="#h2">H2</a><a href="#runs">Runs</a><a href="#config">Config</a><a href="#env">Environment</a></nav>
 <h2 id="summary">Summary</h2>
-<div class="box">${a.summary.map((s) => `<p>${esc(s)}</p>`).join('')}</div>
+<div class="box">${summaryList(a)}${verdictTable(a)}</div>
 <div class="box warn"><strong>Caveats</strong><ul>${a.caveats.map((c) => `<li>${esc(c)}</li>`).join('')}</ul></div>
 ${warnings}
+${flagSection(a)}
+<h2 id="method">Method: how each verdict is decided</h2>
+${methodSection(a)}
+<h2 id="samples">Sample sizes</h2>
+${sampleSizeSection(a)}
 <h2 id="results">Results</h2>
-<p class="small muted">Each configuration's value is the mean over seeds; the interval is a 95% percentile bootstrap over test ${b.unit === 'patient' ? 'patients (all images of a patient drawn together)' : 'images'}, every seed scored on the same resample.</p>
+<p class="small muted">Each configuration's value is the mean over seeds; the interval is a 95% percentile bootstrap over test ${b.unit === 'patient' ? 'patients (all images of a patient drawn together)' : 'images'}${a.cells.some((c) => c.interval.startsWith('seeds')) ? ', with the seeds resampled first (hierarchical bootstrap)' : '; with one seed it covers test-set sampling only'}.</p>
 ${overview(a)}
+${selectionSection(a)}
 ${cellsTable(a.cells)}
+${perClassAucTable(a.cells)}
 <h2 id="h1">H1: similarity or invariance?</h2>
 ${h1Section(a)}
 <h2 id="h2">H2: does fusion beat its best member?</h2>
@@ -183,7 +199,8 @@ ${examplesSection(input.examples)}
 <pre>${esc(JSON.stringify(input.config, null, 2))}</pre>
 <h2 id="env">Environment</h2>
 ${environmentSection(input.environment)}
-<p class="small muted">Raw tables: runs.csv, cells.csv, fusion_vs_best_member.csv, similarity.csv, invariance.csv, anova.csv, correlations.csv, analysis.json (next to this file).</p>
+${provenanceSection(a)}
+<p class="small muted">Raw tables: runs.csv, cells.csv, fusion_vs_best_member.csv, similarity.csv, invariance.csv, anova.csv, correlations.csv, verdicts.csv, sample_sizes.csv, analysis.json (next to this file).</p>
 </main></body></html>
 `
 }

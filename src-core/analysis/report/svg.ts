@@ -94,15 +94,32 @@ export interface BarItem {
   colour?: string
 }
 
-/** Horizontal bars with interval whiskers; `zero` draws the reference line (0 for differences). */
-export function barsWithIntervals(opts: { title: string; items: BarItem[]; min?: number; max?: number; zero?: number; digits?: number }): string {
-  const vals = opts.items.flatMap((b) => [b.value, b.lo, b.hi]).filter((v): v is number => v !== null && Number.isFinite(v))
-  let min = opts.min ?? Math.min(0, ...vals)
-  let max = opts.max ?? Math.max(...vals, 0)
+/**
+ * The axis range of a bar chart: the preferred `min`/`max` where every value and interval bound
+ * fits inside, else widened to the data (to a round step), so no bar or whisker is ever clipped or
+ * drawn over the row labels.
+ */
+export function barAxis(values: readonly number[], prefMin?: number, prefMax?: number): { min: number; max: number } {
+  let min = Math.min(prefMin ?? 0, ...values)
+  let max = Math.max(prefMax ?? 0, ...values)
   if (!(max > min)) {
     min -= 0.5
     max += 0.5
   }
+  if (prefMin === undefined || min < prefMin || prefMax === undefined || max > prefMax) {
+    // Widened to the data: snap outwards to the tick step so the axis ends on a labelled value.
+    const ticks = niceTicks(min, max)
+    const step = ticks.length > 1 ? ticks[1]! - ticks[0]! : (max - min) / 4
+    if (prefMin === undefined || min < prefMin) min = Math.floor(min / step + 1e-9) * step
+    if (prefMax === undefined || max > prefMax) max = Math.ceil(max / step - 1e-9) * step
+  }
+  return { min, max }
+}
+
+/** Horizontal bars with interval whiskers; `zero` draws the reference line (0 for differences). */
+export function barsWithIntervals(opts: { title: string; items: BarItem[]; min?: number; max?: number; zero?: number; digits?: number }): string {
+  const vals = opts.items.flatMap((b) => [b.value, b.lo, b.hi]).filter((v): v is number => v !== null && Number.isFinite(v))
+  const { min, max } = barAxis(vals, opts.min, opts.max)
   const labelW = Math.max(100, ...opts.items.map((b) => b.label.length * 6.6 + 10))
   const plotW = 360
   const rowH = 22

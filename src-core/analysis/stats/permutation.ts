@@ -3,10 +3,20 @@
 // optionally only within strata (e.g. within each pretraining dataset, so a dataset-level effect
 // shared by x and y cannot pass as an association of x with y).
 import { mulberry32 } from '../../util/rng.ts'
-import { spearman } from './spearman.ts'
+import { midranks, spearman } from './spearman.ts'
 
-/** All permutations of 0..n-1 (Heap's algorithm); n <= 8 keeps this under 40320. */
+const permutationCache = new Map<number, number[][]>()
+
+/** All permutations of 0..n-1 (Heap's algorithm), cached by n; n <= 7 keeps this at most 5040. */
 function permutations(n: number): number[][] {
+  const hit = permutationCache.get(n)
+  if (hit) return hit
+  const out = heap(n)
+  permutationCache.set(n, out)
+  return out
+}
+
+function heap(n: number): number[][] {
   const a = Array.from({ length: n }, (_, i) => i)
   const out: number[][] = [[...a]]
   const c = new Array<number>(n).fill(0)
@@ -26,9 +36,9 @@ function permutations(n: number): number[][] {
   return out
 }
 
-/** Largest number of rearrangements enumerated exactly; beyond it a seeded Monte Carlo sample is used. */
-export const EXACT_LIMIT = 50_000
-const MONTE_CARLO = 5_000
+/** Largest number of rearrangements enumerated exactly (7!); beyond it a seeded Monte Carlo sample is used. */
+export const EXACT_LIMIT = 5_040
+const MONTE_CARLO = 4_000
 
 /**
  * Spearman's rho with a two-sided permutation p: the share of rearrangements of x (within
@@ -45,14 +55,23 @@ export function spearmanPermutation(x: readonly number[], y: readonly number[], 
   const fact = (k: number): number => (k <= 1 ? 1 : k * fact(k - 1))
   const total = blocks.reduce((acc, b) => acc * fact(b.length), 1)
   const obs = Math.abs(rho) - 1e-12
+  // Ranks are computed once: rearranging x rearranges its ranks, so each rho is one dot product.
+  const centred = (v: number[]) => {
+    const m = v.reduce((a, b) => a + b, 0) / v.length
+    return v.map((r) => r - m)
+  }
+  const rx = centred(midranks(x))
+  const ry = centred(midranks(y))
+  const norm = Math.sqrt(rx.reduce((a, r) => a + r * r, 0) * ry.reduce((a, r) => a + r * r, 0))
   let hits = 0
   let count = 0
   const score = (perm: number[]) => {
-    const r = spearman(perm.map((i) => x[i]!), y).rho
+    let dot = 0
+    for (let i = 0; i < n; i++) dot += rx[perm[i]!]! * ry[i]!
     count++
-    if (Number.isFinite(r) && Math.abs(r) >= obs) hits++
+    if (Math.abs(dot / norm) >= obs) hits++
   }
-  if (total <= EXACT_LIMIT && blocks.every((b) => b.length <= 8)) {
+  if (total <= EXACT_LIMIT && blocks.every((b) => b.length <= 7)) {
     const perBlock = blocks.map((b) => permutations(b.length).map((p) => p.map((j) => b[j]!)))
     const rec = (bi: number, acc: number[]) => {
       if (bi === blocks.length) return score(acc)
@@ -67,15 +86,16 @@ export function spearmanPermutation(x: readonly number[], y: readonly number[], 
     return { rho, p: hits / count, n, minP: minimalP(total, blocks.length), exact: true }
   }
   const rand = mulberry32(987_654)
+  const perm = Array.from({ length: n }, (_, i) => i)
   for (let t = 0; t < MONTE_CARLO; t++) {
-    const perm = Array.from({ length: n }, (_, i) => i)
+    // In-place Fisher-Yates within each block: a uniform rearrangement of the block's positions.
     for (const b of blocks) {
-      const shuffled = [...b]
-      for (let i = shuffled.length - 1; i > 0; i--) {
+      for (let i = b.length - 1; i > 0; i--) {
         const j = Math.floor(rand() * (i + 1))
-        ;[shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!]
+        const tmp = perm[b[i]!]!
+        perm[b[i]!] = perm[b[j]!]!
+        perm[b[j]!] = tmp
       }
-      b.forEach((pos, j) => (perm[pos] = shuffled[j]!))
     }
     score(perm)
   }

@@ -49,11 +49,28 @@ function predictions(target: string, strength: number, seed: number) {
   return { split: 'test', indices: TEST, targets, probs, class_names: target === 'binary' ? ['No Finding', 'Finding'] : ['No Finding', 'Pneumonia', 'Other finding'] }
 }
 
+const LABEL_NAMES = ['Effusion', 'No Finding', 'Pneumonia']
+
 function writeDataset(root: string, id: string, name: string, withPatients: boolean): string {
   const dir = join(root, 'datasets', id)
   mkdirSync(dir, { recursive: true })
-  if (withPatients) writeInt64Npy(join(dir, 'patients.npy'), Array.from({ length: N_IMAGES }, (_, i) => patientOf(i)))
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ format_version: 1, id, name, n: N_IMAGES, height: 32, width: 32, channels: 1, checksums: { 'images.npy': `${id}`.padEnd(64, 'a'), 'labels.npy': `${id}`.padEnd(64, 'b') } }))
+  if (withPatients) {
+    writeInt64Npy(join(dir, 'patients.npy'), Array.from({ length: N_IMAGES }, (_, i) => patientOf(i)))
+    // Labels whose binary and 3-class targets are those of the predictions: binary 1 = a finding; 3class 1 = Pneumonia, 2 = other finding.
+    const labels = new Uint8Array(N_IMAGES * LABEL_NAMES.length)
+    for (let i = 0; i < N_IMAGES; i++) {
+      const t3 = targetOf('3class', i)
+      const finding = targetOf('binary', i) === 1 || t3 !== 0
+      if (t3 === 1) labels[i * 3 + 2] = 1
+      else if (finding) labels[i * 3 + 0] = 1
+      else labels[i * 3 + 1] = 1
+    }
+    writeNpy(join(dir, 'labels.npy'), 'u1', [N_IMAGES, LABEL_NAMES.length], labels)
+    writeNpy(join(dir, 'split-train.npy'), 'u4', [160], Uint32Array.from({ length: 160 }, (_, i) => i))
+    writeNpy(join(dir, 'split-val.npy'), 'u4', [40], Uint32Array.from({ length: 40 }, (_, i) => 160 + i))
+    writeNpy(join(dir, 'split-test.npy'), 'u4', [TEST.length], Uint32Array.from(TEST))
+  }
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ format_version: 1, id, name, n: N_IMAGES, height: 32, width: 32, channels: 1, label_names: LABEL_NAMES, checksums: { 'images.npy': `${id}`.padEnd(64, 'a'), 'labels.npy': `${id}`.padEnd(64, 'b') } }))
   return dir
 }
 
@@ -109,14 +126,17 @@ export async function buildFixtureStudy(root: string, opts: { seeds: number[]; f
       const train = Array.from({ length: 3 }, (_, e) => ({ split: 'train', epoch: e + 1, step: (e + 1) * 10, values: { loss: 1.2 - 0.2 * e } }))
       const val = Array.from({ length: 3 }, (_, e) => ({ split: 'val', epoch: e + 1, step: (e + 1) * 10, values: { loss: 1.3 - 0.15 * e, roc_auc: 0.6 + 0.05 * e } }))
       runsStore.writeReports(db, r.id, { metrics: [...train, ...val, { split: 'test', epoch: 3, step: 30, values: { loss: 0.7, accuracy: 0.7, roc_auc: 0.75 } }], artifacts: [], events: [{ t: new Date().toISOString(), level: 'info', message: 'worker pid 4242 on cpu (Fixture CPU), torch 2.14.1' }] })
-      summary = { test: { loss: 0.7 } }
+      // The validation ROC-AUC at the selected epoch follows the run's strength, so validation picks the strong configurations.
+      summary = { test: { loss: 0.7 }, best: { epoch: 3, metrics: { roc_auc: 0.5 + 0.12 * (copies ? strengthOf({ ...r, encoders: [best!] }) : strengthOf(r)) + 0.002 * r.seed } } }
     } else if (r.stage === 'probe') {
       const spec = r.spec as unknown as { params: { mode: string } }
       if (spec.params.mode === 'invariance') {
-        const pretext = (r.encoders ?? [])[0]!.split('/')[0]!
-        summary = { invariance: Object.fromEntries(Object.entries(INVARIANCE[pretext]!).map(([k, v]) => [k, v - 0.01 * r.seed])) }
+        const label = (r.encoders ?? [])[0]!
+        // The random-init reference row: every transform moves features about as far as an unrelated image would.
+        const profile = label === 'random-init' ? Object.fromEntries(Object.keys(INVARIANCE.rotation!).map((k) => [k, 0.2])) : INVARIANCE[label.split('/')[0]!]!
+        summary = { invariance: Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, v - 0.01 * r.seed])), measure: 'baselined', unrelated_cosine: 0.97, split: 'val' }
       } else {
-        summary = { similarity: Object.fromEntries(Object.entries(FRECHET).map(([name, fr]) => [name, { frechet: fr, histogram_l1: fr / 100, spectrum_l2: fr / 50 }])) }
+        summary = { similarity: Object.fromEntries(Object.entries(FRECHET).map(([name, fr]) => [name, { frechet: fr, histogram_l1: fr / 100, spectrum_l2: fr / 50 }])), reference_self: { frechet: 15, histogram_l1: 0.05, spectrum_l2: 0.1 } }
       }
     }
     runsStore.setRunState(db, r.id, 'done', null, summary)

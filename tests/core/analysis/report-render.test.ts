@@ -59,7 +59,7 @@ describe('the study report in Chromium', () => {
     expect(requests).toEqual([url]) // self-contained: nothing but the page itself is fetched
     expect(await page.locator('script').count()).toBe(0)
     expect(await page.locator('h1').innerText()).toContain('fixture-study')
-    for (const id of ['summary', 'results', 'h1', 'h2', 'runs', 'config', 'env']) await expect(page.locator(`#${id}`).isVisible()).resolves.toBe(true)
+    for (const id of ['summary', 'method', 'samples', 'results', 'h1', 'h2', 'runs', 'config', 'env']) await expect(page.locator(`#${id}`).isVisible()).resolves.toBe(true)
 
     // Charts: heatmaps per target x protocol, bars with CIs, H2 bars, similarity, invariance, confusion + ROC.
     const svgs = page.locator('svg.chart')
@@ -69,7 +69,17 @@ describe('the study report in Chromium', () => {
     expect(await page.locator('svg[aria-label^="ROC curves"] polyline').count()).toBeGreaterThan(0)
     expect(await page.locator('svg[aria-label^="Confusion matrix"] rect').count()).toBeGreaterThanOrEqual(4)
     expect(await page.locator('text=no evidence').count()).toBeGreaterThan(0)
-    expect(await page.locator('#summary + .box p').count()).toBeGreaterThan(2)
+    expect(await page.locator('#summary + .box ol.verdicts li').count()).toBeGreaterThan(2)
+    // The method section states every rule; sample sizes are shown per class.
+    expect(await page.locator('#method + p + table tr').count()).toBe(7)
+    await expect(page.locator('text=Images per class').isVisible()).resolves.toBe(true)
+    // No bar or whisker of an interval chart starts left of its plot area (over the row labels).
+    const overdraw = await page.evaluate(`[...document.querySelectorAll('svg.chart')].filter((svg) => svg.getAttribute('aria-label').includes('CI')).flatMap((svg) => {
+      const labels = [...svg.querySelectorAll('text[text-anchor="end"]')].map((t) => Number(t.getAttribute('x')))
+      const left = Math.max(...labels) + 6
+      return [...svg.querySelectorAll('rect, line')].filter((el) => Number(el.getAttribute('x') ?? el.getAttribute('x1')) < left - 0.5).map(() => svg.getAttribute('aria-label'))
+    })`)
+    expect(overdraw).toEqual([])
     await expect(page.locator('text=cannot be separated from error').first().isVisible()).resolves.toBe(true)
 
     await page.screenshot({ path: join(OUT, 'report-full.png'), fullPage: true })
