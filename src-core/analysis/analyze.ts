@@ -39,7 +39,7 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
   if (!invariance.length) warnings.push('No invariance probe has finished, so H1 has no invariance profiles.')
   const targets = [...new Set(cells.map((c) => c.target))].sort()
   const h1Verdicts = [...taskVerdicts(anova), ...correlationVerdicts(corr)]
-  const overall = overallVerdict(h1Verdicts)
+  const overall = overallVerdict(anova, corr)
   const base: Omit<StudyAnalysis, 'summary' | 'caveats'> = {
     studyId: data.study.id,
     studyName: data.study.name,

@@ -20,7 +20,7 @@ export const RULES: Record<VerdictOut['rule'], string> = {
   'h1-invariance':
     'An invariance matters (per target x protocol): the partial correlation of an encoder\'s baselined invariance with its ROC-AUC, given the pretraining dataset (one point per encoder), has Holm-adjusted p < 0.05 over the correlations of the report that can reach 0.05.',
   'h1-overall':
-    'H1 overall: "the task side matters more than similarity" only when h1-task or h1-invariance is claimed in some setting and h1-similarity in none; "similarity matters more" only the other way round; "both" when both are claimed; otherwise no evidence either way.',
+    'H1 overall: all H1 tests of the report (the task tests and the correlations that can reach 0.05) form one Holm family; "the task side matters more than similarity" only when a task or invariance test survives it and no similarity test does; "similarity matters more" only the other way round; "both" when both kinds survive; otherwise no evidence either way.',
   'h2-fusion':
     'Fusion helps (per fusion set, mode and target): the paired difference fusion - best member (member chosen on validation) has Holm-adjusted p < 0.05 over all fusion comparisons and is positive; negative and surviving is "worse".',
   'beats-scratch':
@@ -31,7 +31,7 @@ export const RULES: Record<VerdictOut['rule'], string> = {
 export const MEASUREMENTS = [
   'Similarity: distances of each pretraining set to the downstream set (Fréchet distance of random-init ResNet-18 features, grey-level histogram L1, radial log-spectrum RMS); smaller = more similar. The noise floor is the distance between two disjoint samples of the downstream set: a distance at or below it says the sets cannot be told apart. For H1 it is the "domain similarity" explanation, one value per pretraining dataset.',
   'Invariance: (cos(x, T x) - cos(x, y)) / (1 - cos(x, y)) of pooled encoder features on validation images, y an unrelated image; 1 = the encoder ignores transform T, 0 = T moves the features as far as swapping in another image. The random-init row is what the architecture gives before any pretraining. For H1 it is the "invariance the task induces" explanation, one value per encoder.',
-  'Intervals: 95% percentile bootstrap over test patients (all images of a patient together); with two or more seeds, the hierarchical bootstrap (seeds, then patients). Differences with two or more seeds: a paired t interval whose variance adds the seed spread and the test-set sampling (Welch-Satterthwaite degrees of freedom).',
+  'Intervals: 95% percentile bootstrap over test patients (all images of a patient together); with two or more seeds, the hierarchical bootstrap (seeds, then patients). Differences with two or more seeds: a paired t interval over the seeds (k - 1 degrees of freedom) whose variance adds the seed spread and the test-set sampling.',
   'Selection: every "best" (epoch, member, configuration) is chosen on validation; test values are reported once, beside how many candidates the choice was made from.',
 ]
 
@@ -40,7 +40,7 @@ export function methodOf(): StudyAnalysis['method'] {
   return {
     primaryMetric: PRIMARY_METRIC,
     alpha: ALPHA,
-    correction: 'Holm (family-wise error rate 0.05) within each family: the task tests over settings; all correlations that can reach 0.05; all fusion comparisons; the scratch comparisons over targets.',
+    correction: 'Holm (family-wise error rate 0.05) within each family: the task tests over settings; all correlations that can reach 0.05; all H1 tests together for the overall H1 verdict; all fusion comparisons; the scratch comparisons over targets.',
     rules: Object.entries(RULES).map(([rule, text]) => ({ rule, text })),
     measurements: MEASUREMENTS,
   }

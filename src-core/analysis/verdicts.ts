@@ -2,6 +2,7 @@
 // verdict is "claimed" only when its test survives its family's correction, "not testable" when
 // the design cannot reach the level, and "no evidence" otherwise. Pure: numbers in, verdicts out.
 import type { AnovaTable, Correlation, FusionComparison, ScratchComparisonOut, VerdictOut } from '../api/results.ts'
+import { holmAdjust } from './stats/bootstrap.ts'
 import { ALPHA, PRIMARY_METRIC } from './verdict-rules.ts'
 
 const f3 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(3))
@@ -77,26 +78,34 @@ export function correlationVerdicts(correlations: readonly Correlation[]): Verdi
   return out
 }
 
-/** h1-overall: the study-level comparison of the task side with similarity, from the verdicts above. */
-export function overallVerdict(h1: readonly VerdictOut[]): VerdictOut | null {
-  if (!h1.length) return null
-  const task = h1.filter((v) => (v.rule === 'h1-task' || v.rule === 'h1-invariance') && v.outcome === 'claimed')
-  const sim = h1.filter((v) => v.rule === 'h1-similarity' && v.outcome === 'claimed')
-  const simTestable = h1.some((v) => v.rule === 'h1-similarity' && v.outcome !== 'not testable')
-  const scopes = (vs: VerdictOut[]) => [...new Set(vs.map((v) => v.scope))].join(', ')
-  let outcome: VerdictOut['outcome'] = 'no evidence'
-  let sentence = `H1 overall: no evidence either way; neither the task side (pretext effect, invariance) nor similarity has a test that survives correction${simTestable ? '' : ', and similarity cannot be tested with this few pretraining datasets'}.`
-  if (task.length && !sim.length) {
-    outcome = 'claimed'
-    sentence = `H1 overall: the task side matters more than similarity in this study: it survives correction in ${scopes(task)}, similarity in no setting${simTestable ? '' : ' (similarity cannot be tested with this few pretraining datasets, so this compares a tested effect with an untestable one)'}.`
-  } else if (sim.length && !task.length) {
-    outcome = 'claimed'
-    sentence = `H1 overall: similarity matters more than the task side in this study: it survives correction in ${scopes(sim)}, the pretext effect and invariance in none.`
-  } else if (sim.length && task.length) {
-    outcome = 'claimed'
-    sentence = `H1 overall: both matter: the task side survives correction in ${scopes(task)}, similarity in ${scopes(sim)}.`
-  }
-  return { rule: 'h1-overall', scope: 'study', outcome, sentence, estimate: null, lo: null, hi: null, p: null, pAdjusted: null, family: h1.length }
+/**
+ * h1-overall: the study-level comparison of the task side with similarity. Its own family: every
+ * H1 test of the report (task tests and the correlations that can reach alpha) under one Holm
+ * correction, so that "the task side matters more" is claimed in at most alpha of null studies
+ * even though it draws on two families.
+ */
+export function overallVerdict(anova: readonly AnovaTable[], correlations: readonly Correlation[]): VerdictOut | null {
+  const tests = [
+    ...anova.filter((t) => t.metric === PRIMARY_METRIC && t.pretextTest?.p != null).map((t) => ({ side: 'task' as const, scope: `${t.target} ${t.protocol}`, what: 'pretext effect', p: t.pretextTest!.p! })),
+    ...correlations
+      .filter((c) => c.metric === PRIMARY_METRIC && c.p !== null && c.minP !== null && c.minP < ALPHA)
+      .map((c) => ({ side: c.family === 'similarity' ? ('similarity' as const) : ('task' as const), scope: `${c.target} ${c.protocol}`, what: c.family === 'similarity' ? `${c.variable} distance` : `invariance to ${c.variable}`, p: c.p! })),
+  ]
+  const anySimilarity = correlations.some((c) => c.metric === PRIMARY_METRIC && c.family === 'similarity')
+  if (!tests.length && !anySimilarity) return null
+  const adjusted = holmAdjust(tests.map((t) => t.p))
+  const surviving = tests.filter((_, i) => survives(adjusted[i]))
+  const task = surviving.filter((t) => t.side === 'task')
+  const sim = surviving.filter((t) => t.side === 'similarity')
+  const simTestable = tests.some((t) => t.side === 'similarity')
+  const list = (ts: typeof tests) => [...new Set(ts.map((t) => `${t.what} (${t.scope})`))].slice(0, 3).join(', ')
+  const minP = Math.min(...adjusted.filter(Number.isFinite))
+  const base = { rule: 'h1-overall' as const, scope: 'study', estimate: null, lo: null, hi: null, p: null, pAdjusted: Number.isFinite(minP) ? minP : null, family: tests.length }
+  const untestable = simTestable ? '' : ' Similarity cannot be tested with this few pretraining datasets, so this compares a tested effect with an untestable one.'
+  if (task.length && !sim.length) return { ...base, outcome: 'claimed', sentence: `H1 overall: the task side matters more than similarity in this study: ${list(task)} survive${task.length === 1 ? 's' : ''} Holm over all ${tests.length} H1 tests, no similarity test does.${untestable}` }
+  if (sim.length && !task.length) return { ...base, outcome: 'claimed', sentence: `H1 overall: similarity matters more than the task side in this study: ${list(sim)} survive${sim.length === 1 ? 's' : ''} Holm over all ${tests.length} H1 tests, no pretext or invariance test does.` }
+  if (sim.length && task.length) return { ...base, outcome: 'claimed', sentence: `H1 overall: both matter: ${list(task)} and ${list(sim)} survive Holm over all ${tests.length} H1 tests.` }
+  return { ...base, outcome: 'no evidence', sentence: `H1 overall: no evidence either way; no H1 test survives Holm over all ${tests.length} of them (smallest adjusted p ${pf(base.pAdjusted)}).${untestable}` }
 }
 
 /** h2-fusion: one verdict per fusion comparison of the primary metric. */

@@ -80,7 +80,7 @@ export interface SeedPairedDifference extends Interval {
   p: number
   /** Standard error of the seed-mean difference. */
   se: number
-  /** Degrees of freedom of the t reference (Welch-Satterthwaite). */
+  /** Degrees of freedom of the t reference (k - 1). */
   df: number
 }
 
@@ -89,9 +89,10 @@ export interface SeedPairedDifference extends Interval {
  * mean difference d has variance (seed spread)/k + (test-set sampling): the first is the sample
  * variance of the per-seed differences over k, the second the patient-bootstrap variance of d with
  * the seeds fixed. The first also holds part of the second, so the sum errs on the wide side. The
- * reference is Student's t with Welch-Satterthwaite degrees of freedom (k - 1 for the seed part,
- * patients - 1 for the test part): with few seeds and a large seed spread it is as wide as a t test
- * over k seeds must be. Needs k >= 2; with one seed use the patient bootstrap (differenceInterval).
+ * reference is Student's t with k - 1 degrees of freedom, as for a paired t test over the seeds:
+ * with few seeds the seed spread is itself known only roughly, and a simulation with 3 seeds showed
+ * Welch-Satterthwaite degrees of freedom (towards the patients) claiming too often. Needs k >= 2;
+ * with one seed use the patient bootstrap (differenceInterval).
  */
 export function seedPairedDifference(
   k: number,
@@ -118,10 +119,8 @@ export function seedPairedDifference(
   const finite = boot.filter(Number.isFinite)
   const bm = finite.reduce((a, b) => a + b, 0) / Math.max(1, finite.length)
   const patientVar = finite.length > 1 ? finite.reduce((a, x) => a + (x - bm) ** 2, 0) / (finite.length - 1) : 0
-  const a = seedVar / k
-  const bv = patientVar
-  const se = Math.sqrt(a + bv)
-  const df = a + bv > 0 ? (a + bv) ** 2 / (a ** 2 / (k - 1) + bv ** 2 / Math.max(1, m - 1)) : k - 1
+  const se = Math.sqrt(seedVar / k + patientVar)
+  const df = k - 1
   if (!(se > 0) || !Number.isFinite(mean)) return { estimate: mean, lo: mean, hi: mean, valid: finite.length, p: Number.isFinite(mean) && mean !== 0 ? 0 : 1, se: 0, df }
   const q = tQuantileTwoSided(1 - opts.level, df)
   return { estimate: mean, lo: mean - q * se, hi: mean + q * se, valid: finite.length, p: tTwoSided(mean / se, df), se, df }
