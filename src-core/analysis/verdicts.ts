@@ -105,7 +105,7 @@ export function overallVerdict(anova: readonly AnovaTable[], correlations: reado
   if (task.length && !sim.length) return { ...base, outcome: 'claimed', sentence: `H1 overall: the task side matters more than similarity in this study: ${list(task)} survive${task.length === 1 ? 's' : ''} Holm over all ${tests.length} H1 tests, no similarity test does.${untestable}` }
   if (sim.length && !task.length) return { ...base, outcome: 'claimed', sentence: `H1 overall: similarity matters more than the task side in this study: ${list(sim)} survive${sim.length === 1 ? 's' : ''} Holm over all ${tests.length} H1 tests, no pretext or invariance test does.` }
   if (sim.length && task.length) return { ...base, outcome: 'claimed', sentence: `H1 overall: both matter: ${list(task)} and ${list(sim)} survive Holm over all ${tests.length} H1 tests.` }
-  return { ...base, outcome: 'no evidence', sentence: `H1 overall: no evidence either way; no H1 test survives Holm over all ${tests.length} of them (smallest adjusted p ${pf(base.pAdjusted)}).${untestable}` }
+  return { ...base, outcome: 'no evidence', sentence: `H1 overall: no evidence either way; no H1 test survives Holm over all ${tests.length} of them (smallest adjusted p ${pf(base.pAdjusted)})${simTestable ? '' : ', and similarity cannot be tested with this few pretraining datasets'}.` }
 }
 
 /** h2-fusion: one verdict per fusion comparison of the primary metric. */

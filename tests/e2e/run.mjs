@@ -208,10 +208,10 @@ async function main() {
         await nav('builder')
         await page.waitForSelector('[data-testid=plan] >> text=runs', { timeout: 30_000 })
         await page.waitForSelector('[data-testid^=fusion-set-]')
-        await page.waitForSelector('[data-testid=run-count] >> text=/^82 runs$/', { timeout: 30_000 })
+        await page.waitForSelector('[data-testid=run-count] >> text=/^83 runs$/', { timeout: 30_000 })
         // One cell of the matrix skipped: its pretext, extract, probe and 4 downstream runs go.
         await page.getByTestId('cell-structure-demo-natural').click()
-        await page.waitForSelector('[data-testid=run-count] >> text=/^75 runs$/', { timeout: 30_000 })
+        await page.waitForSelector('[data-testid=run-count] >> text=/^76 runs$/', { timeout: 30_000 })
         assert((await page.getByTestId('cell-structure-demo-natural').getAttribute('aria-pressed')) === 'false', 'the skipped cell is not shown as skipped')
         await shot('04a-study-builder-preset')
         for (const id of ['task-inpainting', 'task-structure', 'ds-demo-natural', 'ds-demo-brainct', 'target-3class', 'protocol-finetune', 'protocol-scratch', 'probe-invariance', 'probe-similarity']) {
