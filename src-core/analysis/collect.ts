@@ -80,7 +80,11 @@ export function studyFingerprint(db: Db, studyKey: string): string | null {
   const study = findStudy(db, studyKey)
   if (!study) return null
   const runs = studyRuns(db, study.id)
-  return `${study.id}|${JSON.stringify(study.config)}|${runs.map((r) => `${r.id}:${r.state}:${r.finishedAt ?? ''}`).join(',')}`
+  // A re-import changes which runs are stale without touching a run: the checksums are part of it.
+  const prov = currentProvenance(db)
+  const names = [study.config.downstreamDataset, ...(Array.isArray(study.config.pretrainDatasets) ? study.config.pretrainDatasets : [])].filter((x): x is string => typeof x === 'string')
+  const sums = names.map((n) => `${n}:${prov.datasetChecksum(n) ?? ''}`).join(',')
+  return `${study.id}|${JSON.stringify(study.config)}|${sums}|${runs.map((r) => `${r.id}:${r.state}:${r.finishedAt ?? ''}`).join(',')}`
 }
 
 /** Loads a study's data; throws a sentence when the study does not exist. */

@@ -71,7 +71,11 @@ export function analysisCsvs(a: StudyAnalysis): Record<string, string> {
     })(),
     'anova.csv': toCsv(
       ['target', 'protocol', 'metric', 'source', 'ss', 'df', 'ms', 'f', 'p', 'eta_sq', 'seeds', 'note'],
-      a.h1.anova.flatMap((t) => t.rows.map((r) => [t.target, t.protocol, t.metric, r.source, r.ss, r.df, r.ms, r.f, r.p, r.etaSq, t.seeds.join(' '), t.note])),
+      [
+        ...a.h1.anova.flatMap((t) => t.rows.map((r) => [t.target, t.protocol, t.metric, r.source, r.ss, r.df, r.ms, r.f, r.p, r.etaSq, t.seeds.join(' '), t.note])),
+        // The H1 task test (cell means, pretext against the interaction) with its Holm p in the note.
+        ...a.h1.anova.filter((t) => t.pretextTest).map((t) => [t.target, t.protocol, t.metric, 'pretext (task test on cell means)', null, t.pretextTest!.df1, null, t.pretextTest!.f, t.pretextTest!.p, t.pretextTest!.etaSq, t.seeds.join(' '), `df2 ${t.pretextTest!.df2}; Holm p ${t.pretextTest!.pHolm ?? ''}`]),
+      ],
     ),
     'correlations.csv': toCsv(['target', 'protocol', 'metric', 'family', 'variable', 'statistic', 'value', 'p', 'min_p', 'p_holm', 'n', 'unit'], a.h1.correlations.map((c) => [c.target, c.protocol, c.metric, c.family, c.variable, c.statistic, c.rho, c.p, c.minP, c.pHolm, c.n, c.unit])),
   }

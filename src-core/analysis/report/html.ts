@@ -122,7 +122,8 @@ function h1Section(a: StudyAnalysis): string {
   const table = (t: (typeof anova)[number]) =>
     `<h4>${esc(t.target)} · ${esc(t.protocol)} · ${METRIC_LABEL[t.metric] ?? t.metric} <span class="muted small">(seeds ${t.seeds.join(', ')})</span></h4>` +
     `<table><tr><th class="l">source</th><th>SS</th><th>df</th><th>MS</th><th>F</th><th>p</th><th>η²</th></tr>${t.rows.map((r) => `<tr><td class="l">${esc(r.source)}</td><td>${f(r.ss, 5)}</td><td>${r.df}</td><td>${f(r.ms, 5)}</td><td>${f(r.f, 2)}</td><td>${pval(r.p)}</td><td>${f(r.etaSq, 3)}</td></tr>`).join('')}</table>` +
-    (t.note ? `<p class="small muted">${esc(t.note)}</p>` : '')
+    (t.note ? `<p class="small muted">${esc(t.note)}</p>` : '') +
+    (t.pretextTest ? `<p class="small">H1 task test on cell means (pretext against the pretext × dataset interaction, dataset as a random effect): F(${t.pretextTest.df1}, ${t.pretextTest.df2}) = ${f(t.pretextTest.f, 2)}, p ${pval(t.pretextTest.p)}, Holm p ${pval(t.pretextTest.pHolm)}.</p>` : '')
   const primary = anova.filter((t) => t.metric === PRIMARY_METRIC)
   out.push(primary.map(table).join(''))
   const others = anova.filter((t) => t.metric !== PRIMARY_METRIC)
