@@ -115,7 +115,7 @@ function h1Section(a: StudyAnalysis): string {
     const unrelated = invariance.map((i) => i.unrelatedCosine).filter((x): x is number => x !== null)
     out.push(`<p class="small muted">Baselined invariance on ${esc(split)} images: (cos(x, T x) − cos(x, y)) / (1 − cos(x, y)) of pooled features, y an unrelated image. 1 = the encoder ignores the change, 0 = it moves the features as far as another image would, below 0 = further. Raw cosines of unrelated images were ${f(Math.min(...unrelated), 2)}–${f(Math.max(...unrelated), 2)}, which is why raw cosines say little. The random-init row is the architecture without pretraining.</p>`)
     const keys = [...new Set(invariance.flatMap((i) => Object.keys(i.values)))]
-    out.push(heatmap({ title: 'Baselined invariance under each transform', rows: invariance.map((i) => (i.reference ? `${i.encoder} (reference)` : i.encoder)), cols: keys, values: invariance.map((i) => keys.map((k) => i.values[k] ?? null)), min: -0.2, max: 1, digits: 2 }))
+    out.push(heatmap({ title: 'Baselined invariance under each transform', rows: invariance.map((i) => (i.reference ? `${i.encoder} (reference)` : i.encoder)), cols: keys, values: invariance.map((i) => keys.map((k) => i.values[k] ?? null)), max: 1, digits: 2 }))
   } else out.push('<p class="muted">No invariance probe has finished.</p>')
   out.push('<h3>Variance decomposition (two-way ANOVA: pretext × pretraining dataset, seeds as replicates)</h3>')
   if (!anova.length) out.push('<p class="muted">No complete pretext × dataset grid of finished runs, so no ANOVA.</p>')
