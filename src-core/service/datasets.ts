@@ -59,7 +59,7 @@ export const datasetsDomain: DomainFactory = (ctx) => {
     'datasets.get': async ({ id }) => publicDataset(find(ctx, id)),
     'datasets.import': async (input) => {
       const path = ctx.pathGuard.check(input.path)
-      const started = await imports.start({ ...input, path }).catch(asApiError)
+      const started = await imports.start({ ...input, path, allowFile: (file) => ctx.pathGuard.allows(file) }).catch(asApiError)
       return { id: started.id, name: started.name }
     },
     'datasets.cancelImport': async ({ id }) => ({ cancelled: imports.cancel(find(ctx, id).id) }),
