@@ -4,10 +4,12 @@
 // run stays failed, its attempts within bounds; retried once the folder is fixed, it finishes).
 // As root, permissions do not stop writes, so the folder is swapped for a link into sysfs, which
 // refuses new files to everyone (EACCES).
-import { spawn, type ChildProcess } from 'node:child_process'
-import { renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { openDatabase } from '../../../src-core/store/db.ts'
+import * as store from '../../../src-core/store/runs.ts'
 import { dataRootWith, FAKE_ENGINE, REPO, tinyConfig } from './helpers.ts'
 
 const TOKEN = 'kill-test-token-0123456789'
@@ -122,4 +124,26 @@ describe('a run folder that becomes unwritable mid-study', () => {
       expect(await lab.stop()).toBe(0)
     }
   }, 400_000)
+
+  it('xlab study run fails that run with its path and ends the study instead of dying', () => {
+    const root = dataRootWith(['tiny-pre', 'tiny-chest'])
+    const cfgFile = join(root, 'study.json')
+    writeFileSync(cfgFile, JSON.stringify(tinyConfig()))
+    const xlab = (...args: string[]) => spawnSync(process.execPath, [join(REPO, 'bin', 'xlab.mjs'), ...args, '--data', root], { env, encoding: 'utf8', timeout: 180_000 })
+    expect(xlab('study', 'create', 'cli', '--config', cfgFile).status).toBe(0)
+    const db = openDatabase(join(root, 'lab.sqlite'))
+    const scratch = store.listRuns(db).find((r) => r.protocol === 'scratch')!
+    db.close()
+    mkdirSync(dirname(scratch.runDir), { recursive: true })
+    symlinkSync('/sys/kernel', scratch.runDir)
+    const r = xlab('study', 'run', 'cli', '--plain')
+    expect(r.stderr).not.toMatch(/TypeError|database connection is not open/)
+    expect(r.stdout).toMatch(/study cli: failed/)
+    const after = openDatabase(join(root, 'lab.sqlite'))
+    const runs = store.listRuns(after)
+    after.close()
+    expect(runs.find((x) => x.id === scratch.id)).toMatchObject({ state: 'failed', attempts: 1 })
+    expect(runs.find((x) => x.id === scratch.id)!.reason).toContain(scratch.runDir)
+    expect(runs.filter((x) => x.id !== scratch.id).every((x) => x.state === 'done')).toBe(true)
+  }, 200_000)
 })
