@@ -87,6 +87,14 @@ describe('datasets a study uses', () => {
     await expect(call('studies.create', { name: 'ok', config: config() })).resolves.toMatchObject({ name: 'ok' })
   })
 
+  it('refuses a pretraining dataset without validation images, instead of failing every pretext run', async () => {
+    const src = tmp()
+    for (let i = 0; i < 40; i++) await writePng(join(src, i % 2 ? 'a' : 'b', `${i}.png`), i)
+    const { id } = (await call('datasets.import', { kind: 'imagefolder', path: src, name: 'noval', size: 16, split: { train: 0.8, val: 0, test: 0.2 } })) as { id: string }
+    for (let i = 0; i < 600 && ((await call('datasets.get', { id })) as { status: string }).status === 'importing'; i++) await new Promise((r) => setTimeout(r, 50))
+    await expect(call('studies.create', { name: 'noval', config: config({ pretrainDatasets: ['noval'] }) })).rejects.toThrow(/pretrainDatasets: "noval" has no validation images; pretext runs pick best.pth on them/)
+  })
+
   it('shows a dataset whose cache lost a file as damaged, with the reason, and studies refuse it', async () => {
     const d = (await call('datasets.get', { id: 'broken' })) as { dir: string }
     rmSync(join(d.dir, 'images.npy'))
