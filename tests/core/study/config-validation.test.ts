@@ -81,10 +81,14 @@ describe('datasets a study uses', () => {
 
   const config = (over: Record<string, unknown> = {}) => ({ ...tinyConfig(), pretrainDatasets: ['small'], downstreamDataset: 'small', ...over })
 
-  it('refuses a batch larger than the training split when the study is created', async () => {
-    const cfg = config({ pretext: { ...tinyConfig().pretext, batchSize: 64 } })
-    await expect(call('studies.create', { name: 'big-batch', config: cfg })).rejects.toThrow(/pretext.batchSize: 64 is larger than the 28 training images of "small"; use at most 28/)
-    await expect(call('studies.create', { name: 'ok', config: config() })).resolves.toMatchObject({ name: 'ok' })
+  it('refuses a training split too small for one step when the study is created; a batch larger than the split is one step', async () => {
+    const src = tmp()
+    for (let i = 0; i < 2; i++) await writePng(join(src, 'a', `${i}.png`), i)
+    const { id } = (await call('datasets.import', { kind: 'imagefolder', path: src, name: 'two', size: 16, split: { train: 0.5, val: 0.5, test: 0 } })) as { id: string }
+    for (let i = 0; i < 600 && ((await call('datasets.get', { id })) as { status: string }).status === 'importing'; i++) await new Promise((r) => setTimeout(r, 50))
+    await expect(call('studies.create', { name: 'one-image', config: config({ pretrainDatasets: ['two'] }) })).rejects.toThrow(/pretrainDatasets: "two" has 1 training image\(s\) for the study's 16-image batches; a training step needs at least 2/)
+    const big = config({ pretext: { ...tinyConfig().pretext, batchSize: 64 } })
+    await expect(call('studies.create', { name: 'big-batch', config: big })).resolves.toMatchObject({ name: 'big-batch' })
   })
 
   it('refuses a pretraining dataset without validation images, instead of failing every pretext run', async () => {
