@@ -46,7 +46,7 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
     torch.manual_seed(job.seed)
     task = build(p)
     model = device.prepare_model(task)
-    batches = BatchMaker(cache, p.image_size, device.torch_device, device.channels_last)
+    batches = BatchMaker(cache, p.image_size, device.torch_device, device.channels_last, crop_padding=True)
     opt = make_optimizer(p.optimizer, [{"params": model.parameters(), "lr": p.lr, "name": "all"}], p.weight_decay)
     run_dir = Path(job.run_dir)
     arch = {"task": p.task, "encoder": "resnet18", "image_size": p.image_size, **task.options()}
