@@ -38,14 +38,17 @@ class PretextParams:
     task: str  # rotation / inpainting / structure
     dataset_dir: str  # the pretraining cache folder
     image_size: int = 64  # network input side in pixels; the cache is resized on the device if it differs
-    epochs: int = 10  # passes over the train split
-    batch_size: int = 64  # network inputs per step
+    steps: int | None = None  # the budget: optimiser steps of the run, whatever the dataset size (studies set it)
+    val_every_steps: int | None = None  # with steps: validate and checkpoint every N steps (default steps/4)
+    warmup_steps: int = 0  # with steps: linear warm-up length in steps
+    epochs: int = 10  # without steps: passes over the train split
+    batch_size: int = 64  # network inputs per step (all tasks: rotation all4 draws batch/4 images and rotates them)
     optimizer: str = "adam"  # sgd / adam / adamw
     lr: float = 1e-3  # peak learning rate
     weight_decay: float = 1e-4  # decoupled for adamw, L2 otherwise
     schedule: str = "cosine"  # cosine / step / constant
-    warmup_epochs: float = 0.0  # linear warm-up length
-    max_steps_per_epoch: int | None = None  # caps an epoch (presets use it to bound CPU time)
+    warmup_epochs: float = 0.0  # without steps: linear warm-up length in epochs
+    max_steps_per_epoch: int | None = None  # without steps: caps an epoch
     checkpoint_every_steps: int | None = None  # also write last.pth every N steps inside an epoch
     max_train_images: int | None = None  # optional cap on the train split (seeded subset)
     max_val_images: int = 512  # validation images per epoch (seeded subset)

@@ -22,15 +22,19 @@ export const encoderLabel = z
   .regex(/^(rotation|inpainting|structure)\/[^/\s]+$/, 'an encoder is written "<pretext>/<dataset name>", e.g. "rotation/demo-mammo"')
 
 export const pretextStageSchema = z.object({
-  epochs: positiveInt,
+  /** The pretext budget: optimiser steps of every pretext run, the same for every (task, dataset,
+   *  seed) cell. Epochs follow from each dataset's size and are recorded in the run's summary. */
+  steps: positiveInt,
+  /** Network inputs per step, the same for every task (rotation in all4 mode rotates batch/4 images four ways). */
   batchSize: positiveInt,
   optimizer,
   lr: z.number().positive(),
   weightDecay: z.number().min(0),
   schedule,
-  warmupEpochs: z.number().int().min(0).default(0),
-  /** Caps the steps of each epoch (small demo budgets); absent = the whole train split. */
-  maxStepsPerEpoch: positiveInt.optional(),
+  /** Linear warm-up length in steps. */
+  warmupSteps: z.number().int().min(0).default(0),
+  /** Validation (and best.pth) every this many steps; absent = four times per run. */
+  valEverySteps: positiveInt.optional(),
   /** Caps the train split (a seeded subset); absent = all of it. */
   maxTrainImages: positiveInt.optional(),
   checkpointEverySteps: positiveInt.default(50),
