@@ -41,7 +41,9 @@ def solved_early(history: list) -> dict | None:
     for h in history:
         acc = h["val"].get("accuracy")
         if acc is not None and acc >= SOLVED_ACCURACY:
-            return {"step": h.get("step"), "round": h["epoch"], "accuracy": acc, "threshold": SOLVED_ACCURACY}
+            return {"step": h.get("step"), "round": h["epoch"], "accuracy": acc, "threshold": SOLVED_ACCURACY,
+                    "message": f"solved early: validation accuracy {acc:.3f} at step {h.get('step')} (>= {SOLVED_ACCURACY}); "
+                               "the task may teach the encoder little"}
     return None
 
 
@@ -119,8 +121,7 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
     last_val = state.history[-1]["val"] if state.history else {}
     solved = solved_early(state.history)
     if solved:
-        em.log(f"The {p.task} task was solved early: validation accuracy {solved['accuracy']:.3f} at step {solved['step']} "
-               f"(>= {SOLVED_ACCURACY}); it may teach the encoder little.", "warning")
+        em.log(f"The {p.task} task was {solved['message']}.", "warning")
     return {
         "task": p.task, "dataset": cache.meta.get("name"), "final_val": last_val, "best": state.best,
         # the budget and what it made on this dataset (network_images counts what went through the network)

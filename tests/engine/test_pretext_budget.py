@@ -58,6 +58,8 @@ def test_a_small_set_is_passed_over_several_times_without_a_short_step(tmp_path)
 def test_solved_early_names_the_first_step_at_or_above_0_99():
     hist = [{"epoch": 1, "step": 12, "val": {"accuracy": 0.9}}, {"epoch": 2, "step": 24, "val": {"accuracy": 0.995}},
             {"epoch": 3, "step": 36, "val": {"accuracy": 1.0}}]
-    assert solved_early(hist) == {"step": 24, "round": 2, "accuracy": 0.995, "threshold": 0.99}
+    flag = solved_early(hist)
+    assert {k: flag[k] for k in ("step", "round", "accuracy", "threshold")} == {"step": 24, "round": 2, "accuracy": 0.995, "threshold": 0.99}
+    assert "step 24" in flag["message"] and "may teach the encoder little" in flag["message"]
     assert solved_early(hist[:1]) is None
     assert solved_early([{"epoch": 1, "step": 5, "val": {"hole_l1": 0.01}}]) is None  # inpainting: no accuracy

@@ -26,7 +26,6 @@ describe('structure task on the demo mammograms', () => {
     expect(r.status, r.stderr.slice(-2000)).toBe(0)
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { steps: number; best: { metrics: { accuracy: number } } }
     expect(summary.steps).toBe(48)
-    console.log(readFileSync(join(runDir, 'summary.json'), 'utf8').slice(0, 1500))
     expect(summary.best.metrics.accuracy).toBeGreaterThan(0.75)
   }, 600_000)
 })
