@@ -92,7 +92,9 @@ class DownstreamParams:
     linear_steps_per_epoch: int = 50  # linear: full-batch head steps per epoch on cached features
     augment: bool = True  # finetune/scratch: on-device translation + brightness/contrast jitter
     selection_metric: str = "roc_auc"  # validation metric that picks the best epoch (higher is better; loss: lower)
-    head_init: str = "random"  # finetune: random head, or linear_probe (LP-FT: a linear probe on frozen features first)
+    head_init: str = "random"  # finetune: random head (plain fine-tuning), or linear_probe (LP-FT: a linear probe on frozen features first)
+    batchnorm: str = "pretext"  # linear: pretext (BatchNorm statistics of the pretraining data) or adabn (re-estimated on the downstream train images first)
+    normalisation: str = "downstream"  # input normalisation of every encoder: downstream (this dataset's mean/std) or pretraining (each member's own, from its .json sidecar)
 
 
 PARAMS_BY_KIND: dict[str, type] = {"pretext": PretextParams, "extract": ExtractParams, "downstream": DownstreamParams}

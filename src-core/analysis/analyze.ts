@@ -6,7 +6,7 @@ import type { StudyData } from './collect.ts'
 import { fusionComparisons } from './h2.ts'
 import { anovaTables, correlations, invarianceRows, similarityRows } from './h1.ts'
 import { clustersOf, DEFAULT_BOOTSTRAP, type BootstrapOptions } from './stats/bootstrap.ts'
-import { solvedEarlyLines } from './pretext-checks.ts'
+import { batchNormLines, solvedEarlyLines } from './run-notes.ts'
 import { writeSummary } from './summary.ts'
 
 /** Builds the analysis of collected study data. */
@@ -48,5 +48,5 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
     seeds: seeds.length ? seeds : ((cfg.seeds as number[] | undefined) ?? []),
     datasets: ((cfg.pretrainDatasets as string[] | undefined) ?? similarity.map((s) => s.dataset)),
   })
-  return { ...base, summary, caveats: [...caveats, ...solvedEarlyLines(data.allRuns)] }
+  return { ...base, summary, caveats: [...caveats, ...solvedEarlyLines(data.allRuns), ...batchNormLines(data.allRuns)] }
 }

@@ -52,8 +52,16 @@ export const downstreamStageSchema = z.object({
   weightDecay: z.number().min(0),
   schedule,
   imbalance: z.enum(['weighted_loss', 'balanced_sampler', 'none']),
-  /** How a finetune run's head starts: `linear_probe` trains it on frozen features first (LP-FT), `random` does not. */
+  /** How a finetune run's head starts: `linear_probe` trains it on frozen features first (LP-FT, with
+   *  BatchNorm re-estimated on the downstream images), `random` is plain fine-tuning (random head,
+   *  everything trained jointly: the protocol the study describes). */
   finetuneHeadInit: z.enum(['linear_probe', 'random']).default('linear_probe'),
+  /** BatchNorm statistics of linear probes (single and fused): `pretext` keeps the pretraining ones,
+   *  `adabn` re-estimates them on the downstream train images first, as LP-FT does. */
+  linearBatchNorm: z.enum(['pretext', 'adabn']).default('pretext'),
+  /** Input normalisation of every encoder: `downstream` (the downstream set's mean/std) or
+   *  `pretraining` (each member's own, per member in fusion); see engine/xlab/downstream/normalise.py. */
+  normalisation: z.enum(['downstream', 'pretraining']).default('downstream'),
   /** Caps the steps of each finetune/scratch epoch. */
   maxStepsPerEpoch: positiveInt.optional(),
   /** Caps the train split (a seeded, stratified subset). */

@@ -130,6 +130,9 @@ export function planStudy(cfg: StudyConfig): StudyPlan {
       imbalance: d.imbalance,
       // Left out when random (the engine's default), so those runs keep their earlier spec hash.
       head_init: protocol === 'finetune' && d.finetuneHeadInit !== 'random' ? d.finetuneHeadInit : undefined,
+      // Likewise left out at their defaults (pretext BatchNorm statistics, downstream normalisation).
+      batchnorm: protocol === 'linear' && d.linearBatchNorm === 'adabn' ? 'adabn' : undefined,
+      normalisation: protocol !== 'scratch' && d.normalisation === 'pretraining' ? 'pretraining' : undefined,
       max_steps_per_epoch: d.maxStepsPerEpoch,
       max_train_images: d.maxTrainImages,
     }
