@@ -10,6 +10,11 @@ cost is the first convolution only.
 Augmentation runs on tensors on the training device: random translation (reflect-padded crop) and
 brightness/contrast jitter. No flips or rotations: chest radiographs have a laterality, and flips and
 rotations are the very signals the rotation and structure pretext tasks learn to detect.
+
+Pretext batches never show padding (``crop_padding``): black bars of a padded cache (a mammogram
+cropped to its breast and fitted to a square, CT imported with ``--resize pad``) sit at a position
+that gives away a 90-degree rotation or a swap to a one-line border statistic, so each image is
+taken as a square crop, at a random place along its longer side, of the box that holds its content.
 """
 
 from __future__ import annotations
@@ -136,8 +141,9 @@ def subset(indices: np.ndarray, cap: int | None, seed: int) -> np.ndarray:
 class BatchMaker:
     """Turns index lists into normalised ``B x 3 x S x S`` float tensors on the device."""
 
-    def __init__(self, cache: Cache, image_size: int, device, channels_last: bool = False):
+    def __init__(self, cache: Cache, image_size: int, device, channels_last: bool = False, crop_padding: bool = False):
         self.cache = cache
+        self.crop_padding = crop_padding  # square crops inside each image's content box (pretext batches)
         self.size = int(image_size)
         self.device = device
         self.channels_last = channels_last
@@ -155,8 +161,16 @@ class BatchMaker:
         return t.to(self.device, non_blocking=True)
 
     def __call__(self, idx: np.ndarray, augment_gen: torch.Generator | None = None) -> torch.Tensor:
-        x = self.raw(idx).float().div_(255.0)
-        if x.shape[-1] != self.size or x.shape[-2] != self.size:
+        raw = self.raw(idx)
+        x = raw.float().div_(255.0)
+        boxes = content_boxes(raw) if self.crop_padding else None
+        if boxes is not None and not is_full(boxes, raw.shape[-2:]):
+            full = is_full(boxes, raw.shape[-2:], per_image=True).view(-1, 1, 1, 1)
+            cropped = square_crops(x, boxes, self.size, augment_gen)
+            if x.shape[-1] != self.size or x.shape[-2] != self.size:
+                x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=True)
+            x = torch.where(full, x, cropped)
+        elif x.shape[-1] != self.size or x.shape[-2] != self.size:
             x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=True)
         if augment_gen is not None:
             x = augment(x, augment_gen)
@@ -164,6 +178,45 @@ class BatchMaker:
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
+
+
+def content_boxes(raw: torch.Tensor) -> torch.Tensor:
+    """B x 4 (top, bottom, left, right; bottom/right exclusive) of the rows and columns of uint8 images
+    B x C x H x W that hold any non-zero pixel: padding is exact zeros. An all-black image keeps its frame."""
+    b, _, h, w = raw.shape
+    rows = raw.amax(dim=(1, 3)) > 0  # B x H
+    cols = raw.amax(dim=(1, 2)) > 0  # B x W
+    empty = ~rows.any(1)
+    top = rows.float().argmax(1)
+    bottom = h - rows.flip(1).float().argmax(1)
+    left = cols.float().argmax(1)
+    right = w - cols.flip(1).float().argmax(1)
+    box = torch.stack([top, bottom, left, right], 1)
+    return torch.where(empty.view(b, 1), torch.tensor([0, h, 0, w], device=raw.device), box)
+
+
+def is_full(boxes: torch.Tensor, hw, per_image: bool = False):
+    full = (boxes == torch.tensor([0, hw[0], 0, hw[1]], device=boxes.device)).all(1)
+    return full if per_image else bool(full.all())
+
+
+def square_crops(x: torch.Tensor, boxes: torch.Tensor, size: int, gen: torch.Generator | None) -> torch.Tensor:
+    """The largest square inside each content box, at a random place along its longer side (centred
+    without ``gen``), resampled to ``size`` x ``size``."""
+    b, _, h, w = x.shape
+    bf = boxes.float().cpu()
+    bh, bw = bf[:, 1] - bf[:, 0], bf[:, 3] - bf[:, 2]
+    side = torch.minimum(bh, bw)
+    r = torch.rand(b, 2, generator=gen) if gen is not None else torch.full((b, 2), 0.5)
+    y0 = bf[:, 0] + r[:, 0] * (bh - side)
+    x0 = bf[:, 2] + r[:, 1] * (bw - side)
+    theta = torch.zeros(b, 2, 3)
+    theta[:, 0, 0] = side / w
+    theta[:, 0, 2] = (2 * x0 + side) / w - 1
+    theta[:, 1, 1] = side / h
+    theta[:, 1, 2] = (2 * y0 + side) / h - 1
+    grid = F.affine_grid(theta, [b, x.shape[1], size, size], align_corners=False).to(x.device, x.dtype)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
 def augment(x: torch.Tensor, gen: torch.Generator, max_shift: float = 0.125, jitter: float = 0.2) -> torch.Tensor:

@@ -38,14 +38,17 @@ class PretextParams:
     task: str  # rotation / inpainting / structure
     dataset_dir: str  # the pretraining cache folder
     image_size: int = 64  # network input side in pixels; the cache is resized on the device if it differs
-    epochs: int = 10  # passes over the train split
-    batch_size: int = 64  # network inputs per step
+    steps: int | None = None  # the budget: optimiser steps of the run, whatever the dataset size (studies set it)
+    val_every_steps: int | None = None  # with steps: validate and checkpoint every N steps (default steps/4)
+    warmup_steps: int = 0  # with steps: linear warm-up length in steps
+    epochs: int = 10  # without steps: passes over the train split
+    batch_size: int = 64  # network inputs per step (all tasks: rotation all4 draws batch/4 images and rotates them)
     optimizer: str = "adam"  # sgd / adam / adamw
     lr: float = 1e-3  # peak learning rate
     weight_decay: float = 1e-4  # decoupled for adamw, L2 otherwise
     schedule: str = "cosine"  # cosine / step / constant
-    warmup_epochs: float = 0.0  # linear warm-up length
-    max_steps_per_epoch: int | None = None  # caps an epoch (presets use it to bound CPU time)
+    warmup_epochs: float = 0.0  # without steps: linear warm-up length in epochs
+    max_steps_per_epoch: int | None = None  # without steps: caps an epoch
     checkpoint_every_steps: int | None = None  # also write last.pth every N steps inside an epoch
     max_train_images: int | None = None  # optional cap on the train split (seeded subset)
     max_val_images: int = 512  # validation images per epoch (seeded subset)
@@ -89,7 +92,9 @@ class DownstreamParams:
     linear_steps_per_epoch: int = 50  # linear: full-batch head steps per epoch on cached features
     augment: bool = True  # finetune/scratch: on-device translation + brightness/contrast jitter
     selection_metric: str = "roc_auc"  # validation metric that picks the best epoch (higher is better; loss: lower)
-    head_init: str = "random"  # finetune: random head, or linear_probe (LP-FT: a linear probe on frozen features first)
+    head_init: str = "random"  # finetune: random head (plain fine-tuning), or linear_probe (LP-FT: a linear probe on frozen features first)
+    batchnorm: str = "pretext"  # linear: pretext (BatchNorm statistics of the pretraining data) or adabn (re-estimated on the downstream train images first)
+    normalisation: str = "downstream"  # input normalisation of every encoder: downstream (this dataset's mean/std) or pretraining (each member's own, from its .json sidecar)
 
 
 PARAMS_BY_KIND: dict[str, type] = {"pretext": PretextParams, "extract": ExtractParams, "downstream": DownstreamParams}

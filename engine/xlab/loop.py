@@ -1,6 +1,14 @@
 """The shared training loop of pretext and end-to-end downstream jobs: seeded epoch order, lr schedule
 by step, periodic and epoch checkpoints, best-by-validation, resume, SIGTERM, non-finite loss and
-GPU out-of-memory handling."""
+GPU out-of-memory handling.
+
+Two ways to say how long to train:
+  - epochs (downstream): ``epochs`` passes over the train split, validation after each;
+  - a step budget (pretext, ``total_steps``): exactly that many optimiser steps whatever the dataset's
+    size, validation every ``round_steps``; the data flows over as many passes as the budget needs, so
+    epochs follow from the dataset size instead of being chosen (DESIGN.md, scientific rules).
+A "round" is what ends with validation and a checkpoint: an epoch, or ``round_steps`` steps.
+Progress and metric messages carry the global step (steps = the run's total)."""
 
 from __future__ import annotations
 
@@ -37,14 +45,20 @@ class LoopSpec:
     select_mode: str = "max"  # best.pth when the validation value goes up (max) or down (min)
     min_batch: int = 2  # smallest batch an OOM retry may go down to
     sample_weights: np.ndarray | None = None  # per-train-index weights: balanced sampling with replacement
+    total_steps: int | None = None  # a step budget: the run's optimiser steps (epochs, max_steps_per_epoch unused)
+    round_steps: int | None = None  # with a budget: steps between validations (default: a quarter of it)
+    warmup_steps: int = 0  # with a budget: linear warm-up length in steps
 
 
 @dataclass
 class LoopState:
     """Where the loop stands; saved in every checkpoint."""
 
-    epoch: int = 0  # epoch in progress
-    position: int = 0  # train indices of this epoch already consumed
+    epoch: int = 0  # epoch (or, with a step budget, round) in progress
+    position: int = 0  # train indices of the current data pass already consumed
+    step: int = 0  # optimiser steps done
+    data_epoch: int = 0  # data passes begun before the current one (step budget)
+    source_images: int = 0  # dataset images drawn by every step
     best: dict | None = None  # {"value", "epoch", "metrics"} of the best validation so far
     train_images: int = 0  # network images of the timed steps (for images/s)
     train_seconds: float = 0.0  # time spent in the timed training steps
@@ -94,7 +108,7 @@ class TrainLoop:
     # ----- checkpoints ----------------------------------------------------------------------------
     def _ckpt(self) -> dict:
         s = self.state
-        gstep = s.epoch * self.steps_per_epoch() + s.position // self.source_per_step(self.batch_size)
+        gstep = s.step if self.spec.total_steps else s.epoch * self.steps_per_epoch() + s.position // self.source_per_step(self.batch_size)
         return checkpoints.training_state(
             kind=self.kind, arch=self.arch, config=self.config, model=self.model, optimizer=self.opt, scaler=None,
             epoch=s.epoch, position=s.position, global_step=gstep, batch_size=self.batch_size, best=s.best,
@@ -103,7 +117,8 @@ class TrainLoop:
     def save(self, which: str) -> None:
         path = checkpoints.save_atomic(self._ckpt(), self.run_dir / f"{which}.pth")
         s = self.state
-        self.em.send("checkpoint", path=str(path), which=which, epoch=s.epoch, step=s.position // self.source_per_step(self.batch_size))
+        step = s.step if self.spec.total_steps else s.position // self.source_per_step(self.batch_size)
+        self.em.send("checkpoint", path=str(path), which=which, epoch=s.epoch, step=step)
 
     def link_best(self) -> None:
         best = checkpoints.copy_atomic(self.run_dir / "last.pth", self.run_dir / "best.pth")
@@ -119,7 +134,9 @@ class TrainLoop:
         checkpoints.restore(ck, self.model, self.opt, None)
         self.batch_size = int(ck["batch_size"])
         self.state = LoopState(**ck["extra"]["loop"])
-        self.em.log(f"Resuming from {path}: epoch {self.state.epoch + 1}, {self.state.position} images into it.")
+        where = f"step {self.state.step} of {self.spec.total_steps}" if self.spec.total_steps else \
+            f"epoch {self.state.epoch + 1}, {self.state.position} images into it"
+        self.em.log(f"Resuming from {path}: {where}.")
         return True
 
     # ----- the loop -------------------------------------------------------------------------------
@@ -127,7 +144,7 @@ class TrainLoop:
         retries = 0
         while True:
             try:
-                self._run_epochs()
+                self._run_budget() if self.spec.total_steps else self._run_epochs()
                 return self.state
             except JobError:
                 raise
@@ -161,53 +178,107 @@ class TrainLoop:
                 gstep = s.epoch * steps + step
                 set_lr(self.opt, lr_factor(gstep, total_steps, spec.schedule, warm))
                 idx = order[s.position:s.position + src]
-                gen = step_generator(spec.seed, s.epoch, s.position, 1)
-                t0 = time.perf_counter()
-                loss, n_img = self.step_fn(idx, gen)
-                self.opt.zero_grad(set_to_none=True)
-                loss.backward()
-                self.opt.step()
-                loss_value = None
-                if (step + 1) % self.sync_every == 0 or step + 1 == steps:
-                    loss_value = float(loss.detach())
-                    if not math.isfinite(loss_value):
-                        raise JobError("NON_FINITE", f"The training loss became {loss_value} at epoch {s.epoch + 1}, step {step + 1}. "
-                                       "Lower the learning rate or check the dataset; last.pth still holds the last good state.")
-                    s.epoch_loss_sum += loss_value
-                    s.epoch_loss_n += 1
-                self.steps_this_process += 1
-                dt = time.perf_counter() - t0
-                s.all_seconds += dt
-                s.all_images += n_img
-                if self.steps_this_process > TIMING_SKIP:
-                    s.train_seconds += dt
-                    s.train_images += n_img
+                n_img, loss_value = self._step(idx, step_generator(spec.seed, s.epoch, s.position, 1),
+                                               sync=(step + 1) % self.sync_every == 0 or step + 1 == steps,
+                                               where=f"epoch {s.epoch + 1}, step {step + 1}")
                 s.position += src
-                progress.update(s.epoch + 1, step + 1, steps, n_img, loss_value, force=step + 1 == steps,
-                                remaining_steps=(spec.epochs - s.epoch) * steps - step - 1)
+                s.source_images += len(idx)
+                s.step += 1
+                progress.update(s.epoch + 1, gstep + 1, total_steps, n_img, loss_value, force=step + 1 == steps,
+                                remaining_steps=total_steps - gstep - 1)
                 if cancel.requested():
                     self.save("last")
                     raise cancel.cancelled_error()
                 if spec.checkpoint_every_steps and (step + 1) % spec.checkpoint_every_steps == 0 and step + 1 < steps:
                     self.save("last")
-            self._end_epoch(steps)
+            self._end_epoch((s.epoch + 1) * steps)
 
-    def _end_epoch(self, steps: int) -> None:
+    def rounds(self) -> int:
+        """Validations of a step-budget run."""
+        return math.ceil(self.spec.total_steps / self.round_steps())
+
+    def round_steps(self) -> int:
+        return self.spec.round_steps or max(1, math.ceil(self.spec.total_steps / 4))
+
+    def _run_budget(self) -> None:
+        """Exactly ``total_steps`` optimiser steps; the data order restarts (a new seeded permutation)
+        whenever the next step's images would run past the end of the current pass."""
+        spec, s = self.spec, self.state
+        total, per_round = spec.total_steps, self.round_steps()
+        progress = Progress(self.em, "train", self.rounds())
+        order_of = (None, None)  # (data pass, its order): one permutation per pass, not per step
+        while s.step < total:
+            self.model.train()
+            round_end = min(total, (s.epoch + 1) * per_round)
+            while s.step < round_end:
+                src = self.source_per_step(self.batch_size)
+                n = len(self.train_idx)
+                if s.position + src > n and s.position > 0:  # this pass is used up: the next one
+                    s.data_epoch += 1
+                    s.position = 0
+                if order_of[0] != s.data_epoch:
+                    order_of = (s.data_epoch, self.epoch_order(s.data_epoch))
+                order = order_of[1]
+                set_lr(self.opt, lr_factor(s.step, total, spec.schedule, spec.warmup_steps))
+                idx = order[s.position:s.position + src]  # shorter than src only when the split is
+                n_img, loss_value = self._step(idx, step_generator(spec.seed, s.data_epoch, s.position, 1),
+                                               sync=(s.step + 1) % self.sync_every == 0 or s.step + 1 == round_end,
+                                               where=f"step {s.step + 1}")
+                s.position += len(idx)
+                s.source_images += len(idx)
+                s.step += 1
+                progress.update(s.epoch + 1, s.step, total, n_img, loss_value, force=s.step == round_end,
+                                remaining_steps=total - s.step)
+                if cancel.requested():
+                    self.save("last")
+                    raise cancel.cancelled_error()
+                if spec.checkpoint_every_steps and s.step % spec.checkpoint_every_steps == 0 and s.step < round_end:
+                    self.save("last")
+            self._end_epoch(s.step, restart_data=False)
+
+    def _step(self, idx, gen, *, sync: bool, where: str) -> tuple[int, float | None]:
+        """One optimiser step on the train indices ``idx``; returns (network images, loss or None when not synced)."""
+        s = self.state
+        t0 = time.perf_counter()
+        loss, n_img = self.step_fn(idx, gen)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        loss_value = None
+        if sync:
+            loss_value = float(loss.detach())
+            if not math.isfinite(loss_value):
+                raise JobError("NON_FINITE", f"The training loss became {loss_value} at {where}. "
+                               "Lower the learning rate or check the dataset; last.pth still holds the last good state.")
+            s.epoch_loss_sum += loss_value
+            s.epoch_loss_n += 1
+        self.steps_this_process += 1
+        dt = time.perf_counter() - t0
+        s.all_seconds += dt
+        s.all_images += n_img
+        if self.steps_this_process > TIMING_SKIP:
+            s.train_seconds += dt
+            s.train_images += n_img
+        return n_img, loss_value
+
+    def _end_epoch(self, gstep: int, restart_data: bool = True) -> None:
+        """Validation, best and checkpoint at the end of a round; ``gstep`` is the global step."""
         s = self.state
         train_loss = s.epoch_loss_sum / s.epoch_loss_n if s.epoch_loss_n else None
-        self.em.metric("train", s.epoch + 1, steps, {"loss": train_loss, "images_per_s": self.images_per_s()})
+        self.em.metric("train", s.epoch + 1, gstep, {"loss": train_loss, "images_per_s": self.images_per_s()})
         self.model.eval()
         metrics, value = self.validate_fn(s.epoch)
-        self.em.metric("val", s.epoch + 1, steps, metrics)
-        s.history.append({"epoch": s.epoch + 1, "train_loss": train_loss, "val": metrics})
+        self.em.metric("val", s.epoch + 1, gstep, metrics)
+        s.history.append({"epoch": s.epoch + 1, "step": gstep, "train_loss": train_loss, "val": metrics})
         improved = value is not None and math.isfinite(value) and (
             s.best is None or (value > s.best["value"] if self.spec.select_mode == "max" else value < s.best["value"]))
         if improved:
-            s.best = {"value": value, "epoch": s.epoch + 1, "metrics": metrics}
+            s.best = {"value": value, "epoch": s.epoch + 1, "step": gstep, "metrics": metrics}
         if self.on_epoch_end:
             self.on_epoch_end(s.epoch)
         s.epoch += 1
-        s.position = 0
+        if restart_data:
+            s.position = 0
         s.epoch_loss_sum, s.epoch_loss_n = 0.0, 0
         self.save("last")
         if improved:  # best is this very state: a copy of last.pth, its own file

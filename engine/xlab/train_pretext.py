@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from pathlib import Path
 
 import torch
@@ -22,12 +23,28 @@ def check_params(p: PretextParams) -> None:
     one_of(p.task, tuple(PRETEXT_TASKS), "params.task")
     one_of(p.optimizer, OPTIMIZERS, "params.optimizer")
     one_of(p.schedule, SCHEDULES, "params.schedule")
-    for name in ("image_size", "epochs", "batch_size", "lr", "max_steps_per_epoch", "checkpoint_every_steps", "max_train_images"):
+    for name in ("image_size", "steps", "val_every_steps", "epochs", "batch_size", "lr", "max_steps_per_epoch",
+                 "checkpoint_every_steps", "max_train_images"):
         positive(getattr(p, name), f"params.{name}")
     if p.image_size < 16:
         raise bad_input(f"params.image_size is {p.image_size}; ResNet-18 needs at least 16 pixels (32 or more is sensible).")
     if p.batch_size < 2 or (p.task == "rotation" and p.rotation_mode == "all4" and p.batch_size < 4):
         raise bad_input(f"params.batch_size is {p.batch_size}; use at least 2 (4 for rotation in all4 mode) so BatchNorm can train.")
+
+
+SOLVED_ACCURACY = 0.99  # validation accuracy from which a classification pretext task counts as solved
+
+
+def solved_early(history: list) -> dict | None:
+    """The first validation at which a classification pretext task (rotation, structure) reached
+    SOLVED_ACCURACY: from there on the task is solved and its loss teaches the encoder little."""
+    for h in history:
+        acc = h["val"].get("accuracy")
+        if acc is not None and acc >= SOLVED_ACCURACY:
+            return {"step": h.get("step"), "round": h["epoch"], "accuracy": acc, "threshold": SOLVED_ACCURACY,
+                    "message": f"solved early: validation accuracy {acc:.3f} at step {h.get('step')} (>= {SOLVED_ACCURACY}); "
+                               "the task may teach the encoder little"}
+    return None
 
 
 def build(p: PretextParams):
@@ -36,6 +53,7 @@ def build(p: PretextParams):
 
 
 def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
+    t_start = time.perf_counter()
     p = parse_dataclass(PretextParams, job.params, "params", lambda m: em.log(m, "warning"))
     check_params(p)
     cache = open_cache(p.dataset_dir)
@@ -46,7 +64,7 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
     torch.manual_seed(job.seed)
     task = build(p)
     model = device.prepare_model(task)
-    batches = BatchMaker(cache, p.image_size, device.torch_device, device.channels_last)
+    batches = BatchMaker(cache, p.image_size, device.torch_device, device.channels_last, crop_padding=True)
     opt = make_optimizer(p.optimizer, [{"params": model.parameters(), "lr": p.lr, "name": "all"}], p.weight_decay)
     run_dir = Path(job.run_dir)
     arch = {"task": p.task, "encoder": "resnet18", "image_size": p.image_size, **task.options()}
@@ -93,20 +111,28 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
     spec = LoopSpec(epochs=p.epochs, batch_size=p.batch_size, seed=job.seed, schedule=p.schedule,
                     warmup_epochs=p.warmup_epochs, max_steps_per_epoch=p.max_steps_per_epoch,
                     checkpoint_every_steps=p.checkpoint_every_steps, select_mode="min",
-                    min_batch=4 if p.task == "rotation" else 2)
+                    min_batch=4 if p.task == "rotation" else 2,
+                    total_steps=p.steps, round_steps=p.val_every_steps, warmup_steps=p.warmup_steps)
     loop = TrainLoop(emitter=em, device=device, model=model, optimizer=opt, run_dir=run_dir, kind="pretext", arch=arch,
                      config=config, train_idx=train_idx, spec=spec, step_fn=step_fn, validate_fn=validate,
                      source_per_step=src_per_step, on_epoch_end=on_epoch_end)
     loop.try_resume()
     state = loop.run()
     last_val = state.history[-1]["val"] if state.history else {}
+    solved = solved_early(state.history)
+    if solved:
+        em.log(f"The {p.task} task was {solved['message']}.", "warning")
     return {
-        "task": p.task, "dataset": cache.meta.get("name"), "epochs": p.epochs, "final_val": last_val,
-        "best": state.best, "images_per_s": loop.images_per_s(), "batch_size": loop.batch_size,
-        "train_images": int(len(train_idx)), "options": task.options(), "normalisation": cache.normalisation(),
+        "task": p.task, "dataset": cache.meta.get("name"), "final_val": last_val, "best": state.best,
+        # the budget and what it made on this dataset (network_images counts what went through the network)
+        "steps": int(state.step), "batch_size": loop.batch_size, "network_images": int(state.all_images),
+        "source_images": int(state.source_images), "epochs": state.source_images / max(len(train_idx), 1),
+        "budget": {"steps": p.steps, "batch_size": p.batch_size} if p.steps else None,
+        "wall_s": time.perf_counter() - t_start, "train_s": state.all_seconds, "solved_early": solved,
+        "images_per_s": loop.images_per_s(), "train_images": int(len(train_idx)), "val_images": int(len(val_idx)),
+        "options": task.options(), "normalisation": cache.normalisation(),
         "checkpoints": {"last": str(run_dir / "last.pth"), "best": str(run_dir / "best.pth") if state.best else None},
         "device": device.type, "grey_to_rgb": "replicate",
     }
-
 
 __all__ = ["run_pretext"]

@@ -10,6 +10,7 @@ import { runFlags, sampleSizes } from './samples.ts'
 import { scratchComparisons, selectOnValidation } from './selection.ts'
 import { clustersOf, DEFAULT_BOOTSTRAP, type BootstrapOptions } from './stats/bootstrap.ts'
 import { METRIC_NAMES } from './stats/metrics.ts'
+import { batchNormLines, solvedEarlyLines } from './run-notes.ts'
 import { writeSummary } from './summary.ts'
 import { methodOf } from './verdict-rules.ts'
 import { correlationVerdicts, fusionVerdicts, overallVerdict, scratchVerdicts, taskVerdicts } from './verdicts.ts'
@@ -76,5 +77,5 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
     seeds: seeds.length ? seeds : ((cfg.seeds as number[] | undefined) ?? []),
     datasets: (cfg.pretrainDatasets as string[] | undefined) ?? similarity.map((s) => s.dataset),
   })
-  return { ...base, summary, caveats }
+  return { ...base, summary, caveats: [...caveats, ...solvedEarlyLines(data.allRuns), ...batchNormLines(data.allRuns)] }
 }

@@ -63,7 +63,7 @@ export const datasetsApi = {
       seed: z.number().int().optional(),
       lateralityFlip: z.boolean().optional(),
       /** Overrides the kind's resize policy; images are never stretched. */
-      policy: z.enum(['shorter-side-center-crop', 'pad-square']).optional(),
+      policy: z.enum(['shorter-side-center-crop', 'pad-square', 'crop-foreground']).optional(),
       /** Decodes in flight (default 2 per core); lower it to leave cores free. */
       concurrency: z.number().int().min(1).max(64).optional(),
     }),

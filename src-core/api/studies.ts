@@ -12,6 +12,9 @@ export const plannedRunSchema = z.object({
   deps: z.array(z.string()),
   /** State of an existing run with the same spec (it will be reused), or null for new work. */
   existing: runState.nullable(),
+  /** The engine params of the run's job (references to datasets and encoders not yet resolved):
+   *  a pretext run's `steps` and `batch_size` are the study's budget. */
+  params: z.record(z.string(), z.unknown()).optional(),
   ...runFactorsShape,
 })
 

@@ -8,8 +8,22 @@ import { decodeDicom } from './dicom.ts'
 import { decodePgm } from './pgm.ts'
 import { SkipError } from './skip-error.ts'
 
-/** How a non-square image becomes a square cache row. */
-export type ResizePolicy = 'shorter-side-center-crop' | 'pad-square'
+/** How a non-square image becomes a square cache row. `crop-foreground` (mammograms): cut to the
+ *  bounding box of the foreground (the breast) first, then fit into the square; what padding is
+ *  left is black and the engine's pretext crops leave it out. */
+export type ResizePolicy = 'shorter-side-center-crop' | 'pad-square' | 'crop-foreground'
+
+/** One sentence per policy, for the import report. */
+export const POLICY_DESCRIPTIONS: Record<ResizePolicy, string> = {
+  'shorter-side-center-crop': 'shorter side scaled to the size, centre crop',
+  'pad-square': 'longer side scaled to the size, padded with black to a square',
+  'crop-foreground': 'cropped to the foreground (breast) bounding box, then fitted in a square; pretext crops leave out the padding',
+}
+
+/** A pixel brighter than this fraction of the image's maximum is foreground (tissue, not background). */
+const FOREGROUND_FRACTION = 0.1
+/** Rows/columns with fewer foreground pixels than this fraction of their length are background (noise, thin artefacts). */
+const FOREGROUND_LINE_FRACTION = 0.01
 
 /** Extensions the importers pick up; anything else in an image folder is reported as unsupported. */
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.pgm', '.dcm', '.dicom', '.tif', '.tiff', '.webp'])
@@ -26,7 +40,7 @@ export interface DecodeOptions {
   lateralityFlip?: boolean
 }
 
-interface RawImage {
+export interface RawImage {
   data: Uint8Array
   width: number
   height: number
@@ -39,19 +53,28 @@ export async function decodeToRow(file: string, opts: DecodeOptions): Promise<Bu
     throw new SkipError('unreadable', `cannot read the file (${e.code ?? e.message})`)
   })
   if (buf.length === 0) throw new SkipError('zero-byte', 'the file is empty (0 bytes)')
-  const fit = opts.policy === 'pad-square' ? 'contain' : 'cover'
-  const direct = opts.channels === 1 && !opts.lateralityFlip ? await directGrey(buf, opts.size, fit) : null
+  const fit = opts.policy === 'shorter-side-center-crop' ? 'cover' : 'contain'
+  const direct = opts.channels === 1 && !opts.lateralityFlip && opts.policy !== 'crop-foreground' ? await directGrey(buf, opts.size, fit) : null
   if (direct) return direct
   const raw = await decodeFull(file, buf, opts.size)
   const pixels = opts.channels === 1 ? toGrey(raw) : toRgb(raw)
   let pipeline = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 1 | 3 } })
+  // Which way the breast faces is judged on the whole film: inside its own box a breast is nearly balanced.
+  const faceLeft = opts.lateralityFlip && opts.channels === 1 && opts.policy === 'crop-foreground' ? rightHeavier(pixels) : null
+  if (opts.policy === 'crop-foreground') {
+    const box = foregroundBox(pixels)
+    if (box) pipeline = sharp(await pipeline.extract(box).raw().toBuffer(), { raw: { width: box.width, height: box.height, channels: pixels.channels as 1 | 3 } })
+  }
+  pipeline = pipeline
     .resize({ width: opts.size, height: opts.size, fit, position: 'centre', background: { r: 0, g: 0, b: 0 } })
   // Without this sharp writes grey input back as sRGB (three equal channels): three times the work.
   if (opts.channels === 1) pipeline = pipeline.toColourspace('b-w')
   const out = await pipeline.raw().toBuffer({ resolveWithObject: true })
   // Kept as a guard: whatever sharp returns, a grey row is one channel.
   const row = opts.channels === 1 && out.info.channels !== 1 ? firstChannel(out.data, out.info.channels) : out.data
-  if (opts.lateralityFlip && opts.channels === 1) flipToLeft(row, opts.size)
+  if (faceLeft !== null) {
+    if (faceLeft) mirror(row, opts.size)
+  } else if (opts.lateralityFlip && opts.channels === 1) flipToLeft(row, opts.size)
   return row
 }
 
@@ -78,6 +101,38 @@ async function directGrey(buf: Buffer, size: number, fit: 'cover' | 'contain'): 
   } catch {
     return null
   }
+}
+
+/** The bounding box of the foreground (pixels above FOREGROUND_FRACTION of the maximum, in rows and
+ *  columns that hold enough of them), or null when it is the whole image or there is none. */
+export function foregroundBox(img: RawImage): { left: number; top: number; width: number; height: number } | null {
+  const { data, width, height, channels } = img
+  let max = 0
+  for (let i = 0; i < data.length; i += channels) if (data[i]! > max) max = data[i]!
+  const thr = Math.max(1, max * FOREGROUND_FRACTION)
+  const rows = new Uint32Array(height)
+  const cols = new Uint32Array(width)
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (data[(y * width + x) * channels]! > thr) {
+        rows[y]!++
+        cols[x]!++
+      }
+    }
+  }
+  const span = (counts: Uint32Array, len: number): [number, number] | null => {
+    const need = Math.max(2, Math.ceil(len * FOREGROUND_LINE_FRACTION))
+    let a = 0
+    while (a < counts.length && counts[a]! < need) a++
+    let b = counts.length - 1
+    while (b > a && counts[b]! < need) b--
+    return a >= counts.length ? null : [a, b + 1]
+  }
+  const ys = span(rows, width)
+  const xs = span(cols, height)
+  if (!ys || !xs) return null
+  if (ys[0] === 0 && xs[0] === 0 && ys[1] === height && xs[1] === width) return null
+  return { left: xs[0], top: ys[0], width: xs[1] - xs[0], height: ys[1] - ys[0] }
 }
 
 /**
@@ -190,16 +245,26 @@ function firstChannel(data: Buffer, c: number): Buffer {
   return out
 }
 
-/** Mirrors a square grey image in place when its right half is brighter (the breast lies there). */
-export function flipToLeft(row: Buffer, size: number): boolean {
+/** Whether the right half of a grey image is brighter than its left (the breast lies there). */
+function rightHeavier(img: RawImage): boolean {
+  const { data, width, height, channels } = img
   let left = 0
   let right = 0
-  const half = size >> 1
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < half; x++) left += row[y * size + x]!
-    for (let x = size - half; x < size; x++) right += row[y * size + x]!
+  const half = width >> 1
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < half; x++) left += data[(y * width + x) * channels]!
+    for (let x = width - half; x < width; x++) right += data[(y * width + x) * channels]!
   }
-  if (right <= left) return false
+  return right > left
+}
+
+function mirror(row: Buffer, size: number): void {
   for (let y = 0; y < size; y++) row.subarray(y * size, (y + 1) * size).reverse()
+}
+
+/** Mirrors a square grey image in place when its right half is brighter (the breast lies there). */
+export function flipToLeft(row: Buffer, size: number): boolean {
+  if (!rightHeavier({ data: row, width: size, height: size, channels: 1 })) return false
+  mirror(row, size)
   return true
 }

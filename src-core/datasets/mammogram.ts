@@ -111,8 +111,10 @@ export function planMammograms(root: string, lateralityFlip: boolean): ImportPla
       ? `${LABELS_CSV}, seeded${csv.hasPatients ? ', grouped by patient' : ''}, stratified by label`
       : mias ? 'seeded, grouped by patient (MIAS left/right pairs), stratified by label' : 'seeded, stratified by label',
     channels: 1,
-    // Mammograms keep the whole breast: padding, not cropping, and never stretching.
-    policy: 'pad-square',
+    // Mammograms keep the whole breast and lose the empty background: cut to the breast's bounding
+    // box, then fitted into the square (never stretched). Padding the whole film instead left black
+    // bars whose position gave a rotation away to the pretext tasks.
+    policy: 'crop-foreground',
     lateralityFlip,
     stratum: (it) => it.labels[0]!,
   }

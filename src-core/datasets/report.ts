@@ -1,6 +1,7 @@
 // The import report stored with the dataset: counts per label and split, the ChestX-ray14 targets,
 // and every skipped file with its reason.
 import { BINARY_NAMES, THREE_CLASS_NAMES, binaryTarget, threeClassTarget } from './chest-labels.ts'
+import { POLICY_DESCRIPTIONS, type ResizePolicy } from './image-decode.ts'
 import type { SkippedFile } from './plan.ts'
 import type { SplitName } from './splits.ts'
 
@@ -109,7 +110,7 @@ export function formatReport(r: ImportReport, maxSkipped = 50): string {
   const row = (name: string, c: SplitCounts) => `  ${name.padEnd(22)} ${String(c.total).padStart(7)} ${pct(c.total).padStart(6)}%  train ${String(c.train).padStart(6)}  val ${String(c.val).padStart(5)}  test ${String(c.test).padStart(6)}`
   const lines = [
     `imported ${r.imported} of ${r.considered} files (${r.skippedCount} skipped)${r.resumed ? ', resumed after an interruption' : ''}`,
-    `resize: ${r.resize.policy} to ${r.resize.size}x${r.resize.size}, ${r.resize.channels === 1 ? 'grey' : 'colour'}${r.resize.lateralityFlip ? ', flipped to face left' : ''}`,
+    `resize: ${r.resize.policy} to ${r.resize.size}x${r.resize.size} (${POLICY_DESCRIPTIONS[r.resize.policy as ResizePolicy] ?? 'policy recorded by an older version'}), ${r.resize.channels === 1 ? 'grey' : 'colour'}${r.resize.lateralityFlip ? ', flipped to face left' : ''}`,
     `split: ${r.splitSource}`,
     row('all images', r.splits),
   ]

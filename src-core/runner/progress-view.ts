@@ -33,7 +33,8 @@ export function formatDuration(s: number | null | undefined): string {
 /** Fraction of a run done from its last progress message (the engine counts epochs from 1). */
 function runFraction(p: Progress): number {
   if (!p.epochs || !p.steps) return 0
-  return Math.min(1, (Math.max(0, p.epoch - 1) + Math.min(1, p.step / p.steps)) / p.epochs)
+  // step is the engine's global step and steps the run's total
+  return Math.min(1, Math.max(0, p.step / p.steps))
 }
 
 /** Follows a study until `stop()`; returns the detach function. */

@@ -42,7 +42,7 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
     'studies.plan': async ({ config }) => {
       const p = asBadRequest(() => previewPlan(ctx.db, config, (c) => queue.slotsFor(c.device.cpuSlots)))
       return {
-        runs: p.plan.runs.map((r) => ({ ...r, spec: undefined, hash: undefined, existing: (p.existing.get(r.id) as never) ?? null })),
+        runs: p.plan.runs.map((r) => ({ ...r, spec: undefined, hash: undefined, params: r.spec.params, existing: (p.existing.get(r.id) as never) ?? null })),
         counts: p.plan.counts,
         reused: p.reused,
         estimate: p.estimate,

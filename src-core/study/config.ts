@@ -28,15 +28,19 @@ export const encoderLabel = z
   .regex(/^(rotation|inpainting|structure)\/[^/\s]+$/, 'an encoder is written "<pretext>/<dataset name>", e.g. "rotation/demo-mammo"')
 
 export const pretextStageSchema = z.object({
-  epochs: positiveInt,
+  /** The pretext budget: optimiser steps of every pretext run, the same for every (task, dataset,
+   *  seed) cell. Epochs follow from each dataset's size and are recorded in the run's summary. */
+  steps: positiveInt,
+  /** Network inputs per step, the same for every task (rotation in all4 mode rotates batch/4 images four ways). */
   batchSize,
   optimizer,
   lr: z.number().positive(),
   weightDecay: z.number().min(0),
   schedule,
-  warmupEpochs: z.number().int().min(0).default(0),
-  /** Caps the steps of each epoch (small demo budgets); absent = the whole train split. */
-  maxStepsPerEpoch: positiveInt.optional(),
+  /** Linear warm-up length in steps. */
+  warmupSteps: z.number().int().min(0).default(0),
+  /** Validation (and best.pth) every this many steps; absent = four times per run. */
+  valEverySteps: positiveInt.optional(),
   /** Caps the train split (a seeded subset); absent = all of it. */
   maxTrainImages: positiveInt.optional(),
   checkpointEverySteps: positiveInt.default(50),
@@ -54,8 +58,16 @@ export const downstreamStageSchema = z.object({
   weightDecay: z.number().min(0),
   schedule,
   imbalance: z.enum(['weighted_loss', 'balanced_sampler', 'none']),
-  /** How a finetune run's head starts: `linear_probe` trains it on frozen features first (LP-FT), `random` does not. */
+  /** How a finetune run's head starts: `linear_probe` trains it on frozen features first (LP-FT, with
+   *  BatchNorm re-estimated on the downstream images), `random` is plain fine-tuning (random head,
+   *  everything trained jointly: the protocol the study describes). */
   finetuneHeadInit: z.enum(['linear_probe', 'random']).default('linear_probe'),
+  /** BatchNorm statistics of linear probes (single and fused): `pretext` keeps the pretraining ones,
+   *  `adabn` re-estimates them on the downstream train images first, as LP-FT does. */
+  linearBatchNorm: z.enum(['pretext', 'adabn']).default('pretext'),
+  /** Input normalisation of every encoder: `downstream` (the downstream set's mean/std) or
+   *  `pretraining` (each member's own, per member in fusion); see engine/xlab/downstream/normalise.py. */
+  normalisation: z.enum(['downstream', 'pretraining']).default('downstream'),
   /** Caps the steps of each finetune/scratch epoch. */
   maxStepsPerEpoch: positiveInt.optional(),
   /** Caps the train split (a seeded, stratified subset). */

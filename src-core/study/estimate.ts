@@ -31,7 +31,8 @@ export function estimateRunSeconds(run: PlannedRun, cfg: StudyConfig, trainImage
   const imagesPerEpoch = (batch: number, cap?: number) => Math.min(trainImages, cap ? cap * batch : Infinity)
   switch (run.stage) {
     case 'pretext':
-      return STARTUP_S + cfg.pretext.epochs * imagesPerEpoch(cfg.pretext.batchSize, cfg.pretext.maxStepsPerEpoch) * perImage * 1.2
+      // The budget fixes the network images; validation adds about a fifth.
+      return STARTUP_S + cfg.pretext.steps * cfg.pretext.batchSize * perImage * 1.2
     case 'extract':
       return STARTUP_S
     case 'downstream': {

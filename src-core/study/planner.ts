@@ -85,14 +85,15 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
             task,
             dataset_dir: { $dataset: dataset },
             image_size: size,
-            epochs: p.epochs,
+            // One budget for every cell: steps at a fixed network batch (the engine records the epochs it made).
+            steps: p.steps,
             batch_size: p.batchSize,
+            val_every_steps: p.valEverySteps,
+            warmup_steps: p.warmupSteps,
             optimizer: p.optimizer,
             lr: p.lr,
             weight_decay: p.weightDecay,
             schedule: p.schedule,
-            warmup_epochs: p.warmupEpochs,
-            max_steps_per_epoch: p.maxStepsPerEpoch,
             max_train_images: p.maxTrainImages,
             checkpoint_every_steps: p.checkpointEverySteps,
           },
@@ -141,6 +142,9 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
       imbalance: d.imbalance,
       // Left out when random (the engine's default), so those runs keep their earlier spec hash.
       head_init: protocol === 'finetune' && d.finetuneHeadInit !== 'random' ? d.finetuneHeadInit : undefined,
+      // Likewise left out at their defaults (pretext BatchNorm statistics, downstream normalisation).
+      batchnorm: protocol === 'linear' && d.linearBatchNorm === 'adabn' ? 'adabn' : undefined,
+      normalisation: protocol !== 'scratch' && d.normalisation === 'pretraining' ? 'pretraining' : undefined,
       max_steps_per_epoch: d.maxStepsPerEpoch,
       max_train_images: d.maxTrainImages,
     }

@@ -1,5 +1,5 @@
-// How far a run is from its last progress event. The engine counts epochs from 1 and steps
-// within the current epoch.
+// How far a run is from its last progress event. The engine counts epochs (or validation rounds)
+// from 1 and steps over the whole run.
 
 /** The fields of a progress event this needs. */
 export interface ProgressLike {
@@ -7,14 +7,14 @@ export interface ProgressLike {
   epoch: number
   /** Epochs in total. */
   epochs: number
-  /** Step within the epoch. */
+  /** Steps done in the run (the global step). */
   step: number
-  /** Steps per epoch. */
+  /** Steps of the whole run. */
   steps: number
 }
 
 /** Fraction done in [0, 1]. */
 export function progressFraction(p: ProgressLike): number {
   if (!p.epochs || !p.steps) return 0
-  return Math.min(1, (Math.max(0, p.epoch - 1) + Math.min(1, p.step / p.steps)) / p.epochs)
+  return Math.min(1, Math.max(0, p.step / p.steps))
 }

@@ -223,7 +223,7 @@ async function main() {
         const fused = page.locator('[data-testid^=fusion-set-]:checked')
         while ((await fused.count()) > 0) await fused.first().click()
         await page.getByTestId('seeds').fill('0, 1')
-        for (const [id, v] of [['pretext-epochs', '1'], ['pretext-maxStepsPerEpoch', '2'], ['downstream-epochs', '1'], ['downstream-maxStepsPerEpoch', '2']]) await page.getByTestId(id).fill(v)
+        for (const [id, v] of [['pretext-steps', '2'], ['downstream-epochs', '1'], ['downstream-maxStepsPerEpoch', '2']]) await page.getByTestId(id).fill(v)
         await page.waitForSelector('[data-testid=run-count] >> text=/^6 runs$/', { timeout: 30_000 })
         await page.getByTestId('study-name').fill('e2e-tiny')
         await shot('04-study-builder')

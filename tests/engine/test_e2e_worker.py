@@ -150,3 +150,45 @@ def test_batchnorm_recalibration_matches_the_statistics_of_the_downstream_images
     assert torch.allclose(bn.running_mean, h.mean((0, 2, 3)), atol=1e-4)
     assert torch.allclose(bn.running_var, h.var((0, 2, 3), unbiased=True), rtol=1e-3)
     assert bn.momentum == 0.1 and not enc.training
+
+
+def test_linear_probe_with_adabn_says_which_batchnorm_ran(chain):
+    """The linear variant with AdaBN re-estimates BatchNorm on the downstream train images first; the
+    summary says which statistics the probe used (plain linear: the pretext ones)."""
+    sd = {k: v * 1e4 if k.endswith("running_var") else v for k, v in torch.load(chain["encoders"]["rotation"], weights_only=True).items()}
+    enc = write_encoder(sd, chain["tmp"] / "stale-bn-lin", "encoder__rotation__stale__s0", {"pretext": "rotation"})["pth"]
+    probe = {"target": "binary", "protocol": "linear", "max_train_images": 60, "epochs": 2, "encoders": [enc]}
+    _, plain = _downstream(chain, "lin-plain-bn", **probe)
+    _, ada = _downstream(chain, "lin-adabn", batchnorm="adabn", **probe)
+    assert plain.code == 0 and ada.code == 0, ada.stderr[-2000:]
+    assert plain.summary["batchnorm"] == "pretext" and ada.summary["batchnorm"] == "adabn"
+    assert any(m["type"] == "log" and "AdaBN" in m["message"] for m in ada.messages)
+    assert ada.summary["test"]["roc_auc"] > 0.6
+    _, bad = _downstream(chain, "ft-adabn-bad", target="binary", protocol="finetune", batchnorm="adabn", encoders=[enc], epochs=1)
+    assert bad.code == 2 and "applies to protocol linear" in bad.of("error")[0]["message"]
+
+
+def test_pretraining_normalisation_is_read_per_member_and_recorded(chain):
+    sd = torch.load(chain["encoders"]["rotation"], weights_only=True)
+    norms = [{"mean": [0.1, 0.1, 0.1], "std": [0.2, 0.2, 0.2]}, {"mean": [0.4, 0.5, 0.6], "std": [0.3, 0.25, 0.2]}]
+    encs = [write_encoder(sd, chain["tmp"] / f"norm-{i}", f"encoder__rotation__n{i}__s0", {"pretext": "rotation", "normalisation": n})["pth"]
+            for i, n in enumerate(norms)]
+    _, own = _downstream(chain, "fusion-lin-own-norm", target="binary", protocol="linear", encoders=encs, normalisation="pretraining", epochs=1)
+    _, down = _downstream(chain, "fusion-lin-down-norm", target="binary", protocol="linear", encoders=encs, epochs=1)
+    assert own.code == 0 and down.code == 0, own.stderr[-2000:]
+    assert own.summary["input_normalisation"] == {"policy": "pretraining", "members": norms}
+    assert down.summary["input_normalisation"] == {"policy": "downstream", "members": [down.summary["normalisation"]] * 2}
+    assert own.summary["test"]["roc_auc"] != down.summary["test"]["roc_auc"]  # the members really saw other inputs
+    bare = write_encoder(sd, chain["tmp"] / "norm-none", "encoder__rotation__none__s0", {"pretext": "rotation"})["pth"]
+    _, bad = _downstream(chain, "lin-no-sidecar-norm", target="binary", protocol="linear", encoders=[bare], normalisation="pretraining")
+    assert bad.code == 2 and "no 3-channel normalisation" in bad.of("error")[0]["message"]
+
+
+def test_input_map_turns_one_normalisation_into_another():
+    from xlab.downstream.normalise import input_map
+    raw = torch.rand(2, 3, 4, 4)
+    batch, member = {"mean": [0.5, 0.4, 0.3], "std": [0.2, 0.25, 0.3]}, {"mean": [0.1, 0.2, 0.3], "std": [0.1, 0.3, 0.5]}
+    view = lambda v: torch.tensor(v).view(1, 3, 1, 1)  # noqa: E731
+    scale, shift = input_map(batch, member)
+    mapped = ((raw - view(batch["mean"])) / view(batch["std"])) * scale.view(1, 3, 1, 1) + shift.view(1, 3, 1, 1)
+    assert torch.allclose(mapped, (raw - view(member["mean"])) / view(member["std"]), atol=1e-6)

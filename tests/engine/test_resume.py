@@ -7,11 +7,16 @@ import signal
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from conftest import ROOT, job_file, run_worker, worker_env
 
 PARAMS = {"task": "rotation", "image_size": 32, "epochs": 2, "batch_size": 16, "max_steps_per_epoch": 6,
+          "checkpoint_every_steps": 2, "optimizer": "adam", "lr": 1e-3}
+# A step budget (what studies plan): structure draws 16 images a step, so 14 steps cross into a second
+# pass over the train split, and the resumed run has to pick the pass and its order up again.
+BUDGET = {"task": "structure", "image_size": 32, "steps": 14, "val_every_steps": 5, "batch_size": 16,
           "checkpoint_every_steps": 2, "optimizer": "adam", "lr": 1e-3}
 
 
@@ -33,8 +38,9 @@ def _run_until(proc, predicate, sig):
     return seen, proc.wait(timeout=120)
 
 
-def test_sigkill_then_sigterm_then_resume_equals_uninterrupted(caches, tmp_path):
-    params = {**PARAMS, "dataset_dir": str(caches["pre"])}
+@pytest.mark.parametrize("base", [PARAMS, BUDGET], ids=["epochs", "step-budget"])
+def test_sigkill_then_sigterm_then_resume_equals_uninterrupted(caches, tmp_path, base):
+    params = {**base, "dataset_dir": str(caches["pre"])}
     ref = run_worker(job_file(tmp_path, "pretext", tmp_path / "uninterrupted", params, deterministic=True))
     assert ref.code == 0
 

@@ -115,4 +115,23 @@ describe('RunsView run detail', () => {
     expect(w.findAll('figure img').map((im) => im.attributes('alt'))).toEqual(['inpainting-epoch001.png'])
     w.unmount()
   })
+
+  it('flags a pretext run that was solved early, with the step, and leaves other runs alone', async () => {
+    const base = { studyId: 's1', stage: 'pretext', state: 'done', reason: null }
+    const message = 'solved early: validation accuracy 1.000 at step 24 (>= 0.99); the task may teach the encoder little'
+    setLab(
+      fakeLab({
+        'studies.list': () => [],
+        'runs.list': () => [
+          { ...base, id: 'r1', name: 'rotation@demo-mammo-s0', summary: { solved_early: { step: 24, accuracy: 1, message } } },
+          { ...base, id: 'r2', name: 'inpainting@demo-mammo-s0', summary: { solved_early: null } },
+        ],
+      }).api,
+    )
+    const w = mount(RunsView, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })], stubs: { ChartView: true } } })
+    for (let i = 0; i < 3; i++) await flush()
+    expect(w.find('[data-run="r1"] [data-testid=solved-early]').text()).toBe(message)
+    expect(w.find('[data-run="r2"] [data-testid=solved-early]').exists()).toBe(false)
+    w.unmount()
+  })
 })

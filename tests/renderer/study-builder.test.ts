@@ -21,7 +21,7 @@ const DEMO = {
   },
   seeds: [0],
   imageSize: 32,
-  pretext: { epochs: 4, batchSize: 64, lr: 0.001 },
+  pretext: { steps: 48, batchSize: 64, lr: 0.001 },
   downstream: { epochs: 4, batchSize: 64, lrHead: 0.003, lrEncoder: 0.0001 },
   probes: { invariance: true, similarity: true, nImages: 64 },
   device: { cpuSlots: 2 },

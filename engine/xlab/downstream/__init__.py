@@ -21,17 +21,27 @@ from ..optim import OPTIMIZERS, SCHEDULES, make_optimizer
 from ..protocol import Emitter
 from .common import build_classifier, predict, score, write_test_outputs
 from .linear import linear_probe, selection_value
+from .normalise import input_map, member_normalisation
 from .targets import class_weights, make_targets, stratified_cap
 
 PROTOCOLS = ("linear", "finetune", "scratch")
 IMBALANCE = ("weighted_loss", "balanced_sampler", "none")
 HEAD_INIT = ("random", "linear_probe")
+BATCHNORM = ("pretext", "adabn")
+NORMALISATION = ("downstream", "pretraining")
 
 
 def check_params(p: DownstreamParams) -> None:
     one_of(p.protocol, PROTOCOLS, "params.protocol")
     one_of(p.imbalance, IMBALANCE, "params.imbalance")
     one_of(p.head_init, HEAD_INIT, "params.head_init")
+    one_of(p.batchnorm, BATCHNORM, "params.batchnorm")
+    one_of(p.normalisation, NORMALISATION, "params.normalisation")
+    if p.batchnorm == "adabn" and p.protocol != "linear":
+        raise bad_input(f"params.batchnorm adabn applies to protocol linear (finetune re-estimates BatchNorm itself with head_init "
+                        f"linear_probe, and trains it); this job is {p.protocol}: leave it at pretext.")
+    if p.normalisation == "pretraining" and p.protocol == "scratch":
+        raise bad_input("params.normalisation pretraining needs encoders (it hands each its pretraining mean/std); scratch has none: use downstream.")
     if p.head_init == "linear_probe" and p.protocol != "finetune":
         raise bad_input(f"params.head_init linear_probe applies to protocol finetune only (this job is {p.protocol}); leave it at random.")
     one_of(p.optimizer, OPTIMIZERS, "params.optimizer")
@@ -65,7 +75,11 @@ def run_downstream(job: Job, em: Emitter, device: Device) -> dict:
         raise bad_input(f"The train split holds only one class of the {p.target} target ({dict(zip(class_names, train_counts.tolist()))}); nothing can be learned.")
     cw = class_weights(y[splits["train"]], n_classes) if p.imbalance == "weighted_loss" else None
     torch.manual_seed(job.seed)
-    model = device.prepare_model(build_classifier(p.encoders, n_classes))
+    classifier = build_classifier(p.encoders, n_classes)
+    member_norm = member_normalisation(p, cache)
+    if p.normalisation == "pretraining":
+        classifier.set_input_maps([input_map(cache.normalisation(), m) for m in member_norm])
+    model = device.prepare_model(classifier)
     batches = BatchMaker(cache, p.image_size, device.torch_device, device.channels_last)
     run_dir = Path(job.run_dir)
     mode = "fusion" if len(p.encoders) > 1 else "single" if p.encoders else "scratch"
@@ -73,6 +87,9 @@ def run_downstream(job: Job, em: Emitter, device: Device) -> dict:
               "train_class_counts": train_counts.tolist(), "class_weights": cw.tolist() if cw is not None else None, "mode": mode,
               "grey_to_rgb": "replicate"}
     (run_dir / "config.json").write_text(json.dumps(config, indent=2))
+    if p.protocol == "linear" and p.batchnorm == "adabn":
+        recalibrate_batchnorm(model.encoders, batches, splits["train"], max(p.batch_size, 64))
+        em.log("BatchNorm statistics re-estimated on the downstream train images (AdaBN) before the linear probe.")
     if p.protocol == "linear":
         history, best, ips = linear_probe(model=model, batches=batches, splits=splits, y=y, p=p, device=device, em=em,
                                           class_w=cw, seed=job.seed)
@@ -90,8 +107,19 @@ def run_downstream(job: Job, em: Emitter, device: Device) -> dict:
         "best": best, "history": history, "images_per_s": ips, "imbalance": p.imbalance, "class_weights": config["class_weights"],
         "n": {s: int(len(i)) for s, i in splits.items()}, "train_class_counts": train_counts.tolist(),
         "predictions": str(run_dir / "test_predictions.json"), "normalisation": cache.normalisation(),
-        "head_init": p.head_init, "head_probe": config.get("head_probe"),
+        "head_init": p.head_init, "head_probe": config.get("head_probe"), "batchnorm": batchnorm_used(p),
+        "input_normalisation": {"policy": p.normalisation, "members": member_norm},
     }
+
+
+def batchnorm_used(p: DownstreamParams) -> str:
+    """Which BatchNorm statistics the reported model ran with, in words the results can show."""
+    if p.protocol == "linear":
+        return "adabn" if p.batchnorm == "adabn" else "pretext"
+    if p.protocol == "finetune" and p.head_init == "linear_probe":
+        return "adabn, then trained"
+    return "trained"
+
 
 
 class _LogsOnly:

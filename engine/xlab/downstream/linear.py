@@ -23,8 +23,7 @@ def linear_probe(*, model, batches, splits: dict, y: np.ndarray, p, device, em, 
              for s, idx in splits.items()}
     n_img = sum(len(i) for i in splits.values())
     ips = n_img / max(time.perf_counter() - t0, 1e-9)
-    mu = feats["train"].mean(0)
-    sd = feats["train"].std(0).clamp(min=1e-6)
+    mu, sd = standardiser(feats["train"])
     z = {s: (f - mu) / sd for s, f in feats.items()}
     yt = {s: torch.as_tensor(y[idx]) for s, idx in splits.items()}
     torch.manual_seed(seed)
@@ -58,6 +57,16 @@ def linear_probe(*, model, batches, splits: dict, y: np.ndarray, p, device, em, 
         model.head.bias.copy_(b - (wgt * (mu / sd)).sum(1))
     best.pop("head")
     return history, best, ips
+
+
+def standardiser(train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-feature mean and scale of the train features. A feature (nearly) constant on train gets
+    scale 1, as scikit-learn's StandardScaler does: dividing by its tiny std instead (the earlier
+    clamp at 1e-6) multiplied whatever the feature did on val/test by up to 1e6 (|z| of 4e4 seen)."""
+    mu = train.mean(0)
+    sd = train.std(0)
+    tiny = sd <= 1e-6 * torch.maximum(mu.abs(), torch.ones_like(mu))
+    return mu, torch.where(tiny, torch.ones_like(sd), sd)
 
 
 def selection_value(metrics: dict, name: str) -> float:

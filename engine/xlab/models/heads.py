@@ -19,9 +19,19 @@ class Classifier(nn.Module):
             raise ValueError("a classifier takes 1 to 3 encoders")
         self.encoders = nn.ModuleList(Encoder() for _ in range(n_encoders))
         self.head = nn.Linear(FEATURE_DIM * n_encoders, num_classes)
+        self.input_maps: list | None = None  # per encoder (scale, shift) of 3 channels; see set_input_maps
+
+    def set_input_maps(self, maps: list) -> None:
+        """Re-normalises the input per encoder: encoder i sees ``x * scale_i + shift_i`` (each B x 3 x 1 x 1
+        broadcastable), e.g. to hand each member the normalisation of its own pretraining data."""
+        self.input_maps = [(torch.as_tensor(s, dtype=torch.float32).view(1, 3, 1, 1), torch.as_tensor(b, dtype=torch.float32).view(1, 3, 1, 1))
+                           for s, b in maps]
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        feats = [e(x) for e in self.encoders]
+        if self.input_maps is None:
+            feats = [e(x) for e in self.encoders]
+        else:
+            feats = [e(x * s.to(x.device, x.dtype) + b.to(x.device, x.dtype)) for e, (s, b) in zip(self.encoders, self.input_maps)]
         return feats[0] if len(feats) == 1 else torch.cat(feats, dim=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

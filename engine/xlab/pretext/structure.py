@@ -1,14 +1,28 @@
-"""Structural consistency — is the image untouched or corrupted? A jigsaw-style spatial-context task in
-the line of Noroozi & Favaro ("Unsupervised Learning of Visual Representations by Solving Jigsaw
-Puzzles", ECCV 2016) and Doersch et al. ("Unsupervised Visual Representation Learning by Context
-Prediction", ICCV 2015), reduced to a binary decision.
+"""Structural consistency — is the image whole or corrupted? A jigsaw-style spatial-context task after
+Noroozi & Favaro ("Unsupervised Learning of Visual Representations by Solving Jigsaw Puzzles",
+ECCV 2016), reduced to a binary decision; see also Doersch et al. (ICCV 2015).
 
-Input: normalised images B x 3 x S x S. Output: logits B x 2 (0 = consistent, 1 = corrupted).
-Each step is exactly balanced: a random half of the images stays untouched, the other half gets one
-corruption from a family drawn uniformly among ``structure_families``:
-  hflip, vflip, half_swap_lr, half_swap_tb, quadrant_shuffle (a non-identity permutation of the
-  four quadrants), rotation (90/180/270 degrees).
+Input: normalised images B x 3 x S x S (S even). Output: logits B x 2 (0 = consistent, 1 = corrupted).
+
+Construction. *Every* image, intact ones too, is cut into 2 x 2 tiles and put back together
+(``tile``): the tile grid sits at a random position, with a random gap between the tiles and a
+random jitter per tile, and each tile is resampled into a fixed output layout whose tiles are
+separated by a constant (zero) cross of ``gap_px(S)`` pixels; each tile has its own mean removed. Each step is exactly balanced:
+a random half of the images stays in order, the other half gets one corruption from a family drawn
+uniformly among ``structure_families``:
+  hflip, vflip, rotation (90/180/270 degrees) — of the whole reassembled image;
+  half_swap_lr, half_swap_tb — the tile columns / rows exchanged;
+  quadrant_shuffle — one of the QUADRANT_PERMS tile permutations.
 Metrics: accuracy, acc_intact and accuracy per family (acc_<family>).
+
+Why. Corrupting the image itself (the earlier version) leaves a seam on the exact centre lines that
+intact images never have: a fixed, unlearned detector (the jump of the mean absolute row/column
+difference there) told corrupted from intact images with ROC-AUC up to 1.0, so the network could
+solve the task without looking at structure. Here all images carry the same cross, at the same
+place, with tile edges that never touch their neighbours (the gap), so the seam carries no label;
+the layout is symmetric, so flips and rotations keep it; and the two quadrant permutations that
+equal a half swap are dropped so the families are distinct. tests/engine/test_structure_shortcuts.py
+checks that seam and border detectors stay at chance.
 
 Default families: all but ``hflip``. A horizontal mirror is a plausible image in all three
 pretraining domains — natural scenes, brain CT (nearly left/right symmetric) and mammograms (left
@@ -30,29 +44,79 @@ from .base import PretextTask
 
 ALL_FAMILIES = ["hflip", "vflip", "half_swap_lr", "half_swap_tb", "quadrant_shuffle", "rotation"]
 DEFAULT_FAMILIES = [f for f in ALL_FAMILIES if f != "hflip"]
-QUADRANT_PERMS = [p for p in itertools.permutations(range(4)) if p != (0, 1, 2, 3)]
+# Tiles TL, TR, BL, BR; output cell k shows tile perm[k]. The identity and the two half swaps are left out.
+HALF_SWAPS = {"half_swap_lr": (1, 0, 3, 2), "half_swap_tb": (2, 3, 0, 1)}
+QUADRANT_PERMS = [p for p in itertools.permutations(range(4)) if p != (0, 1, 2, 3) and p not in HALF_SWAPS.values()]
+# Source geometry as fractions of the side: tile side, the gap between source tiles, per-tile jitter.
+TILE_FRACTION = 0.3125
+GAP_RANGE = (0.125, 0.25)
+JITTER_FRACTION = 0.03125
+
+
+def gap_px(s: int) -> int:
+    """Width of the constant cross between output tiles (even, so the layout stays symmetric)."""
+    return max(2, 2 * round(s / 32))
+
+
+def tile(x: torch.Tensor, perms: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Cuts each image of x (B x C x S x S) into 2 x 2 tiles at a random position, random gap and
+    per-tile jitter, and reassembles them in the output layout, output cell k taking tile
+    ``perms[i, k]`` (B x 4 long; the identity keeps the order). Random numbers come from ``gen`` (CPU)."""
+    b, _, s, _ = x.shape
+    g_out = gap_px(s)
+    t_out = (s - g_out) // 2
+    t_src = max(2, int(round(s * TILE_FRACTION)))
+    j = max(1, int(round(s * JITTER_FRACTION)))
+    gap = GAP_RANGE[0] * s + torch.rand(b, generator=gen) * (GAP_RANGE[1] - GAP_RANGE[0]) * s
+    # The source extent the tiles, gap and jitter need, plus a pixel each side: a tile that reached
+    # past the image would repeat its border pixels, smoother than the rest, and mark where it came from.
+    span = 2 * t_src + gap + 2 * j + 2
+    free = (s - span).clamp(min=0)
+    origin = torch.rand(b, 2, generator=gen) * free.view(b, 1) + j + 1  # top-left of tile 0 (y, x)
+    jitter = (torch.rand(b, 4, 2, generator=gen) * 2 - 1) * j
+    cell = torch.tensor([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=torch.float32)  # (row, col) of tiles 0..3
+    tile_origin = origin.view(b, 1, 2) + cell.view(1, 4, 2) * (t_src + gap).view(b, 1, 1) + jitter  # B x 4 x 2
+    # Output cell of every output pixel along one axis: 0, 1, or -1 inside the cross.
+    pos = torch.arange(s)
+    which = torch.where(pos < t_out, 0, torch.where(pos >= t_out + g_out, 1, -1))
+    local = torch.where(which == 1, pos - t_out - g_out, pos).float()  # pixel within its cell
+    src_local = (local + 0.5) * (t_src / t_out)  # continuous source offset of the pixel centre in the tile
+    cell_of = (which.clamp(min=0).view(s, 1) * 2 + which.clamp(min=0).view(1, s))  # S x S output cell index
+    src_tile = perms.gather(1, cell_of.view(1, -1).expand(b, -1)).view(b, s, s)  # B x S x S tile shown there
+    o = tile_origin.gather(1, src_tile.view(b, -1, 1).expand(-1, -1, 2)).view(b, s, s, 2)
+    sy = o[..., 0] + src_local.view(1, s, 1)
+    sx = o[..., 1] + src_local.view(1, 1, s)
+    grid = torch.stack([sx, sy], dim=-1) * (2.0 / s) - 1.0  # align_corners=False coordinates
+    inside = ((which.view(s, 1) >= 0) & (which.view(1, s) >= 0)).to(x.dtype)
+    out = F.grid_sample(x, grid.to(x.device, x.dtype), mode="bilinear", padding_mode="border", align_corners=False)
+    # Each tile loses its own mean (Noroozi & Favaro normalise tiles too): an image minus its mean lies
+    # further from it near the border than in the centre, so otherwise the step from a tile's edge
+    # into the cross would say whether that edge came from the image's inside or its outside.
+    cell_mask = F.one_hot(cell_of.to(x.device), 4).to(x.dtype) * inside.to(x.device).unsqueeze(-1)  # S x S x 4
+    cells = torch.einsum("bchw,hwk->bck", out, cell_mask) / cell_mask.sum((0, 1))
+    out = out - torch.einsum("bck,hwk->bchw", cells, cell_mask)
+    return out * inside.to(x.device)
 
 
 def corrupt_batch(x: torch.Tensor, family: str, variant: int) -> torch.Tensor:
-    """One corruption applied to every image of x (B x C x S x S, S even); ``variant`` picks the
-    rotation (90/180/270) or the quadrant permutation (QUADRANT_PERMS, quadrants TL, TR, BL, BR)."""
-    s = x.shape[-1]
+    """A whole-image corruption (hflip, vflip, rotation) of every image of x (B x C x S x S), ``variant``
+    picking the rotation (90/180/270 degrees); the tile families are permutations passed to ``tile``."""
     if family == "hflip":
         return x.flip(3)
     if family == "vflip":
         return x.flip(2)
-    if family == "half_swap_lr":
-        return torch.roll(x, s // 2, dims=3)
-    if family == "half_swap_tb":
-        return torch.roll(x, s // 2, dims=2)
-    if family == "quadrant_shuffle":
-        h = s // 2
-        q = [x[..., :h, :h], x[..., :h, h:], x[..., h:, :h], x[..., h:, h:]]
-        q = [q[i] for i in QUADRANT_PERMS[variant % len(QUADRANT_PERMS)]]
-        return torch.cat([torch.cat(q[:2], dim=3), torch.cat(q[2:], dim=3)], dim=2)
     if family == "rotation":
         return torch.rot90(x, 1 + variant % 3, dims=(2, 3))
     raise ValueError(family)
+
+
+def family_perm(family: str, variant: int) -> tuple:
+    """The tile order of a family: a half swap, a quadrant permutation, or the identity (whole-image families)."""
+    if family in HALF_SWAPS:
+        return HALF_SWAPS[family]
+    if family == "quadrant_shuffle":
+        return QUADRANT_PERMS[variant % len(QUADRANT_PERMS)]
+    return (0, 1, 2, 3)
 
 
 class StructureTask(PretextTask):
@@ -69,24 +133,28 @@ class StructureTask(PretextTask):
 
     def make_batch(self, x: torch.Tensor, gen: torch.Generator) -> dict:
         b = x.shape[0]
-        if x.shape[-1] % 2:
-            raise bad_input(f"structure needs an even image_size (half swaps and quadrants), got {x.shape[-1]}.")
+        if x.shape[-1] % 2 or x.shape[-1] < 16:
+            raise bad_input(f"structure needs an even image_size of at least 16 (2 x 2 tiles), got {x.shape[-1]}.")
         order = torch.randperm(b, generator=gen)
         neg = order[: b // 2]
         fam = torch.randint(0, len(self.families), (b,), generator=gen)
         variant = torch.randint(0, 1000, (b,), generator=gen)
         family_idx = torch.full((b,), -1, dtype=torch.long)
         family_idx[neg] = fam[neg]
-        out = x.clone()
+        perms = torch.tensor([family_perm(self.families[int(f)], int(v)) if f >= 0 else (0, 1, 2, 3)
+                              for f, v in zip(family_idx.tolist(), variant.tolist())], dtype=torch.long).view(b, 4)
+        out = tile(x, perms, gen)
         # one batched op per (family, variant) group rather than one per image: few kernel launches on a GPU
         groups: dict = {}
         for i in neg.tolist():
             f = self.families[int(fam[i])]
-            v = int(variant[i]) % (3 if f == "rotation" else len(QUADRANT_PERMS) if f == "quadrant_shuffle" else 1)
-            groups.setdefault((f, v), []).append(i)
+            if f in ("hflip", "vflip", "rotation"):
+                groups.setdefault((f, int(variant[i]) % 3), []).append(i)
         for (f, v), members in groups.items():
             idx = torch.tensor(members, device=x.device)
-            out[idx] = corrupt_batch(x[idx], f, v)
+            out[idx] = corrupt_batch(out[idx], f, v)
+        if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+            out = out.contiguous(memory_format=torch.channels_last)
         y = (family_idx >= 0).long()
         return {"x": out, "y": y.to(x.device), "family": family_idx}
 

@@ -12,7 +12,7 @@ const HELP = `usage: xlab datasets <command> [options]   (global: --data DIR)
 
   demo [--scale small|default] [--size PX]       generate the four demo datasets and import them
   import <kind> <path> [--name N] [--size PX] [--color grey|rgb|auto] [--split 0.7,0.1,0.2] [--seed S] [--flip yes|no] [--jobs N]
-                                                 [--resize crop|pad]  (default: crop; pad for mammograms)
+                                                 [--resize crop|pad|foreground]  (default: crop; foreground for mammograms)
                                                  kind: chestxray14 | imagefolder | mammogram
                                                  an interrupted import resumes when run again
   list                                           datasets with status and size
@@ -134,11 +134,12 @@ export async function run(args: CliArgs): Promise<number> {
   }
 }
 
-function parseResize(v: string | undefined): 'shorter-side-center-crop' | 'pad-square' | undefined {
+function parseResize(v: string | undefined): 'shorter-side-center-crop' | 'pad-square' | 'crop-foreground' | undefined {
   if (v === undefined) return undefined
   if (v === 'crop' || v === 'shorter-side-center-crop') return 'shorter-side-center-crop'
   if (v === 'pad' || v === 'pad-square') return 'pad-square'
-  throw bad(`--resize is crop (shorter side, centre crop) or pad (pad to square), not "${v}"; images are never stretched.`)
+  if (v === 'foreground' || v === 'crop-foreground') return 'crop-foreground'
+  throw bad(`--resize is crop (shorter side, centre crop), pad (pad to square) or foreground (crop to the foreground's box, then fit), not "${v}"; images are never stretched.`)
 }
 
 function parseFlip(v: string | undefined): boolean | undefined {

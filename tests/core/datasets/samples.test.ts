@@ -5,9 +5,11 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { decodeDicom } from '../../../src-core/datasets/dicom.ts'
-import { decodeToRow } from '../../../src-core/datasets/image-decode.ts'
+import { decodeToRow, foregroundBox } from '../../../src-core/datasets/image-decode.ts'
 import { prepareImport } from '../../../src-core/datasets/import-job.ts'
 import { readNpy } from '../../../src-core/datasets/npy.ts'
+import { formatReport, type ImportReport } from '../../../src-core/datasets/report.ts'
+import { getReport } from '../../../src-core/store/datasets.ts'
 import { decodePgm } from '../../../src-core/datasets/pgm.ts'
 import { dicomFile, freshEnv, SHARED_DATA, tmp } from './helpers.ts'
 
@@ -67,6 +69,32 @@ describe('real sample files', () => {
     expect(readFileSync(join(noFlip.dir, 'images.npy')).equals(readFileSync(join(rec.dir, 'images.npy')))).toBe(false)
   })
 
+  it('crops mammograms to the breast bounding box (not the padded film), and the report says so', async () => {
+    const env = freshEnv()
+    const rec = await (await prepareImport(env, { kind: 'mammogram', path: join(samples, 'mias'), name: 'mias', size: 32 })).run({})
+    const film = await (await prepareImport(freshEnv(), { kind: 'mammogram', path: join(samples, 'mias'), name: 'film', size: 32, policy: 'pad-square' })).run({})
+    expect(JSON.parse(readFileSync(join(rec.dir, 'meta.json'), 'utf8')).resize_policy).toBe('crop-foreground')
+    // The same two films: cut to the breast, the film's background is gone; what is left beside the
+    // breast is exact black padding (which the engine's pretext crops leave out), and no tissue is lost.
+    const images = (dir: string) => readNpy(join(dir, 'images.npy')).data as Uint8Array
+    const tissue = (dir: string) => [...images(dir)].filter((v) => v > 25).length
+    expect(tissue(rec.dir)).toBeGreaterThanOrEqual(tissue(film.dir))
+    const filmBackground = (dir: string) => [...images(dir)].filter((v) => v > 0 && v <= 25).length
+    expect(filmBackground(rec.dir)).toBeLessThan(0.5 * filmBackground(film.dir))
+    const report = getReport(env.db, rec.id) as ImportReport
+    expect(formatReport(report)).toMatch(/resize: crop-foreground to 32x32 \(cropped to the foreground \(breast\) bounding box/)
+  })
+
+  it('finds the foreground box of a portrait on a black film, ignoring a few noisy pixels', () => {
+    const width = 40
+    const height = 30
+    const data = new Uint8Array(width * height)
+    for (let y = 5; y < 25; y++) for (let x = 12; x < 22; x++) data[y * width + x] = 200
+    data[0] = 90 // one speck: a row and a column with too few bright pixels to count
+    expect(foregroundBox({ data, width, height, channels: 1 })).toEqual({ left: 12, top: 5, width: 10, height: 20 })
+    expect(foregroundBox({ data: new Uint8Array(width * height).fill(9), width, height, channels: 1 })).toBeNull()
+  })
+
   it('converts the RGB/RGBA head CT PNGs to grey exactly (their channels are equal)', async () => {
     const file = join(samples, 'head-ct', 'normal', '117.png')
     const raw = await sharp(file).raw().toBuffer({ resolveWithObject: true })
@@ -119,8 +147,10 @@ describe('DICOM', () => {
     const rec = await (await prepareImport(freshEnv(), { kind: 'mammogram', path: root, name: 'dcm', size: 16 })).run({})
     expect(rec.n).toBe(2)
     const img = readNpy(join(rec.dir, 'images.npy')).data
-    // Both face left after the flip: the bright half is on the left in each.
-    expect(img[8 * 16 + 4]).toBeGreaterThan(200)
-    expect(img[256 + 8 * 16 + 4]).toBeGreaterThan(200)
+    // Both are cut to their bright half (15 x 40, fitted to 6 x 16 in the middle): black bars either side.
+    for (const i of [0, 1]) {
+      expect(img[i * 256 + 8 * 16 + 8]).toBeGreaterThan(200)
+      expect(img[i * 256 + 8 * 16 + 1]).toBe(0)
+    }
   })
 })

@@ -29,7 +29,7 @@ export function tinyConfig(overrides: Partial<StudyConfigInput> = {}): StudyConf
     protocols: ['linear', 'scratch'],
     seeds: [0],
     imageSize: 32,
-    pretext: { epochs: 1, batchSize: 16, optimizer: 'adam', lr: 1e-3, weightDecay: 0, schedule: 'constant', maxStepsPerEpoch: 2, checkpointEverySteps: 1 },
+    pretext: { steps: 2, batchSize: 16, optimizer: 'adam', lr: 1e-3, weightDecay: 0, schedule: 'constant', checkpointEverySteps: 1 },
     downstream: { epochs: 1, batchSize: 16, optimizer: 'adam', lrHead: 1e-3, lrEncoder: 1e-4, lrScratch: 1e-3, weightDecay: 0, schedule: 'constant', imbalance: 'none', maxStepsPerEpoch: 2 },
     probes: { invariance: false, similarity: false, nImages: 8 },
     device: { policy: 'cpu', cpuSlots: 1, threadsPerJob: 1, maxAttempts: 2 },

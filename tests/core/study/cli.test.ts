@@ -27,7 +27,11 @@ describe('xlab study', () => {
     const list = run('study', 'list', '--json', '--data', data)
     expect(JSON.parse(list.stdout)[0]).toMatchObject({ name: 'mine', state: 'draft', counts: { queued: 83 } })
 
-    const cfg = JSON.parse(run('study', 'plan', '--preset', 'demo', '--json', '--data', data).stdout).config
+    const planned = JSON.parse(run('study', 'plan', '--preset', 'demo', '--json', '--data', data).stdout)
+    const cfg = planned.config
+    // Each run shows its engine params: every pretext run has the study's one budget.
+    const pretext = planned.runs.filter((r: { stage: string }) => r.stage === 'pretext')
+    expect(pretext.map((r: { params: { steps: number; batch_size: number } }) => [r.params.steps, r.params.batch_size])).toEqual(pretext.map(() => [48, 64]))
     cfg.seeds = [0, 1]
     const file = join(data, 'two-seeds.json')
     writeFileSync(file, JSON.stringify(cfg))

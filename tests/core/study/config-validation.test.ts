@@ -20,8 +20,11 @@ const demo = () => structuredClone(presetConfig('demo')) as unknown as Record<st
 describe('config fields', () => {
   it('refuses a misspelt field with the nearest valid name', () => {
     const cfg = demo()
-    cfg.pretext!.maxStepPerEpoch = 12
-    expect(() => parseStudyConfig(cfg)).toThrow(/pretext.maxStepPerEpoch: unknown field \(did you mean maxStepsPerEpoch\?\)/)
+    cfg.downstream!.maxStepPerEpoch = 12
+    expect(() => parseStudyConfig(cfg)).toThrow(/downstream.maxStepPerEpoch: unknown field \(did you mean maxStepsPerEpoch\?\)/)
+    const steps = demo()
+    steps.pretext!.step = 48
+    expect(() => parseStudyConfig(steps)).toThrow(/pretext.step: unknown field \(did you mean steps\?\)/)
     const top = { ...demo(), pretextTask: ['rotation'] }
     expect(() => parseStudyConfig(top)).toThrow(/pretextTask: unknown field \(did you mean pretextTasks\?\)/)
     const far = { ...demo(), colour: 'x' }
@@ -55,7 +58,7 @@ describe('the field reference', () => {
   it('xlab study config --help prints it', () => {
     const r = cli(['study', 'config', '--help'])
     expect(r.status, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/pretext\.maxStepsPerEpoch {2}\(integer; > 0; default -\)\n {4}Caps the training steps of each epoch/)
+    expect(r.stdout).toMatch(/downstream\.maxStepsPerEpoch {2}\(integer; > 0; default -\)\n {4}Caps the steps of each finetune\/scratch epoch/)
     expect(r.stdout).toMatch(/device\.cpuSlots {2}\(integer; > 0, <= 64; default 1\)/)
   })
 })

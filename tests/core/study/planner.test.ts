@@ -58,6 +58,26 @@ describe('planStudy', () => {
     expect(changed.length).toBe(before.counts.downstream)
   })
 
+  it('gives every pretext run of a study the same budget: steps at one network batch, no epochs', () => {
+    const mixed = parseStudyConfig({
+      ...presetConfig('paper'),
+      // a 300-image mammogram set next to a 10,000-image natural set: the budget does not depend on size
+      pretrainDatasets: ['mammograms-300', 'natural-10k'],
+      fusion: { sets: [], modes: ['linear'] },
+    })
+    for (const cfg of [presetConfig('paper'), presetConfig('demo'), mixed]) {
+      const pretext = planStudy(cfg).runs.filter((r) => r.stage === 'pretext')
+      expect(pretext.length).toBe(cfg.pretextTasks.length * cfg.pretrainDatasets.length * cfg.seeds.length)
+      const budgets = new Set(pretext.map((r) => JSON.stringify([r.spec.params.steps, r.spec.params.batch_size])))
+      expect([...budgets]).toEqual([JSON.stringify([cfg.pretext.steps, cfg.pretext.batchSize])])
+      for (const r of pretext) {
+        expect(r.spec.params).not.toHaveProperty('epochs')
+        expect(r.spec.params).not.toHaveProperty('max_steps_per_epoch')
+      }
+    }
+    expect([presetConfig('paper').pretext.steps, presetConfig('demo').pretext.steps]).toEqual([3000, 48])
+  })
+
   it('rejects a fusion set naming an encoder the study does not train, with a clear message', () => {
     const cfg = structuredClone(presetConfig('demo')) as Record<string, unknown>
     cfg.pretrainDatasets = ['demo-natural']

@@ -1,0 +1,28 @@
+// Report lines about how runs ran: solved-early pretext runs, and the BatchNorm statistics per protocol.
+import { describe, expect, it } from 'vitest'
+import { batchNormLines, solvedEarlyLines } from '../../../src-core/analysis/run-notes.ts'
+import type { ResultRun } from '../../../src-core/store/results.ts'
+
+const run = (over: Partial<ResultRun>): ResultRun => ({ id: 'r', name: 'n', stage: 'pretext', state: 'done', pretext: 'rotation', pretrainDataset: 'demo-mammo', protocol: null, fusionMode: null, summary: null, ...over }) as ResultRun
+
+describe('run notes in the report', () => {
+  it('names each pretext run solved early, with its step and accuracy', () => {
+    const lines = solvedEarlyLines([
+      run({ name: 'rotation@demo-mammo-s0', summary: { steps: 48, solved_early: { step: 24, accuracy: 1 } } }),
+      run({ name: 'inpainting@demo-mammo-s0', pretext: 'inpainting', summary: { steps: 48, solved_early: null } }),
+      run({ name: 'structure@demo-mammo-s0', state: 'failed', summary: { solved_early: { step: 12, accuracy: 1 } } }),
+    ])
+    expect(lines).toEqual(['Pretext run rotation@demo-mammo-s0 (rotation on demo-mammo) was solved early: validation accuracy 1.000 at step 24 of 48; the task may teach the encoder little.'])
+  })
+
+  it('says which BatchNorm statistics each protocol used, and what that means for finetune vs linear', () => {
+    const lines = batchNormLines([
+      run({ stage: 'downstream', protocol: 'linear', summary: { batchnorm: 'pretext' } }),
+      run({ stage: 'downstream', protocol: 'finetune', summary: { batchnorm: 'adabn, then trained' } }),
+      run({ stage: 'downstream', protocol: 'linear', fusionMode: 'linear', summary: { batchnorm: 'pretext' } }),
+    ])
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/linear: pretext; finetune: adabn, then trained; fusion linear: pretext\. Part of the difference .* BatchNorm adaptation/)
+    expect(batchNormLines([run({ stage: 'downstream', protocol: 'linear', summary: { batchnorm: 'adabn' } })])[0]).not.toMatch(/Part of/)
+  })
+})
