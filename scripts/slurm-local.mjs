@@ -102,7 +102,7 @@ export async function startLocalSlurm(dirIn, { log = () => {} } = {}) {
       'InactiveLimit=0',
       'OverTimeLimit=0',
       node.line,
-      `PartitionName=debug Nodes=${node.name} Default=YES MaxTime=INFINITE State=UP`,
+      `PartitionName=debug Nodes=${node.name} Default=YES MaxTime=30 State=UP`,
       '',
     ].join('\n'),
   )

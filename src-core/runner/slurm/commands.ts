@@ -20,7 +20,7 @@ export function slurmCommand(cmd: string, args: string[], env?: Record<string, s
     execFile(cmd, args, { env: { ...process.env, ...env }, timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout)
       const code = (err as NodeJS.ErrnoException).code
-      const why = code === 'ENOENT' ? `${cmd} is not installed or not on PATH` : (stderr || err.message).trim()
+      const why = code === 'ENOENT' ? `${cmd} is not installed or not on PATH` : (stderr || err.message).trim().replace(/\s*\n\s*/g, '; ')
       reject(new SlurmCommandError(`${cmd} ${args.join(' ')}: ${why}`, stderr ?? ''))
     })
   })

@@ -142,8 +142,27 @@ describe.skipIf(why !== null)('Slurm executor on a real single-node cluster', ()
     expect(r.message).toMatch(/^slurm 22\.\d+.*debug \(default\) up/)
   })
 
-  it('runs a tiny real study to done, survives a scancel mid-epoch, and resubmits a job past its time limit', async () => {
+  async function misconfigured(): Promise<void> {
+    const s = await open(dataRootWith(['tiny-pre', 'tiny-chest']), { XLAB_ENGINE_PATH: FAKE_ENGINE, XLAB_WORKER_MODULE: 'xlab_fake.worker' })
+    // A partition the cluster does not have: sbatch refuses, the run fails with sbatch's words.
+    const a = await call(s, 'studies.create', { name: 'no-such-partition', config: tinyConfig({ protocols: ['linear'], device: slurmDevice({ partition: 'gpu-a100' }) }) })
+    await call(s, 'studies.start', { id: 'no-such-partition' })
+    expect(await runQueueOf(s.ctx).whenSettled(a.id as string)).toBe('failed')
+    const pa = store.listRuns(s.ctx.db, { studyId: a.id as string }).find((r) => r.stage === 'pretext')!
+    expect(pa.reason).toMatch(/sbatch refused the job: .*invalid partition specified: gpu-a100.*device\.slurm/)
+    expect(pa.attempts).toBe(1)
+    // Longer than the partition's 30-minute limit: the job would pend forever (PartitionTimeLimit); the run fails and says what to change.
+    const b = await call(s, 'studies.create', { name: 'too-long', config: tinyConfig({ protocols: ['linear'], seeds: [1], device: slurmDevice({ timeMinutes: 90 }) }) })
+    await call(s, 'studies.start', { id: 'too-long' })
+    expect(await runQueueOf(s.ctx).whenSettled(b.id as string)).toBe('failed')
+    const pb = store.listRuns(s.ctx.db, { studyId: b.id as string }).find((r) => r.stage === 'pretext')!
+    expect(pb.reason).toMatch(/can never start: its time limit is above the partition's maximum: lower device\.slurm\.timeMinutes/)
+    const shown = await call(s, 'runs.get', { id: pb.id })
+    expect(shown.cluster).toMatchObject({ executor: 'slurm', reason: 'PartitionTimeLimit', submissions: 1 })
+  }
+
+  it('runs a tiny real study to done, survives a scancel mid-epoch, resubmits a job past its time limit, and fails misconfigured jobs with a reason', async () => {
     // Both at once: the cluster has the CPUs, and the stand-in job mostly sleeps.
-    await Promise.all([realStudy(), timeLimitedJob()])
+    await Promise.all([realStudy(), timeLimitedJob(), misconfigured()])
   }, 420_000)
 })
