@@ -284,6 +284,8 @@ class SlurmJob implements ExecutionHandle {
       const why = HOPELESS_REASONS[key]
       if (why && !this.stopMessage) {
         void this.cli.cancel(this.jobId).catch(() => undefined)
+        last.state = 'CANCELLED'
+        this.save()
         this.finish({ reason: 'bad-input', code: null, signal: null, message: `Slurm job ${this.jobId} can never start: ${why} (pending reason ${key}).` })
       }
       return

@@ -132,7 +132,8 @@ export const isActive = (state: string): boolean => ['pending', 'running'].inclu
 export const HOPELESS_REASONS: Record<string, string> = {
   PartitionTimeLimit: 'its time limit is above the partition\'s maximum: lower device.slurm.timeMinutes or pick another partition',
   PartitionNodeLimit: 'it asks for more nodes than the partition allows',
-  PartitionConfig: 'the partition cannot run it as asked (CPUs, memory or GPUs per node): check device.slurm against `sinfo -o "%P %c %m %G"`',
+  // Slurm 22.05 reports a time limit above the partition's maximum this way too.
+  PartitionConfig: 'it asks for more than the partition allows (time limit, CPUs, memory or GPUs): check device.slurm.timeMinutes, cpusPerTask, memGb and gpus against `sinfo -o "%P %l %c %m %G"`',
   InvalidAccount: 'the account is not valid for this user: fix device.slurm.account (`sacctmgr show assoc user=$USER`)',
   InvalidQOS: 'the QoS is not valid for this account: fix device.slurm.qos',
   BadConstraints: 'no node has the features or resources it asks for: check device.slurm.gpus, gpuType and extraArgs',
