@@ -2,45 +2,30 @@
 // A job gets the free GPU with the most free memory at the moment it starts (another program's
 // job may hold part of a GPU), and sees only that GPU (CUDA_VISIBLE_DEVICES).
 import { spawnSync } from 'node:child_process'
+import { GPU_QUERY_ARGS, parseGpuQuery, visibleGpus } from '../environment/nvidia-smi.ts'
 
 /** One GPU this lab may use. */
 export interface VisibleGpu {
   /** Slot number: position among the visible GPUs (0..n-1). */
   slot: number
-  /** What a worker's CUDA_VISIBLE_DEVICES names it by (the parent's entry: an index or a UUID). */
+  /** What a worker's CUDA_VISIBLE_DEVICES names it by: its UUID, else its index. */
   cudaDevice: string
   /** Free memory in MiB when asked (null where nvidia-smi does not say). */
   freeMiB: number | null
 }
 
-/** The `nvidia-smi --query-gpu` call the slots use. */
-export const GPU_SLOT_QUERY = ['--query-gpu=index,uuid,memory.free', '--format=csv,noheader,nounits']
-
 /**
- * The GPUs of `nvidia-smi --query-gpu=index,uuid,memory.free --format=csv,noheader,nounits` a
- * process with this CUDA_VISIBLE_DEVICES sees, in its order (indices or UUID prefixes; the list
- * ends at the first entry that names no GPU, as CUDA's does; an empty value hides all).
+ * The GPUs of an `nvidia-smi` query (environment/nvidia-smi.ts) that a process with this
+ * CUDA_VISIBLE_DEVICES sees, in its order. A worker is given its GPU by UUID where nvidia-smi
+ * reports one: an index would mean another GPU under CUDA's default FASTEST_FIRST order.
  */
 export function visibleGpusOf(queryText: string, cudaVisibleDevices: string | undefined): VisibleGpu[] {
-  const all = queryText
-    .split(/\r?\n/)
-    .map((l) => l.split(',').map((c) => c.trim()))
-    .filter((c) => c.length >= 3 && /^\d+$/.test(c[0]!))
-    .map(([index, uuid, free]) => ({ index: index!, uuid: uuid!, freeMiB: Number.isFinite(Number(free)) && free !== '' ? Number(free) : null }))
-  if (cudaVisibleDevices === undefined) return all.map((g, slot) => ({ slot, cudaDevice: g.index, freeMiB: g.freeMiB }))
-  const out: VisibleGpu[] = []
-  for (const raw of cudaVisibleDevices.split(',')) {
-    const id = raw.trim()
-    const g = id === '' ? undefined : /^\d+$/.test(id) ? all.find((x) => x.index === id) : all.find((x) => x.uuid.startsWith(id))
-    if (!g || out.some((o) => o.cudaDevice === id)) break
-    out.push({ slot: out.length, cudaDevice: id, freeMiB: g.freeMiB })
-  }
-  return out
+  return visibleGpus(parseGpuQuery(queryText).gpus, cudaVisibleDevices).map((g, slot) => ({ slot, cudaDevice: g.uuid ?? String(g.index), freeMiB: g.memoryFreeMiB }))
 }
 
 /** Runs nvidia-smi; the visible GPUs, or [] where there is no NVIDIA driver or GPU. */
 export function queryVisibleGpus(): VisibleGpu[] {
-  const r = spawnSync('nvidia-smi', GPU_SLOT_QUERY, { encoding: 'utf8', timeout: 5000 })
+  const r = spawnSync('nvidia-smi', GPU_QUERY_ARGS, { encoding: 'utf8', timeout: 5000 })
   if (r.status !== 0 || !r.stdout) return []
   return visibleGpusOf(r.stdout, process.env.CUDA_VISIBLE_DEVICES)
 }

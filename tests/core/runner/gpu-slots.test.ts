@@ -11,9 +11,12 @@ import { LabService } from '../../../src-core/service/lab-service.ts'
 import * as store from '../../../src-core/store/runs.ts'
 import { dataRootWith, FAKE_ENGINE, tinyConfig } from './helpers.ts'
 
-// What `nvidia-smi --query-gpu=index,uuid,memory.free --format=csv,noheader,nounits` prints on a
-// four-GPU machine where other programs hold memory on GPUs 0 and 2.
-const FOUR_GPUS = '0, GPU-0aa1e2b4-1111, 1024\n1, GPU-1bb2f3c5-2222, 30112\n2, GPU-2cc3a4d6-3333, 8040\n3, GPU-3dd4b5e7-4444, 20480\n'
+// What `nvidia-smi --query-gpu=index,name,memory.total,memory.free,driver_version,uuid
+// --format=csv,noheader,nounits` prints on a four-GPU machine where other programs hold memory on
+// GPUs 0 and 2.
+const row = (i: number, free: number) => `${i}, NVIDIA A100-SXM4-40GB, 40960, ${free}, 550.54.15, GPU-${i}${i}aa1e2b-${i}111`
+const FOUR_GPUS = `${[row(0, 1024), row(1, 30112), row(2, 8040), row(3, 20480)].join('\n')}\n`
+const uuid = (i: number) => `GPU-${i}${i}aa1e2b-${i}111`
 
 const saved = { PATH: process.env.PATH, CUDA_VISIBLE_DEVICES: process.env.CUDA_VISIBLE_DEVICES, XLAB_GPUS: process.env.XLAB_GPUS }
 afterEach(() => {
@@ -28,7 +31,7 @@ afterEach(() => {
 function fakeNvidiaSmi(text: string): string {
   const bin = mkdtempSync(join(tmpdir(), 'xlab-fake-smi-'))
   writeFileSync(join(bin, 'gpus.csv'), text)
-  writeFileSync(join(bin, 'nvidia-smi'), `#!/bin/sh\ncase "$*" in *--query-gpu=index,uuid,memory.free*) cat '${bin}/gpus.csv' ;; *) exit 9 ;; esac\n`)
+  writeFileSync(join(bin, 'nvidia-smi'), `#!/bin/sh\ncase "$*" in *--query-gpu=index,name,memory.total,memory.free,driver_version,uuid*) cat '${bin}/gpus.csv' ;; *) exit 9 ;; esac\n`)
   chmodSync(join(bin, 'nvidia-smi'), 0o755)
   process.env.PATH = `${bin}:${process.env.PATH}`
   return bin
@@ -36,15 +39,17 @@ function fakeNvidiaSmi(text: string): string {
 
 describe('GPU slots', () => {
   it('maps CUDA_VISIBLE_DEVICES (indices, UUID prefixes, an empty mask, an unknown entry) to slots', () => {
-    expect(visibleGpusOf(FOUR_GPUS, undefined).map((g) => g.cudaDevice)).toEqual(['0', '1', '2', '3'])
+    expect(visibleGpusOf(FOUR_GPUS, undefined).map((g) => g.cudaDevice)).toEqual([0, 1, 2, 3].map(uuid))
     expect(visibleGpusOf(FOUR_GPUS, '3,1')).toEqual([
-      { slot: 0, cudaDevice: '3', freeMiB: 20480 },
-      { slot: 1, cudaDevice: '1', freeMiB: 30112 },
+      { slot: 0, cudaDevice: uuid(3), freeMiB: 20480 },
+      { slot: 1, cudaDevice: uuid(1), freeMiB: 30112 },
     ])
-    expect(visibleGpusOf(FOUR_GPUS, 'GPU-2cc3')).toEqual([{ slot: 0, cudaDevice: 'GPU-2cc3', freeMiB: 8040 }])
+    expect(visibleGpusOf(FOUR_GPUS, 'GPU-22aa')).toEqual([{ slot: 0, cudaDevice: uuid(2), freeMiB: 8040 }])
     expect(visibleGpusOf(FOUR_GPUS, '')).toEqual([])
     // CUDA stops at the first entry that names no device.
-    expect(visibleGpusOf(FOUR_GPUS, '1,7,2').map((g) => g.cudaDevice)).toEqual(['1'])
+    expect(visibleGpusOf(FOUR_GPUS, '1,7,2').map((g) => g.cudaDevice)).toEqual([uuid(1)])
+    // Without UUIDs (old drivers), by index.
+    expect(visibleGpusOf(FOUR_GPUS.replace(/, GPU-\S+/g, ', [N/A]'), '2').map((g) => g.cudaDevice)).toEqual(['2'])
   })
 
   it('picks the free GPU with the most free memory, as it is when the job starts', () => {
@@ -52,12 +57,12 @@ describe('GPU slots', () => {
     process.env.CUDA_VISIBLE_DEVICES = '0,2,3'
     const slots = new GpuSlots()
     expect(slots.count).toBe(3)
-    expect(slots.pick(new Set())).toMatchObject({ slot: 2, cudaDevice: '3' })
-    expect(slots.pick(new Set([2]))).toMatchObject({ slot: 1, cudaDevice: '2' })
+    expect(slots.pick(new Set())).toMatchObject({ slot: 2, cudaDevice: uuid(3) })
+    expect(slots.pick(new Set([2]))).toMatchObject({ slot: 1, cudaDevice: uuid(2) })
     expect(slots.pick(new Set([0, 1, 2]))).toBeNull()
     // Another program frees GPU 0: the next job goes there.
-    writeFileSync(join(bin, 'gpus.csv'), FOUR_GPUS.replace(', 1024', ', 40000'))
-    expect(slots.pick(new Set([2]))).toMatchObject({ slot: 0, cudaDevice: '0' })
+    writeFileSync(join(bin, 'gpus.csv'), FOUR_GPUS.replace(', 1024,', ', 40000,'))
+    expect(slots.pick(new Set([2]))).toMatchObject({ slot: 0, cudaDevice: uuid(0) })
   })
 
   it('without nvidia-smi there are no GPU slots; XLAB_GPUS sets the count', () => {
@@ -82,7 +87,7 @@ describe('GPU slots', () => {
       expect(await runQueueOf(s.ctx).whenSettled(st.id)).toBe('done')
       const pretext = store.listRuns(s.ctx.db, { studyId: st.id }).filter((r) => r.stage === 'pretext')
       const gpus = pretext.map((r) => /CUDA_VISIBLE_DEVICES=(\S+)/.exec(readFileSync(join(r.runDir, 'worker.log'), 'utf8'))![1]).sort()
-      expect(gpus).toEqual(['1', '3'])
+      expect(gpus).toEqual([uuid(1), uuid(3)])
       expect(JSON.parse(readFileSync(join(pretext[0]!.runDir, 'job.json'), 'utf8')).device).toBe('cuda')
     } finally {
       await s.close()
