@@ -33,8 +33,14 @@ export async function slurmDoctor(env?: Record<string, string>): Promise<SlurmDo
   }
 }
 
-/** The report as doctor's text lines. */
-export function formatSlurmDoctor(r: SlurmDoctorReport): string[] {
-  const mark = r.reachable ? 'ok  ' : r.installed ? 'FAIL' : '--  '
-  return [`${mark} slurm      ${r.message}`]
+/**
+ * The report as a section of `xlab doctor` (the shape of doctor's DoctorSection: id, title,
+ * status, rows, notes, data). Slurm is optional, so a missing client is `ok` and an unreachable
+ * controller a `warn`, never a failure of doctor as a whole.
+ */
+export function slurmDoctorSection(r: SlurmDoctorReport): { id: 'slurm'; title: string; status: 'ok' | 'warn'; rows: [string, string][]; notes: string[]; data: SlurmDoctorReport } {
+  const rows: [string, string][] = [['sbatch', r.installed ? (r.version ?? 'installed') : 'not installed (studies run on this machine only)']]
+  if (r.installed) rows.push(['controller', r.reachable ? 'answers' : 'does not answer'])
+  for (const p of r.partitions) rows.push([`partition ${p.name}`, `${p.isDefault ? 'default, ' : ''}${p.availability}, ${p.nodes} node(s), max ${p.timeLimit}${p.gres ? `, ${p.gres}` : ''}`])
+  return { id: 'slurm', title: 'Slurm cluster', status: r.installed && !r.reachable ? 'warn' : 'ok', rows, notes: r.reachable ? [] : [r.message], data: r }
 }

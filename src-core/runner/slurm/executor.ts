@@ -96,7 +96,11 @@ export class SlurmExecutor implements Executor {
         this.poller = null
       }
     })
-    this.poller ??= setInterval(() => void this.poll(), this.o.pollMs)
+    if (!this.poller) {
+      this.poller = setInterval(() => void this.poll(), this.o.pollMs)
+      // A CLI that is done must be able to exit even if a handle were never settled.
+      this.poller.unref()
+    }
     return job
   }
 
@@ -131,8 +135,8 @@ class SlurmJob implements ExecutionHandle {
   private resolveExit!: (e: WorkerExit) => void
   private ended = false
   private readonly state: SlurmRunState
-  private readonly messages: FileTail
-  private readonly stderr: FileTail
+  private messages: FileTail
+  private stderr: FileTail
   private readonly tailTimer: NodeJS.Timeout
   private stopMessage: string | null = null
   private killTimer: NodeJS.Timeout | null = null
@@ -165,6 +169,7 @@ class SlurmJob implements ExecutionHandle {
     this.messages = new FileTail(join(dir, SLURM_FILES.messages))
     this.stderr = new FileTail(join(dir, SLURM_FILES.log))
     this.tailTimer = setInterval(() => this.readFiles(), o.tailMs)
+    this.tailTimer.unref()
     void this.submit(previous?.jobs.at(-1)?.jobId)
   }
 
@@ -199,7 +204,11 @@ class SlurmJob implements ExecutionHandle {
   private async submit(previousJob?: string): Promise<void> {
     try {
       // A job of this run left behind by a lab that died must not share the run folder with the new one.
-      if (previousJob && !this.jobId) await this.cancelLeftover(previousJob)
+      if (previousJob && !this.jobId && (await this.cancelLeftover(previousJob))) {
+        // What the old worker wrote while it stopped is not this job's: start reading after it.
+        this.messages = new FileTail(join(this.req.job.run_dir, SLURM_FILES.messages))
+        this.stderr = new FileTail(join(this.req.job.run_dir, SLURM_FILES.log))
+      }
       if (this.stopMessage) return this.finish({ reason: 'cancelled', code: null, signal: null, message: this.stopMessage })
       this.submittedAt = Date.now()
       this.sawMessage = false
@@ -219,16 +228,18 @@ class SlurmJob implements ExecutionHandle {
     }
   }
 
-  private async cancelLeftover(jobId: string): Promise<void> {
+  /** Cancels a still-active job of an earlier lab session and waits (up to 30 s) until it is gone; true if there was one. */
+  private async cancelLeftover(jobId: string): Promise<boolean> {
     const info = (await this.cli.jobs([jobId]).catch(() => new Map<string, SlurmJobInfo>())).get(jobId)
-    if (!info || !isActive(info.state)) return
+    if (!info || !isActive(info.state)) return false
     this.tag(`cancelling job ${jobId} of this run left from before`)
     await this.cli.cancel(jobId).catch(() => undefined)
     for (let i = 0; i < 60; i++) {
       await new Promise((r) => setTimeout(r, 500))
       const now = (await this.cli.jobs([jobId]).catch(() => new Map<string, SlurmJobInfo>())).get(jobId)
-      if (!now || !isActive(now.state)) return
+      if (!now || !isActive(now.state)) break
     }
+    return true
   }
 
   private save(): void {

@@ -3,12 +3,13 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { formatSlurmDoctor, slurmDoctor } from '../../../../src-core/runner/slurm/doctor.ts'
+import { slurmDoctor, slurmDoctorSection } from '../../../../src-core/runner/slurm/doctor.ts'
 
 describe('slurm doctor', () => {
   it('says sbatch is missing and that local runs still work', async () => {
     const r = await slurmDoctor({ PATH: mkdtempSync(join(tmpdir(), 'xlab-nopath-')) })
     expect(r).toMatchObject({ installed: false, reachable: false, partitions: [] })
-    expect(formatSlurmDoctor(r)[0]).toMatch(/sbatch is not on the PATH.*"local"/)
+    expect(r.message).toMatch(/sbatch is not on the PATH.*"local"/)
+    expect(slurmDoctorSection(r)).toMatchObject({ id: 'slurm', status: 'ok', rows: [['sbatch', 'not installed (studies run on this machine only)']], notes: [r.message] })
   })
 })

@@ -7,12 +7,12 @@
 //    (stand-in worker, so its length does not depend on this machine's speed).
 // Skips with the reason where Slurm cannot be installed or started (not root, no packages).
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runQueueOf } from '../../../../src-core/runner/lab-runner.ts'
-import { slurmDoctor } from '../../../../src-core/runner/slurm/doctor.ts'
+import { slurmDoctor, slurmDoctorSection } from '../../../../src-core/runner/slurm/doctor.ts'
 import { readSlurmState } from '../../../../src-core/runner/slurm/executor.ts'
 import { LabService } from '../../../../src-core/service/lab-service.ts'
 import * as store from '../../../../src-core/store/runs.ts'
@@ -141,17 +141,24 @@ describe.skipIf(why !== null)('Slurm executor on a real single-node cluster', ()
     const r = await slurmDoctor()
     expect(r).toMatchObject({ installed: true, reachable: true, partitions: [{ name: 'debug', isDefault: true, availability: 'up', nodes: 1 }] })
     expect(r.message).toMatch(/^slurm(-wlm)? 22\.\d+.*debug \(default\) up, 1 node\(s\), max 30:00/)
+    expect(slurmDoctorSection(r)).toMatchObject({ status: 'ok', rows: [['sbatch', r.version], ['controller', 'answers'], ['partition debug', 'default, up, 1 node(s), max 30:00']], notes: [] })
   })
 
   async function misconfigured(): Promise<void> {
     const s = await open(dataRootWith(['tiny-pre', 'tiny-chest']), { XLAB_ENGINE_PATH: FAKE_ENGINE, XLAB_WORKER_MODULE: 'xlab_fake.worker' })
     // A partition the cluster does not have: sbatch refuses, the run fails with sbatch's words.
     const a = await call(s, 'studies.create', { name: 'no-such-partition', config: tinyConfig({ protocols: ['linear'], device: slurmDevice({ partition: 'gpu-a100' }) }) })
+    // Its run folder names a job that is still in Slurm, as after a lab that crashed: it is cancelled before anything is submitted.
+    const first = store.listRuns(s.ctx.db, { studyId: a.id as string }).find((r) => r.stage === 'pretext')!
+    mkdirSync(first.runDir, { recursive: true })
+    const leftover = execFileSync('sbatch', ['--parsable', '--cpus-per-task=1', `--output=${first.runDir}/leftover-%j.out`, '--wrap', 'sleep 300'], { encoding: 'utf8', env: process.env }).trim()
+    writeFileSync(join(first.runDir, 'slurm.json'), JSON.stringify({ script: join(first.runDir, 'slurm.sbatch'), jobs: [{ jobId: leftover, submittedAt: new Date().toISOString(), state: 'RUNNING', reason: null, node: null, firstMessageS: null }] }))
     await call(s, 'studies.start', { id: 'no-such-partition' })
     expect(await runQueueOf(s.ctx).whenSettled(a.id as string)).toBe('failed')
     const pa = store.listRuns(s.ctx.db, { studyId: a.id as string }).find((r) => r.stage === 'pretext')!
     expect(pa.reason).toMatch(/sbatch refused the job: .*invalid partition specified: gpu-a100.*device\.slurm/)
     expect(pa.attempts).toBe(1)
+    expect(execFileSync('scontrol', ['show', 'job', leftover], { encoding: 'utf8', env: process.env })).toMatch(/JobState=CANCELLED/)
     // Longer than the partition's 30-minute limit: the job would pend forever (22.05 says PartitionConfig,
     // later releases PartitionTimeLimit); the run fails and says what to change.
     const b = await call(s, 'studies.create', { name: 'too-long', config: tinyConfig({ protocols: ['linear'], seeds: [1], device: slurmDevice({ timeMinutes: 90 }) }) })
