@@ -244,10 +244,13 @@ export class RunQueue {
       const slots = this.slotCount()
       const local = () => [...this.active.values()].filter((a) => !a.remote).length
       const remote = () => this.active.size - local()
-      // Ready runs in order; a run whose executor is full waits, the others go on.
+      // Ready runs in order; a run whose executor is full waits, the others go on. Settings are
+      // read once per study per tick (hundreds of runs may be ready at once).
+      const active = store.activeStudyIds(this.o.db)
+      const byStudy = new Map<string, RunSettings>()
       for (const next of store.readyRuns(this.o.db, slots + 500)) {
         if (this.active.has(next.id)) continue
-        const settings = this.settingsFor(next)
+        const settings = this.settingsFor(next, active, byStudy)
         const room = settings.executor === 'slurm' ? remote() < (settings.slurm?.maxJobs ?? 50) : local() < slots
         if (room) this.launch(next, settings)
       }
@@ -265,11 +268,15 @@ export class RunQueue {
     return { slot: s }
   }
 
-  private settingsFor(run: RunRecord): RunSettings {
+  private settingsFor(run: RunRecord, active = store.activeStudyIds(this.o.db), cache?: Map<string, RunSettings>): RunSettings {
     const studies = store.studiesOfRun(this.o.db, run.id)
-    const active = store.activeStudyIds(this.o.db)
     const id = studies.find((s) => active.includes(s)) ?? run.studyId
-    return this.o.settingsOf(store.getStudy(this.o.db, id)?.config)
+    let settings = cache?.get(id)
+    if (!settings) {
+      settings = this.o.settingsOf(store.getStudy(this.o.db, id)?.config)
+      cache?.set(id, settings)
+    }
+    return settings
   }
 
   private launch(run: RunRecord, settings: RunSettings): void {
