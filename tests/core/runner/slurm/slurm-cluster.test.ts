@@ -144,6 +144,28 @@ describe.skipIf(why !== null)('Slurm executor on a real single-node cluster', ()
     expect(slurmDoctorSection(r)).toMatchObject({ status: 'ok', rows: [['sbatch', r.version], ['controller', 'answers'], ['partition debug', 'default, up, 1 node(s), max 30:00']], notes: [] })
   })
 
+  /** Cancel in the lab: the worker gets SIGTERM through `scancel --batch`, checkpoints and exits 3. */
+  async function cancelledByTheLab(): Promise<void> {
+    const s = await open(dataRootWith(['tiny-pre', 'tiny-chest']), { XLAB_ENGINE_PATH: FAKE_ENGINE, XLAB_WORKER_MODULE: 'xlab_fake.worker' })
+    const st = await call(s, 'studies.create', { name: 'cancel-me', config: tinyConfig({ protocols: ['linear'], device: slurmDevice({ timeMinutes: 10 }) }) })
+    const pre = store.listRuns(s.ctx.db, { studyId: st.id as string }).find((r) => r.stage === 'pretext')!
+    let asked = false
+    s.ctx.events.onAny((event, payload) => {
+      const p = payload as { runId?: string; step?: number }
+      if (event === 'onRunProgress' && p.runId === pre.id && (p.step ?? 0) >= 2 && !asked) {
+        asked = true
+        void call(s, 'runs.cancel', { id: pre.id })
+      }
+    })
+    await call(s, 'studies.start', { id: 'cancel-me' })
+    expect(await runQueueOf(s.ctx).whenSettled(st.id as string)).toBe('cancelled')
+    expect(store.getRun(s.ctx.db, pre.id)).toMatchObject({ state: 'cancelled', reason: 'cancelled by the user' })
+    // It stopped itself after a step (exit 3), not killed by Slurm: the checkpoint holds its progress.
+    expect(readSlurmState(pre.runDir)!.jobs).toMatchObject([{ state: 'FAILED' }])
+    expect(readFileSync(join(pre.runDir, 'messages.jsonl'), 'utf8')).toMatch(/"code": ?"CANCELLED"/)
+    expect(Number(readFileSync(join(pre.runDir, 'last.pth'), 'utf8'))).toBeGreaterThanOrEqual(2)
+  }
+
   async function misconfigured(): Promise<void> {
     const s = await open(dataRootWith(['tiny-pre', 'tiny-chest']), { XLAB_ENGINE_PATH: FAKE_ENGINE, XLAB_WORKER_MODULE: 'xlab_fake.worker' })
     // A partition the cluster does not have: sbatch refuses, the run fails with sbatch's words.
@@ -170,8 +192,9 @@ describe.skipIf(why !== null)('Slurm executor on a real single-node cluster', ()
     expect(shown.cluster).toMatchObject({ executor: 'slurm', reason: expect.stringMatching(/^Partition(Config|TimeLimit)$/), submissions: 1 })
   }
 
-  it('runs a tiny real study to done, survives a scancel mid-epoch, resubmits a job past its time limit, and fails misconfigured jobs with a reason', async () => {
+  it('runs a tiny real study to done, survives a scancel mid-epoch, resubmits a job past its time limit, cancels with a checkpoint, and fails misconfigured jobs with a reason', async () => {
     // Both at once: the cluster has the CPUs, and the stand-in job mostly sleeps.
-    await Promise.all([realStudy(), timeLimitedJob(), misconfigured()])
+    // The lab's cancel waits for a free CPU after the time-limited job.
+    await Promise.all([realStudy(), timeLimitedJob().then(cancelledByTheLab), misconfigured()])
   }, 420_000)
 })
