@@ -4,7 +4,11 @@
 //    linear probe) runs to done through sbatch; its pretext job is scancel'led mid-epoch, the run
 //    becomes interrupted and finishes from its checkpoint;
 //  - a job that outlives a one-minute time limit checkpoints on USR2, is resubmitted and completes
-//    (stand-in worker, so its length does not depend on this machine's speed).
+//    (stand-in worker, so its length does not depend on this machine's speed);
+//  - a cancel from the lab reaches the worker as SIGTERM (it checkpoints and exits 3);
+//  - a job sbatch refuses, and one that could never start, fail their runs with a reason; a job of
+//    a run left in Slurm by an earlier lab is cancelled before the run is submitted again;
+//  - doctor's Slurm section lists the partition.
 // Skips with the reason where Slurm cannot be installed or started (not root, no packages).
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
