@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Idempotent set-up for a fresh clone: npm dependencies, the engine's Python venv and, for the
-// browser tests, Debian's Chromium. Each step is skipped when a stamp shows its inputs unchanged,
+// browser tests, Debian's Chromium and Slurm. Each step is skipped when a stamp shows its inputs unchanged,
 // so a second run takes about a second.
 //   node scripts/setup.mjs            npm + venv
-//   node scripts/setup.mjs --test     + Chromium (for the Playwright end-to-end tests)
+//   node scripts/setup.mjs --test     + Chromium (Playwright end-to-end tests) and, as root, Slurm
+//                                     (slurmctld, slurmd, munge, slurm-client: the Slurm executor's test)
 //   node scripts/setup.mjs --bench    same as --test
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -14,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const stampDir = join(root, '.setup-stamps')
 const wantBrowser = process.argv.includes('--test') || process.argv.includes('--bench')
+let aptUpdated = false
 
 function log(msg) {
   process.stderr.write(`[setup] ${msg}\n`)
@@ -77,6 +79,27 @@ if (wantBrowser && !process.env.XLAB_CHROMIUM && !existsSync('/usr/bin/chromium'
   }
   void sudo
   apt(['update', '-qq'])
+  aptUpdated = true
   apt(['install', '-y', '-qq', 'chromium'])
+}
+
+// 4. Slurm for the Slurm executor's integration test (a single-node cluster the test starts
+// itself): Debian's packages, as root only. Where they cannot be installed, the test says so and
+// skips; setup goes on.
+const SLURM_BINARIES = ['/usr/sbin/slurmctld', '/usr/sbin/slurmd', '/usr/sbin/munged', '/usr/bin/sbatch']
+if (process.argv.includes('--test') && process.platform === 'linux' && SLURM_BINARIES.some((b) => !existsSync(b))) {
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0
+  if (!asRoot || !existsSync('/usr/bin/apt-get')) log('Slurm is not installed and cannot be installed here (needs root and apt-get): the Slurm integration test will be skipped.')
+  else {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+    const ok = (args) => {
+      log(`apt-get ${args.join(' ')}`)
+      return spawnSync('apt-get', args, { stdio: 'inherit', env }).status === 0
+    }
+    // Debian's postinst scripts try to start the daemons; without systemd that fails harmlessly.
+    if (!(aptUpdated || ok(['update', '-qq'])) || !ok(['install', '-y', '-qq', '--no-install-recommends', 'slurmctld', 'slurmd', 'munge', 'slurm-client'])) {
+      log('installing Slurm failed (see above): the Slurm integration test will be skipped.')
+    }
+  }
 }
 log('ready')

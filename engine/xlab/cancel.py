@@ -1,5 +1,7 @@
 """SIGTERM handling: the signal only sets a flag; training loops check it after each step, write
-``last.pth`` and stop with CANCELLED (exit 3)."""
+``last.pth`` and stop with CANCELLED (exit 3). SIGUSR2 does the same: Slurm sends it
+(``--signal=B:USR2@N``) a little before a job's time limit, so the job checkpoints and the lab
+resubmits it."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ def install() -> None:
         global _requested
         _requested = True
     signal.signal(signal.SIGTERM, handler)
+    if hasattr(signal, "SIGUSR2"):  # not on Windows
+        signal.signal(signal.SIGUSR2, handler)
 
 
 def requested() -> bool:
@@ -22,4 +26,4 @@ def requested() -> bool:
 
 
 def cancelled_error() -> JobError:
-    return JobError("CANCELLED", "The job was cancelled (SIGTERM); last.pth holds its state, so starting it again resumes it.")
+    return JobError("CANCELLED", "The job was stopped (SIGTERM, or SIGUSR2 before a Slurm time limit); last.pth holds its state, so starting it again resumes it.")

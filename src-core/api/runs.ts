@@ -23,6 +23,28 @@ export const runFactorsShape = {
   encoders: z.array(z.string()).nullable(),
 }
 
+/** Where a run that went to Slurm is on the cluster (from `runs/<id>/slurm.json`). */
+export const clusterJobSchema = z.object({
+  /** Always `slurm` for now. */
+  executor: z.literal('slurm'),
+  /** The current (latest) Slurm job id. */
+  jobId: z.string(),
+  /** Its Slurm state as last seen (`PENDING`, `RUNNING`, `COMPLETED`, `TIMEOUT`, ...). */
+  state: z.string(),
+  /** Pending or end reason as Slurm gives it (`Priority`, `Resources`, `TimeLimit`), or null. */
+  reason: z.string().nullable(),
+  /** The reason in words, or null. */
+  reasonText: z.string().nullable(),
+  /** Node it runs or ran on. */
+  node: z.string().nullable(),
+  /** How many times it was submitted (more than one after time limits, preemption or interruptions). */
+  submissions: z.number(),
+  /** Seconds from submission to the worker's first message of the latest job. */
+  firstMessageS: z.number().nullable(),
+  /** The sbatch script in the run folder. */
+  script: z.string(),
+})
+
 export const runSchema = z.object({
   id: z.string(),
   studyId: z.string(),
@@ -42,6 +64,8 @@ export const runSchema = z.object({
   deps: z.array(z.string()),
   /** The job spec with path placeholders. */
   spec: z.unknown(),
+  /** Its Slurm job, where the run went to a cluster (runs.get only). */
+  cluster: clusterJobSchema.nullable().optional(),
 })
 
 const idInput = z.object({ id: z.string().min(1) })

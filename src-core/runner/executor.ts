@@ -1,6 +1,7 @@
-// Where jobs run. The local executor spawns one worker process per job on this machine; a cluster
-// executor (Ray, Slurm) would implement the same interface and report the same messages.
+// Where jobs run. The local executor spawns one worker process per job on this machine; the Slurm
+// executor (runner/slurm/executor.ts) submits one sbatch job per run and reports the same messages.
 import { join } from 'node:path'
+import type { SlurmSettings } from '../study/config.ts'
 import type { EngineJob } from './job-builder.ts'
 import type { WorkerMessage } from './worker-messages.ts'
 import { WorkerProcess, type WorkerExit } from './worker-process.ts'
@@ -15,6 +16,14 @@ export interface LaunchRequest {
   slot: number
   /** Whether the slot is a GPU. */
   gpu: boolean
+  /** CUDA_VISIBLE_DEVICES value of the slot's GPU (default: the slot number). */
+  cudaDevice?: string
+  /** The run's name, for logs and the sbatch script's header. */
+  runName?: string
+  /** Which executor the run's study asked for (default local). */
+  executor?: 'local' | 'slurm'
+  /** The study's Slurm settings (Slurm executor only). */
+  slurm?: SlurmSettings
 }
 
 /** Callbacks an executor calls while a job runs. */
@@ -44,6 +53,21 @@ export interface Executor {
   launch(req: LaunchRequest, cb: LaunchCallbacks): ExecutionHandle
 }
 
+/** Hands each job to the executor its study chose (`device.executor`). */
+export class ExecutorChoice implements Executor {
+  readonly name = 'local+slurm'
+
+  constructor(
+    private readonly local: Executor,
+    /** Created on first use, so a lab that never uses Slurm never runs a Slurm command. */
+    private readonly slurm: () => Executor,
+  ) {}
+
+  launch(req: LaunchRequest, cb: LaunchCallbacks): ExecutionHandle {
+    return (req.executor === 'slurm' ? this.slurm() : this.local).launch(req, cb)
+  }
+}
+
 export interface LocalExecutorOptions {
   /** Python executable of the engine venv. */
   python: string
@@ -69,7 +93,7 @@ export class LocalExecutor implements Executor {
     const env: Record<string, string> = { PYTHONPATH: this.opts.enginePath, PYTHONUNBUFFERED: '1' }
     // The BLAS pools are sized at torch import, before the job is read: set them here too.
     if (threads) Object.assign(env, { OMP_NUM_THREADS: threads, MKL_NUM_THREADS: threads })
-    if (req.gpu) env.CUDA_VISIBLE_DEVICES = String(req.slot)
+    if (req.gpu) env.CUDA_VISIBLE_DEVICES = req.cudaDevice ?? String(req.slot)
     const w = new WorkerProcess({
       runId: req.job.run_id,
       python: this.opts.python,

@@ -3,13 +3,14 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { repoRoot } from '../config/paths.ts'
 import type { LabContext } from '../service/lab-service.ts'
-import { studyConfigSchema } from '../study/config.ts'
+import { deviceSchema, studyConfigSchema } from '../study/config.ts'
 import { makeDatasetResolver } from './dataset-lookup.ts'
-import { detectGpuCount } from './devices.ts'
-import { LocalExecutor } from './executor.ts'
+import { GpuSlots } from './devices.ts'
+import { ExecutorChoice, LocalExecutor } from './executor.ts'
 import type { DatasetResolver } from './job-builder.ts'
 import { takeQueueLock } from './queue-lock.ts'
 import { RunQueue, type RunSettings } from './queue.ts'
+import { SlurmExecutor } from './slurm/executor.ts'
 
 /** The engine's Python: XLAB_PYTHON, else the repository venv. */
 export function enginePython(): string {
@@ -24,8 +25,10 @@ const envMs = (name: string, fallbackS: number) => {
 /** Per-run settings from a study config (defaults for configs that do not parse). */
 export function settingsOf(config: unknown): RunSettings {
   const r = studyConfigSchema.safeParse(config)
-  const d = r.success ? r.data.device : { policy: 'auto', cpuSlots: 1, threadsPerJob: 0, maxAttempts: 2 }
-  return { device: d.policy, threads: d.threadsPerJob, maxAttempts: d.maxAttempts, cpuSlots: d.cpuSlots }
+  const d = r.success ? r.data.device : { policy: 'auto', cpuSlots: 1, threadsPerJob: 0, maxAttempts: 2, executor: 'local' as const, slurm: undefined }
+  const executor = d.executor ?? 'local'
+  const slurm = executor === 'slurm' ? (d.slurm ?? deviceSchema.shape.slurm.unwrap().parse({})) : undefined
+  return { device: d.policy, threads: d.threadsPerJob, maxAttempts: d.maxAttempts, cpuSlots: d.cpuSlots, executor, ...(slurm ? { slurm } : {}) }
 }
 
 const queues = new WeakMap<LabContext, { queue: RunQueue; setDatasets(r: DatasetResolver): void; release?: () => void }>()
@@ -40,20 +43,29 @@ function entry(ctx: LabContext) {
   if (!e) {
     let datasets: DatasetResolver = () => null
     const python = enginePython()
+    // XLAB_ENGINE_PATH / XLAB_WORKER_MODULE swap in another engine build (tests use a stand-in).
+    const enginePath = process.env.XLAB_ENGINE_PATH || join(repoRoot(), 'engine')
+    const module = process.env.XLAB_WORKER_MODULE || 'xlab.worker'
+    let slurm: SlurmExecutor | undefined
+    const executor = new ExecutorChoice(
+      new LocalExecutor({ python, enginePath, module, heartbeatMs: envMs('XLAB_HEARTBEAT_S', 300), graceMs: envMs('XLAB_GRACE_S', 20), log: (m) => ctx.log('worker', m) }),
+      () =>
+        (slurm ??= new SlurmExecutor({
+          python,
+          enginePath,
+          module,
+          pollMs: envMs('XLAB_SLURM_POLL_S', 5),
+          tailMs: 500,
+          graceMs: envMs('XLAB_GRACE_S', 20) + 10_000,
+          log: (m) => ctx.log('slurm', m),
+        })),
+    )
     const queue = new RunQueue({
       db: ctx.db,
       events: ctx.events,
-      executor: new LocalExecutor({
-        python,
-        // XLAB_ENGINE_PATH / XLAB_WORKER_MODULE swap in another engine build (tests use a stand-in).
-        enginePath: process.env.XLAB_ENGINE_PATH || join(repoRoot(), 'engine'),
-        module: process.env.XLAB_WORKER_MODULE || 'xlab.worker',
-        heartbeatMs: envMs('XLAB_HEARTBEAT_S', 300),
-        graceMs: envMs('XLAB_GRACE_S', 20),
-        log: (m) => ctx.log('worker', m),
-      }),
+      executor,
       datasets: (key) => datasets(key),
-      gpuCount: detectGpuCount(),
+      gpus: new GpuSlots(),
       settingsOf,
       log: (m) => ctx.log('runner', m),
     })

@@ -8,6 +8,8 @@ import type { LabEvents } from '../service/events.ts'
 import type { Db } from '../store/db.ts'
 import * as store from '../store/runs.ts'
 import type { RunRecord, RunState, StudyState } from '../store/runs.ts'
+import type { SlurmSettings } from '../study/config.ts'
+import type { GpuSlots } from './devices.ts'
 import type { ExecutionHandle, Executor } from './executor.ts'
 import { buildJob, JobBuildError, type DatasetResolver } from './job-builder.ts'
 import type { WorkerMessage } from './worker-messages.ts'
@@ -23,6 +25,10 @@ export interface RunSettings {
   maxAttempts: number
   /** CPU slots the study asks for. */
   cpuSlots: number
+  /** Where the study's jobs run (`device.executor`). */
+  executor: 'local' | 'slurm'
+  /** Its Slurm settings, defaults filled in (Slurm executor only). */
+  slurm?: SlurmSettings
 }
 
 export interface RunQueueOptions {
@@ -30,8 +36,8 @@ export interface RunQueueOptions {
   events: LabEvents
   executor: Executor
   datasets: DatasetResolver
-  /** Visible GPUs; 0 = CPU slots from the studies' configs. */
-  gpuCount: number
+  /** This machine's GPU slots (count 0: CPU slots from the studies' configs). */
+  gpus: Pick<GpuSlots, 'count' | 'pick'>
   /** Reads a study's settings from its config. */
   settingsOf(studyConfig: unknown): RunSettings
   /** Lab log sink. */
@@ -55,6 +61,8 @@ interface ActiveRun {
   flushTimer: NodeJS.Timeout | null
   intent: StopIntent | null
   settings: RunSettings
+  /** Slurm runs do not take a slot of this machine. */
+  remote: boolean
 }
 
 /**
@@ -134,14 +142,14 @@ export class RunQueue {
 
   /** Slots a study with this CPU setting would get on this machine. */
   slotsFor(cpuSlots: number): number {
-    if (this.o.gpuCount > 0) return this.o.gpuCount
+    if (this.o.gpus.count > 0) return this.o.gpus.count
     const env = Number(process.env.XLAB_CPU_SLOTS)
     return Number.isInteger(env) && env > 0 ? env : cpuSlots
   }
 
   /** How many jobs may run at once right now. */
   slotCount(): number {
-    if (this.o.gpuCount > 0) return this.o.gpuCount
+    if (this.o.gpus.count > 0) return this.o.gpus.count
     const env = Number(process.env.XLAB_CPU_SLOTS)
     if (Number.isInteger(env) && env > 0) return env
     let slots = 1
@@ -229,46 +237,60 @@ export class RunQueue {
 
   // ---- scheduling --------------------------------------------------------------------------
 
-  /** Starts ready runs while slots are free. Safe to call any time. */
+  /** Starts ready runs while slots are free (this machine's, or the study's Slurm job limit). Safe to call any time. */
   tick(): void {
     if (this.stopped || this.ticking) return
     this.ticking = true
     try {
       const slots = this.slotCount()
-      while (this.active.size < slots) {
-        const next = store.readyRuns(this.o.db, slots - this.active.size + 1).find((r) => !this.active.has(r.id))
-        if (!next) break
-        this.launch(next)
+      const local = () => [...this.active.values()].filter((a) => !a.remote).length
+      const remote = () => this.active.size - local()
+      // Ready runs in order; a run whose executor is full waits, the others go on. Settings are
+      // read once per study per tick (hundreds of runs may be ready at once).
+      const active = store.activeStudyIds(this.o.db)
+      const byStudy = new Map<string, RunSettings>()
+      for (const next of store.readyRuns(this.o.db, slots + 500)) {
+        if (this.active.has(next.id)) continue
+        const settings = this.settingsFor(next, active, byStudy)
+        const room = settings.executor === 'slurm' ? remote() < (settings.slurm?.maxJobs ?? 50) : local() < slots
+        if (room) this.launch(next, settings)
       }
     } finally {
       this.ticking = false
     }
   }
 
-  private freeSlot(): number {
-    const used = new Set([...this.active.values()].map((a) => a.slot))
+  private freeSlot(): { slot: number; cudaDevice?: string } {
+    const used = new Set([...this.active.values()].filter((a) => !a.remote).map((a) => a.slot))
+    const gpu = this.o.gpus.count > 0 ? this.o.gpus.pick(used) : null
+    if (gpu) return { slot: gpu.slot, cudaDevice: gpu.cudaDevice }
     let s = 0
     while (used.has(s)) s++
-    return s
+    return { slot: s }
   }
 
-  private settingsFor(run: RunRecord): RunSettings {
+  private settingsFor(run: RunRecord, active = store.activeStudyIds(this.o.db), cache?: Map<string, RunSettings>): RunSettings {
     const studies = store.studiesOfRun(this.o.db, run.id)
-    const active = store.activeStudyIds(this.o.db)
     const id = studies.find((s) => active.includes(s)) ?? run.studyId
-    return this.o.settingsOf(store.getStudy(this.o.db, id)?.config)
+    let settings = cache?.get(id)
+    if (!settings) {
+      settings = this.o.settingsOf(store.getStudy(this.o.db, id)?.config)
+      cache?.set(id, settings)
+    }
+    return settings
   }
 
-  private launch(run: RunRecord): void {
+  private launch(run: RunRecord, settings: RunSettings): void {
     if (!store.markRunStarted(this.o.db, run.id)) return
-    const settings = this.settingsFor(run)
+    const remote = settings.executor === 'slurm'
+    const gpu = remote ? (settings.slurm?.gpus ?? 0) > 0 : this.o.gpus.count > 0
     const started = store.getRun(this.o.db, run.id)!
     this.emitState(run.id)
     let job
     const jobFile = join(run.runDir, 'job.json')
     try {
       mkdirSync(run.runDir, { recursive: true })
-      job = buildJob(started, { datasets: this.o.datasets, runs: { run: (id) => store.getRun(this.o.db, id) }, device: this.o.gpuCount > 0 ? 'cuda' : settings.device, threads: settings.threads })
+      job = buildJob(started, { datasets: this.o.datasets, runs: { run: (id) => store.getRun(this.o.db, id) }, device: gpu ? 'cuda' : settings.device, threads: settings.threads })
       writeFileSync(jobFile, `${JSON.stringify(job, null, 2)}\n`)
     } catch (err) {
       // A final failure, not an attempt to retry: an unwritable folder stays unwritable until a person acts.
@@ -277,11 +299,11 @@ export class RunQueue {
       this.settle(started, 'failed', reason)
       return
     }
-    const slot = this.freeSlot()
-    const a: ActiveRun = { run: started, slot, settings, batch: { metrics: [], artifacts: [], events: [] }, flushTimer: null, intent: null, handle: null as never }
+    const { slot, cudaDevice } = remote ? { slot: -1, cudaDevice: undefined } : this.freeSlot()
+    const a: ActiveRun = { run: started, slot, settings, remote, batch: { metrics: [], artifacts: [], events: [] }, flushTimer: null, intent: null, handle: null as never }
     this.active.set(run.id, a)
     a.handle = this.o.executor.launch(
-      { job, jobFile, slot, gpu: this.o.gpuCount > 0 },
+      { job, jobFile, slot, gpu, cudaDevice, runName: run.name, executor: settings.executor, slurm: settings.slurm },
       { onMessage: (m) => this.onMessage(a, m), onStderr: (line) => this.queueEvent(a, 'stderr', line) },
     )
     if (a.handle.pid) {
@@ -292,7 +314,7 @@ export class RunQueue {
         this.o.log(`[queue] [run ${run.id}] ${describeRunDirFailure(err, run.runDir)}`)
       }
     }
-    this.o.log(`[queue] [run ${run.id}] [pid ${a.handle.pid ?? '-'}] started ${run.name} (attempt ${started.attempts}) on slot ${slot}`)
+    this.o.log(`[queue] [run ${run.id}] [pid ${a.handle.pid ?? '-'}] started ${run.name} (attempt ${started.attempts}) ${remote ? 'on Slurm' : `on slot ${slot}${cudaDevice !== undefined ? ` (GPU ${cudaDevice})` : ''}`}`)
     void a.handle.exit.then(
       (exit) => this.onExit(a, exit),
       (err: unknown) => this.onExit(a, { reason: 'crashed', code: null, signal: null, message: `The worker could not be supervised: ${(err as Error).message}` } as WorkerExit),

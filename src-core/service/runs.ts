@@ -4,6 +4,7 @@ import { join, resolve, sep } from 'node:path'
 import { ApiError, type Handlers } from '../api/contract.ts'
 import type { runsApi } from '../api/runs.ts'
 import { runQueueOf } from '../runner/lab-runner.ts'
+import { clusterJobOf } from '../runner/slurm/run-info.ts'
 import * as store from '../store/runs.ts'
 import type { DomainFactory, LabContext } from './lab-service.ts'
 
@@ -34,7 +35,10 @@ export const runsDomain: DomainFactory = (ctx) => {
         return rest
       })
     },
-    'runs.get': async ({ id }) => withDeps(ctx, mustGet(ctx, id)),
+    'runs.get': async ({ id }) => {
+      const r = mustGet(ctx, id)
+      return { ...withDeps(ctx, r), cluster: clusterJobOf(r.runDir) }
+    },
     'runs.logs': async ({ id, tail }) => {
       const r = mustGet(ctx, id)
       const file = join(r.runDir, 'worker.log')

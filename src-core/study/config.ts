@@ -83,7 +83,45 @@ export const deviceSchema = z.object({
   threadsPerJob: z.number().int().min(0).default(0),
   /** How many times a failed run is tried in total before it stays failed. */
   maxAttempts: positiveInt.default(2),
+  /** Where the study's jobs run: worker processes on this machine, or one `sbatch` job per run. */
+  executor: z.enum(['local', 'slurm']).default('local'),
+  /** Slurm job settings, used when `executor` is `slurm` (absent: all defaults). */
+  slurm: z
+    .object({
+      /** `--partition`; absent = the cluster's default partition. */
+      partition: z.string().regex(/^[\w.,-]+$/, 'a partition name has letters, digits, "_", "-", "." (several: comma-separated)').optional(),
+      /** `--account` to charge. */
+      account: z.string().regex(/^[\w.-]+$/, 'an account name has letters, digits, "_", "-", "."').optional(),
+      /** `--qos`. */
+      qos: z.string().regex(/^[\w.-]+$/, 'a QoS name has letters, digits, "_", "-", "."').optional(),
+      /** `--time` per job in minutes; a job stopped at its limit is resubmitted and resumes from last.pth. */
+      timeMinutes: positiveInt.default(240),
+      /** `--cpus-per-task` (also the job's data-loading threads budget). */
+      cpusPerTask: positiveInt.default(4),
+      /** `--mem` per job in GB. */
+      memGb: z.number().positive().default(16),
+      /** GPUs per job (`--gres=gpu[:type]:N`); 0 runs on the node's CPUs. */
+      gpus: z.number().int().min(0).default(1),
+      /** GPU type in the gres request (`a100` -> `--gres=gpu:a100:1`). */
+      gpuType: z.string().regex(/^[\w.-]+$/, 'a GPU type has letters, digits, "_", "-", "."').optional(),
+      /** Seconds before the time limit at which Slurm sends USR2 so the worker checkpoints (`--signal=B:USR2@N`). */
+      signalBeforeLimitS: z.number().int().min(10).default(120),
+      /** Resubmissions after a time limit, preemption or node failure before the attempt counts as failed. */
+      maxResubmits: z.number().int().min(0).default(10),
+      /** Jobs of the lab in Slurm (pending or running) at once. */
+      maxJobs: positiveInt.default(50),
+      /** The engine's Python on the compute nodes (absent: the lab's own, which must then be on shared storage). */
+      python: z.string().min(1).optional(),
+      /** Shell lines run before the worker, e.g. `module load cuda/12.1`. */
+      setup: z.array(z.string()).default([]),
+      /** Further `#SBATCH` options, e.g. `--constraint=a100`. */
+      extraArgs: z.array(z.string().regex(/^--?[a-zA-Z][^\n\r]*$/, 'an extra sbatch option is one line and starts with "-" or "--", e.g. "--constraint=a100"')).default([]),
+    })
+    .optional(),
 })
+
+/** The `device.slurm` block with its defaults filled in. */
+export type SlurmSettings = NonNullable<z.infer<typeof deviceSchema>['slurm']>
 
 export const studyConfigSchema = z
   .object({
@@ -117,7 +155,7 @@ export const studyConfigSchema = z
         nImages: positiveInt.default(64),
       })
       .default({ invariance: true, similarity: true, nImages: 64 }),
-    device: deviceSchema.default({ policy: 'auto', cpuSlots: 1, threadsPerJob: 0, maxAttempts: 2 }),
+    device: deviceSchema.default({ policy: 'auto', cpuSlots: 1, threadsPerJob: 0, maxAttempts: 2, executor: 'local' }),
   })
   .superRefine((cfg, ctx) => {
     const skipped = new Set(cfg.skipCells)

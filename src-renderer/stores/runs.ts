@@ -7,6 +7,8 @@ import { useLab } from '../api/index.ts'
 
 export type RunRow = CallOutput<'runs.list'> extends (infer R)[] ? R : never
 export type RunProgress = EventPayload<'onRunProgress'>
+/** A run's Slurm job (null: the run never went to Slurm). */
+export type ClusterJob = NonNullable<CallOutput<'runs.get'>['cluster']>
 /** One point of a live curve. */
 export interface CurvePoint {
   /** Global step (or epoch when steps are absent). */
@@ -61,6 +63,11 @@ export const useRunsStore = defineStore('runs', () => {
     return (await api.call('runs.logs', { id, tail })).lines
   }
 
+  /** The Slurm job of a run (id, node, state), or null for local runs. */
+  async function clusterJob(id: string): Promise<ClusterJob | null> {
+    return (await api.call('runs.get', { id })).cluster ?? null
+  }
+
   async function control(id: string, action: 'cancel' | 'retry' | 'resume') {
     try {
       await api.call(`runs.${action}`, { id })
@@ -92,5 +99,5 @@ export const useRunsStore = defineStore('runs', () => {
     for (const [name, value] of Object.entries(m.values)) (run[`${m.split}/${name}`] ??= []).push({ x: m.step || m.epoch, y: value })
   })
 
-  return { items, studyId, progress, curves, error, counts, load, loadMetrics, logs, control }
+  return { items, studyId, progress, curves, error, counts, load, loadMetrics, logs, clusterJob, control }
 })

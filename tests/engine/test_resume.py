@@ -61,3 +61,12 @@ def test_sigkill_then_sigterm_then_resume_equals_uninterrupted(caches, tmp_path,
     b = torch.load(run / "last.pth", weights_only=False)["model"]
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a), [k for k in a if not torch.equal(a[k], b[k])][:5]
+
+
+def test_sigusr2_before_a_slurm_time_limit_checkpoints_like_sigterm(caches, tmp_path):
+    # Slurm's `--signal=B:USR2@N` warning: the worker must stop as on SIGTERM, not die of the signal.
+    run = tmp_path / "timelimit"
+    job = job_file(tmp_path, "pretext", run, {**PARAMS, "dataset_dir": str(caches["pre"])})
+    msgs, code = _run_until(_start(job), lambda m: m["type"] == "progress", signal.SIGUSR2)
+    assert code == 3 and msgs[-1]["type"] == "error" and msgs[-1]["code"] == "CANCELLED"
+    assert (run / "last.pth").exists()

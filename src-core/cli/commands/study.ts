@@ -7,6 +7,7 @@ import * as store from '../../store/runs.ts'
 import { formatDuration } from '../../runner/progress-view.ts'
 import { flagString, type CliArgs } from '../args.ts'
 import { formatResultTable, resultRows } from '../../study/results-table.ts'
+import { applyExecutorFlags, EXECUTOR_HELP, hasExecutorFlags } from './executor-flags.ts'
 
 const HELP = `usage: xlab study <command> [options]   (global: --data DIR)
 
@@ -21,7 +22,7 @@ const HELP = `usage: xlab study <command> [options]   (global: --data DIR)
   config --help                                       every study-config field: meaning, unit, default, allowed values
   report ...                                          write the study report (analysis)
   --json prints machine-readable output; --plain disables the progress bars.
-`
+${EXECUTOR_HELP}`
 
 const bad = (message: string) => Object.assign(new Error(message), { code: 'BAD_REQUEST' })
 
@@ -182,7 +183,7 @@ export async function run(args: CliArgs): Promise<number> {
         return 0
       }
       case 'plan': {
-        const config = await resolveConfig(call, configFrom(args, service, name))
+        const config = applyExecutorFlags(await resolveConfig(call, configFrom(args, service, name)), args)
         const plan = (await call('studies.plan', { config })) as PlanOut
         if (json) process.stdout.write(`${JSON.stringify({ config, ...plan }, null, 2)}\n`)
         else printPlan(plan)
@@ -193,8 +194,8 @@ export async function run(args: CliArgs): Promise<number> {
         if (!name) throw bad(`xlab study ${sub} needs a study name, e.g. \`xlab study ${sub} my-study --preset demo\`.`)
         const existing = store.getStudy(service.ctx.db, name)
         let id = existing?.id
-        if (!existing || flagString(args, 'config') || flagString(args, 'preset')) {
-          const config = await resolveConfig(call, configFrom(args, service, name))
+        if (!existing || flagString(args, 'config') || flagString(args, 'preset') || hasExecutorFlags(args)) {
+          const config = applyExecutorFlags(await resolveConfig(call, configFrom(args, service, name)), args)
           const s = (await call('studies.create', { name, config })) as { id: string; created: number; reused: number }
           process.stdout.write(`study ${name} (${s.id}): ${s.created} new run(s), ${s.reused} reused\n`)
           id = s.id
