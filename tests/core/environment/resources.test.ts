@@ -14,9 +14,8 @@ function packagedTree(platform: 'linux' | 'win32' | 'darwin'): string {
   const root = mkdtempSync(join(tmpdir(), 'xlab-packaged-'))
   const resources = platform === 'darwin' ? join(root, 'X-Ray SSL Lab.app', 'Contents', 'Resources') : join(root, 'resources')
   mkdirSync(join(resources, 'app.asar', 'out', 'renderer'), { recursive: true })
-  const cfg = electronBuilderConfig()
-  const extra = [...(cfg.extraResources ?? []), ...((cfg[platform === 'win32' ? 'win' : platform === 'darwin' ? 'mac' : 'linux']?.extraResources as { to: string }[] | undefined) ?? [])]
-  for (const e of extra) mkdirSync(join(resources, e.to), { recursive: true })
+  // Exactly the folders electron-builder.json's extraResources create.
+  for (const e of electronBuilderConfig().extraResources ?? []) mkdirSync(join(resources, e.to), { recursive: true })
   mkdirSync(join(resources, 'engine', 'xlab'), { recursive: true })
   writeFileSync(join(resources, 'engine', 'xlab', '__init__.py'), '')
   writeFileSync(join(resources, 'uv', platform === 'win32' ? 'uv.exe' : 'uv'), '')
