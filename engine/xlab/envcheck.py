@@ -5,7 +5,7 @@ manager (``src-core/environment/verify.ts``) and ``xlab doctor``.
 ``python -m xlab.envcheck [--device auto|cpu|cuda|mps]`` prints one JSON object on stdout:
 ``ok``, ``versions`` {python, torch, torchvision, numpy, xlab, cuda_build, hip_build},
 ``device`` (the engine's own device description), ``gpus`` [{index, name, memory_total_bytes,
-memory_free_bytes, capability}], ``conv`` {dtype, ok, seconds, error} and ``errors`` (sentences).
+memory_free_bytes, capability}], ``conv`` {dtype, ok, seconds, error}, ``engine_path`` (the xlab package checked) and ``errors`` (sentences).
 Exit code 0 when ok, 1 otherwise.
 """
 
@@ -85,8 +85,10 @@ def conv_check(device) -> dict:
 
 
 def check(spec: str) -> dict:
+    import os
+
     report: dict = {"ok": False, "versions": {"python": platform.python_version()}, "device": None, "gpus": [],
-                    "conv": None, "errors": []}
+                    "conv": None, "errors": [], "engine_path": os.path.dirname(os.path.abspath(__file__))}
     try:
         report["versions"] = _versions()
     except Exception as exc:

@@ -139,7 +139,10 @@ function uvInstaller(uv: UvTool, bootstrap: BootstrapPython | null, pipConfig: R
     version: uv.version,
     // A system Python of the right version avoids a download; else uv fetches its own CPython build.
     createVenv: (venv) => [bootstrap ? [uv.path, 'venv', venv, '--python', bootstrap.path] : [uv.path, 'venv', venv, '--python', '3.12', '--python-preference', 'only-managed']],
-    install: (python, req, offline) => [uv.path, 'pip', 'install', '--python', python, '-r', req, ...(offline ? ['--offline'] : [])],
+    // Bytecode is compiled at install time (pip does so too): every worker's first `import torch`
+    // would otherwise compile thousands of modules, or all of them every time where
+    // PYTHONDONTWRITEBYTECODE is set.
+    install: (python, req, offline) => [uv.path, 'pip', 'install', '--compile-bytecode', '--python', python, '-r', req, ...(offline ? ['--offline'] : [])],
     env: { NO_COLOR: '1', ...uvEnvFromPip(process.env, pipConfig) },
   }
 }

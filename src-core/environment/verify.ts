@@ -39,6 +39,8 @@ export interface Verification {
   disk: { path: string; freeBytes: number; totalBytes: number } | null
   /** Sentences saying what failed. */
   errors: string[]
+  /** Folder of the engine package that was checked (absent when the check did not run). */
+  engine_path?: string
 }
 
 /** Free and total bytes of the file system holding `path` (or, before it exists, its nearest existing parent). */
@@ -58,7 +60,7 @@ export async function verifyEnvironment(opts: { python: string; engineDir: strin
   const at = new Date().toISOString()
   const base = { at, python: opts.python, versions: {}, device: null, gpus: [], conv: null, disk: diskSpace(opts.dataRoot) }
   if (!existsSync(opts.python)) return { ...base, ok: false, errors: [`The engine's Python ${opts.python} does not exist. Set the environment up (xlab doctor, or the app's Environment view).`] }
-  const env = { ...process.env, PYTHONPATH: [opts.engineDir, process.env.PYTHONPATH].filter(Boolean).join(process.platform === 'win32' ? ';' : ':'), PYTHONDONTWRITEBYTECODE: '1' }
+  const env = { ...process.env, PYTHONPATH: [opts.engineDir, process.env.PYTHONPATH].filter(Boolean).join(process.platform === 'win32' ? ';' : ':') }
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(opts.python, ['-m', 'xlab.envcheck', '--device', opts.device ?? 'auto'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''

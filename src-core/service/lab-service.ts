@@ -8,6 +8,7 @@ import type { DomainFactory, DomainModule, LabContext, LabServiceOptions } from 
 import { layout, resolveDataRoot } from '../config/paths.ts'
 import { openDatabase } from '../store/db.ts'
 import { datasetsDomain } from './datasets.ts'
+import { environmentDomain } from './environment.ts'
 import { LabEvents } from './events.ts'
 import { PathGuard } from './path-guard.ts'
 import { resultsDomain } from './results.ts'
@@ -22,6 +23,7 @@ const domains: DomainFactory[] = [
   studiesDomain,
   runsDomain,
   resultsDomain,
+  environmentDomain,
 ]
 
 export class LabService {
