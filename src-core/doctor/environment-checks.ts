@@ -1,6 +1,7 @@
 // Doctor's sections about the engine: the accelerator and the build chosen for it, the engine's
 // Python environment, the last verification (versions, device, GPU memory, the bf16/fp16
 // convolution) and the data root's free disk space.
+import { existsSync } from 'node:fs'
 import { detectAccelerator, describeAccelerator, type Accelerator } from '../environment/accelerator.ts'
 import { chooseBuild, type BuildChoice } from '../environment/build-choice.ts'
 import { engineEnvironment, environmentLayout, type EnginePythonChoice } from '../environment/locations.ts'
@@ -46,7 +47,8 @@ export async function environmentFacts(dataRoot: string, opts: { verify?: boolea
   let verification = opts.verification ?? null
   if (!verification && opts.verify !== false) {
     verification = await verifyEnvironment({ python: engine.python, engineDir: labResources().engineDir, dataRoot })
-    if (engine.source === 'managed') writeVerification(stored, verification)
+    // Kept as the environment's last verification only where there is an environment to describe.
+    if (engine.source === 'managed' && existsSync(engine.python)) writeVerification(stored, verification)
   }
   if (!verification && engine.source === 'managed') verification = readVerification(stored)
   return { engine, state: engine.source === 'managed' ? readState(engine.envDir) : null, accelerator, choice, verification }

@@ -67,7 +67,7 @@ export class InstallOutputParser {
       this.emit({ phase: 'download', message: line })
     } else if ((m = /^Prepared (\d+) packages?/.exec(line))) {
       this.emit({ phase: 'download', message: line, packages: Number(m[1]), doneBytes: this.doneBytes })
-    } else if (/^Installing collected packages:/.test(line) || /^Installed \d+ packages?/.test(line) || /^Successfully installed /.test(line)) {
+    } else if (/^Installing collected packages:/.test(line) || /^Installed \d+ packages?/.test(line) || /^Successfully installed /.test(line) || /^Bytecode compiled \d+ files/.test(line)) {
       this.emit({ phase: 'install', message: line.length > 200 ? `${line.slice(0, 197)}...` : line, doneBytes: this.doneBytes, packages: this.packages })
     }
   }

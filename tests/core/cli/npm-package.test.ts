@@ -70,6 +70,19 @@ describe('the npm package', () => {
     expect(engine.data?.engine_path).toBe(join(pkgDir, 'engine', 'xlab'))
   })
 
+  it('`npx xlab doctor --no-setup` without a Python says the managed environment is not set up and which build it would install', () => {
+    const bare = { ...env, XLAB_PYTHON: '' }
+    const r = spawnSync('npx', ['--no', 'xlab', 'doctor', '--json', '--no-setup'], { cwd: app, env: bare, encoding: 'utf8', timeout: 300_000 })
+    expect(r.status).toBe(1)
+    const report = JSON.parse(r.stdout) as { ok: boolean; sections: { id: string; status: string; rows: [string, string][]; notes: string[] }[] }
+    const environment = report.sections.find((s) => s.id === 'environment')!
+    expect(environment.status).toBe('fail')
+    expect(environment.rows).toContainEqual(['python', join(work, 'engine-env', 'venv', 'bin', 'python')])
+    expect(environment.notes[0]).toMatch(/not set up. Run `xlab doctor`/)
+    const accelerator = report.sections.find((s) => s.id === 'accelerator')!
+    expect(accelerator.rows.find(([k]) => k === 'PyTorch build')?.[1]).toMatch(/^linux-x64-cpu\.txt/)
+  })
+
   it('`npx xlab serve` serves the built UI: 200 with its token, 401 without', async () => {
     const token = 'pack-test-token-0123456789'
     server = spawn('npx', ['--no', 'xlab', 'serve', '--port', '0', '--token', token], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })

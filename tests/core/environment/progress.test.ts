@@ -38,8 +38,8 @@ describe('install progress', () => {
   })
 
   it('reads uv downloads (MiB) and its summary lines', () => {
-    const out = parse(['Resolved 39 packages in 473ms', 'Downloading nvidia-nvjitlink (44.5MiB)', ' Downloaded nvidia-nvjitlink', 'Prepared 39 packages in 41.2s', 'Installed 39 packages in 2.1s'])
-    expect(out.map((p) => p.phase)).toEqual(['download', 'download', 'download', 'install'])
+    const out = parse(['Resolved 39 packages in 473ms', 'Downloading nvidia-nvjitlink (44.5MiB)', ' Downloaded nvidia-nvjitlink', 'Prepared 39 packages in 41.2s', 'Installed 39 packages in 2.1s', 'Bytecode compiled 21457 files in 95.12s'])
+    expect(out.map((p) => p.phase)).toEqual(['download', 'download', 'download', 'install', 'install'])
     expect(out[1]).toMatchObject({ package: 'nvidia-nvjitlink', bytes: Math.round(44.5 * 1024 ** 2) })
     expect(out[2]).toMatchObject({ packages: 39 })
     expect(parseSize('6.8MiB')).toBe(Math.round(6.8 * 1024 ** 2))
