@@ -1,9 +1,8 @@
 // Which accelerator this machine has: NVIDIA (through nvidia-smi), AMD ROCm (rocminfo), Apple
 // MPS (Apple silicon), else the CPU. Every probe goes through an injectable runner and file
 // reader, so recorded outputs stand in for real hardware in the tests.
-import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { isNvidiaReport, queryNvidiaSmi, type CommandRunner, type NvidiaGpu } from './nvidia-smi.ts'
+import { isNvidiaReport, queryNvidiaSmi, spawnRunner, type CommandRunner, type NvidiaGpu } from './nvidia-smi.ts'
 
 /** What was found; `cpu` carries why no accelerator was used. */
 export type Accelerator =
@@ -24,11 +23,6 @@ export interface AcceleratorProbe {
   readFile: (path: string) => string | null
   /** XLAB_ACCELERATOR: `cpu` forces the CPU build; `cuda` / `rocm` / `mps` insist on that kind. */
   force?: string
-}
-
-const spawnRunner: CommandRunner = (cmd, args) => {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 15_000 })
-  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error }
 }
 
 /** The running machine as a probe. */

@@ -60,8 +60,9 @@ export interface SetupOptions {
   resources?: LabResources
   /** Skip detection (tests, `--cpu`). */
   accelerator?: Accelerator
-  /** process.platform / process.arch for the lock choice. */
+  /** process.platform for the lock choice. */
   platform?: string
+  /** process.arch for the lock choice. */
   arch?: string
   /** `auto` (uv when it can be had, else pip), `uv` or `pip`; XLAB_ENV_TOOL sets the default. */
   tool?: 'auto' | 'uv' | 'pip'
@@ -286,10 +287,4 @@ async function verifyInto(file: string, python: string, resources: LabResources,
   const v = await verifyEnvironment({ python, engineDir: resources.engineDir, dataRoot })
   writeVerification(file, v)
   return v
-}
-
-/** Deletes the managed environment (venv and its records), nothing else. */
-export function removeEnvironment(envDir: string = environmentDir()): void {
-  const p = environmentLayout(envDir)
-  for (const path of [p.venv, `${p.venv}.previous`, p.state, p.verification, p.requirements]) rmSync(path, { recursive: true, force: true })
 }

@@ -8,11 +8,11 @@ import { environmentFacts } from '../doctor/environment-checks.ts'
 import { runDoctor } from '../doctor/report.ts'
 import { engineEnvironment, environmentLayout } from '../environment/locations.ts'
 import { EnvironmentError, readState, setupEnvironment } from '../environment/manager.ts'
-import { readVerification } from '../environment/verify.ts'
+import { readVerification, type Verification } from '../environment/verify.ts'
 import type { DomainFactory, LabContext } from './context.ts'
 
-/** The environment as the status method reports it. */
-function status(busy: boolean) {
+/** The environment as the status method reports it; `checked` is doctor's last verification in this service. */
+function status(busy: boolean, checked: Verification | null) {
   const engine = engineEnvironment()
   const state = engine.source === 'managed' ? readState(engine.envDir) : null
   return {
@@ -20,7 +20,8 @@ function status(busy: boolean) {
     source: engine.source,
     envDir: engine.envDir,
     installed: state && { lock: state.lock, variant: state.variant, tool: state.tool, toolVersion: state.toolVersion, installedAt: state.installedAt },
-    verification: readVerification(environmentLayout(engine.envDir).verification),
+    // A managed environment keeps its last verification on disk; another Python has only this service's.
+    verification: engine.source === 'managed' ? readVerification(environmentLayout(engine.envDir).verification) : checked,
     busy,
     needsSetup: engine.source === 'managed' && state === null,
   }
@@ -28,9 +29,14 @@ function status(busy: boolean) {
 
 export const environmentDomain: DomainFactory = (ctx: LabContext) => {
   let running: Promise<unknown> | null = null
+  let checked: Verification | null = null
   const handlers: Handlers<typeof environmentApi> = {
-    'environment.status': async () => status(running !== null),
-    'environment.doctor': async () => runDoctor(doctorChecks, { dataRoot: ctx.dataRoot, environment: await environmentFacts(ctx.dataRoot) }),
+    'environment.status': async () => status(running !== null, checked),
+    'environment.doctor': async () => {
+      const environment = await environmentFacts(ctx.dataRoot)
+      checked = environment.verification
+      return runDoctor(doctorChecks, { dataRoot: ctx.dataRoot, environment })
+    },
     'environment.setup': async ({ repair }, call) => {
       const engine = engineEnvironment()
       if (engine.source !== 'managed') throw new ApiError('BAD_REQUEST', `The engine runs on ${engine.python} (${engine.source === 'env' ? 'XLAB_PYTHON' : "the checkout's .venv"}); the lab does not rebuild a Python it did not create. Unset XLAB_PYTHON to use the managed environment.`)
@@ -40,7 +46,7 @@ export const environmentDomain: DomainFactory = (ctx: LabContext) => {
       try {
         const r = await job
         ctx.log('environment', `${r.action}: ${r.envDir} (${r.choice.file})`)
-        return { action: r.action, status: status(false) }
+        return { action: r.action, status: status(false, checked) }
       } catch (e) {
         if (e instanceof EnvironmentError) throw new ApiError(e.code, e.message)
         throw e

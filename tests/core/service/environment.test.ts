@@ -39,6 +39,8 @@ describe('environment domain', () => {
       expect(s).toMatchObject({ source: 'env', needsSetup: false })
       const report = (await service.dispatch('environment.doctor', {}, call)) as { ok: boolean; sections: { id: string; status: string }[] }
       expect(report.sections.find((x) => x.id === 'engine')?.status).toBe('ok')
+      // The Environment view's "last verification" for a Python the lab did not create is doctor's.
+      expect(((await service.dispatch('environment.status', {}, call)) as { verification: { ok: boolean } | null }).verification?.ok).toBe(true)
       await expect(service.dispatch('environment.setup', { repair: true }, call)).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('does not rebuild a Python it did not create') })
     } finally {
       await service.close()
