@@ -68,7 +68,18 @@ function mark(name, hash) {
   }
 }
 
-// 3. Chromium for Playwright: Debian's package (browser downloads by test tools are not possible here).
+// 3. uv for the engine environment manager (src-core/environment), from the `uv` wheel on PyPI:
+// fetched at set-up so environment set-ups need no extra download. Optional: without it the
+// manager fetches uv itself, or falls back to python -m venv + pip.
+{
+  const uv = join(root, 'resources', 'uv', `${process.platform}-${process.arch}`, process.platform === 'win32' ? 'uv.exe' : 'uv')
+  if (!existsSync(uv)) {
+    const r = spawnSync(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'scripts', 'fetch-uv.ts')], { stdio: 'inherit', cwd: root })
+    if (r.status !== 0) log('uv could not be fetched; the engine environment manager will use python -m venv + pip instead')
+  }
+}
+
+// 4. Chromium for Playwright: Debian's package (browser downloads by test tools are not possible here).
 if (wantBrowser && !process.env.XLAB_CHROMIUM && !existsSync('/usr/bin/chromium')) {
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0
   const sudo = asRoot ? [] : ['sudo']

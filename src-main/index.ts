@@ -7,6 +7,8 @@ import { menuTemplate } from './menu.ts'
 import { registerPickers } from './pickers.ts'
 import { hardenSession, hardenWebContents, makeAppUrlCheck, secureWebPreferences } from './security.ts'
 import { LabServiceHost } from './service-host.ts'
+import { serviceEnv } from './service-env.ts'
+import { autoUpdateEnabled, startAutoUpdates } from './updater.ts'
 import { loadWindowState, saveWindowState } from './window-state.ts'
 
 const log = (m: string) => process.stderr.write(`[${new Date().toISOString()}] [main] [pid ${process.pid}] ${m}\n`)
@@ -16,18 +18,8 @@ const isAppUrl = makeAppUrlCheck(devUrl, rendererFile)
 const dataRoot = resolveDataRoot()
 let win: BrowserWindow | null = null
 
-/**
- * The service's environment. Bundled into out/main, src-core's repoRoot() would point at out/,
- * so the engine's Python and package are named from the app root (the repository in development).
- */
-function serviceEnv(): Record<string, string> {
-  const appRoot = app.getAppPath()
-  const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'))
-  return { ...env, XLAB_PYTHON: env.XLAB_PYTHON ?? join(appRoot, '.venv', 'bin', 'python'), XLAB_ENGINE_PATH: env.XLAB_ENGINE_PATH ?? join(appRoot, 'engine') }
-}
-
 const host = new LabServiceHost({
-  fork: () => utilityProcess.fork(join(import.meta.dirname, 'lab-service.js'), [`--data=${dataRoot}`], { serviceName: 'X-Ray SSL Lab service', stdio: 'inherit', env: serviceEnv() }),
+  fork: () => utilityProcess.fork(join(import.meta.dirname, 'lab-service.js'), [`--data=${dataRoot}`], { serviceName: 'X-Ray SSL Lab service', stdio: 'inherit', env: serviceEnv(process.env, { isPackaged: app.isPackaged, resourcesPath: process.resourcesPath }) }),
   createChannel: () => new MessageChannelMain(),
   log,
 })
@@ -52,6 +44,12 @@ if (!app.requestSingleInstanceLock()) {
     )
     host.start()
     createWindow()
+    void startAutoUpdates({
+      enabled: autoUpdateEnabled(process.env, join(app.getPath('userData'), 'settings.json')),
+      isPackaged: app.isPackaged,
+      load: async () => (await import('electron-updater')).default.autoUpdater,
+      log,
+    })
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow()
     })

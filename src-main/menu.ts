@@ -1,4 +1,4 @@
-// The application menu: standard edit/view/window roles plus the lab's views (Alt+1..5 in the page).
+// The application menu: standard edit/view/window roles plus the lab's views (Alt+1..6 in the page).
 import type { MenuItemConstructorOptions } from 'electron'
 
 /** What the menu can ask the app to do. */
@@ -9,7 +9,7 @@ export interface MenuActions {
   openDataFolder(): void
 }
 
-const VIEWS: [string, string][] = [['datasets', 'Datasets'], ['builder', 'Study builder'], ['runs', 'Runs'], ['results', 'Results'], ['compare', 'Compare']]
+const VIEWS: [string, string][] = [['datasets', 'Datasets'], ['builder', 'Study builder'], ['runs', 'Runs'], ['results', 'Results'], ['compare', 'Compare'], ['environment', 'Environment']]
 
 export function menuTemplate(actions: MenuActions, isMac: boolean): MenuItemConstructorOptions[] {
   return [

@@ -119,8 +119,9 @@ export function parseNvidiaSmi(queryText: string, headerText: string): NvidiaSmi
 /** How to run a command; the default is spawnSync, tests pass recorded outputs. */
 export type CommandRunner = (cmd: string, args: string[]) => { status: number | null; stdout: string; stderr: string; error?: Error }
 
-const spawnRunner: CommandRunner = (cmd, args) => {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 })
+/** Runs a tool with spawnSync (15 s limit: a hung driver must not hang the lab). */
+export const spawnRunner: CommandRunner = (cmd, args) => {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 15_000 })
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error }
 }
 

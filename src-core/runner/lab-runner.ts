@@ -1,8 +1,9 @@
 // Builds the one run queue of a lab service (shared by the studies and runs domains).
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
-import { repoRoot } from '../config/paths.ts'
-import type { LabContext } from '../service/lab-service.ts'
+import { enginePython } from '../environment/locations.ts'
+import { labResources } from '../environment/resources.ts'
+import type { LabEvents } from '../service/events.ts'
+import type { Db } from '../store/db.ts'
 import { deviceSchema, studyConfigSchema } from '../study/config.ts'
 import { makeDatasetResolver } from './dataset-lookup.ts'
 import { GpuSlots } from './devices.ts'
@@ -12,9 +13,22 @@ import { takeQueueLock } from './queue-lock.ts'
 import { RunQueue, type RunSettings } from './queue.ts'
 import { SlurmExecutor } from './slurm/executor.ts'
 
-/** The engine's Python: XLAB_PYTHON, else the repository venv. */
-export function enginePython(): string {
-  return process.env.XLAB_PYTHON || join(repoRoot(), '.venv', 'bin', 'python')
+/**
+ * What the run queue needs of the lab service's context. Declared here rather than imported from
+ * service/lab-service.ts (whose LabContext satisfies it), so runner/ never points back up at the
+ * service that uses it.
+ */
+export interface RunnerContext {
+  /** Absolute data root (holds queue.lock). */
+  dataRoot: string
+  /** The data root's dataset folder. */
+  paths: { datasets: string }
+  /** The run store. */
+  db: Db
+  /** Pushed events. */
+  events: LabEvents
+  /** Human log line with a component tag. */
+  log(component: string, message: string): void
 }
 
 const envMs = (name: string, fallbackS: number) => {
@@ -31,20 +45,20 @@ export function settingsOf(config: unknown): RunSettings {
   return { device: d.policy, threads: d.threadsPerJob, maxAttempts: d.maxAttempts, cpuSlots: d.cpuSlots, executor, ...(slurm ? { slurm } : {}) }
 }
 
-const queues = new WeakMap<LabContext, { queue: RunQueue; setDatasets(r: DatasetResolver): void; release?: () => void }>()
+const queues = new WeakMap<RunnerContext, { queue: RunQueue; setDatasets(r: DatasetResolver): void; release?: () => void }>()
 
 /** The lab's run queue, created on first use. */
-export function runQueueOf(ctx: LabContext): RunQueue {
+export function runQueueOf(ctx: RunnerContext): RunQueue {
   return entry(ctx).queue
 }
 
-function entry(ctx: LabContext) {
+function entry(ctx: RunnerContext) {
   let e = queues.get(ctx)
   if (!e) {
     let datasets: DatasetResolver = () => null
     const python = enginePython()
     // XLAB_ENGINE_PATH / XLAB_WORKER_MODULE swap in another engine build (tests use a stand-in).
-    const enginePath = process.env.XLAB_ENGINE_PATH || join(repoRoot(), 'engine')
+    const enginePath = process.env.XLAB_ENGINE_PATH || labResources().engineDir
     const module = process.env.XLAB_WORKER_MODULE || 'xlab.worker'
     let slurm: SlurmExecutor | undefined
     const executor = new ExecutorChoice(
@@ -69,7 +83,7 @@ function entry(ctx: LabContext) {
       settingsOf,
       log: (m) => ctx.log('runner', m),
     })
-    if (!existsSync(python)) ctx.log('runner', `engine python ${python} not found: run \`npm run setup\` or set XLAB_PYTHON`)
+    if (!existsSync(python)) ctx.log('runner', `engine python ${python} not found: run \`xlab doctor\` (it sets the engine environment up), or set XLAB_PYTHON`)
     e = { queue, setDatasets: (r: DatasetResolver) => (datasets = r), release: undefined as (() => void) | undefined }
     queues.set(ctx, e)
   }
@@ -77,7 +91,7 @@ function entry(ctx: LabContext) {
 }
 
 /** Connects the dataset lookup, takes the data root's queue lock and starts scheduling (recovering interrupted runs). */
-export async function startRunQueue(ctx: LabContext): Promise<void> {
+export async function startRunQueue(ctx: RunnerContext): Promise<void> {
   const e = entry(ctx)
   e.setDatasets(await makeDatasetResolver(ctx.db, ctx.paths.datasets))
   e.release = takeQueueLock(ctx.dataRoot)
@@ -85,7 +99,7 @@ export async function startRunQueue(ctx: LabContext): Promise<void> {
 }
 
 /** Stops the workers (their runs stay resumable) and releases the lock. */
-export async function stopRunQueue(ctx: LabContext): Promise<void> {
+export async function stopRunQueue(ctx: RunnerContext): Promise<void> {
   const e = queues.get(ctx)
   if (!e) return
   await e.queue.stop()

@@ -9,7 +9,7 @@ import type { ImportReport } from '../datasets/report.ts'
 import { cacheDamage, damagedMessage } from '../datasets/cache-health.ts'
 import { thumbnails } from '../datasets/thumbnails.ts'
 import * as store from '../store/datasets.ts'
-import type { DomainFactory, LabContext } from './lab-service.ts'
+import type { DomainFactory, LabContext } from './context.ts'
 import { processAlive } from '../util/process.ts'
 
 /** The public view of a dataset record. */

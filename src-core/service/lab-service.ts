@@ -4,48 +4,18 @@ import { mkdirSync } from 'node:fs'
 import type { z } from 'zod'
 import { apiMethods } from '../api/index.ts'
 import { ApiError, type CallContext } from '../api/contract.ts'
+import type { DomainFactory, DomainModule, LabContext, LabServiceOptions } from './context.ts'
 import { layout, resolveDataRoot } from '../config/paths.ts'
-import { openDatabase, type Db } from '../store/db.ts'
+import { openDatabase } from '../store/db.ts'
 import { datasetsDomain } from './datasets.ts'
+import { environmentDomain } from './environment.ts'
 import { LabEvents } from './events.ts'
 import { PathGuard } from './path-guard.ts'
 import { resultsDomain } from './results.ts'
 import { runsDomain } from './runs.ts'
 import { studiesDomain } from './studies.ts'
 
-/** Everything a domain's handlers need; built once per service. */
-export interface LabContext {
-  /** Absolute data root (lab.sqlite, datasets/, runs/). */
-  dataRoot: string
-  /** Fixed sub-paths of the data root. */
-  paths: ReturnType<typeof layout>
-  /** The run store; only src-core/store modules run SQL on it. */
-  db: Db
-  /** Pushed events for the transports. */
-  events: LabEvents
-  /** Checks user-supplied paths. */
-  pathGuard: PathGuard
-  /** Human log line with a component tag (stderr). */
-  log(component: string, message: string): void
-}
-
-export interface LabServiceOptions {
-  /** Data root; defaults to XLAB_DATA or the per-user folder. */
-  dataRoot?: string
-  /** Accept any path (CLI). Transports leave it false and allow folders explicitly. */
-  allowAllPaths?: boolean
-  /** Start the run queue (false for one-shot CLI commands that only read). */
-  startQueue?: boolean
-}
-
-/** What a domain factory returns: its handlers (typed with Handlers<typeof itsApi>) and a lifecycle. */
-export interface DomainModule {
-  handlers: Record<string, (input: never, ctx: CallContext) => Promise<unknown>>
-  start?(): Promise<void> | void
-  stop?(): Promise<void> | void
-}
-
-export type DomainFactory = (ctx: LabContext, opts: LabServiceOptions) => DomainModule
+export type { DomainFactory, DomainModule, LabContext, LabServiceOptions } from './context.ts'
 
 /** Domain factories, one per src-core domain. Add one line per domain. */
 const domains: DomainFactory[] = [
@@ -53,6 +23,7 @@ const domains: DomainFactory[] = [
   studiesDomain,
   runsDomain,
   resultsDomain,
+  environmentDomain,
 ]
 
 export class LabService {

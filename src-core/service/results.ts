@@ -10,7 +10,7 @@ import { resultsTable } from '../analysis/results-table.ts'
 import { runDetail } from '../analysis/run-detail.ts'
 import { makeDatasetResolver } from '../runner/dataset-lookup.ts'
 import { findRun, findStudy } from '../store/results.ts'
-import type { DomainFactory, LabContext } from './lab-service.ts'
+import type { DomainFactory, LabContext } from './context.ts'
 
 function mustStudy(ctx: LabContext, key: string) {
   const s = findStudy(ctx.db, key)

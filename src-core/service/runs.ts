@@ -6,7 +6,7 @@ import type { runsApi } from '../api/runs.ts'
 import { runQueueOf } from '../runner/lab-runner.ts'
 import { clusterJobOf } from '../runner/slurm/run-info.ts'
 import * as store from '../store/runs.ts'
-import type { DomainFactory, LabContext } from './lab-service.ts'
+import type { DomainFactory, LabContext } from './context.ts'
 
 function mustGet(ctx: LabContext, key: string): store.RunRecord {
   const r = store.getRun(ctx.db, key)

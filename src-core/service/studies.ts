@@ -6,7 +6,7 @@ import { runQueueOf, startRunQueue, stopRunQueue } from '../runner/lab-runner.ts
 import * as store from '../store/runs.ts'
 import { PRESET_NAMES, presetConfig } from '../study/presets.ts'
 import { previewPlan, toInsert } from '../study/plan-service.ts'
-import type { DomainFactory, LabContext } from './lab-service.ts'
+import type { DomainFactory, LabContext } from './context.ts'
 
 function studyOut(ctx: LabContext, s: store.StudyRecord) {
   return { ...s, counts: store.studyStateCounts(ctx.db, s.id) }

@@ -1,7 +1,6 @@
 // Fields of a study config that the schema does not know, each with the nearest valid name: zod
 // would drop them silently, and a misspelt `maxStepPerEpoch` planned 42 runs without a step cap.
 import { alternatives, jsonSchemaOf, propertiesOf, type JsonSchema } from './config-json-schema.ts'
-import { studyConfigSchema } from './config.ts'
 
 /** One unknown field. */
 export interface UnknownKey {
@@ -13,10 +12,14 @@ export interface UnknownKey {
   valid: string[]
 }
 
-/** Unknown fields anywhere in `raw` (objects and arrays of objects are walked). */
-export function unknownConfigKeys(raw: unknown): UnknownKey[] {
+/**
+ * Unknown fields anywhere in `raw` (objects and arrays of objects are walked) against `schema`
+ * (the study config's; passed in by config.ts rather than imported, so the two files form no
+ * import circle).
+ */
+export function unknownConfigKeys(raw: unknown, schema: Parameters<typeof jsonSchemaOf>[0]): UnknownKey[] {
   const out: UnknownKey[] = []
-  walk(raw, jsonSchemaOf(studyConfigSchema), '', out)
+  walk(raw, jsonSchemaOf(schema), '', out)
   return out
 }
 

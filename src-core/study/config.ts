@@ -204,7 +204,7 @@ export type StudyConfigInput = z.input<typeof studyConfigSchema>
 /** Parses a config and turns zod issues into one sentence a person can act on. */
 export function parseStudyConfig(raw: unknown): StudyConfig {
   // zod drops keys it does not know; a misspelt one would silently plan runs without that setting.
-  const unknown = unknownConfigKeys(raw).map((k) => `${k.path}: unknown field${k.nearest ? ` (did you mean ${k.nearest}?)` : `; valid here: ${k.valid.join(', ')}`}`)
+  const unknown = unknownConfigKeys(raw, studyConfigSchema).map((k) => `${k.path}: unknown field${k.nearest ? ` (did you mean ${k.nearest}?)` : `; valid here: ${k.valid.join(', ')}`}`)
   const r = studyConfigSchema.safeParse(raw)
   if (r.success && !unknown.length) return r.data
   const issues = [...unknown, ...(r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`))].join('; ')

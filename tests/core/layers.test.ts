@@ -32,6 +32,52 @@ function target(file: string, spec: string): string {
   return relative(root, resolve(root, dirname(file), spec)).split('/')[0] ?? ''
 }
 
+/** The repository file an import lands on (null for packages). */
+function resolved(file: string, spec: string): string | null {
+  return spec.startsWith('.') ? relative(root, resolve(root, dirname(file), spec)) : null
+}
+
+/** Import circles among files: the strongly connected components (Tarjan) with more than one file, or a file importing itself. */
+export function importCycles(graph: Map<string, string[]>): string[][] {
+  let next = 0
+  const index = new Map<string, number>()
+  const low = new Map<string, number>()
+  const stack: string[] = []
+  const onStack = new Set<string>()
+  const cycles: string[][] = []
+  const visit = (v: string) => {
+    index.set(v, next)
+    low.set(v, next++)
+    stack.push(v)
+    onStack.add(v)
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w)
+        low.set(v, Math.min(low.get(v)!, low.get(w)!))
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!))
+    }
+    if (low.get(v) === index.get(v)) {
+      const scc: string[] = []
+      let w: string
+      do {
+        w = stack.pop()!
+        onStack.delete(w)
+        scc.push(w)
+      } while (w !== v)
+      if (scc.length > 1 || graph.get(v)?.includes(v)) cycles.push(scc.sort())
+    }
+  }
+  for (const v of graph.keys()) if (!index.has(v)) visit(v)
+  return cycles
+}
+
+/** src-core's import graph, type-only imports included (a type import still ties two modules' designs together). */
+function coreGraph(): Map<string, string[]> {
+  const all = files('src-core')
+  const known = new Set(all)
+  return new Map(all.map((f) => [f, importsOf(readFileSync(join(root, f), 'utf8')).map((i) => resolved(f, i.spec)).filter((t): t is string => t !== null && known.has(t))]))
+}
+
 function violations(dir: string, rule: (file: string, imp: { spec: string; typeOnly: boolean }) => string | null): string[] {
   const out: string[] = []
   for (const f of files(dir)) {
@@ -97,5 +143,31 @@ describe('layer rules', () => {
   it('only src-main imports electron among the TypeScript layers', () => {
     const offenders = ['src-core', 'src-renderer'].flatMap((d) => violations(d, (_f, { spec }) => (spec === 'electron' ? 'electron' : null)))
     expect(offenders).toEqual([])
+  })
+
+  it('finds import circles (the checker itself)', () => {
+    const g = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a', 'd']],
+      ['d', []],
+      ['e', ['e']],
+    ])
+    expect(importCycles(g)).toEqual([['a', 'b', 'c'], ['e']])
+    expect(importCycles(new Map([['a', ['b']], ['b', []]]))).toEqual([])
+  })
+
+  it('src-core has no import circles, type-only imports included', () => {
+    expect(importCycles(coreGraph())).toEqual([])
+  })
+
+  it('src-core/environment sits low: it imports only config/ and util/ (the one place that knows where Python is)', () => {
+    expect(
+      violations('src-core/environment', (f, { spec }) => {
+        const t = resolved(f, spec)
+        if (t === null) return null
+        return /^src-core\/(environment|config|util)\//.test(t) ? null : 'environment may import only src-core/config and src-core/util'
+      }),
+    ).toEqual([])
   })
 })

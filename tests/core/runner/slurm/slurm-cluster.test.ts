@@ -77,7 +77,7 @@ describe.skipIf(why !== null)('Slurm executor on a real single-node cluster', ()
       protocols: ['linear'],
       seeds: [0],
       imageSize: 32,
-      pretext: { epochs: 2, batchSize: 16, optimizer: 'adam', lr: 1e-3, weightDecay: 0, schedule: 'constant', maxStepsPerEpoch: 12, checkpointEverySteps: 2 },
+      pretext: { steps: 24, batchSize: 16, optimizer: 'adam', lr: 1e-3, weightDecay: 0, schedule: 'constant', checkpointEverySteps: 2 },
       downstream: { epochs: 1, batchSize: 16, optimizer: 'adam', lrHead: 1e-3, lrEncoder: 1e-4, lrScratch: 1e-3, weightDecay: 0, schedule: 'constant', imbalance: 'none', maxStepsPerEpoch: 4 },
       probes: { invariance: false, similarity: false, nImages: 8 },
       device: slurmDevice({ timeMinutes: 10 }),
@@ -91,7 +91,7 @@ describe.skipIf(why !== null)('Slurm executor on a real single-node cluster', ()
       const p = payload as { runId?: string; state?: string; epoch?: number; step?: number; stage?: string }
       if (p.runId !== pre.id) return
       if (event === 'onRunState') states.push(p.state!)
-      // Mid-epoch: a few steps into the first epoch (progress counts epochs from 1), after a checkpoint, scancel it like a person on the cluster would.
+      // Mid-round: a few steps into the first of the budget's validation rounds (progress counts them from 1, steps globally), after a checkpoint, scancel it like a person on the cluster would.
       if (event === 'onRunProgress' && !cancelledJob && p.stage === 'train' && p.epoch === 1 && (p.step ?? 0) >= 4 && existsSync(join(pre.runDir, 'last.pth'))) {
         cancelledJob = readSlurmState(pre.runDir)!.jobs.at(-1)!.jobId
         execFileSync('scancel', [cancelledJob], { env: process.env })
@@ -110,7 +110,7 @@ describe.skipIf(why !== null)('Slurm executor on a real single-node cluster', ()
     expect(slurm.jobs.every((j) => j.node === cluster.node)).toBe(true)
     const messages = readFileSync(join(pre.runDir, 'messages.jsonl'), 'utf8')
     expect(messages).toMatch(/"code": ?"CANCELLED"/)
-    expect(messages).toMatch(/Resuming from .*last\.pth: epoch 1, \d+ images into it/)
+    expect(messages).toMatch(/Resuming from .*last\.pth: step \d+ of 24/)
     expect(readFileSync(join(pre.runDir, 'slurm.sbatch'), 'utf8')).toContain('#SBATCH --signal=B:USR2@120')
     const lin = runs.find((r) => r.stage === 'downstream')!
     expect(lin.summary).toMatchObject({ test: { roc_auc: expect.any(Number) } })
