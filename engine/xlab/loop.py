@@ -203,10 +203,11 @@ class TrainLoop:
     def _end_epoch(self, steps: int) -> None:
         s = self.state
         train_loss = s.epoch_loss_sum / s.epoch_loss_n if s.epoch_loss_n else None
-        self.em.metric("train", s.epoch + 1, steps, {"loss": train_loss, "images_per_s": self.images_per_s()})
+        gstep = (s.epoch + 1) * steps  # global step: curves need an x that grows from epoch to epoch
+        self.em.metric("train", s.epoch + 1, gstep, {"loss": train_loss, "images_per_s": self.images_per_s()})
         self.model.eval()
         metrics, value = self.validate_fn(s.epoch)
-        self.em.metric("val", s.epoch + 1, steps, metrics)
+        self.em.metric("val", s.epoch + 1, gstep, metrics)
         s.history.append({"epoch": s.epoch + 1, "train_loss": train_loss, "val": metrics})
         improved = value is not None and math.isfinite(value) and (
             s.best is None or (value > s.best["value"] if self.spec.select_mode == "max" else value < s.best["value"]))
