@@ -1,6 +1,7 @@
 // The whole typed API: every domain's methods and events, merged. The renderer imports types only.
 import type { ApiClient } from './contract.ts'
 import { datasetsApi, datasetsEvents } from './datasets.ts'
+import { notesApi, notesEvents } from './notes.ts'
 import { resultsApi, resultsEvents } from './results.ts'
 import { runsApi, runsEvents } from './runs.ts'
 import { studiesApi, studiesEvents } from './studies.ts'
@@ -10,6 +11,7 @@ export const apiMethods = {
   ...studiesApi,
   ...runsApi,
   ...resultsApi,
+  ...notesApi,
 } as const
 
 export const apiEvents = {
@@ -17,6 +19,7 @@ export const apiEvents = {
   ...studiesEvents,
   ...runsEvents,
   ...resultsEvents,
+  ...notesEvents,
 } as const
 
 export type ApiMethods = typeof apiMethods

@@ -8,6 +8,7 @@ import { layout, resolveDataRoot } from '../config/paths.ts'
 import { openDatabase, type Db } from '../store/db.ts'
 import { datasetsDomain } from './datasets.ts'
 import { LabEvents } from './events.ts'
+import { notesDomain } from './notes.ts'
 import { PathGuard } from './path-guard.ts'
 import { resultsDomain } from './results.ts'
 import { runsDomain } from './runs.ts'
@@ -53,6 +54,7 @@ const domains: DomainFactory[] = [
   studiesDomain,
   runsDomain,
   resultsDomain,
+  notesDomain,
 ]
 
 export class LabService {

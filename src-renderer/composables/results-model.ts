@@ -3,6 +3,7 @@
 import type { ResultRow } from '../api/shapes.ts'
 import type { Column } from './runs-table.ts'
 import { formatMetric } from './format.ts'
+import { metricLabel } from './metric-names.ts'
 
 export const METRICS = ['roc_auc', 'accuracy', 'balanced_accuracy', 'f1_weighted', 'loss'] as const
 export type MetricName = (typeof METRICS)[number]
@@ -101,5 +102,5 @@ export const resultColumns: Column<ResultRow>[] = [
   { key: 'protocol', label: 'Protocol', value: (r) => r.fusionMode ? `fusion-${r.fusionMode}` : r.protocol },
   { key: 'seed', label: 'Seed', value: (r) => r.seed },
   { key: 'state', label: 'State', value: (r) => r.state },
-  ...METRICS.map((m): Column<ResultRow> => ({ key: m, label: m, value: (r) => metricOf(r, m), format: (v) => formatMetric(typeof v === 'number' ? v : null) })),
+  ...METRICS.map((m): Column<ResultRow> => ({ key: m, label: metricLabel(m), value: (r) => metricOf(r, m), format: (v) => formatMetric(typeof v === 'number' ? v : null) })),
 ]
