@@ -165,8 +165,14 @@ async function viewsPass(browser, url, consoleErrors) {
           for (const v of await axeViolations(page)) problems.push(`${view}: ${v}`)
         }
         await page.waitForSelector('tr[data-dataset="demo-chest"]')
+        // The import wizard's Split fieldset has the theme's border (it was the browser's bright default in the dark theme).
+        await page.click('text=Import…')
+        const [border, themed] = await page.locator('form[aria-label="Import a dataset"] fieldset').evaluate((f) => [getComputedStyle(f).borderTopColor, getComputedStyle(document.documentElement).getPropertyValue('--border').trim()])
+        const rgb = `rgb(${[1, 3, 5].map((i) => parseInt(themed.slice(i, i + 2), 16)).join(', ')})`
+        assert(border === rgb, `the Split fieldset border is ${border}, the theme's border ${rgb}`)
         await page.screenshot({ path: join(shots, `${tag}-datasets.png`), fullPage: true })
         await scan('datasets')
+        await page.click('form[aria-label="Import a dataset"] >> text=Close')
 
         await go('builder')
         await page.waitForSelector('[data-testid=run-count]', { timeout: 30_000 })
@@ -345,14 +351,19 @@ async function main() {
       await check('watch a run progress in Runs', async () => {
         await page.waitForSelector('[data-testid=run-queue] tr[data-state="running"]', { timeout: 60_000 })
         await page.click('[data-testid=run-queue] tr[data-state="running"] button.link')
-        // A progress bar with an ETA appears from the worker's onRunProgress events.
-        const bar = page.locator('[data-testid=run-queue] [role=progressbar]').first()
-        await bar.waitFor({ timeout: 60_000 })
+        // From its first second a running run says what it is doing (starting, training, evaluating).
+        const phase = page.locator('[data-testid=run-queue] tr[data-state="running"] [data-testid=phase]').first()
+        await phase.waitFor({ timeout: 60_000 })
+        const said = await phase.innerText()
+        assert(/starting|training|evaluating|extracting|finishing/.test(said), `the running run says: ${said}`)
+        // The study's bar gets an ETA once a run has finished (from the measured durations).
+        await page.waitForFunction(() => /ETA \d/.test(document.querySelector('[data-testid=study-progress] [role=progressbar]')?.textContent ?? ''), null, { timeout: 180_000, polling: 500 })
+        const bar = page.locator('[data-testid=study-progress] [role=progressbar]')
         const pct = Number(await bar.getAttribute('aria-valuenow'))
         assert(pct >= 0 && pct <= 100, `progress ${pct}`)
-        assert((await bar.innerText()).includes('ETA'), 'the progress bar shows no ETA')
         const overall = await page.getByTestId('study-progress').innerText()
         assert(new RegExp(`of ${STUDY_RUNS} runs done`).test(overall), `study progress says: ${overall}`)
+        log(`running run: "${said}"; study: ${overall.split('\n').slice(0, 2).join(' ')}`)
         await shot('05-runs-running')
       })
       studyDone = await check('the study finishes', async () => {

@@ -14,6 +14,9 @@ describe('DatasetsView remove', () => {
     setLab(f.api)
     const w = mount(DatasetsView, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
     await flush()
+    // The buttons sit in a flex box inside the cell: a flex table cell drops its borders.
+    expect(w.findAll('td.actions')).toHaveLength(0)
+    expect(w.find('td > .actions button').exists()).toBe(true)
     await w.find('button[aria-label="Remove demo-chest"]').trigger('click')
     expect(f.calls.some((c) => c.method === 'datasets.remove')).toBe(false)
     expect(w.text()).toContain('Remove demo-chest and its image cache?')
