@@ -13,6 +13,8 @@ export interface Column<Row> {
   format?(v: string | number | null): string
   /** Display text from the whole row (wins over format; sorting and CSV still use value). */
   display?(row: Row): string
+  /** Relative width (flex grow), 1 by default: names get more room than numbers. */
+  grow?: number
 }
 
 /** Sort state. */

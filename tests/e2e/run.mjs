@@ -382,6 +382,26 @@ async function main() {
     }
 
     if (studyDone) {
+      await check('a note and a tag on a run are saved in SQLite and found by the runs filter', async () => {
+        const row = page.locator('[data-testid=run-queue] tr[data-state]', { hasText: 'binary-linear-rotation@demo-mammo-s1' })
+        await row.locator('button.link').click()
+        const detail = page.getByTestId('run-detail')
+        await detail.locator('summary', { hasText: 'Note and tags' }).click()
+        await detail.getByLabel('Note').fill('seed 1 is lower than seed 0')
+        await detail.getByLabel('Tags').fill('check-seed, e2e')
+        await detail.getByRole('button', { name: 'Save note' }).click()
+        await detail.getByRole('status').waitFor()
+        await page.getByTestId('runs-filter').fill('#check-seed')
+        await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-queue] tr[data-state]').length === 1)
+        assert((await page.locator('[data-testid=run-queue] tr[data-state]').innerText()).includes('binary-linear-rotation@demo-mammo-s1'), 'the filter did not find the tagged run')
+        await shot('06b-runs-note')
+        await page.getByTestId('runs-filter').fill('')
+        const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
+        const stored = db.prepare("SELECT note, tags_json FROM annotations WHERE kind = 'run'").all()
+        db.close()
+        assert(stored.length === 1 && stored[0].note === 'seed 1 is lower than seed 0' && stored[0].tags_json === '["check-seed","e2e"]', `annotations: ${JSON.stringify(stored)}`)
+      })
+
       await check('results show a heatmap, a confusion matrix and a ROC curve equal to lab.sqlite', async () => {
         const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
         const runs = db.prepare("SELECT id, name, pretext, pretrain_dataset AS ds, seed FROM runs WHERE stage = 'downstream' AND target = 'binary' ORDER BY seed").all()
