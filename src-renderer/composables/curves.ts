@@ -50,7 +50,10 @@ export function testValues(series: readonly CurveSeries[]): { runName: string; n
   return series.filter((s) => s.split === 'test' && s.points.length).map((s) => ({ runName: s.runName, name: s.name, label: metricLabel(s.name), value: s.points[s.points.length - 1]!.y }))
 }
 
-/** Chart.js config of one group: colours by run (and metric within a run), dashes by split. */
+const POINT_STYLES = ['circle', 'triangle', 'rect', 'star', 'crossRot', 'rectRot'] as const
+
+/** Chart.js config of one group: one run's metrics in their own colours; several runs in one colour
+ *  each, their metrics told apart by point shape; train dashed, validation solid. */
 export function curveChartConfig(series: readonly CurveSeries[], colours: readonly string[]): ChartConfiguration {
   const runs = [...new Set(series.map((s) => s.runId))]
   const names = [...new Set(series.map((s) => s.name))]
@@ -58,7 +61,7 @@ export function curveChartConfig(series: readonly CurveSeries[], colours: readon
     type: 'line',
     data: {
       datasets: series.map((s) => {
-        const colour = colours[(runs.indexOf(s.runId) * names.length + names.indexOf(s.name)) % colours.length]
+        const colour = colours[(runs.length > 1 ? runs.indexOf(s.runId) : names.indexOf(s.name)) % colours.length]
         return {
           label: `${runs.length > 1 ? `${s.runName} · ` : ''}${s.split === 'val' ? 'validation' : 'train'} ${metricLabel(s.name)}`,
           data: s.points.map((p) => ({ x: p.x, y: p.y })),
@@ -66,7 +69,7 @@ export function curveChartConfig(series: readonly CurveSeries[], colours: readon
           backgroundColor: colour,
           borderDash: s.split === 'train' ? [5, 4] : [],
           pointRadius: s.points.length < 40 ? 3 : 0,
-          pointStyle: s.split === 'train' ? 'rectRot' : 'circle',
+          pointStyle: runs.length > 1 ? POINT_STYLES[names.indexOf(s.name) % POINT_STYLES.length] : s.split === 'train' ? 'rectRot' : 'circle',
           borderWidth: 1.8,
         }
       }),
