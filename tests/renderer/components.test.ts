@@ -52,7 +52,7 @@ describe('tables of numbers', () => {
     const panel = { target: 'binary', protocol: 'linear', rows: ['rotation'], cols: ['demo-mammo', 'demo-natural'], cells: { 'rotation|demo-mammo': cell('demo-mammo', metrics(0.7123, 0.65, 0.77)) }, extras: [] }
     const w = mount(OverviewHeatmap, { props: { panel, metric: 'roc_auc', scale: { min: 0.6, max: 0.8, higherIsBetter: true } } })
     const cells = w.findAll('tbody td')
-    expect(cells[0]!.find('.v').text()).toBe('0.712')
+    expect(cells[0]!.find('.v').text()).toBe('★ 0.712') // the best cell of its panel is marked
     expect(cells[0]!.find('.ci').text()).toBe('[0.650, 0.770]')
     expect(cells[0]!.attributes('data-value')).toBe('0.7123')
     expect(cells[0]!.attributes('tabindex')).toBeUndefined()
