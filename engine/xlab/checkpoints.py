@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,15 +16,34 @@ from .errors import bad_input
 FORMAT_VERSION = 1
 
 
-def save_atomic(obj, path: str | Path) -> Path:
+def previous_of(path: str | Path) -> Path:
+    """Where the checkpoint before ``path`` is kept (``last.pth`` -> ``last.prev.pth``)."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.prev{path.suffix}")
+
+
+def save_atomic(obj, path: str | Path, keep_previous: bool = True) -> Path:
     """Temp file + rename: a killed process never leaves a half-written checkpoint under the real name.
-    No fsync: it guards only against power loss, costs seconds per write on a busy disk, and a run
-    that loses its last.pth that way simply starts over."""
+    The file it replaces becomes ``<name>.prev.pth`` (a rename, so the two never share an inode):
+    a ``last.pth`` damaged later still leaves a good state to resume from. No fsync: it guards only
+    against power loss, costs seconds per write on a busy disk, and the previous file covers it."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     torch.save(obj, tmp)
+    if keep_previous and path.exists():
+        os.replace(path, previous_of(path))
     os.replace(tmp, path)
     return path
+
+
+def copy_atomic(src: str | Path, dst: str | Path) -> Path:
+    """An independent copy of ``src`` under ``dst`` (temp file + rename). Not a hard link: ``best.pth``
+    must survive damage to ``last.pth``."""
+    src, dst = Path(src), Path(dst)
+    tmp = dst.with_name(f".{dst.name}.tmp-{os.getpid()}")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+    return dst
 
 
 def rng_state() -> dict:
@@ -62,6 +82,31 @@ def load(path: str | Path) -> dict:
         raise bad_input(f"The checkpoint {path} does not exist. Run (or retry) the job that writes it first.") from None
     except Exception as e:  # a truncated or foreign file
         raise bad_input(f"The checkpoint {path} cannot be read ({type(e).__name__}: {e}). Delete it and run the job again.") from None
+
+
+def load_resumable(run_dir: str | Path, warn) -> tuple[dict, Path] | None:
+    """The newest readable training state of a run folder: ``last.pth``, else the checkpoint it
+    replaced (``last.prev.pth``), else ``best.pth``; None when the run has none yet. A damaged file is
+    skipped with ``warn(message)`` (the run's log), never a reason to stop; when every one is
+    damaged the run stops and says which files to delete."""
+    run_dir = Path(run_dir)
+    candidates = [p for p in (run_dir / "last.pth", previous_of(run_dir / "last.pth"), run_dir / "best.pth") if p.exists()]
+    if not candidates:
+        return None
+    damaged = []
+    for path in candidates:
+        try:
+            ckpt = torch.load(path, map_location="cpu", weights_only=False)
+            if not isinstance(ckpt, dict) or "extra" not in ckpt or "model" not in ckpt:
+                raise ValueError("not a training state of this engine")
+        except Exception as e:  # a truncated, overwritten or foreign file
+            damaged.append(f"{path.name} ({type(e).__name__}: {e})")
+            warn(f"The checkpoint {path} is damaged ({type(e).__name__}: {e}); trying the one before it.")
+            continue
+        if damaged:
+            warn(f"Resuming from {path.name} instead of the damaged {', '.join(d.split(' ')[0] for d in damaged)}; the steps since are done again.")
+        return ckpt, path
+    raise bad_input(f"Every checkpoint in {run_dir} is damaged: {'; '.join(damaged)}. Delete them to start the run over.")
 
 
 def check_arch(ckpt: dict, arch: dict, path) -> None:

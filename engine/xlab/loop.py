@@ -5,8 +5,6 @@ GPU out-of-memory handling."""
 from __future__ import annotations
 
 import math
-import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,21 +106,15 @@ class TrainLoop:
         self.em.send("checkpoint", path=str(path), which=which, epoch=s.epoch, step=s.position // self.source_per_step(self.batch_size))
 
     def link_best(self) -> None:
-        last, best = self.run_dir / "last.pth", self.run_dir / "best.pth"
-        tmp = best.with_name(f".best.pth.link-{os.getpid()}")
-        try:
-            os.link(last, tmp)
-        except OSError:  # a file system without hard links
-            shutil.copyfile(last, tmp)
-        os.replace(tmp, best)
+        best = checkpoints.copy_atomic(self.run_dir / "last.pth", self.run_dir / "best.pth")
         s = self.state
         self.em.send("checkpoint", path=str(best), which="best", epoch=s.epoch, step=0)
 
     def try_resume(self) -> bool:
-        path = self.run_dir / "last.pth"
-        if not path.exists():
+        found = checkpoints.load_resumable(self.run_dir, lambda m: self.em.log(m, "warning"))
+        if found is None:
             return False
-        ck = checkpoints.load(path)
+        ck, path = found
         checkpoints.check_arch(ck, self.arch, path)
         checkpoints.restore(ck, self.model, self.opt, None)
         self.batch_size = int(ck["batch_size"])
@@ -219,7 +211,7 @@ class TrainLoop:
         s.position = 0
         s.epoch_loss_sum, s.epoch_loss_n = 0.0, 0
         self.save("last")
-        if improved:  # best is this very state: a hard link to last.pth instead of a second write
+        if improved:  # best is this very state: a copy of last.pth, its own file
             self.link_best()
         if cancel.requested():
             raise cancel.cancelled_error()

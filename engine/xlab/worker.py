@@ -13,6 +13,7 @@ the libraries its kind needs.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import importlib.util
 import json
@@ -110,6 +111,17 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         em.send("error", code="CANCELLED", message="The job was interrupted.")
         return EXIT_CODES["CANCELLED"]
+    except OSError as e:
+        if e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC):
+            traceback.print_exc()
+            em.send("error", code="INTERNAL", message=f"Internal error {type(e).__name__}: {e}. The traceback is in the worker log; please report it.")
+            return EXIT_CODES["INTERNAL"]
+        # The run folder (or the disk) refuses writes: a person's problem to fix, so say where.
+        what = "is full" if e.errno == errno.ENOSPC else f"cannot be written ({e.strerror})"
+        message = f"{e.filename or 'the run folder'} {what}. Check the permissions and free space of the run folder, then retry the run."
+        em.send("error", code="BAD_INPUT", message=message)
+        print(f"[error] BAD_INPUT: {message}", file=sys.stderr)
+        return EXIT_CODES["BAD_INPUT"]
     except Exception as e:  # noqa: BLE001 - the last line of defence: report, never die silently
         traceback.print_exc()
         from .device import is_oom

@@ -3,7 +3,8 @@
 import { z } from 'zod'
 import { method } from './contract.ts'
 
-const status = z.enum(['importing', 'ready', 'failed', 'cancelled'])
+/** `damaged`: imported, but cache files are missing or cut short since (the error says which). */
+const status = z.enum(['importing', 'ready', 'failed', 'cancelled', 'damaged'])
 const kind = z.enum(['chestxray14', 'imagefolder', 'mammogram'])
 
 /** A dataset as the UI and CLI see it. */

@@ -12,7 +12,8 @@ async function main(argv: string[]): Promise<number> {
   await import('./commands/index.ts')
   const args = parseArgs(argv)
   const name = args.positional[0]
-  if (!name || name === 'help' || args.flags.help) {
+  // `xlab CMD --help` is the command's own help (each command prints its usage); bare --help is this list.
+  if (!name || name === 'help' || (args.flags.help && !commands[name])) {
     process.stdout.write(usage())
     return name ? 0 : 2
   }

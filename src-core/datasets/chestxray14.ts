@@ -5,8 +5,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { CHEST_LABELS, threeClassTarget } from './chest-labels.ts'
-import { parseCsv } from './csv.ts'
-import { listDirs, listFiles, relPath, requireDir } from './fs-scan.ts'
+import { CsvError, parseCsv } from './csv.ts'
+import { listDirs, listFiles, relPath, requireDir, skipUnusable } from './fs-scan.ts'
 import { IMAGE_EXTENSIONS } from './image-decode.ts'
 import { ImportInputError, type ImportPlan, type PlanItem, type SkippedFile } from './plan.ts'
 
@@ -35,6 +35,8 @@ export interface ChestTable {
   duplicates: string[]
   /** Label strings outside the known 15, with their counts. */
   unknownLabels: Map<string, number>
+  /** Rows left out because a needed field is unusable (image name and why). */
+  invalid: { image: string; message: string }[]
 }
 
 /** Finds the table file in a ChestX-ray14 folder. */
@@ -45,7 +47,13 @@ export function findChestTable(root: string): string {
 
 /** Parses the table text; throws when a needed column is missing. */
 export function parseChestTable(text: string, source = 'the table'): ChestTable {
-  const all = parseCsv(text)
+  let all: string[][]
+  try {
+    all = parseCsv(text)
+  } catch (e) {
+    if (e instanceof CsvError) throw new ImportInputError(`${source} cannot be read: ${e.message}. Fix line ${e.line} (quote the field, or double the " inside it) and import again.`)
+    throw e
+  }
   const header = (all[0] ?? []).map((h) => h.trim())
   const col = (name: string) => header.indexOf(name)
   const missing = REQUIRED.filter((r) => col(r) < 0)
@@ -60,9 +68,17 @@ export function parseChestTable(text: string, source = 'the table'): ChestTable 
   const rows: ChestRow[] = []
   const duplicates: string[] = []
   const unknownLabels = new Map<string, number>()
-  for (const r of all.slice(1)) {
+  const invalid: ChestTable['invalid'] = []
+  for (const [k, r] of all.slice(1).entries()) {
     const image = (r[ci] ?? '').trim()
     if (!image) continue
+    // A patient id decides the split of every image of that patient: a guessed one (-1 or 0 for all)
+    // would put every image in one split with no warning, so the row is left out and reported.
+    const patientText = (r[cp] ?? '').trim()
+    if (!/^\d+$/.test(patientText) || Number(patientText) <= 0) {
+      invalid.push({ image, message: `row ${k + 2} of ${source} has ${patientText ? `the Patient ID "${patientText}", not a positive whole number` : 'no Patient ID'}; the image is left out (fix the row to keep it)` })
+      continue
+    }
     if (seen.has(image)) {
       duplicates.push(image)
       continue
@@ -70,21 +86,25 @@ export function parseChestTable(text: string, source = 'the table'): ChestTable 
     seen.add(image)
     const labels = (r[cl] ?? '').split('|').map((s) => s.trim()).filter(Boolean)
     for (const l of labels) if (!known.has(l)) unknownLabels.set(l, (unknownLabels.get(l) ?? 0) + 1)
-    const patient = Number((r[cp] ?? '').trim())
     rows.push({
       image,
       labels: labels.length ? labels : ['No Finding'],
-      patient: Number.isFinite(patient) ? patient : -1,
+      patient: Number(patientText),
       followUp: cf >= 0 && r[cf] !== undefined && r[cf]!.trim() !== '' ? Number(r[cf]) : null,
       view: cv >= 0 ? (r[cv] ?? '').trim() || null : null,
     })
   }
-  return { rows, duplicates, unknownLabels }
+  return { rows, duplicates, unknownLabels, invalid }
 }
 
 function readTable(file: string): string {
   const buf = readFileSync(file)
-  return (file.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8')
+  if (!file.endsWith('.gz')) return buf.toString('utf8')
+  try {
+    return gunzipSync(buf).toString('utf8')
+  } catch (e) {
+    throw new ImportInputError(`${file} is not a complete gzip file (${(e as Error).message}). Download or copy it again, or put the unpacked ${basename(file, '.gz')} beside it.`)
+  }
 }
 
 function readList(file: string): Set<string> | null {
@@ -93,7 +113,7 @@ function readList(file: string): Set<string> | null {
 }
 
 /** Image files in images/ and images_NNN/images/ (the archive's layout), by file name. */
-function findImages(root: string): { byName: Map<string, string>; others: string[] } {
+function findImages(root: string, skipped: SkippedFile[]): { byName: Map<string, string>; others: string[] } {
   const dirs: string[] = []
   if (existsSync(join(root, 'images'))) dirs.push(join(root, 'images'))
   for (const d of listDirs(root)) {
@@ -103,7 +123,7 @@ function findImages(root: string): { byName: Map<string, string>; others: string
   const byName = new Map<string, string>()
   const others: string[] = []
   for (const d of dirs) {
-    for (const f of listFiles(d)) {
+    for (const f of listFiles(d, true, skipUnusable(root, skipped))) {
       if (IMAGE_EXTENSIONS.has(extname(f).toLowerCase())) byName.set(basename(f), f)
       else others.push(f)
     }
@@ -116,7 +136,11 @@ export function planChestXray14(root: string): ImportPlan {
   requireDir(root, 'ChestX-ray14 dataset')
   const tableFile = findChestTable(root)
   const table = parseChestTable(readTable(tableFile), basename(tableFile))
-  const { byName, others } = findImages(root)
+  if (table.rows.length === 0 && table.invalid.length > 0) {
+    throw new ImportInputError(`No row of ${basename(tableFile)} has a usable Patient ID (e.g. ${table.invalid[0]!.message}). The lab splits by patient, so every row needs its patient's number in "Patient ID".`)
+  }
+  const skipped: SkippedFile[] = []
+  const { byName, others } = findImages(root, skipped)
   if (byName.size === 0) throw new ImportInputError(`The image folders under ${root} hold no images. Extract the ChestX-ray14 archives into images/.`)
   const labelNames = [...CHEST_LABELS, ...[...table.unknownLabels.keys()].sort()]
   const labelIndex = new Map(labelNames.map((l, i) => [l, i]))
@@ -124,7 +148,8 @@ export function planChestXray14(root: string): ImportPlan {
   const test = readList(join(root, 'test_list.txt'))
   const official = !!(trainVal && test)
   const warnings: string[] = []
-  const skipped: SkippedFile[] = []
+  for (const r of table.invalid) skipped.push({ file: r.image, reason: 'invalid-row', message: r.message })
+  if (table.invalid.length) warnings.push(`${table.invalid.length} row(s) of ${basename(tableFile)} have no usable Patient ID and were left out (see the skipped files).`)
   for (const [l, n] of table.unknownLabels) warnings.push(`Label "${l}" (${n} rows) is not one of the 15 ChestX-ray14 labels; it is kept as its own column.`)
   for (const d of table.duplicates) skipped.push({ file: d, reason: 'duplicate-row', message: `${d} appears more than once in ${basename(tableFile)}; the first row is used` })
   const items: PlanItem[] = []
@@ -143,8 +168,9 @@ export function planChestXray14(root: string): ImportPlan {
     }
     items.push({ file, rel: relPath(root, file), labels: r.labels.map((l) => labelIndex.get(l)!), patient: r.patient, followUp: r.followUp, view: r.view, fixedSplit })
   }
+  const invalidImages = new Set(table.invalid.map((r) => r.image))
   for (const [name, file] of byName) {
-    if (!used.has(name)) skipped.push({ file: relPath(root, file), reason: 'image-without-csv-row', message: `${name} has no row in ${basename(tableFile)}` })
+    if (!used.has(name) && !invalidImages.has(name)) skipped.push({ file: relPath(root, file), reason: 'image-without-csv-row', message: `${name} has no row in ${basename(tableFile)}` })
   }
   for (const f of others) skipped.push({ file: relPath(root, f), reason: 'unsupported-format', message: `${extname(f) || 'files without an extension'} is not an image format the lab reads` })
   if (!items.length) throw new ImportInputError(`None of the ${table.rows.length} table rows matches an image under ${root}. Check that images/ holds the PNGs named in "Image Index".`)

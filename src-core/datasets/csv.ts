@@ -1,11 +1,30 @@
 // A small RFC 4180 CSV reader (quoted fields, "" escapes, CRLF), enough for the dataset tables.
 
-/** Parses CSV text into rows of fields. Blank lines are dropped. */
+/** A table that cannot be read as CSV; `line` is where the problem starts (1-based). */
+export class CsvError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message)
+    this.name = 'CsvError'
+  }
+}
+
+/**
+ * Parses CSV text into rows of fields. Blank lines are dropped. A quote opens a quoted field only
+ * at the start of a field (RFC 4180); elsewhere it is an ordinary character, so a stray `"` inside
+ * a value cannot swallow the rest of the file. A quoted field still open at the end of the text
+ * throws CsvError with the line it started on.
+ */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = []
   let row: string[] = []
   let field = ''
   let quoted = false
+  let fieldStart = true
+  let line = 1
+  let quoteLine = 0
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!
     if (quoted) {
@@ -14,19 +33,34 @@ export function parseCsv(text: string): string[][] {
           field += '"'
           i++
         } else quoted = false
-      } else field += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') {
+      } else {
+        if (c === '\n') line++
+        field += c
+      }
+      continue
+    }
+    if (c === '"' && fieldStart) {
+      quoted = true
+      quoteLine = line
+      fieldStart = false
+    } else if (c === ',') {
       row.push(field)
       field = ''
+      fieldStart = true
     } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++
+      line++
       row.push(field)
       if (row.length > 1 || row[0] !== '') rows.push(row)
       row = []
       field = ''
-    } else field += c
+      fieldStart = true
+    } else {
+      field += c
+      fieldStart = false
+    }
   }
+  if (quoted) throw new CsvError(`a quoted field that starts on line ${quoteLine} is never closed (an unmatched ")`, quoteLine)
   if (field !== '' || row.length) {
     row.push(field)
     if (row.length > 1 || row[0] !== '') rows.push(row)

@@ -42,7 +42,7 @@ export async function decodeToRow(file: string, opts: DecodeOptions): Promise<Bu
   const fit = opts.policy === 'pad-square' ? 'contain' : 'cover'
   const direct = opts.channels === 1 && !opts.lateralityFlip ? await directGrey(buf, opts.size, fit) : null
   if (direct) return direct
-  const raw = await decodeFull(file, buf)
+  const raw = await decodeFull(file, buf, opts.size)
   const pixels = opts.channels === 1 ? toGrey(raw) : toRgb(raw)
   let pipeline = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 1 | 3 } })
     .resize({ width: opts.size, height: opts.size, fit, position: 'centre', background: { r: 0, g: 0, b: 0 } })
@@ -80,7 +80,14 @@ async function directGrey(buf: Buffer, size: number, fit: 'cover' | 'contain'): 
   }
 }
 
-async function decodeFull(file: string, buf: Buffer): Promise<RawImage> {
+/**
+ * Above this many pixels libvips shrinks the image while decoding (to a shorter side of
+ * max(4 x size, 1024)) instead of handing a full-size copy to JS: a small PNG may claim 12000 x 12000
+ * pixels, and the full RGB copy plus its grey or RGB conversion took hundreds of MB per decode.
+ */
+const FULL_DECODE_PIXELS = 16_000_000
+
+async function decodeFull(file: string, buf: Buffer, size: number): Promise<RawImage> {
   const ext = extname(file).toLowerCase()
   const isDicom = ext === '.dcm' || ext === '.dicom' || (buf.length > 132 && buf.toString('latin1', 128, 132) === 'DICM')
   if (isDicom) {
@@ -93,7 +100,13 @@ async function decodeFull(file: string, buf: Buffer): Promise<RawImage> {
   }
   try {
     // failOn 'warning' turns a truncated PNG/JPEG into an error instead of a half-grey image.
-    const { data, info } = await sharp(buf, { failOn: 'warning' }).rotate().raw().toBuffer({ resolveWithObject: true })
+    let pipeline = sharp(buf, { failOn: 'warning', sequentialRead: true }).rotate()
+    const meta = await sharp(buf).metadata().catch(() => null)
+    if (meta?.width && meta.height && meta.width * meta.height > FULL_DECODE_PIXELS) {
+      const side = Math.max(4 * size, 1024)
+      pipeline = pipeline.resize({ width: side, height: side, fit: 'outside', withoutEnlargement: true })
+    }
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true })
     const bytesPerSample = data.length / (info.width * info.height * info.channels)
     let pixels: Uint8Array = data
     if (bytesPerSample === 2) pixels = stretch16(new Uint16Array(data.buffer, data.byteOffset, data.length / 2))

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import sharp from 'sharp'
-import { listDirs, listFiles, relPath, requireDir } from './fs-scan.ts'
+import { listDirs, listFiles, relPath, requireDir, skipUnusable } from './fs-scan.ts'
 import { IMAGE_EXTENSIONS } from './image-decode.ts'
 import { ImportInputError, type ImportPlan, type PlanItem, type SkippedFile } from './plan.ts'
 
@@ -25,11 +25,15 @@ export async function planImageFolder(root: string, color: ColorMode): Promise<I
   const skipped: SkippedFile[] = []
   const warnings: string[] = []
   for (const p of parts) {
-    for (const f of listFiles(p.dir, false)) skipped.push({ file: relPath(root, f), reason: 'image-without-csv-row', message: 'the file is not inside a class folder, so it has no label' })
+    for (const f of listFiles(p.dir, false, skipUnusable(root, skipped))) {
+      // A labels.csv or README beside the class folders is not an image that lacks its label.
+      if (IMAGE_EXTENSIONS.has(extname(f).toLowerCase())) skipped.push({ file: relPath(root, f), reason: 'image-without-csv-row', message: 'the image is not inside a class folder, so it has no label' })
+      else skipped.push({ file: relPath(root, f), reason: 'unsupported-format', message: 'not an image (files beside the class folders are not imported)' })
+    }
     for (const [ci, c] of classes.entries()) {
       const dir = join(p.dir, c)
       if (!existsSync(dir)) continue
-      for (const f of listFiles(dir)) {
+      for (const f of listFiles(dir, true, skipUnusable(root, skipped))) {
         if (!IMAGE_EXTENSIONS.has(extname(f).toLowerCase())) {
           skipped.push({ file: relPath(root, f), reason: 'unsupported-format', message: `${extname(f) || 'a file without an extension'} is not an image format the lab reads` })
           continue
@@ -56,16 +60,27 @@ export async function planImageFolder(root: string, color: ColorMode): Promise<I
   }
 }
 
-/** 3 when any of up to 24 evenly spaced images has real colour, else 1. */
+/** A pixel is coloured when two of its channels differ by more than this (8-bit levels). */
+const COLOUR_DELTA = 12
+/** An image is in colour when more than this share of its pixels is coloured. */
+const COLOUR_SHARE = 0.02
+
+/**
+ * 3 when any of up to 24 evenly spaced images has real colour, else 1. Grey saved as RGB (most
+ * head-CT exports) stays grey: read at 8 bits whatever the file's depth (a 16-bit file's bytes are
+ * not channels), and JPEG's chroma rounding of a grey picture is not colour.
+ */
 async function detectColour(items: PlanItem[]): Promise<1 | 3> {
   const step = Math.max(1, Math.floor(items.length / 24))
   for (let i = 0; i < items.length; i += step) {
     try {
-      const { data, info } = await sharp(items[i]!.file).resize(32, 32, { fit: 'inside' }).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+      const { data, info } = await sharp(items[i]!.file).resize(32, 32, { fit: 'inside' }).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true })
       if (info.channels < 3) continue
+      let coloured = 0
       for (let k = 0; k < data.length; k += info.channels) {
-        if (Math.abs(data[k]! - data[k + 1]!) > 3 || Math.abs(data[k]! - data[k + 2]!) > 3) return 3
+        if (Math.abs(data[k]! - data[k + 1]!) > COLOUR_DELTA || Math.abs(data[k]! - data[k + 2]!) > COLOUR_DELTA || Math.abs(data[k + 1]! - data[k + 2]!) > COLOUR_DELTA) coloured++
       }
+      if (coloured > COLOUR_SHARE * (data.length / info.channels)) return 3
     } catch {
       // Unreadable files are reported by the decode phase; they say nothing about colour.
     }

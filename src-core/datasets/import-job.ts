@@ -11,6 +11,7 @@ import { channelStats, writeMeta, writeSmallFiles } from './cache-files.ts'
 import { planChestXray14 } from './chestxray14.ts'
 import type { ResizePolicy } from './image-decode.ts'
 import { planImageFolder, type ColorMode } from './imagefolder.ts'
+import { importHints } from './hints.ts'
 import { planMammograms } from './mammogram.ts'
 import { ImportInputError, type DatasetKind, type ImportPlan } from './plan.ts'
 import { buildReport, type ImportReport } from './report.ts'
@@ -39,6 +40,11 @@ export interface ImportRequest {
   concurrency?: number
   /** Overrides the kind's resize policy (crop for chest and image folders, pad for mammograms). */
   policy?: ResizePolicy
+  /**
+   * True for files the caller may read (the service's PathGuard on each file's resolved path): a
+   * symlink inside the chosen folder that leads outside it is skipped, not imported.
+   */
+  allowFile?: (file: string) => boolean
 }
 
 /** Progress of one import. */
@@ -81,6 +87,8 @@ export async function prepareImport(env: ImportEnv, req: ImportRequest): Promise
   const seed = req.seed ?? 0
   const plan = await makePlan(req)
   if (req.policy) plan.policy = req.policy
+  if (req.allowFile) refuseOutside(plan, req.allowFile)
+  plan.warnings.push(...(await importHints(plan)))
   const name = req.name ?? basename(req.path)
   const splits = splitPlan(plan, fractions, seed)
   const options = { size, color: req.color ?? 'auto', split: fractions, seed, lateralityFlip: plan.lateralityFlip, policy: plan.policy }
@@ -113,6 +121,17 @@ export async function prepareImport(env: ImportEnv, req: ImportRequest): Promise
   }
 }
 
+/** Moves files the caller may not read to the skipped list. */
+function refuseOutside(plan: ImportPlan, allowFile: (file: string) => boolean): void {
+  const kept = plan.items.filter((it) => allowFile(it.file))
+  if (kept.length === plan.items.length) return
+  for (const it of plan.items) {
+    if (!allowFile(it.file)) plan.skipped.push({ file: it.rel, reason: 'outside-allowed-folders', message: 'the file is a link to a place outside the folders opened in the lab; copy the file in, or open its folder too' })
+  }
+  if (!kept.length) throw new ImportInputError('Every image of this folder is a link to a place outside the folders opened in the lab. Open the folder the links point to as well, or copy the images in.')
+  plan.items = kept
+}
+
 async function makePlan(req: ImportRequest): Promise<ImportPlan> {
   if (req.kind === 'chestxray14') return planChestXray14(req.path)
   if (req.kind === 'imagefolder') return planImageFolder(req.path, req.color ?? 'auto')
@@ -140,10 +159,27 @@ export function splitPlan(plan: ImportPlan, fractions: SplitFractions, seed: num
   const sum = free.train + free.val + free.test
   if (sum <= 0) free.train = 1
   else for (const s of SPLIT_NAMES) free[s] /= sum
-  const out = assignSplits(plan.items.map((it, i) => ({ group: group(i), stratum: plan.stratum(it), fixed: it.fixedSplit })), free, seed)
+  let out = assignSplits(plan.items.map((it, i) => ({ group: group(i), stratum: plan.stratum(it), fixed: it.fixedSplit })), free, seed)
+  if (emptySplits(out, free).length) {
+    // Strata too small to share (one image per class): stratifying would leave a split empty, and a
+    // pretraining set needs no class balance, so the images are split as one stratum instead.
+    const flat = assignSplits(plan.items.map((it, i) => ({ group: group(i), stratum: 0, fixed: it.fixedSplit })), free, seed)
+    if (emptySplits(flat, free).length < emptySplits(out, free).length) {
+      out = flat
+      plan.warnings.push('The classes are too small to stratify the split (e.g. one image per class), so the images were split without regard to their class.')
+    }
+  }
+  for (const s of emptySplits(out, fractions)) {
+    plan.warnings.push(`The ${s} split is empty (${plan.items.length} image(s) for a ${fractions[s]} share). ${s === 'val' ? 'Pretext runs need validation images: add images or give val a larger share with --split.' : 'Add images or give it a larger share with --split.'}`)
+  }
   const leaks = findLeaks(plan.items.map((_, i) => group(i)), out)
   if (leaks.length) throw new ImportInputError(`Internal check failed: ${leaks.length} patient(s) ended up in two splits. Please report this.`)
   return out
+}
+
+/** Splits with a positive share that got no image. */
+function emptySplits(splits: readonly SplitName[], fractions: SplitFractions): SplitName[] {
+  return SPLIT_NAMES.filter((s) => fractions[s] > 0 && !splits.includes(s))
 }
 
 function hashPlan(kind: string, options: object, plan: ImportPlan): string {

@@ -12,6 +12,9 @@ export interface GreyImage {
   data: Uint8Array
 }
 
+/** Largest image accepted (pixels): 16k x 16k, far above any mammogram scanner. */
+const MAX_PIXELS = 268_435_456
+
 /** Parses a PGM; 16-bit files (maxval > 255) are scaled to 8 bits by their maxval. */
 export function decodePgm(buf: Buffer): GreyImage {
   const magic = buf.subarray(0, 2).toString('latin1')
@@ -32,16 +35,21 @@ export function decodePgm(buf: Buffer): GreyImage {
   const [width, height, maxval] = tokens as [number, number, number]
   if (!(width > 0 && height > 0 && maxval > 0 && maxval < 65536)) throw new SkipError('corrupt', `the PGM header gives impossible sizes (${width}x${height}, maxval ${maxval})`)
   const n = width * height
+  if (n > MAX_PIXELS) throw new SkipError('corrupt', `the PGM header claims ${width}x${height} pixels, more than the ${MAX_PIXELS / 1e6} million the lab decodes`)
+  // Checked before allocating: a header may claim any size, the file holds what it holds.
+  if (magic === 'P5' && buf.length - pos - 1 < n * (maxval > 255 ? 2 : 1)) {
+    throw new SkipError('truncated', `the PGM raster is truncated (${Math.max(0, buf.length - pos - 1)} of ${n * (maxval > 255 ? 2 : 1)} bytes for ${width}x${height})`)
+  }
   const data = new Uint8Array(n)
   if (magic === 'P5') {
     pos++ // exactly one whitespace byte separates the header from the raster
     const bytes = maxval > 255 ? 2 : 1
-    if (buf.length - pos < n * bytes) throw new SkipError('truncated', `the PGM raster is truncated (${buf.length - pos} of ${n * bytes} bytes)`)
     for (let i = 0; i < n; i++) {
       const v = bytes === 1 ? buf[pos + i]! : buf.readUInt16BE(pos + 2 * i)
       data[i] = maxval === 255 ? v : Math.round((v * 255) / maxval)
     }
   } else {
+    if (buf.length - pos < 2 * n - 1) throw new SkipError('truncated', `the PGM raster is truncated (${width}x${height} values cannot fit in ${buf.length - pos} bytes)`)
     const values = buf.subarray(pos).toString('latin1').trim().split(/\s+/).map(Number)
     if (values.length < n) throw new SkipError('truncated', `the PGM raster is truncated (${values.length} of ${n} values)`)
     for (let i = 0; i < n; i++) data[i] = Math.round((values[i]! * 255) / maxval)

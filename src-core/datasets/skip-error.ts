@@ -12,6 +12,8 @@ export type SkipReason =
   | 'image-without-csv-row'
   | 'duplicate-row'
   | 'unreadable'
+  | 'invalid-row'
+  | 'outside-allowed-folders'
 
 /** A file that is left out, with a sentence for the report. */
 export class SkipError extends Error {

@@ -2,6 +2,7 @@
 // (getDatasetByIdOrName, datasets team) when it is present, else from the caches' meta.json files.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { cacheDamage } from '../datasets/cache-health.ts'
 import type { Db } from '../store/db.ts'
 import type { DatasetInfo, DatasetResolver } from './job-builder.ts'
 
@@ -40,6 +41,8 @@ export async function makeDatasetResolver(db: Db, datasetsRoot: string): Promise
   const fromStore = lookup
   return (key): DatasetInfo | null => {
     const d = fromStore(db, key)
-    return d ? { id: d.id, name: d.name, dir: d.dir, status: d.status } : fallback(key)
+    // A ready row whose cache files went missing since must not reach a worker.
+    const status = d && d.status === 'ready' && cacheDamage(d.dir, null) ? 'damaged' : d?.status
+    return d ? { id: d.id, name: d.name, dir: d.dir, status: status! } : fallback(key)
   }
 }

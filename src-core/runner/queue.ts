@@ -64,15 +64,16 @@ interface ActiveRun {
  */
 function killOrphanWorker(runDir: string, log: (m: string) => void): void {
   const pidFile = join(runDir, 'worker.pid')
-  if (!existsSync(pidFile)) return
-  const pid = Number(readFileSync(pidFile, 'utf8'))
-  const cmdline = `/proc/${pid}/cmdline`
-  if (!pid || !existsSync(cmdline) || !readFileSync(cmdline, 'utf8').includes(runDir)) return
   try {
+    if (!existsSync(pidFile)) return
+    const pid = Number(readFileSync(pidFile, 'utf8'))
+    const cmdline = `/proc/${pid}/cmdline`
+    if (!pid || !existsSync(cmdline) || !readFileSync(cmdline, 'utf8').includes(runDir)) return
     process.kill(pid, 'SIGKILL')
     log(`[queue] killed orphaned worker pid ${pid} of ${runDir}`)
-  } catch {
-    // Already gone.
+  } catch (err) {
+    // Already gone, or the folder is unreadable: the lab must start anyway (the run then fails with the path).
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') log(`[queue] could not check ${pidFile} for an orphaned worker: ${(err as Error).message}`)
   }
 }
 
@@ -264,16 +265,18 @@ export class RunQueue {
     const started = store.getRun(this.o.db, run.id)!
     this.emitState(run.id)
     let job
+    const jobFile = join(run.runDir, 'job.json')
     try {
       mkdirSync(run.runDir, { recursive: true })
       job = buildJob(started, { datasets: this.o.datasets, runs: { run: (id) => store.getRun(this.o.db, id) }, device: this.o.gpuCount > 0 ? 'cuda' : settings.device, threads: settings.threads })
+      writeFileSync(jobFile, `${JSON.stringify(job, null, 2)}\n`)
     } catch (err) {
-      const reason = err instanceof JobBuildError ? err.message : `Could not prepare the job: ${(err as Error).message}`
+      // A final failure, not an attempt to retry: an unwritable folder stays unwritable until a person acts.
+      const reason = err instanceof JobBuildError ? err.message : describeRunDirFailure(err, run.runDir)
+      this.o.log(`[queue] [run ${run.id}] ${run.name} could not start: ${reason}`)
       this.settle(started, 'failed', reason)
       return
     }
-    const jobFile = join(run.runDir, 'job.json')
-    writeFileSync(jobFile, `${JSON.stringify(job, null, 2)}\n`)
     const slot = this.freeSlot()
     const a: ActiveRun = { run: started, slot, settings, batch: { metrics: [], artifacts: [], events: [] }, flushTimer: null, intent: null, handle: null as never }
     this.active.set(run.id, a)
@@ -281,9 +284,29 @@ export class RunQueue {
       { job, jobFile, slot, gpu: this.o.gpuCount > 0 },
       { onMessage: (m) => this.onMessage(a, m), onStderr: (line) => this.queueEvent(a, 'stderr', line) },
     )
-    if (a.handle.pid) writeFileSync(join(run.runDir, 'worker.pid'), String(a.handle.pid))
+    if (a.handle.pid) {
+      try {
+        writeFileSync(join(run.runDir, 'worker.pid'), String(a.handle.pid))
+      } catch (err) {
+        // Only the orphan check after a lab crash needs this file; the worker reports its own write failures.
+        this.o.log(`[queue] [run ${run.id}] ${describeRunDirFailure(err, run.runDir)}`)
+      }
+    }
     this.o.log(`[queue] [run ${run.id}] [pid ${a.handle.pid ?? '-'}] started ${run.name} (attempt ${started.attempts}) on slot ${slot}`)
-    void a.handle.exit.then((exit) => this.onExit(a, exit))
+    void a.handle.exit.then(
+      (exit) => this.onExit(a, exit),
+      (err: unknown) => this.onExit(a, { reason: 'crashed', code: null, signal: null, message: `The worker could not be supervised: ${(err as Error).message}` } as WorkerExit),
+    ).catch((err: unknown) => {
+      // The queue must outlive any one run: record the failure instead of an unhandled rejection.
+      this.o.log(`[queue] [run ${run.id}] handling the worker's exit failed: ${(err as Error).stack ?? String(err)}`)
+      this.active.delete(run.id)
+      try {
+        this.settle(run, 'failed', describeRunDirFailure(err, run.runDir))
+      } catch (inner) {
+        this.o.log(`[queue] [run ${run.id}] could not record the failure: ${(inner as Error).message}`)
+      }
+      this.tick()
+    })
   }
 
   private stopActive(a: ActiveRun, intent: StopIntent, message: string): void {
@@ -364,7 +387,12 @@ export class RunQueue {
     if (exit.reason === 'done') {
       state = 'done'
       reason = null
-      writeFileSync(join(run.runDir, 'summary.json'), `${JSON.stringify(exit.summary ?? {}, null, 2)}\n`)
+      try {
+        writeFileSync(join(run.runDir, 'summary.json'), `${JSON.stringify(exit.summary ?? {}, null, 2)}\n`)
+      } catch (err) {
+        state = 'failed'
+        reason = describeRunDirFailure(err, run.runDir)
+      }
     } else if (a.intent === 'shutdown') state = 'interrupted'
     else if (a.intent === 'pause') state = 'paused'
     else if (a.intent === 'cancel' || exit.reason === 'cancelled') state = 'cancelled'
@@ -375,6 +403,8 @@ export class RunQueue {
     store.writeReports(this.o.db, run.id, { metrics: [], artifacts: [], events: [{ t: new Date().toISOString(), level: state === 'done' ? 'info' : 'error', message: `worker exit: ${exit.reason}${reason ? ` - ${reason}` : ''}` }] })
     store.trimRunEvents(this.o.db, run.id, this.o.eventTail ?? 200)
     this.active.delete(run.id)
+    // Stopping the lab is not a failed attempt of the run: it must not use up its retries.
+    if (a.intent === 'shutdown') store.forgiveAttempt(this.o.db, run.id)
     this.o.log(`[queue] [run ${run.id}] [pid ${a.handle.pid ?? '-'}] ${run.name}: ${state}${reason ? ` (${reason})` : ''}`)
     this.settle(run, state, reason, exit.summary)
     this.tick()
@@ -432,4 +462,13 @@ export class RunQueue {
     const r = store.getRun(this.o.db, runId)
     if (r) this.o.events.emit('onRunState', { runId, studyId: r.studyId, state: r.state, ...(r.reason ? { reason: r.reason } : {}) })
   }
+}
+
+/** A sentence for a run folder the lab cannot write, naming the path and what to do. */
+export function describeRunDirFailure(err: unknown, runDir: string): string {
+  const e = err as NodeJS.ErrnoException
+  const where = e.path ?? runDir
+  if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') return `The lab cannot write to ${where} (${e.code}). Check the permissions of the run folder ${runDir}, then retry the run.`
+  if (e.code === 'ENOSPC') return `The disk holding ${where} is full. Free some space, then retry the run.`
+  return `Could not prepare the run folder ${runDir}: ${e.message ?? String(err)}`
 }

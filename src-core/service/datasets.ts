@@ -6,6 +6,7 @@ import { demoSpecs, generateDemoSource } from '../datasets/demo/index.ts'
 import { ImportManager } from '../datasets/import-manager.ts'
 import { ImportInputError } from '../datasets/plan.ts'
 import type { ImportReport } from '../datasets/report.ts'
+import { cacheDamage, damagedMessage } from '../datasets/cache-health.ts'
 import { thumbnails } from '../datasets/thumbnails.ts'
 import * as store from '../store/datasets.ts'
 import type { DomainFactory, LabContext } from './lab-service.ts'
@@ -13,7 +14,11 @@ import { processAlive } from '../util/process.ts'
 
 /** The public view of a dataset record. */
 export function publicDataset(d: store.DatasetRecord) {
-  return { id: d.id, name: d.name, kind: d.kind, source: d.source, dir: d.dir, status: d.status, n: d.n, height: d.height, width: d.width, channels: d.channels, labelNames: d.labelNames, multiLabel: d.multiLabel, splits: d.splits, error: d.error, createdAt: d.createdAt }
+  // A ready dataset whose cache files went missing or were cut short is shown as damaged, with why.
+  const damage = d.status === 'ready' ? cacheDamage(d.dir, d.n) : null
+  const status = damage ? ('damaged' as const) : d.status
+  const error = damage ? damagedMessage(d.name, damage) : d.error
+  return { id: d.id, name: d.name, kind: d.kind, source: d.source, dir: d.dir, status, n: d.n, height: d.height, width: d.width, channels: d.channels, labelNames: d.labelNames, multiLabel: d.multiLabel, splits: d.splits, error, createdAt: d.createdAt }
 }
 
 function find(ctx: LabContext, key: string): store.DatasetRecord {
@@ -59,7 +64,7 @@ export const datasetsDomain: DomainFactory = (ctx) => {
     'datasets.get': async ({ id }) => publicDataset(find(ctx, id)),
     'datasets.import': async (input) => {
       const path = ctx.pathGuard.check(input.path)
-      const started = await imports.start({ ...input, path }).catch(asApiError)
+      const started = await imports.start({ ...input, path, allowFile: (file) => ctx.pathGuard.allows(file) }).catch(asApiError)
       return { id: started.id, name: started.name }
     },
     'datasets.cancelImport': async ({ id }) => ({ cancelled: imports.cancel(find(ctx, id).id) }),
@@ -90,6 +95,8 @@ export const datasetsDomain: DomainFactory = (ctx) => {
     'datasets.thumbnails': async ({ id, perLabel, label }) => {
       const d = find(ctx, id)
       if (d.status !== 'ready') throw new ApiError('NOT_READY', `"${d.name}" is not ready (status: ${d.status}).`)
+      const damage = cacheDamage(d.dir, d.n)
+      if (damage) throw new ApiError('NOT_READY', damagedMessage(d.name, damage))
       if (label !== undefined && !d.labelNames.includes(label)) throw new ApiError('BAD_REQUEST', `"${d.name}" has no label "${label}" (labels: ${d.labelNames.join(', ')}).`)
       return thumbnails(d, perLabel, label)
     },

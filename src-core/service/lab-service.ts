@@ -92,8 +92,9 @@ export class LabService {
 
   /** Validates the input of a named method and runs its handler. */
   async dispatch(methodName: string, rawInput: unknown, callCtx: CallContext): Promise<unknown> {
-    const def = (apiMethods as Record<string, { input: z.ZodType } | undefined>)[methodName]
-    const handler = this.handlers[methodName]
+    // Own properties only: "constructor", "__proto__" or "toString" are not API methods.
+    const def = Object.hasOwn(apiMethods, methodName) ? (apiMethods as Record<string, { input: z.ZodType } | undefined>)[methodName] : undefined
+    const handler = Object.hasOwn(this.handlers, methodName) ? this.handlers[methodName] : undefined
     if (!def || !handler) throw new ApiError('NOT_FOUND', `There is no API method called "${methodName}".`)
     const parsed = def.input.safeParse(rawInput ?? {})
     if (!parsed.success) {

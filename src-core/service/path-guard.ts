@@ -20,17 +20,27 @@ export class PathGuard {
     return [...this.roots]
   }
 
+  /**
+   * True when the resolved real path of `path` (every symlink followed, of the file itself too) lies
+   * inside a chosen folder. For each file the service imports or serves, not only for its folder.
+   */
+  allows(path: string): boolean {
+    if (this.allowAll) return true
+    const p = canonical(path)
+    for (const root of this.roots) {
+      const rel = relative(root, p)
+      if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) return true
+    }
+    return false
+  }
+
   /** Returns the canonical absolute path, or throws PATH_REFUSED if it is outside every chosen folder. */
   check(path: string): string {
     if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
       throw new ApiError('BAD_REQUEST', 'The path is empty or malformed. Choose a folder or file again.')
     }
     const p = canonical(path)
-    if (this.allowAll) return p
-    for (const root of this.roots) {
-      const rel = relative(root, p)
-      if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) return p
-    }
+    if (this.allows(p)) return p
     throw new ApiError('PATH_REFUSED', `${path} is outside the folders you opened in the lab (${this.allowed().join(', ') || 'none yet'}). Choose it with the folder picker, or start xlab serve with --allow <folder>.`)
   }
 }

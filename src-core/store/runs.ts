@@ -287,6 +287,11 @@ export function markRunStarted(db: Db, id: string): boolean {
   return r.changes === 1
 }
 
+/** Gives back the attempt a run was on when the lab itself stopped it (a shutdown is not a failure). */
+export function forgiveAttempt(db: Db, id: string): void {
+  db.prepare('UPDATE runs SET attempts = MAX(0, attempts - 1) WHERE id = ?').run(id)
+}
+
 /** Sets a run's state and reason; finished states also stamp finished_at (and the summary). */
 export function setRunState(db: Db, id: string, state: RunState, reason: string | null = null, summary?: unknown): void {
   const finished = state === 'done' || state === 'failed' || state === 'cancelled'
@@ -335,7 +340,8 @@ export function dependenciesOf(db: Db, runId: string): string[] {
 export function interruptOrphanedRuns(db: Db, reason: string): string[] {
   return db.transaction(() => {
     const ids = (db.prepare("SELECT id FROM runs WHERE state = 'running'").all() as { id: string }[]).map((r) => r.id)
-    db.prepare("UPDATE runs SET state = 'interrupted', reason = ? WHERE state = 'running'").run(reason)
+    // The lab stopped, not the run: the attempt it was on is not used up.
+    db.prepare("UPDATE runs SET state = 'interrupted', reason = ?, attempts = MAX(0, attempts - 1) WHERE state = 'running'").run(reason)
     return ids
   })()
 }

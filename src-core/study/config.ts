@@ -1,6 +1,7 @@
 // The study config: which factors a study crosses and the hyperparameters of each stage.
 // Validated with zod wherever it enters (JSON file, API call); presets live in presets.ts.
 import { z } from 'zod'
+import { unknownConfigKeys } from './config-keys.ts'
 
 export const PRETEXT_TASKS = ['rotation', 'inpainting', 'structure'] as const
 export const TARGETS = ['binary', '3class'] as const
@@ -15,6 +16,11 @@ export type FusionMode = (typeof FUSION_MODES)[number]
 const optimizer = z.enum(['sgd', 'adam', 'adamw'])
 const schedule = z.enum(['cosine', 'step', 'constant'])
 const positiveInt = z.number().int().positive()
+/** Largest batch a job takes: beyond it no GPU this lab targets holds the activations. */
+export const MAX_BATCH_SIZE = 4096
+/** Most parallel CPU workers a study may ask for (each is a process with its own memory). */
+export const MAX_CPU_SLOTS = 64
+const batchSize = positiveInt.max(MAX_BATCH_SIZE)
 
 /** An encoder label `<pretext>/<pretraining dataset name>`, e.g. `rotation/demo-mammo`. */
 export const encoderLabel = z
@@ -23,7 +29,7 @@ export const encoderLabel = z
 
 export const pretextStageSchema = z.object({
   epochs: positiveInt,
-  batchSize: positiveInt,
+  batchSize,
   optimizer,
   lr: z.number().positive(),
   weightDecay: z.number().min(0),
@@ -38,7 +44,7 @@ export const pretextStageSchema = z.object({
 
 export const downstreamStageSchema = z.object({
   epochs: positiveInt,
-  batchSize: positiveInt,
+  batchSize,
   optimizer,
   lrHead: z.number().positive(),
   /** Encoder learning rate for finetune and fused finetune (smaller than the head's). */
@@ -60,7 +66,7 @@ export const deviceSchema = z.object({
   /** Where jobs run: `auto` takes a GPU when one is visible. */
   policy: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
   /** Parallel jobs when no GPU is visible (each one is a separate worker process). */
-  cpuSlots: positiveInt.default(1),
+  cpuSlots: positiveInt.max(MAX_CPU_SLOTS).default(1),
   /** torch threads per job (passed as job field `threads`); 0 lets torch decide. */
   threadsPerJob: z.number().int().min(0).default(0),
   /** How many times a failed run is tried in total before it stays failed. */
@@ -127,6 +133,9 @@ export const studyConfigSchema = z
       }
     }
     if (new Set(cfg.seeds).size !== cfg.seeds.length) ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'seeds must be distinct' })
+    if (cfg.pretextTasks.includes('structure') && cfg.imageSize % 2 !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['imageSize'], message: `the structure task swaps image halves and quadrants, so imageSize must be even (got ${cfg.imageSize}; use ${cfg.imageSize - 1} or ${cfg.imageSize + 1})` })
+    }
   })
 
 /** The encoder cells a study trains, dataset-major in config order: the matrix minus skipCells. */
@@ -144,8 +153,10 @@ export type StudyConfigInput = z.input<typeof studyConfigSchema>
 
 /** Parses a config and turns zod issues into one sentence a person can act on. */
 export function parseStudyConfig(raw: unknown): StudyConfig {
+  // zod drops keys it does not know; a misspelt one would silently plan runs without that setting.
+  const unknown = unknownConfigKeys(raw).map((k) => `${k.path}: unknown field${k.nearest ? ` (did you mean ${k.nearest}?)` : `; valid here: ${k.valid.join(', ')}`}`)
   const r = studyConfigSchema.safeParse(raw)
-  if (r.success) return r.data
-  const issues = r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ')
+  if (r.success && !unknown.length) return r.data
+  const issues = [...unknown, ...(r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`))].join('; ')
   throw Object.assign(new Error(`The study config is not valid (${issues}). Fix these fields or start from a preset (xlab study create --preset demo).`), { code: 'BAD_REQUEST' })
 }

@@ -2,6 +2,7 @@
 import type { Db } from '../store/db.ts'
 import { runFactorsOf, runsByHash, type RunInsert } from '../store/runs.ts'
 import { parseStudyConfig, type StudyConfig } from './config.ts'
+import { datasetProblems } from './dataset-checks.ts'
 import { estimateWork, type WorkEstimate } from './estimate.ts'
 import { planStudy, type PlannedRun, type StudyPlan } from './planner.ts'
 
@@ -21,6 +22,8 @@ export interface PlanPreview {
 
 export function previewPlan(db: Db, rawConfig: unknown, slotsFor: (config: StudyConfig) => number): PlanPreview {
   const config = parseStudyConfig(rawConfig)
+  const problems = datasetProblems(db, config)
+  if (problems.length) throw Object.assign(new Error(`The study cannot run on its datasets (${problems.join('; ')}).`), { code: 'BAD_REQUEST' })
   const slots = slotsFor(config)
   const plan = planStudy(config)
   const byHash = runsByHash(db, plan.runs.map((r) => r.hash))

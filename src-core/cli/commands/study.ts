@@ -1,4 +1,4 @@
-// `xlab study create|plan|run|status|cancel|resume|list|report`.
+// `xlab study create|plan|run|status|cancel|resume|list|results|config|report`.
 import { readFileSync } from 'node:fs'
 import { ApiError } from '../../api/contract.ts'
 import { watchStudy } from '../../runner/progress-view.ts'
@@ -6,6 +6,7 @@ import { LabService } from '../../service/lab-service.ts'
 import * as store from '../../store/runs.ts'
 import { formatDuration } from '../../runner/progress-view.ts'
 import { flagString, type CliArgs } from '../args.ts'
+import { formatResultTable, resultRows } from '../../study/results-table.ts'
 
 const HELP = `usage: xlab study <command> [options]   (global: --data DIR)
 
@@ -16,6 +17,8 @@ const HELP = `usage: xlab study <command> [options]   (global: --data DIR)
   resume NAME                                         re-queue paused/failed/cancelled runs and run
   cancel NAME                                         cancel every unfinished run
   list                                                all studies
+  results NAME                                        the test-split results table of a study
+  config --help                                       every study-config field: meaning, unit, default, allowed values
   report ...                                          write the study report (analysis)
   --json prints machine-readable output; --plain disables the progress bars.
 `
@@ -145,6 +148,12 @@ async function runToEnd(service: LabService, studyId: string, args: CliArgs, res
 
 export async function run(args: CliArgs): Promise<number> {
   const [sub, name] = args.positional
+  if (sub === 'config') {
+    // The field reference, generated from the schema (also docs/study-config.md).
+    const doc = await import('../../study/config-doc.ts')
+    process.stdout.write(args.flags.markdown ? doc.configReferenceMarkdown() : doc.configReferenceText())
+    return 0
+  }
   if (!sub || args.flags.help) {
     process.stdout.write(HELP)
     return sub ? 0 : 2
@@ -202,6 +211,16 @@ export async function run(args: CliArgs): Promise<number> {
       case 'status':
         if (!name) throw bad('xlab study status needs a study name.')
         return printStatus(service, name)
+      case 'results': {
+        if (!name) throw bad('xlab study results needs a study name (xlab study list shows them).')
+        const s = store.getStudy(service.ctx.db, name)
+        if (!s) throw new ApiError('NOT_FOUND', `There is no study "${name}". List studies with \`xlab study list\`.`)
+        const rows = resultRows(service.ctx.db, s.id)
+        if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+        else if (!rows.length) process.stdout.write(`study ${s.name} (${s.state}) has no finished downstream runs yet; \`xlab study status ${s.name}\` shows where it is.\n`)
+        else process.stdout.write(`Test-split results of study ${s.name} (${s.state}; per encoder / protocol / task):\n\n${formatResultTable(rows)}\n`)
+        return 0
+      }
       case 'cancel': {
         if (!name) throw bad('xlab study cancel needs a study name.')
         const s = (await call('studies.cancel', { id: name })) as { name: string; state: string }

@@ -72,6 +72,7 @@ describe('migration 0002 studies/runs', () => {
     store.writeReports(db, 'a', { ...batch, metrics: [{ split: 'val', epoch: 0, step: 5, values: { loss: 1.25 } }] })
     expect(store.runMetrics(db, 'a').filter((m) => m.name === 'loss')).toEqual([{ split: 'val', epoch: 0, step: 5, name: 'loss', value: 1.25 }])
     expect(store.interruptOrphanedRuns(db, 'lab stopped')).toEqual(['a'])
-    expect(store.getRun(db, 'a')).toMatchObject({ state: 'interrupted', reason: 'lab stopped', attempts: 1 })
+    // The lab stopped, not the run: the attempt it was on is given back.
+    expect(store.getRun(db, 'a')).toMatchObject({ state: 'interrupted', reason: 'lab stopped', attempts: 0 })
   })
 })

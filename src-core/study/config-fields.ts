@@ -1,0 +1,55 @@
+// What each study-config field means, with its unit: the one thing the zod schema cannot say.
+// Types, allowed values, bounds and defaults come from the schema itself (config-doc.ts), and a
+// test fails when a schema field has no sentence here (or no `.describe()` in the schema).
+
+const SCHEDULE = 'learning-rate schedule over the run: cosine decay to 0, step (divided by 10 at 1/3 and 2/3 of the steps), or constant'
+const OPTIMIZER = 'optimiser: SGD with momentum 0.9, Adam or AdamW'
+
+/** Meaning and unit per dotted field path. */
+export const CONFIG_FIELD_DOCS: Record<string, string> = {
+  preset: 'Which preset the config started from; informational only.',
+  pretextTasks: 'Pretext tasks to pretrain with: rotation (RotNet, predict the rotation), inpainting (Context Encoders, fill a masked region), structure (tell intact images from ones with swapped halves or quadrants).',
+  pretrainDatasets: 'Names of the imported datasets to pretrain on (`xlab datasets list`); each is crossed with every pretext task.',
+  skipCells: 'Cells of the pretext x pretraining-dataset matrix left out, written `<pretext>/<dataset>`: their pretext, extract, downstream and probe runs are not planned.',
+  downstreamDataset: 'Name of the imported dataset the encoders are evaluated on (a ChestX-ray14-layout import).',
+  targets: 'Downstream targets: binary (No Finding vs any finding) and/or 3class (normal / pneumonia-like / other).',
+  protocols: 'Downstream protocols: linear (frozen encoder, linear probe), finetune (whole network, LP-FT head start), scratch (same network from random weights, the baseline).',
+  fusion: 'Fusion of several pretrained encoders into one downstream model.',
+  'fusion.sets': 'Each set lists 2 or 3 encoder labels `<pretext>/<dataset>` trained by this study; their features are concatenated.',
+  'fusion.modes': 'How fused encoders are trained downstream: linear (frozen) and/or finetune.',
+  seeds: 'Random seeds; every run is repeated once per seed (distinct whole numbers).',
+  imageSize: 'Side of the square images fed to every run, in pixels (the cache is resized on the fly). Even when the structure task is used.',
+  pretext: 'Hyperparameters of the pretext (pretraining) runs.',
+  'pretext.epochs': 'Passes over the training split, in epochs.',
+  'pretext.batchSize': 'Network inputs per training step, in images; a training split smaller than one batch trains one step per epoch on the whole split (at least 2 images).',
+  'pretext.optimizer': `The ${OPTIMIZER}.`,
+  'pretext.lr': 'Base learning rate (per step, scaled by the schedule).',
+  'pretext.weightDecay': 'L2 weight decay coefficient.',
+  'pretext.schedule': `The ${SCHEDULE}.`,
+  'pretext.warmupEpochs': 'Epochs of linear learning-rate warm-up before the schedule starts.',
+  'pretext.maxStepsPerEpoch': 'Caps the training steps of each epoch (small budgets); absent = the whole training split.',
+  'pretext.maxTrainImages': 'Caps the training split at a seeded subset of this many images; absent = all of it.',
+  'pretext.checkpointEverySteps': 'Also write last.pth every this many steps inside an epoch (steps), so a killed run loses little.',
+  downstream: 'Hyperparameters of the downstream (evaluation) runs.',
+  'downstream.epochs': 'Passes over the training split, in epochs.',
+  'downstream.batchSize': 'Images per training step; a training split smaller than one batch trains one step per epoch on the whole split (at least 2 images).',
+  'downstream.optimizer': `The ${OPTIMIZER}.`,
+  'downstream.lrHead': 'Learning rate of the classification head (linear probe and finetune).',
+  'downstream.lrEncoder': 'Learning rate of the pretrained encoder when fine-tuning (smaller than the head\'s).',
+  'downstream.lrScratch': 'Learning rate of the whole network for the scratch baseline.',
+  'downstream.weightDecay': 'L2 weight decay coefficient.',
+  'downstream.schedule': `The ${SCHEDULE}.`,
+  'downstream.imbalance': 'Class imbalance handling: weighted_loss (inverse-frequency class weights), balanced_sampler (resample to equal classes), or none.',
+  'downstream.finetuneHeadInit': 'How a finetune run\'s head starts: linear_probe trains it on frozen features first (LP-FT), random does not.',
+  'downstream.maxStepsPerEpoch': 'Caps the steps of each finetune/scratch epoch; absent = the whole training split.',
+  'downstream.maxTrainImages': 'Caps the training split at a seeded, stratified subset of this many images; absent = all of it.',
+  probes: 'Representation probes run on the pretrained encoders.',
+  'probes.invariance': 'Measure how much each encoder\'s features change under the other pretext tasks\' transformations.',
+  'probes.similarity': 'Measure how close each pretraining dataset is to the downstream one (Fréchet distance of random-encoder features, grey-level histogram L1, power-spectrum L2).',
+  'probes.nImages': 'Images each probe measures (a seeded subset), in images.',
+  device: 'Where and how runs execute.',
+  'device.policy': 'Where jobs run: auto takes a GPU when one is visible, cpu or cuda force one.',
+  'device.cpuSlots': 'Parallel jobs when no GPU is visible; each is a separate worker process with its own memory.',
+  'device.threadsPerJob': 'torch threads per job; 0 lets torch decide.',
+  'device.maxAttempts': 'Times a failed run is tried in total before it stays failed (restarts of the lab do not count).',
+}
