@@ -2,6 +2,7 @@
 import type { ApiClient } from './contract.ts'
 import { datasetsApi, datasetsEvents } from './datasets.ts'
 import { environmentApi, environmentEvents } from './environment.ts'
+import { notesApi, notesEvents } from './notes.ts'
 import { resultsApi, resultsEvents } from './results.ts'
 import { runsApi, runsEvents } from './runs.ts'
 import { studiesApi, studiesEvents } from './studies.ts'
@@ -12,6 +13,7 @@ export const apiMethods = {
   ...runsApi,
   ...resultsApi,
   ...environmentApi,
+  ...notesApi,
 } as const
 
 export const apiEvents = {
@@ -20,6 +22,7 @@ export const apiEvents = {
   ...runsEvents,
   ...resultsEvents,
   ...environmentEvents,
+  ...notesEvents,
 } as const
 
 export type ApiMethods = typeof apiMethods

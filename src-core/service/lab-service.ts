@@ -10,6 +10,7 @@ import { openDatabase } from '../store/db.ts'
 import { datasetsDomain } from './datasets.ts'
 import { environmentDomain } from './environment.ts'
 import { LabEvents } from './events.ts'
+import { notesDomain } from './notes.ts'
 import { PathGuard } from './path-guard.ts'
 import { resultsDomain } from './results.ts'
 import { runsDomain } from './runs.ts'
@@ -24,6 +25,7 @@ const domains: DomainFactory[] = [
   runsDomain,
   resultsDomain,
   environmentDomain,
+  notesDomain,
 ]
 
 export class LabService {

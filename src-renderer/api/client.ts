@@ -4,6 +4,7 @@ import type { ApiErrorBody, InputOf, OutputOf } from '../../src-core/api/contrac
 import type { ApiEvents, ApiMethods } from '../../src-core/api/index.ts'
 import type { z } from 'zod'
 import type { ServerMessage, Transport } from './transport.ts'
+import { appPhrased } from '../composables/app-messages.ts'
 
 /** Methods the API declares. */
 export type MethodName = keyof ApiMethods & string
@@ -89,9 +90,7 @@ export function createLabClient(transport: Transport): LabApi {
   }
 }
 
-/** A message for the user from anything a call may throw. */
+/** A message for the user from anything a call may throw, phrased for the app rather than the CLI. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof LabError) return err.message
-  if (err instanceof Error) return err.message
-  return String(err)
+  return appPhrased(err instanceof Error ? err.message : String(err))
 }

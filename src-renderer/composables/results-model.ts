@@ -3,6 +3,7 @@
 import type { ResultRow } from '../api/shapes.ts'
 import type { Column } from './runs-table.ts'
 import { formatMetric } from './format.ts'
+import { metricLabel } from './metric-names.ts'
 
 export const METRICS = ['roc_auc', 'accuracy', 'balanced_accuracy', 'f1_weighted', 'loss'] as const
 export type MetricName = (typeof METRICS)[number]
@@ -93,13 +94,31 @@ export function fusionVsBest(rows: readonly ResultRow[], metric: MetricName) {
   return out
 }
 
-/** Columns of the results/runs table. */
-export const resultColumns: Column<ResultRow>[] = [
-  { key: 'name', label: 'Run', value: (r) => r.name },
-  { key: 'encoder', label: 'Encoder', value: (r) => encoderLabel(r) },
-  { key: 'target', label: 'Task', value: (r) => r.target },
-  { key: 'protocol', label: 'Protocol', value: (r) => r.fusionMode ? `fusion-${r.fusionMode}` : r.protocol },
-  { key: 'seed', label: 'Seed', value: (r) => r.seed },
-  { key: 'state', label: 'State', value: (r) => r.state },
-  ...METRICS.map((m): Column<ResultRow> => ({ key: m, label: m, value: (r) => metricOf(r, m), format: (v) => formatMetric(typeof v === 'number' ? v : null) })),
-]
+/** Per-run intervals by run id and metric (from the analysis), for the table's display. */
+export type RunIntervals = Record<string, Record<string, { lo: number | null; hi: number | null }>>
+
+/** Columns of the results/runs table; with intervals each metric shows "value [lo, hi]". */
+export function resultColumnsWith(intervals: RunIntervals = {}): Column<ResultRow>[] {
+  return [
+    { key: 'name', label: 'Run', value: (r) => r.name, grow: 3 },
+    { key: 'encoder', label: 'Encoder', value: (r) => encoderLabel(r), grow: 2.2 },
+    { key: 'target', label: 'Task', value: (r) => r.target },
+    { key: 'protocol', label: 'Protocol', value: (r) => r.fusionMode ? `fusion-${r.fusionMode}` : r.protocol },
+    { key: 'seed', label: 'Seed', value: (r) => r.seed, grow: 0.5 },
+    { key: 'state', label: 'State', value: (r) => r.state },
+    ...METRICS.map((m): Column<ResultRow> => ({
+      key: m,
+      label: metricLabel(m),
+      value: (r) => metricOf(r, m),
+      format: (v) => formatMetric(typeof v === 'number' ? v : null),
+      grow: 1.8,
+      display: (r) => {
+        const ci = intervals[r.runId]?.[m]
+        return `${formatMetric(metricOf(r, m))}${ci ? ` [${formatMetric(ci.lo)}, ${formatMetric(ci.hi)}]` : ''}`
+      },
+    })),
+  ]
+}
+
+/** Columns of the results/runs table without intervals (CSV, tests). */
+export const resultColumns: Column<ResultRow>[] = resultColumnsWith()

@@ -11,6 +11,10 @@ export interface Column<Row> {
   value(row: Row): string | number | null
   /** Formats the cell for display. */
   format?(v: string | number | null): string
+  /** Display text from the whole row (wins over format; sorting and CSV still use value). */
+  display?(row: Row): string
+  /** Relative width (flex grow), 1 by default: names get more room than numbers. */
+  grow?: number
 }
 
 /** Sort state. */

@@ -29,5 +29,5 @@ export function useTheme() {
 export function chartColors() {
   const s = getComputedStyle(document.documentElement)
   const v = (name: string, fallback: string) => s.getPropertyValue(name).trim() || fallback
-  return { text: v('--fg', '#222'), grid: v('--border', '#ccc'), series: [v('--c1', '#3b6ea5'), v('--c2', '#d9822b'), v('--c3', '#3a9d5d'), v('--c4', '#b0413e'), v('--c5', '#7e57c2'), v('--c6', '#00897b')] }
+  return { background: v('--bg', '#fff'), text: v('--fg', '#222'), muted: v('--muted', '#667'), grid: v('--border', '#ccc'), series: [v('--c1', '#3b6ea5'), v('--c2', '#d9822b'), v('--c3', '#3a9d5d'), v('--c4', '#b0413e'), v('--c5', '#7e57c2'), v('--c6', '#00897b')] }
 }

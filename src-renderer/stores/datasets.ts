@@ -46,7 +46,9 @@ export const useDatasetsStore = defineStore('datasets', () => {
 
   async function loadReport(id: string) {
     try {
-      reports.value = { ...reports.value, [id]: await api.call('datasets.report', { id }) }
+      // Await first, then spread: spreading before the await would drop reports that arrived meanwhile.
+      const r = await api.call('datasets.report', { id })
+      reports.value = { ...reports.value, [id]: r }
     } catch {
       // A dataset without a stored report still lists; its label column stays empty.
     }

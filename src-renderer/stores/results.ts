@@ -20,6 +20,8 @@ export const useResultsStore = defineStore('results', () => {
   const analysisError = ref<string | null>(null)
   /** Load error for the table, shown above it. */
   const error = ref<string | null>(null)
+  /** True while the analysis (bootstrap intervals) is being computed. */
+  const analysisLoading = ref(false)
   /** Errors per run detail. */
   const runErrors = ref<Record<string, string>>({})
 
@@ -46,12 +48,19 @@ export const useResultsStore = defineStore('results', () => {
   }
 
   async function loadAnalysis(id: string) {
+    analysisLoading.value = true
     try {
-      analysis.value = await api.call('results.analysis', { studyId: id })
+      const a = await api.call('results.analysis', { studyId: id })
+      // A slower answer for a study no longer shown must not replace the current one.
+      if (studyId.value !== id) return
+      analysis.value = a
       analysisError.value = null
     } catch (e) {
+      if (studyId.value !== id) return
       analysis.value = null
       analysisError.value = errorMessage(e)
+    } finally {
+      analysisLoading.value = false
     }
   }
 
@@ -59,5 +68,5 @@ export const useResultsStore = defineStore('results', () => {
     return api.call('results.report', { studyId: id })
   }
 
-  return { rows, studyId, runs, analysis, analysisError, error, runErrors, load, loadRun, loadAnalysis, report }
+  return { rows, studyId, runs, analysis, analysisError, analysisLoading, error, runErrors, load, loadRun, loadAnalysis, report }
 })

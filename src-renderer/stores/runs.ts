@@ -4,17 +4,21 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { errorMessage, type CallOutput, type EventPayload } from '../api/client.ts'
 import { useLab } from '../api/index.ts'
+import type { CurvePoint } from '../composables/curves.ts'
 
 export type RunRow = CallOutput<'runs.list'> extends (infer R)[] ? R : never
 export type RunProgress = EventPayload<'onRunProgress'>
 /** A run's Slurm job (null: the run never went to Slurm). */
 export type ClusterJob = NonNullable<CallOutput<'runs.get'>['cluster']>
-/** One point of a live curve. */
-export interface CurvePoint {
-  /** Global step (or epoch when steps are absent). */
-  x: number
-  /** Metric value. */
-  y: number
+/** `runs.logs`: the worker log and the event log of a run. */
+export type RunLogs = CallOutput<'runs.logs'>
+
+/** Adds a point; a resumed worker's repeated report of an epoch replaces the earlier value. */
+function addPoint(byKey: Record<string, CurvePoint[]>, key: string, p: CurvePoint) {
+  const pts = (byKey[key] ??= [])
+  const i = pts.findIndex((q) => q.x === p.x && q.step === p.step)
+  if (i >= 0) pts[i] = p
+  else pts.push(p)
 }
 
 export const useRunsStore = defineStore('runs', () => {
@@ -51,16 +55,16 @@ export const useRunsStore = defineStore('runs', () => {
     try {
       const rows = await api.call('runs.metrics', { id })
       const byKey: Record<string, CurvePoint[]> = {}
-      for (const m of rows) (byKey[`${m.split}/${m.name}`] ??= []).push({ x: m.step || m.epoch, y: m.value })
+      for (const m of rows) addPoint(byKey, `${m.split}/${m.name}`, { x: m.epoch, step: m.step, y: m.value })
       curves.value = { ...curves.value, [id]: byKey }
     } catch (e) {
       error.value = errorMessage(e)
     }
   }
 
-  /** The last lines of a run's log. */
-  async function logs(id: string, tail = 200): Promise<string[]> {
-    return (await api.call('runs.logs', { id, tail })).lines
+  /** The last lines of a run's worker log and of its event log. */
+  function logs(id: string, tail = 200): Promise<RunLogs> {
+    return api.call('runs.logs', { id, tail })
   }
 
   /** The Slurm job of a run (id, node, state), or null for local runs. */
@@ -96,7 +100,8 @@ export const useRunsStore = defineStore('runs', () => {
   })
   api.on('onMetric', (m) => {
     const run = (curves.value[m.runId] ??= {})
-    for (const [name, value] of Object.entries(m.values)) (run[`${m.split}/${name}`] ??= []).push({ x: m.step || m.epoch, y: value })
+    for (const [name, value] of Object.entries(m.values)) addPoint(run, `${m.split}/${name}`, { x: m.epoch, step: m.step, y: value })
+    curves.value = { ...curves.value }
   })
 
   return { items, studyId, progress, curves, error, counts, load, loadMetrics, logs, clusterJob, control }

@@ -17,7 +17,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const shots = join(root, 'test-output', 'e2e')
 const CHROMIUM = process.env.XLAB_CHROMIUM ?? '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const STUDY_TIMEOUT_MS = Number(process.env.XLAB_E2E_STUDY_TIMEOUT_MS ?? 240_000)
+const STUDY_TIMEOUT_MS = Number(process.env.XLAB_E2E_STUDY_TIMEOUT_MS ?? 360_000)
+/** The tiny study: rotation on demo-mammo, 2 seeds; binary and 3-class linear: 2 pretext + 2 extract + 4 downstream. */
+const STUDY_RUNS = 8
+/** Window sizes of the screenshot and accessibility pass. */
+const SIZES = [{ width: 1440, height: 900 }, { width: 1024, height: 700 }]
 
 let passed = 0
 let failed = 0
@@ -112,6 +116,101 @@ async function writeImageFolder(dir) {
   writeFileSync(join(dir, 'bright', 'damaged.png'), 'this is not a PNG')
 }
 
+/** Picks the two binary runs in Compare through its search. */
+async function pickTwo(page) {
+  await page.getByTestId('compare-search').fill('binary')
+  const adds = page.locator('[data-testid=compare-matches] button')
+  await adds.first().waitFor({ timeout: 30_000 })
+  assert((await adds.count()) === 2, `expected 2 binary runs to pick, found ${await adds.count()}`)
+  await adds.first().click()
+  await adds.first().click()
+}
+
+/** Serious or critical axe-core violations on the page (the report iframe is its own document). */
+async function axeViolations(page) {
+  await page.addScriptTag({ path: join(root, 'node_modules', 'axe-core', 'axe.min.js') })
+  const result = await page.evaluate(() => window.axe.run(document, { iframes: false, resultTypes: ['violations'] }))
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(' | ')}`)
+}
+
+/**
+ * Every view over the finished study at each window size in both themes: a screenshot, an axe-core
+ * scan, and on Runs the curves' distinct x values. A second context bypasses the page's CSP only so
+ * axe-core can be injected; the checks above ran under the CSP.
+ */
+async function viewsPass(browser, url, consoleErrors) {
+  const context = await browser.newContext({ bypassCSP: true })
+  const page = await context.newPage()
+  currentPage = page
+  page.on('pageerror', (e) => consoleErrors.push(String(e)))
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text())
+  })
+  const go = async (view) => {
+    await page.click(`[data-nav="${view}"]`)
+    await page.waitForSelector(`#${view}-h`)
+  }
+  for (const size of SIZES) {
+    await page.setViewportSize(size)
+    for (const theme of ['light', 'dark']) {
+      const tag = `${size.width}x${size.height}-${theme}`
+      await check(`every view at ${size.width}x${size.height} in the ${theme} theme: screenshots, no serious axe violations, curves with several x`, async () => {
+        await page.goto(`${url}#/datasets`)
+        await page.evaluate((t) => localStorage.setItem('xlab-theme', t), theme)
+        await page.reload()
+        await page.waitForSelector('#datasets-h')
+        assert((await page.getAttribute('html', 'data-theme')) === theme, `theme is ${await page.getAttribute('html', 'data-theme')}`)
+        const problems = []
+        const scan = async (view) => {
+          for (const v of await axeViolations(page)) problems.push(`${view}: ${v}`)
+        }
+        await page.waitForSelector('tr[data-dataset="demo-chest"]')
+        // The import wizard's Split fieldset has the theme's border (it was the browser's bright default in the dark theme).
+        await page.click('text=Import…')
+        const [border, themed] = await page.locator('form[aria-label="Import a dataset"] fieldset').evaluate((f) => [getComputedStyle(f).borderTopColor, getComputedStyle(document.documentElement).getPropertyValue('--border').trim()])
+        const rgb = `rgb(${[1, 3, 5].map((i) => parseInt(themed.slice(i, i + 2), 16)).join(', ')})`
+        assert(border === rgb, `the Split fieldset border is ${border}, the theme's border ${rgb}`)
+        await page.screenshot({ path: join(shots, `${tag}-datasets.png`), fullPage: true })
+        await scan('datasets')
+        await page.click('form[aria-label="Import a dataset"] >> text=Close')
+
+        await go('builder')
+        await page.waitForSelector('[data-testid=run-count]', { timeout: 30_000 })
+        await page.screenshot({ path: join(shots, `${tag}-builder.png`), fullPage: true })
+        await scan('builder')
+
+        await go('runs')
+        await page.getByTestId('runs-study').selectOption({ label: 'e2e-tiny (done)' })
+        await page.getByTestId('study-progress').waitFor()
+        await page.locator('[data-testid=run-queue] tr[data-state] button.link', { hasText: 'binary-linear' }).first().click()
+        await page.waitForSelector('[data-testid=run-detail] [data-series]', { timeout: 30_000 })
+        const series = (await page.locator('[data-testid=run-detail] [data-series]').evaluateAll((els) => els.map((e) => e.getAttribute('data-series')))).join(' ').split(' ')
+        const few = series.filter((x) => Number(x.split('=')[1]) < 2)
+        assert(series.length > 0 && few.length === 0, `curves with fewer than 2 distinct x: ${few.join(', ')} (of ${series.join(', ')})`)
+        if (theme === 'light') log(`${tag} run curves (series=distinct x): ${series.join(' ')}`)
+        await page.getByTestId('event-log').waitFor({ timeout: 15_000 })
+        await page.screenshot({ path: join(shots, `${tag}-runs-detail.png`), fullPage: true })
+        await scan('runs')
+
+        await go('results')
+        await page.waitForSelector('[data-testid=overview] [data-testid=interval]', { timeout: 120_000 })
+        await page.screenshot({ path: join(shots, `${tag}-results-overview.png`), fullPage: true })
+        await scan('results')
+
+        await go('compare')
+        if ((await page.locator('[data-testid=compare-table]').count()) === 0) await pickTwo(page)
+        await page.waitForFunction(() => document.querySelectorAll('.side-by-side [data-testid=confusion]').length === 2, null, { timeout: 30_000 })
+        await page.screenshot({ path: join(shots, `${tag}-compare.png`), fullPage: true })
+        await scan('compare')
+        assert(problems.length === 0, `axe-core found serious or critical violations:\n${problems.join('\n')}`)
+        log(`${tag}: screenshots ${['datasets', 'builder', 'runs-detail', 'results-overview', 'compare'].map((v) => `test-output/e2e/${tag}-${v}.png`).join(', ')}`)
+      })
+    }
+  }
+  await context.close()
+  currentPage = null
+}
+
 async function main() {
   mkdirSync(shots, { recursive: true })
   if (!existsSync(CHROMIUM)) {
@@ -140,6 +239,10 @@ async function main() {
     if (m.type() === 'error') consoleErrors.push(m.text())
   })
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
+  const studyIdOf = async (name) => {
+    const r = await fetch(`${base}/api/studies.get`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ id: name }) })
+    return (await r.json()).result.id
+  }
   const nav = async (view) => {
     await page.click(`[data-nav="${view}"]`)
     await page.waitForSelector(`#${view === 'builder' ? 'builder' : view}-h`)
@@ -214,7 +317,8 @@ async function main() {
         await page.waitForSelector('[data-testid=run-count] >> text=/^76 runs$/', { timeout: 30_000 })
         assert((await page.getByTestId('cell-structure-demo-natural').getAttribute('aria-pressed')) === 'false', 'the skipped cell is not shown as skipped')
         await shot('04a-study-builder-preset')
-        for (const id of ['task-inpainting', 'task-structure', 'ds-demo-natural', 'ds-demo-brainct', 'target-3class', 'protocol-finetune', 'protocol-scratch', 'probe-invariance', 'probe-similarity']) {
+        await page.getByTestId('run-factors').waitFor()
+        for (const id of ['task-inpainting', 'task-structure', 'ds-demo-natural', 'ds-demo-brainct', 'protocol-finetune', 'protocol-scratch', 'probe-invariance', 'probe-similarity']) {
           const box = page.getByTestId(id)
           if (await box.isChecked()) await box.uncheck()
         }
@@ -223,11 +327,21 @@ async function main() {
         const fused = page.locator('[data-testid^=fusion-set-]:checked')
         while ((await fused.count()) > 0) await fused.first().click()
         await page.getByTestId('seeds').fill('0, 1')
-        for (const [id, v] of [['pretext-steps', '2'], ['downstream-epochs', '1'], ['downstream-maxStepsPerEpoch', '2']]) await page.getByTestId(id).fill(v)
-        await page.waitForSelector('[data-testid=run-count] >> text=/^6 runs$/', { timeout: 30_000 })
+        // Several validations everywhere (a 4-step pretext budget validates 4 times), so every curve has more than one distinct x value.
+        for (const [id, v] of [['pretext-steps', '4'], ['downstream-epochs', '2'], ['downstream-maxStepsPerEpoch', '2']]) await page.getByTestId(id).fill(v)
+        await page.waitForSelector(`[data-testid=run-count] >> text=/^${STUDY_RUNS} runs$/`, { timeout: 30_000 })
+        const factors = await page.getByTestId('run-factors').innerText()
+        assert(factors.includes('1 encoder × 2 tasks × 1 protocol × 2 seeds'), `run factors: ${factors}`)
         await page.getByTestId('study-name').fill('e2e-tiny')
         await shot('04-study-builder')
         await page.getByTestId('start-study').click()
+        // Nothing starts before the confirmation states runs, time and reuse.
+        const confirm = page.getByTestId('confirm')
+        await confirm.waitFor()
+        const said = await confirm.innerText()
+        assert(new RegExp(`${STUDY_RUNS} runs will train`).test(said) && /reused/.test(said), `confirmation says: ${said}`)
+        await shot('04b-study-builder-confirm')
+        await page.getByTestId('confirm-start').click()
         await page.waitForSelector('#runs-h')
       })
     }
@@ -237,31 +351,60 @@ async function main() {
       await check('watch a run progress in Runs', async () => {
         await page.waitForSelector('[data-testid=run-queue] tr[data-state="running"]', { timeout: 60_000 })
         await page.click('[data-testid=run-queue] tr[data-state="running"] button.link')
-        // A progress bar with an ETA appears from the worker's onRunProgress events.
-        const bar = page.locator('[data-testid=run-queue] [role=progressbar]').first()
-        await bar.waitFor({ timeout: 60_000 })
+        // From its first second a running run says what it is doing (starting, training, evaluating).
+        const phase = page.locator('[data-testid=run-queue] tr[data-state="running"] [data-testid=phase]').first()
+        await phase.waitFor({ timeout: 60_000 })
+        const said = await phase.innerText()
+        assert(/starting|training|evaluating|extracting|finishing/.test(said), `the running run says: ${said}`)
+        // The study's bar gets an ETA once a run has finished (from the measured durations).
+        await page.waitForFunction(() => /ETA \d/.test(document.querySelector('[data-testid=study-progress] [role=progressbar]')?.textContent ?? ''), null, { timeout: 180_000, polling: 500 })
+        const bar = page.locator('[data-testid=study-progress] [role=progressbar]')
         const pct = Number(await bar.getAttribute('aria-valuenow'))
         assert(pct >= 0 && pct <= 100, `progress ${pct}`)
-        assert((await bar.innerText()).includes('ETA'), 'the progress bar shows no ETA')
+        const overall = await page.getByTestId('study-progress').innerText()
+        assert(new RegExp(`of ${STUDY_RUNS} runs done`).test(overall), `study progress says: ${overall}`)
+        log(`running run: "${said}"; study: ${overall.split('\n').slice(0, 2).join(' ')}`)
         await shot('05-runs-running')
       })
       studyDone = await check('the study finishes', async () => {
-        await page.waitForFunction(() => {
+        await page.waitForFunction((n) => {
           const rows = [...document.querySelectorAll('[data-testid=run-queue] tr[data-state]')]
-          return rows.length === 6 && rows.every((r) => r.getAttribute('data-state') === 'done')
-        }, null, { timeout: STUDY_TIMEOUT_MS, polling: 1000 })
+          return rows.length === n && rows.every((r) => r.getAttribute('data-state') === 'done')
+        }, STUDY_RUNS, { timeout: STUDY_TIMEOUT_MS, polling: 1000 })
         const states = await page.$$eval('[data-testid=run-queue] tr[data-state]', (rows) => rows.map((r) => r.getAttribute('data-state')))
         assert(states.every((s) => s === 'done'), `run states: ${states.join(', ')}`)
         await page.click('[data-testid=run-queue] tr[data-state] button.link')
         await page.waitForSelector('.log')
+        // A finished run's event log is shown (it said "(no log yet)" before).
+        await page.getByTestId('event-log').waitFor({ timeout: 15_000 })
         await shot('06-runs-done')
       })
     }
 
     if (studyDone) {
+      await check('a note and a tag on a run are saved in SQLite and found by the runs filter', async () => {
+        const row = page.locator('[data-testid=run-queue] tr[data-state]', { hasText: 'binary-linear-rotation@demo-mammo-s1' })
+        await row.locator('button.link').click()
+        const detail = page.getByTestId('run-detail')
+        await detail.locator('summary', { hasText: 'Note and tags' }).click()
+        await detail.getByLabel('Note', { exact: true }).fill('seed 1 is lower than seed 0')
+        await detail.getByLabel('Tags', { exact: true }).fill('check-seed, e2e')
+        await detail.getByRole('button', { name: 'Save note' }).click()
+        await detail.getByRole('status').waitFor()
+        await page.getByTestId('runs-filter').fill('#check-seed')
+        await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-queue] tr[data-state]').length === 1)
+        assert((await page.locator('[data-testid=run-queue] tr[data-state]').innerText()).includes('binary-linear-rotation@demo-mammo-s1'), 'the filter did not find the tagged run')
+        await shot('06b-runs-note')
+        await page.getByTestId('runs-filter').fill('')
+        const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
+        const stored = db.prepare("SELECT note, tags_json FROM annotations WHERE kind = 'run'").all()
+        db.close()
+        assert(stored.length === 1 && stored[0].note === 'seed 1 is lower than seed 0' && stored[0].tags_json === '["check-seed","e2e"]', `annotations: ${JSON.stringify(stored)}`)
+      })
+
       await check('results show a heatmap, a confusion matrix and a ROC curve equal to lab.sqlite', async () => {
         const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
-        const runs = db.prepare("SELECT id, name, pretext, pretrain_dataset AS ds, seed FROM runs WHERE stage = 'downstream' ORDER BY seed").all()
+        const runs = db.prepare("SELECT id, name, pretext, pretrain_dataset AS ds, seed FROM runs WHERE stage = 'downstream' AND target = 'binary' ORDER BY seed").all()
         const metric = (runId, name) => db.prepare("SELECT value FROM metrics WHERE run_id = ? AND split = 'test' AND name = ? ORDER BY step DESC, epoch DESC LIMIT 1").get(runId, name)?.value
         const aucs = runs.map((r) => metric(r.id, 'roc_auc'))
         const run = runs[0]
@@ -273,16 +416,17 @@ async function main() {
         const meanAuc = aucs.reduce((a, b) => a + b, 0) / aucs.length
         await nav('results')
         await page.getByTestId('metric').selectOption('roc_auc')
-        const cell = page.locator(`[data-testid=heatmap] td[data-row="${run.pretext}"][data-col="${run.ds}"]`)
-        await cell.waitFor({ timeout: 30_000 })
+        const cell = page.locator(`[data-panel="binary|linear"] td[data-row="${run.pretext}"][data-col="${run.ds}"]`)
+        await cell.locator('[data-testid=interval]').waitFor({ timeout: 120_000 })
+        // The overview shows the analysis's mean, recomputed from the stored predictions (probabilities
+        // rounded to 6 decimals): equal to the worker's own AUCs to far better than the 3 decimals shown.
         const shown = Number(await cell.getAttribute('data-value'))
-        assert(Math.abs(shown - meanAuc) < 1e-12, `heatmap shows ${shown}, SQLite roc_auc over seeds ${aucs.join(', ')} has mean ${meanAuc}`)
-        assert((await cell.textContent()).trim() === meanAuc.toFixed(3), `heatmap text ${await cell.textContent()} vs ${meanAuc.toFixed(3)}`)
+        assert(Math.abs(shown - meanAuc) < 1e-4, `heatmap shows ${shown}, SQLite roc_auc over seeds ${aucs.join(', ')} has mean ${meanAuc}`)
 
         await page.click(`[role=row][tabindex="0"] >> text=${run.name}`)
         const cm = page.locator('[data-testid=confusion]')
         await cm.waitFor({ timeout: 30_000 })
-        const counts = (await cm.locator('td').evaluateAll((tds) => tds.map((t) => Number(t.getAttribute('data-value')))))
+        const counts = (await cm.locator('td[data-value]').evaluateAll((tds) => tds.map((t) => Number(t.getAttribute('data-value')))))
         const k = Math.round(Math.sqrt(counts.length))
         const total = counts.reduce((a, b) => a + b, 0)
         const trace = counts.filter((_, i) => i % (k + 1) === 0).reduce((a, b) => a + b, 0)
@@ -298,22 +442,46 @@ async function main() {
         const text = await (await csv.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString('utf8'))
         const lines = text.trim().split(/\r?\n/)
         assert(lines[0].startsWith('name,encoder,target,protocol,seed,state,roc_auc'), `CSV header: ${lines[0]}`)
-        assert(lines.length === 3 && lines.slice(1).every((l) => l.includes('binary-linear-rotation@demo-mammo')), `CSV rows: ${lines.slice(1).join(' | ')}`)
+        assert(lines.length === 5 && lines.slice(1).every((l) => l.includes('linear-rotation@demo-mammo')), `CSV rows: ${lines.slice(1).join(' | ')}`)
         const [png] = await Promise.all([page.waitForEvent('download'), page.click('button[aria-label^="Export ROC"]')])
         const bytes = await (await png.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks))
         assert(bytes.subarray(1, 4).toString() === 'PNG' && bytes.length > 1000, `PNG export is ${bytes.length} bytes`)
+        // Twice the on-screen size, on a solid background (it was 1x and transparent).
+        const cssWidth = await page.locator('canvas[aria-label^="ROC"]').first().evaluate((c) => c.getBoundingClientRect().width)
+        const meta = await sharp(bytes).metadata()
+        const stats = await sharp(bytes).stats()
+        assert(meta.width >= 2 * Math.floor(cssWidth), `PNG is ${meta.width} px wide, the chart ${cssWidth} px on screen`)
+        assert(!meta.hasAlpha || stats.channels[3].min === 255, 'the PNG has transparent pixels')
+        log(`PNG export ${meta.width}x${meta.height} for a ${Math.round(cssWidth)} px wide chart, opaque`)
       })
 
-      await check('the study analysis and the report open from Results', async () => {
-        await page.getByTestId('analyse').click()
-        await page.waitForSelector('section[aria-label="Study analysis"], .error-note', { timeout: 60_000 })
-        assert(await page.locator('section[aria-label="Study analysis"]').count() === 1, `analysis failed: ${await page.locator('.error-note').allTextContents()}`)
+      await check('the Results overview shows every task x protocol with the report\'s intervals', async () => {
+        const r = await fetch(`${base}/api/results.report`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ studyId: await studyIdOf('e2e-tiny') }) })
+        const html = (await r.json()).result.html
+        // The report's table of configurations: label, seeds, then ROC-AUC "mean ± sd [lo, hi]".
+        const reportCi = new Map([...html.matchAll(/<tr><td class="l">([^<]+)<\/td><td>[^<]*<\/td><td>[^<]*<span class="muted">(\[[^\]]+\])<\/span>/g)].map((m) => [m[1], m[2]]))
+        assert(reportCi.size > 0, 'no configuration rows found in the report')
+        const panels = await page.locator('[data-testid=overview] [data-panel]').evaluateAll((ps) => ps.map((p) => p.getAttribute('data-panel')))
+        assert(JSON.stringify(panels.sort()) === JSON.stringify(['3class|linear', 'binary|linear']), `overview panels: ${panels.join(', ')}`)
+        const shownCis = await page.locator('[data-testid=overview] td[data-cell-label]').evaluateAll((tds) => tds.map((t) => [t.getAttribute('data-cell-label'), t.querySelector('[data-testid=interval]')?.textContent]))
+        assert(shownCis.length === reportCi.size, `${shownCis.length} cells in the overview, ${reportCi.size} configurations in the report`)
+        for (const [label, ci] of shownCis) assert(reportCi.get(label) === ci, `${label}: overview ${ci}, report ${reportCi.get(label)}`)
+        log(`overview intervals equal the report's for ${shownCis.length} configurations: ${shownCis.map(([l, c]) => `${l} ${c}`).join('; ')}`)
+        assert(await page.getByTestId('legend').count() === 1, 'no colour legend')
+      })
+
+      await check('the report opens from Results and its contents links stay inside it', async () => {
         await page.click('text=Open study report')
         const frame = page.locator('iframe.report-frame')
         await frame.waitFor({ timeout: 60_000 })
-        assert((await frame.getAttribute('sandbox')) === '', 'the report iframe is not sandboxed')
+        // Sandboxed without scripts (allow-same-origin only, so its contents links work in its blob: URL).
+        assert((await frame.getAttribute('sandbox')) === 'allow-same-origin', `the report iframe's sandbox is "${await frame.getAttribute('sandbox')}"`)
         const reportText = await page.frameLocator('iframe.report-frame').locator('body').innerText({ timeout: 30_000 })
         assert(reportText.includes('e2e-tiny'), `the report does not name the study: ${reportText.slice(0, 200)}`)
+        await page.frameLocator('iframe.report-frame').locator('nav a', { hasText: 'H2' }).click()
+        await page.waitForTimeout(500)
+        const after = await page.frameLocator('iframe.report-frame').locator('body').innerText({ timeout: 10_000 })
+        assert(after.includes('e2e-tiny'), 'a contents link navigated the report frame away')
         await shot('08-results-analysis')
         // Headless full-page captures leave a sandboxed (out-of-process) iframe below the fold blank.
         await frame.scrollIntoViewIfNeeded()
@@ -322,14 +490,15 @@ async function main() {
 
       await check('Compare shows two runs side by side', async () => {
         await nav('compare')
-        const boxes = page.locator('fieldset[aria-label="Runs to compare"] input[type=checkbox]')
-        await boxes.first().waitFor({ timeout: 30_000 })
-        assert((await boxes.count()) === 2, `expected 2 runs to pick, found ${await boxes.count()}`)
-        await boxes.nth(0).check()
-        await boxes.nth(1).check()
+        await pickTwo(page)
         await page.waitForFunction(() => document.querySelectorAll('.side-by-side [data-testid=confusion]').length === 2, null, { timeout: 30_000 })
         await shot('09-compare')
       })
+    }
+
+    if (studyDone) {
+      await viewsPass(browser, serve.url, consoleErrors)
+      currentPage = page
     }
 
     await check('dark theme applies', async () => {

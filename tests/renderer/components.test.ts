@@ -5,7 +5,7 @@ import { mount } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import { setLab } from '../../src-renderer/api/index.ts'
 import ConfusionMatrix from '../../src-renderer/components/ConfusionMatrix.vue'
-import HeatmapTable from '../../src-renderer/components/HeatmapTable.vue'
+import OverviewHeatmap from '../../src-renderer/components/OverviewHeatmap.vue'
 import VirtualTable from '../../src-renderer/components/VirtualTable.vue'
 import type { Column } from '../../src-renderer/composables/runs-table.ts'
 import LabelThumbnails from '../../src-renderer/components/LabelThumbnails.vue'
@@ -46,18 +46,25 @@ describe('VirtualTable', () => {
 })
 
 describe('tables of numbers', () => {
-  it('heatmap shows each cell value', () => {
-    const w = mount(HeatmapTable, { props: { rows: ['rotation'], cols: ['demo-mammo', 'demo-natural'], values: { rotation: { 'demo-mammo': 0.7123, 'demo-natural': null } }, title: 'AUC' } })
-    const cells = w.findAll('td')
-    expect(cells[0]!.text()).toBe('0.712')
+  it('heatmap shows each cell mean with its interval, readable on its colour', () => {
+    const metrics = (mean: number, lo: number, hi: number) => ({ roc_auc: { mean, sd: null, perSeed: [{ seed: 0, value: mean }], lo, hi } })
+    const cell = (dataset: string, m: ReturnType<typeof metrics>) => ({ key: dataset, label: `binary linear rotation/${dataset}`, kind: 'single' as const, target: 'binary', protocol: 'linear', pretext: 'rotation', pretrainDataset: dataset, encoders: [`rotation/${dataset}`], runIds: ['r'], metrics: m, perClassAuc: {}, interval: 'patients' as const })
+    const panel = { target: 'binary', protocol: 'linear', rows: ['rotation'], cols: ['demo-mammo', 'demo-natural'], cells: { 'rotation|demo-mammo': cell('demo-mammo', metrics(0.7123, 0.65, 0.77)) }, extras: [] }
+    const w = mount(OverviewHeatmap, { props: { panel, metric: 'roc_auc', scale: { min: 0.6, max: 0.8, higherIsBetter: true } } })
+    const cells = w.findAll('tbody td')
+    expect(cells[0]!.find('.v').text()).toBe('★ 0.712') // the best cell of its panel is marked
+    expect(cells[0]!.find('.ci').text()).toBe('[0.650, 0.770]')
     expect(cells[0]!.attributes('data-value')).toBe('0.7123')
+    expect(cells[0]!.attributes('tabindex')).toBeUndefined()
+    expect(cells[0]!.attributes('style')).toMatch(/color: rgb\((0, 0, 0|255, 255, 255)\)/)
     expect(cells[1]!.text()).toBe('—')
   })
 
-  it('confusion matrix labels rows and columns with the class names', () => {
-    const w = mount(ConfusionMatrix, { props: { classNames: ['normal', 'finding'], matrix: [[5, 1], [2, 4]], title: 'cm' } })
+  it('confusion matrix shows counts, row shares and the support of each row', () => {
+    const w = mount(ConfusionMatrix, { props: { classNames: ['normal', 'finding'], matrix: [[5, 1], [2, 2]], title: 'cm' } })
     expect(w.findAll('tbody th').map((t) => t.text())).toEqual(['normal', 'finding'])
-    expect(w.findAll('td').map((t) => t.text())).toEqual(['5', '1', '2', '4'])
+    expect(w.findAll('td[data-value]').map((t) => t.text())).toEqual(['5 (83%)', '1 (17%)', '2 (50%)', '2 (50%)'])
+    expect(w.findAll('td.support').map((t) => t.text())).toEqual(['6', '4'])
   })
 })
 
@@ -70,7 +77,7 @@ describe('empty states', () => {
   })
 
   it('Runs says to start a study, and shows a load error where it happened', async () => {
-    setLab(fakeLab({ 'studies.list': () => [], 'runs.list': () => Promise.reject(new Error('The lab database is busy.')) }).api)
+    setLab(fakeLab({ 'studies.list': () => [], 'notes.list': () => [], 'runs.list': () => Promise.reject(new Error('The lab database is busy.')) }).api)
     const w = mount(RunsView, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
     await flush()
     await flush()
@@ -98,7 +105,8 @@ describe('RunsView run detail', () => {
         'studies.list': () => [],
         'runs.list': () => [run],
         'runs.metrics': () => [{ split: 'val', epoch: 1, step: 4, name: 'loss', value: 0.5 }],
-        'runs.logs': () => ({ lines: ['epoch 1 done'], file: '/x/worker.log' }),
+        'runs.logs': () => ({ lines: ['epoch 1 done'], file: '/x/worker.log', events: [{ t: '2026-01-01T00:00:00Z', level: 'info', message: 'exited 0' }] }),
+        'notes.list': () => [],
         'runs.artifacts': () => [
           { kind: 'encoder', name: 'encoder.pth', path: '/x/encoder.pth', createdAt: '' },
           { kind: 'image', name: 'inpainting-epoch001.png', path: '/x/a.png', createdAt: '' },
@@ -112,6 +120,7 @@ describe('RunsView run detail', () => {
     await w.find('[data-run="r1"] button.link').trigger('click')
     for (let i = 0; i < 5; i++) await flush()
     expect(w.find('.log').text()).toBe('epoch 1 done')
+    expect(w.find('[data-testid=event-log]').text()).toContain('exited 0')
     expect(w.findAll('figure img').map((im) => im.attributes('alt'))).toEqual(['inpainting-epoch001.png'])
     w.unmount()
   })

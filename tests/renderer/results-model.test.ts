@@ -47,3 +47,15 @@ describe('results model', () => {
     expect(fusionVsBest(rows, 'roc_auc')).toEqual([{ set: 'rotation/demo-mammo + inpainting/demo-mammo', mode: 'linear', target: 'binary', fusion: 0.75, best: 'rotation/demo-mammo', bestValue: expect.closeTo(0.7) }])
   })
 })
+
+describe('results table columns', () => {
+  it('shows each metric with its interval when the analysis has one, and keeps the number for sorting', async () => {
+    const { resultColumnsWith } = await import('../../src-renderer/composables/results-model.ts')
+    const r = row({ auc: 0.7123 })
+    const auc = resultColumnsWith({ [r.runId]: { roc_auc: { lo: 0.61, hi: 0.8 } } }).find((c) => c.key === 'roc_auc')!
+    expect(auc.label).toBe('ROC-AUC')
+    expect(auc.display!(r)).toBe('0.712 [0.610, 0.800]')
+    expect(auc.value(r)).toBe(0.7123)
+    expect(resultColumnsWith().find((c) => c.key === 'roc_auc')!.display!(r)).toBe('0.712')
+  })
+})

@@ -57,8 +57,10 @@ describe('runs store', () => {
     f.emit('onRunProgress', { runId: 'r1', stage: 'pretext', epoch: 0, epochs: 2, step: 3, steps: 10, loss: 1.5, imagesPerSec: 100, etaS: 12 })
     expect(s.progress.r1!.etaS).toBe(12)
     await s.loadMetrics('r1')
-    f.emit('onMetric', { runId: 'r1', split: 'train', epoch: 0, step: 2, values: { loss: 1.8 } })
-    expect(s.curves.r1!['train/loss']).toEqual([{ x: 1, y: 2 }, { x: 2, y: 1.8 }])
+    f.emit('onMetric', { runId: 'r1', split: 'train', epoch: 1, step: 2, values: { loss: 1.8 } })
+    f.emit('onMetric', { runId: 'r1', split: 'train', epoch: 1, step: 2, values: { loss: 1.7 } })
+    // x is the epoch (every job kind reports one point per epoch); a repeated report replaces.
+    expect(s.curves.r1!['train/loss']).toEqual([{ x: 0, step: 1, y: 2 }, { x: 1, step: 2, y: 1.7 }])
   })
 
   it('reports a refused control where it happened', async () => {

@@ -28,10 +28,13 @@ const DEMO = {
 }
 const wait = () => new Promise((r) => setTimeout(r, 300)) // the builder re-plans 250 ms after an edit
 
-function builder() {
+function builder(opts: { datasets?: { id: string; name: string; status?: string; labelNames?: string[] }[]; config?: typeof DEMO } = {}) {
   const f = fakeLab({
-    'studies.presets': () => [{ name: 'demo', description: 'demo', config: structuredClone(DEMO) }],
-    'datasets.list': () => ['demo-natural', 'demo-brainct', 'demo-mammo', 'demo-chest'].map((name, i) => ({ id: `d${i}`, name })),
+    'studies.presets': () => [{ name: 'demo', description: 'demo', config: structuredClone(opts.config ?? DEMO) }],
+    'datasets.list': () => opts.datasets ?? ['demo-natural', 'demo-brainct', 'demo-mammo', 'demo-chest'].map((name, i) => ({ id: `d${i}`, name })),
+    'studies.create': () => ({ id: 'st-1' }),
+    'studies.start': () => ({ id: 'st-1' }),
+    'studies.list': () => [],
     // A fake planner: one run per trained cell and one per fusion set, enough to see the view follow.
     'studies.plan': (input) => {
       const c = input.config as typeof DEMO
@@ -43,7 +46,7 @@ function builder() {
   setLab(f.api)
   const w = mount(StudyBuilderView, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
   const lastPlanned = () => f.calls.filter((c) => c.method === 'studies.plan').at(-1)!.input.config as { skipCells: string[]; fusion: { sets: string[][] } }
-  return { w, lastPlanned }
+  return { w, lastPlanned, calls: f.calls }
 }
 
 describe('study builder matrix', () => {
@@ -77,6 +80,58 @@ describe('study builder matrix', () => {
     expect(lastPlanned().skipCells).toEqual([])
     expect(lastPlanned().fusion.sets).toEqual([['rotation/demo-mammo', 'inpainting/demo-mammo']])
     expect(w.find('[role=alert]').exists()).toBe(false)
+    w.unmount()
+  })
+})
+
+describe('study builder guards', () => {
+  it('asks for confirmation with runs, time and reuse before anything starts', async () => {
+    const { w, calls } = builder()
+    await flush()
+    await wait()
+    await w.find('form[aria-label="Study configuration"]').trigger('submit')
+    expect(calls.some((c) => c.method === 'studies.create')).toBe(false)
+    const dialog = w.find('[data-testid=confirm]')
+    expect(dialog.text()).toContain('13 runs will train')
+    expect(dialog.text()).toContain('30 s on 2 slot(s)')
+    expect(dialog.text()).toContain('0 finished run(s) from earlier studies will be reused')
+    await w.find('[data-testid=confirm-start]').trigger('click')
+    await flush()
+    expect(calls.filter((c) => c.method === 'studies.create')).toHaveLength(1)
+    w.unmount()
+  })
+
+  it('refuses to start while a named dataset is not imported', async () => {
+    const { w, calls } = builder({ datasets: [{ id: 'd1', name: 'demo-mammo', status: 'ready' }, { id: 'd2', name: 'demo-natural', status: 'ready' }] })
+    await flush()
+    await wait()
+    expect(w.find('[data-testid=missing-datasets]').text()).toContain('demo-chest is not imported')
+    expect(w.find('[data-testid=start-study]').attributes('disabled')).toBeDefined()
+    await w.find('form[aria-label="Study configuration"]').trigger('submit')
+    expect(w.find('[data-testid=confirm]').exists()).toBe(false)
+    expect(calls.some((c) => c.method === 'studies.create')).toBe(false)
+    w.unmount()
+  })
+
+  it('warns about leakage and explains tasks the downstream set cannot define', async () => {
+    const config = { ...structuredClone(DEMO), pretrainDatasets: ['demo-mammo', 'demo-chest'] }
+    const { w } = builder({ config, datasets: [{ id: 'd1', name: 'demo-mammo', status: 'ready', labelNames: ['normal'] }, { id: 'd2', name: 'demo-chest', status: 'ready', labelNames: ['No Finding', 'Mass'] }] })
+    await flush()
+    await wait()
+    expect(w.find('[data-testid=leakage]').text()).toContain('demo-chest is also ticked for pretraining')
+    expect(w.find('[data-testid=target-3class]').attributes('disabled')).toBeDefined()
+    expect(w.text()).toContain('has no "Pneumonia" label')
+    expect(w.text()).toContain('Frozen encoder in eval mode')
+    expect(w.text()).toContain('Head learning rate (per step)')
+    w.unmount()
+  })
+
+  it('shows only the empty state when there are no datasets', async () => {
+    const { w } = builder({ datasets: [] })
+    await flush()
+    await wait()
+    expect(w.text()).toContain('No datasets to study')
+    expect(w.find('form[aria-label="Study configuration"]').exists()).toBe(false)
     w.unmount()
   })
 })

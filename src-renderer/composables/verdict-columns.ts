@@ -1,0 +1,61 @@
+// Columns of the verdict tables (fusion vs best member; H1's ANOVA and correlations): the
+// difference, its interval, the raw and the corrected p, and the verdict, each sortable.
+import type { StudyAnalysisView } from '../api/shapes.ts'
+import { formatMetric } from './format.ts'
+import { metricLabel } from './metric-names.ts'
+import { formatInterval } from './results-overview.ts'
+import type { Column } from './runs-table.ts'
+
+/** One H2 comparison. */
+export type FusionComparison = StudyAnalysisView['h2'][number]
+/** One ANOVA table of H1. */
+export type AnovaTable = StudyAnalysisView['h1']['anova'][number]
+/** One correlation of H1. */
+export type Correlation = StudyAnalysisView['h1']['correlations'][number]
+/** One ANOVA row with its table's factors. */
+export type AnovaRow = AnovaTable['rows'][number] & { target: string; protocol: string; metric: string }
+
+const num = (v: string | number | null) => formatMetric(typeof v === 'number' ? v : null)
+const pText = (v: string | number | null) => (typeof v !== 'number' ? '—' : v < 0.001 ? '<0.001' : v.toFixed(3))
+
+/** Fusion set against its best single member. */
+export const fusionColumns: Column<FusionComparison>[] = [
+  { key: 'set', label: 'Fusion set', value: (c) => c.encoders.join(' + ') },
+  { key: 'mode', label: 'Mode', value: (c) => c.mode },
+  { key: 'target', label: 'Task', value: (c) => c.target },
+  { key: 'metric', label: 'Metric', value: (c) => metricLabel(c.metric) },
+  { key: 'member', label: 'Best member (picked on validation)', value: (c) => [...new Set(c.perSeed.map((s) => s.bestMember))].join(', ') },
+  { key: 'difference', label: 'Difference', value: (c) => c.difference.estimate, format: num },
+  { key: 'interval', label: '95% interval', value: (c) => formatInterval(c.difference.lo, c.difference.hi) },
+  { key: 'p', label: 'p', value: (c) => c.difference.p, format: pText },
+  { key: 'pHolm', label: 'p (Holm)', value: (c) => c.holm.p, format: pText },
+  { key: 'verdict', label: 'Verdict (Holm)', value: (c) => c.holm.verdict },
+]
+
+/** ANOVA rows (pretext x pretraining dataset). */
+export const anovaColumns: Column<AnovaRow>[] = [
+  { key: 'target', label: 'Task', value: (r) => r.target },
+  { key: 'protocol', label: 'Protocol', value: (r) => r.protocol },
+  { key: 'metric', label: 'Metric', value: (r) => metricLabel(r.metric) },
+  { key: 'source', label: 'Source', value: (r) => r.source },
+  { key: 'df', label: 'df', value: (r) => r.df },
+  { key: 'f', label: 'F', value: (r) => r.f, format: num },
+  { key: 'p', label: 'p', value: (r) => r.p, format: pText },
+  { key: 'etaSq', label: 'η²', value: (r) => r.etaSq, format: num },
+]
+
+/** Rank correlations of performance with similarity and invariance. */
+export const correlationColumns: Column<Correlation>[] = [
+  { key: 'target', label: 'Task', value: (c) => c.target },
+  { key: 'protocol', label: 'Protocol', value: (c) => c.protocol },
+  { key: 'metric', label: 'Metric', value: (c) => metricLabel(c.metric) },
+  { key: 'variable', label: 'Against', value: (c) => `${c.family}: ${c.variable}` },
+  { key: 'rho', label: 'Spearman ρ', value: (c) => c.rho, format: num },
+  { key: 'p', label: 'p', value: (c) => c.p, format: pText },
+  { key: 'n', label: 'n encoders', value: (c) => c.n },
+]
+
+/** ANOVA tables flattened into rows that keep their factors (so one table sorts them all). */
+export function anovaRows(tables: readonly AnovaTable[]): AnovaRow[] {
+  return tables.flatMap((t) => t.rows.filter((r) => r.source !== 'total').map((r) => ({ ...r, target: t.target, protocol: t.protocol, metric: t.metric })))
+}
