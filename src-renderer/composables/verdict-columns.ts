@@ -6,6 +6,8 @@ import { metricLabel } from './metric-names.ts'
 import { formatInterval } from './results-overview.ts'
 import type { Column } from './runs-table.ts'
 
+/** One verdict of the summary (a pre-declared rule applied to a corrected test). */
+export type Verdict = StudyAnalysisView['verdicts'][number]
 /** One H2 comparison. */
 export type FusionComparison = StudyAnalysisView['h2'][number]
 /** One ANOVA table of H1. */
@@ -17,6 +19,27 @@ export type AnovaRow = AnovaTable['rows'][number] & { target: string; protocol: 
 
 const num = (v: string | number | null) => formatMetric(typeof v === 'number' ? v : null)
 const pText = (v: string | number | null) => (typeof v !== 'number' ? '—' : v < 0.001 ? '<0.001' : v.toFixed(3))
+
+const RULE_WORDS: Record<Verdict['rule'], string> = {
+  'h1-task': 'H1: the pretext task matters',
+  'h1-similarity': 'H1: similarity to the chest films matters',
+  'h1-invariance': 'H1: an induced invariance matters',
+  'h1-overall': 'H1 overall',
+  'h2-fusion': 'H2: fusion beats its best member',
+  'beats-scratch': 'Pretraining beats scratch',
+}
+
+/** Every verdict of the study: the rule, where it applies, its number, interval, raw and corrected p, outcome. */
+export const verdictColumns: Column<Verdict>[] = [
+  { key: 'rule', label: 'Question', value: (v) => RULE_WORDS[v.rule] },
+  { key: 'scope', label: 'Where', value: (v) => v.scope },
+  { key: 'estimate', label: 'Estimate', value: (v) => v.estimate, format: num },
+  { key: 'interval', label: '95% interval', value: (v) => formatInterval(v.lo, v.hi) },
+  { key: 'p', label: 'p', value: (v) => v.p, format: pText },
+  { key: 'pAdjusted', label: 'p (corrected)', value: (v) => v.pAdjusted, format: pText },
+  { key: 'family', label: 'Tests corrected together', value: (v) => v.family },
+  { key: 'outcome', label: 'Verdict', value: (v) => v.outcome },
+]
 
 /** Fusion set against its best single member. */
 export const fusionColumns: Column<FusionComparison>[] = [
