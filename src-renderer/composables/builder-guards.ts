@@ -2,6 +2,10 @@
 // not imported, a downstream set that is also pretrained on (leakage), tasks a downstream set cannot
 // define, the run count written as its factors, and what every hyperparameter means.
 
+import type { CallOutput } from '../api/client.ts'
+
+type PlannedRun = CallOutput<'studies.plan'>['runs'][number]
+
 /** The parts of a draft config the guards read. */
 export interface GuardDraft {
   /** Pretraining dataset names. */
@@ -55,25 +59,8 @@ export function taskUnavailable(target: string, labels: readonly string[] | unde
   return missing.length ? `This downstream set has no ${missing.map((l) => `"${l}"`).join(' or ')} label, so the ${target} task is not defined on it.` : null
 }
 
-/** The planned runs' fields the factor count reads. */
-export interface FactorRun {
-  /** Stage. */
-  stage: string
-  /** Pretext task (single encoder). */
-  pretext: string | null
-  /** Pretraining dataset (single encoder). */
-  pretrainDataset: string | null
-  /** Seed. */
-  seed: number
-  /** Task. */
-  target: string | null
-  /** Protocol. */
-  protocol: string | null
-  /** Fusion mode. */
-  fusionMode: string | null
-  /** Encoder labels. */
-  encoders: string[] | null
-}
+/** The planned runs' fields the factor count reads: the stage and the run's design factors. */
+export type FactorRun = Pick<PlannedRun, 'pretext' | 'pretrainDataset' | 'seed' | 'target' | 'protocol' | 'fusionMode' | 'encoders'> & { stage: string }
 
 const n = (xs: Iterable<unknown>) => new Set(xs).size
 const plural = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`
