@@ -3,7 +3,7 @@ import { ApiError, type Handlers } from '../api/contract.ts'
 import type { notesApi } from '../api/notes.ts'
 import { listAnnotations, setAnnotation } from '../store/notes.ts'
 import { getRun, getStudy } from '../store/runs.ts'
-import type { DomainFactory } from './lab-service.ts'
+import type { DomainFactory } from './context.ts'
 
 export const notesDomain: DomainFactory = (ctx) => {
   const handlers: Handlers<typeof notesApi> = {
