@@ -12,7 +12,8 @@ describe('run phase', () => {
   it('says starting before the first progress event, then the stage with its ETA', () => {
     const r = run({ state: 'running', startedAt: at(0) })
     expect(runPhase(r, undefined)).toEqual({ label: 'starting: loading the data and the model', fraction: null, etaS: null })
-    const p = runPhase(r, { stage: 'train', epoch: 1, epochs: 2, step: 5, steps: 10, etaS: 30 })
+    // step and steps are the global step and the run's total (the workers' protocol), whatever the epoch.
+    const p = runPhase(r, { stage: 'train', epoch: 1, epochs: 2, step: 5, steps: 20, etaS: 30 })
     expect(p).toEqual({ label: 'training', fraction: 0.25, etaS: 30 })
   })
 
