@@ -151,6 +151,9 @@ def test_features_are_reused_across_jobs_with_identical_results(env):
     assert json.loads((run_a / "test_predictions.json").read_text()) == json.loads((run_b / "test_predictions.json").read_text())
     _, other = _run(env, "feat-3class-fraction", protocol="knn", target="3class", encoders=[enc], label_fraction=0.5)
     assert other.code == 0 and any("features reused" in m for m in _logs(other))
+    # linear probes of another target share the pass too, even under a (target-stratified) train cap
+    _, capped = _run(env, "feat-3class-capped", protocol="linear", target="3class", encoders=[enc], max_train_images=150)
+    assert capped.code == 0 and capped.summary["features"]["computed_images"] == 0 and capped.summary["n"]["train"] == 150
     _, ada = _run(env, "feat-adabn", protocol="linear", target="binary", encoders=[enc], batchnorm="adabn")
     assert ada.code == 0 and not any("features reused" in m for m in _logs(ada)) and ada.summary["features"]["cached"] is False
     assert sorted(feats.glob("*.npy")) == files  # AdaBN features are the job's own: nothing new written
