@@ -64,6 +64,7 @@ class LoopState:
     train_seconds: float = 0.0  # time spent in the timed training steps
     all_images: int = 0  # network images of every step, warm-up included
     all_seconds: float = 0.0  # time of every step (images/s of runs too short to leave out warm-up)
+    eval_seconds: float = 0.0  # time of the validation passes (with all_seconds: the run's train_seconds)
     history: list = field(default_factory=list)  # per-epoch {"epoch", "train_loss", "val": {...}}
     epoch_loss_sum: float = 0.0  # running train-loss sum of the epoch in progress
     epoch_loss_n: int = 0  # steps in that sum
@@ -267,7 +268,9 @@ class TrainLoop:
         train_loss = s.epoch_loss_sum / s.epoch_loss_n if s.epoch_loss_n else None
         self.em.metric("train", s.epoch + 1, gstep, {"loss": train_loss, "images_per_s": self.images_per_s()})
         self.model.eval()
+        t_eval = time.perf_counter()
         metrics, value = self.validate_fn(s.epoch)
+        s.eval_seconds += time.perf_counter() - t_eval
         self.em.metric("val", s.epoch + 1, gstep, metrics)
         s.history.append({"epoch": s.epoch + 1, "step": gstep, "train_loss": train_loss, "val": metrics})
         improved = value is not None and math.isfinite(value) and (

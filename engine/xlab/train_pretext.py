@@ -129,6 +129,8 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
         "source_images": int(state.source_images), "epochs": state.source_images / max(len(train_idx), 1),
         "budget": {"steps": p.steps, "batch_size": p.batch_size} if p.steps else None,
         "wall_s": time.perf_counter() - t_start, "train_s": state.all_seconds, "solved_early": solved,
+        # time inside training and validation steps, over every attempt (the loop state is checkpointed)
+        "train_seconds": state.all_seconds + state.eval_seconds,
         "images_per_s": loop.images_per_s(), "train_images": int(len(train_idx)), "val_images": int(len(val_idx)),
         "options": task.options(), "normalisation": cache.normalisation(),
         "checkpoints": {"last": str(run_dir / "last.pth"), "best": str(run_dir / "best.pth") if state.best else None},
