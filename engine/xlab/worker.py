@@ -85,6 +85,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m xlab.worker", description="Run X-Ray SSL Lab engine jobs.")
     ap.add_argument("--job", help="job JSON file ('-' or absent: read stdin)")
     ap.add_argument("--serve", action="store_true", help="stay warm: read one job file path per line on stdin")
+    ap.add_argument("--runs", help="serve mode: the lab's runs folder; unused here, it names the lab on the command line "
+                                   "(the lab's check for orphaned workers after a crash looks for it)")
     args = ap.parse_args(argv)
 
     from .protocol import Emitter

@@ -3,7 +3,7 @@
 // step. Crash safety: at start, runs left `running` by a dead service become `interrupted` and
 // are started again; the worker resumes from last.pth. One queue per lab service (one writer).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { LabEvents } from '../service/events.ts'
 import type { Db } from '../store/db.ts'
 import * as store from '../store/runs.ts'
@@ -76,7 +76,9 @@ function killOrphanWorker(runDir: string, log: (m: string) => void): void {
     if (!existsSync(pidFile)) return
     const pid = Number(readFileSync(pidFile, 'utf8'))
     const cmdline = `/proc/${pid}/cmdline`
-    if (!pid || !existsSync(cmdline) || !readFileSync(cmdline, 'utf8').includes(runDir)) return
+    const cmd = existsSync(cmdline) ? readFileSync(cmdline, 'utf8') : ''
+    // A one-shot worker names its job (in the run folder); a warm one names the lab's runs folder.
+    if (!pid || !(cmd.includes(runDir) || (cmd.includes('--serve') && cmd.includes(dirname(runDir))))) return
     process.kill(pid, 'SIGKILL')
     log(`[queue] killed orphaned worker pid ${pid} of ${runDir}`)
   } catch (err) {
