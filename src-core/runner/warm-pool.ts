@@ -48,7 +48,7 @@ export class WarmPool {
     if (this.closing) throw new Error('the warm worker pool is closed')
     const w = new WarmWorker(spawn)
     this.all.add(w)
-    w.onReady(() => this.park(key, w))
+    w.onIdle(() => this.park(key, w))
     w.onClose(() => this.forget(key, w))
     w.start()
     return w
@@ -64,7 +64,7 @@ export class WarmPool {
     return undefined
   }
 
-  /** A worker said `ready` after a job: keep it for the next job of its key, or recycle it. */
+  /** A worker finished a job: keep it for the next job of its key, or recycle it. */
   private park(key: string, w: WarmWorker): void {
     if (w.state !== 'idle') return
     const why = this.closing ? 'the lab is closing' : !w.reusable ? 'it was signalled' : w.jobsDone >= this.o.maxJobs ? `it ran ${w.jobsDone} jobs` : null

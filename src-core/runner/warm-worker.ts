@@ -49,8 +49,6 @@ export class WarmWorker {
   private readonly closeListeners: Listener<void>[] = []
   private readonly readyListeners: Listener<void>[] = []
   private closeTimer: NodeJS.Timeout | null = null
-  /** `jobs` of the last `ready`: the worker is idle when that equals jobsDone and no job is on it. */
-  private readyAfter = -1
   /** Jobs this process finished with `done`. */
   jobsDone = 0
   /** False once the lab signalled this process: a stop meant for one job must never reach the next. */
@@ -73,8 +71,12 @@ export class WarmWorker {
     this.closeListeners.push(l)
   }
 
-  /** Fires each time the worker sends `ready` after a job (it can take the next). */
-  onReady(l: Listener<void>): void {
+  /**
+   * Fires each time the worker can take a job: at its first `ready` when it was started without
+   * one, and as soon as a job ends `done` (the next job's path can be written at once: the engine
+   * reads it after freeing the last job's memory and saying `ready`).
+   */
+  onIdle(l: Listener<void>): void {
     this.readyListeners.push(l)
   }
 
@@ -144,12 +146,11 @@ export class WarmWorker {
     this.job = null
     this.jobsDone++
     this.hold(false)
-    this.maybeIdle()
+    this.becomeIdle()
   }
 
-  // `ready` (stdout) and the end of a job (its end mark, stderr) arrive in either order.
-  private maybeIdle(): void {
-    if (this.job || this._state === 'closed' || this.readyAfter !== this.jobsDone) return
+  private becomeIdle(): void {
+    if (this.job || this._state === 'closed') return
     this._state = 'idle'
     for (const l of this.readyListeners) l()
   }
@@ -164,7 +165,10 @@ export class WarmWorker {
     const c = this.child
     if (!c) return
     const handles = [c, c.stdin, c.stdout, c.stderr] as ({ ref(): void; unref(): void } | null)[]
-    for (const h of handles) if (h) busy ? h.ref() : h.unref()
+    for (const h of handles) {
+      if (busy) h?.ref()
+      else h?.unref()
+    }
   }
 
   private onStdoutLine(line: string): void {
@@ -181,9 +185,8 @@ export class WarmWorker {
     }
     const msg = parsed.message
     if (msg.type === 'ready') {
-      this.readyAfter = msg.jobs
-      if (this.job) this._state = 'busy' // the first ready: the job given at start is read now
-      else this.maybeIdle()
+      if (this.job) this._state = 'busy' // the job given before this ready is read now
+      else if (this._state === 'starting') this.becomeIdle()
       return
     }
     if (this.job) this.job.message(msg)

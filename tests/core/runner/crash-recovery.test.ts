@@ -62,7 +62,7 @@ describe('crash safety', () => {
       expect(starts, r.name).toHaveLength(r.id === victim.id ? 2 : 1)
       // One train loss per step, no duplicates from the resumed attempt.
       const losses = store.runMetrics(db, r.id).filter((m) => m.split === 'train' && m.name === 'loss')
-      expect(losses.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+      expect(losses.map((m) => m.step), `${r.name} (victim ${victim.name}): ${readFileSync(join(r.runDir, 'worker.log'), 'utf8')}`).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
     }
     // The lab was killed, not the run: the restart does not use up one of its attempts.
     expect(store.getRun(db, victim.id)!.attempts).toBe(1)
