@@ -121,7 +121,8 @@ def serve(em, jobs) -> int:
             continue
         cancel.set_idle(False)
         print(f"{JOB_START_MARK} {path}", file=sys.stderr, flush=True)
-        code = run_job(em, path, time.perf_counter(), warm_jobs=done)
+        # A fresh process's first job waited for its start-up (the supervisor writes it at spawn): count it.
+        code = run_job(em, path, _PROCESS_T0 if done == 0 else time.perf_counter(), warm_jobs=done)
         if code != 0:
             return code
         print(f"{JOB_END_MARK} {path}", file=sys.stderr, flush=True)
