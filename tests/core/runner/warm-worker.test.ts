@@ -213,5 +213,13 @@ describe('the queue on warm workers', () => {
     expect(readFileSync(join(ext!.runDir, 'worker.log'), 'utf8')).toMatch(/resuming from step [3-7]/)
     const losses = store.runMetrics(s.ctx.db, ext!.id).filter((m) => m.split === 'train' && m.name === 'loss')
     expect(losses.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+
+    // The last run's worker waits idle for the next job; closing the lab ends it.
+    const lin = store.listRuns(s.ctx.db, { studyId: st.id as string }).find((r) => r.stage === 'downstream')!
+    const idlePid = Number(readFileSync(join(lin.runDir, 'worker.pid'), 'utf8'))
+    expect(alive(idlePid)).toBe(true)
+    await s.close()
+    s = undefined
+    expect(alive(idlePid)).toBe(false)
   })
 })
