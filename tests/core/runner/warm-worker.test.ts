@@ -75,6 +75,8 @@ async function until(cond: () => boolean, ms = 30_000): Promise<void> {
   }
 }
 
+// Four or three real torch jobs each: about a minute on a quiet 2-core machine, far more on a shared one.
+const REAL_ENGINE_MS = 600_000
 const hasEngine = existsSync(join(REPO, 'engine', 'xlab', 'worker.py')) && existsSync(PYTHON)
 
 describe.skipIf(!hasEngine)('warm workers with the real engine', () => {
@@ -117,7 +119,7 @@ describe.skipIf(!hasEngine)('warm workers with the real engine', () => {
     }
     expect(c.log).toMatch(/crashing on purpose/)
     for (const r of [a, b, d]) expect(r.log).not.toMatch(/crashing on purpose/)
-  })
+  }, REAL_ENGINE_MS)
 
   it('resumes from its checkpoint after a warm worker was SIGKILLed mid-job', async () => {
     const e = executor()
@@ -135,7 +137,7 @@ describe.skipIf(!hasEngine)('warm workers with the real engine', () => {
     expect(again.messages.some((m) => m.type === 'log' && /Resuming from/.test(m.message))).toBe(true)
     const first = again.messages.find((m) => m.type === 'progress')
     expect(first && first.type === 'progress' ? first.epoch : -1).toBeGreaterThanOrEqual(2)
-  })
+  }, REAL_ENGINE_MS)
 })
 
 describe('warm workers with a stand-in worker', () => {
