@@ -24,7 +24,7 @@ afterEach(async () => {
 })
 
 const mb = (n: number) => Buffer.alloc(n * 1_000_000)
-const cat = (u: { categories: { id: string }[] }, id: string) => u.categories.find((c) => c.id === id) as { count: number; files: number; bytes: number; items: { runId: string | null; files: string[] }[] }
+const cat = (u: { categories: { id: string }[] }, id: string) => u.categories.find((c) => c.id === id) as unknown as { count: number; files: number; bytes: number; items: { runId: string | null; files: string[] }[] }
 
 describe('storage', () => {
   it('sorts run folders into categories, prunes exactly those, and keeps the weights studies use', async () => {
