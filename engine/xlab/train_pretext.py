@@ -16,6 +16,7 @@ from .jobs import Job, PretextParams, one_of, parse_dataclass, positive
 from .loop import LoopSpec, TrainLoop
 from .optim import OPTIMIZERS, SCHEDULES, make_optimizer
 from .pretext import PRETEXT_TASKS, build_task
+from .pretext.base import margin_over_chance
 from .protocol import Emitter
 
 
@@ -129,6 +130,8 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
         "source_images": int(state.source_images), "epochs": state.source_images / max(len(train_idx), 1),
         "budget": {"steps": p.steps, "batch_size": p.batch_size} if p.steps else None,
         "wall_s": time.perf_counter() - t_start, "train_s": state.all_seconds, "solved_early": solved,
+        # the final validation against an unlearned guess (pretext/base.py: PretextTask.chance)
+        "chance": margin_over_chance(last_val, model.chance(last_val)),
         "images_per_s": loop.images_per_s(), "train_images": int(len(train_idx)), "val_images": int(len(val_idx)),
         "options": task.options(), "normalisation": cache.normalisation(),
         "checkpoints": {"last": str(run_dir / "last.pth"), "best": str(run_dir / "best.pth") if state.best else None},
