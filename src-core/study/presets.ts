@@ -22,8 +22,8 @@ const demo: StudyConfigInput = {
   // 32 px keeps a CPU step cheap while the generated findings stay visible.
   imageSize: 32,
   // 96 steps of 64 network images for every cell, Adam at 2e-3 after an 8-step warm-up (measured on
-  // the demo sets, threads=1: with 48 steps at 1e-3 rotation on demo-natural ended at 0.31 and on
-  // demo-brainct at 0.56; every cell now ends well past chance and below 1.0, see the README).
+  // the demo sets, threads=1: with 48 steps at 1e-3 rotation on demo-natural ended at 0.31, now 0.49;
+  // the per-cell results, two rotation cells still solved, are in the README).
   // About 480 s of the study's ~1,100 single-thread slot seconds (inpainting's decoder doubles its step).
   pretext: { steps: 96, batchSize: 64, optimizer: 'adam', lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', warmupSteps: 8, valEverySteps: 24, checkpointEverySteps: 24 },
   // 48 fine-tuning steps of 32 images (3 epochs of 16 steps over at most 1,024 images): fine-tuning
