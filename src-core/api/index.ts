@@ -5,6 +5,7 @@ import { environmentApi, environmentEvents } from './environment.ts'
 import { notesApi, notesEvents } from './notes.ts'
 import { resultsApi, resultsEvents } from './results.ts'
 import { runsApi, runsEvents } from './runs.ts'
+import { storageApi, storageEvents } from './storage.ts'
 import { studiesApi, studiesEvents } from './studies.ts'
 
 export const apiMethods = {
@@ -14,6 +15,7 @@ export const apiMethods = {
   ...resultsApi,
   ...environmentApi,
   ...notesApi,
+  ...storageApi,
 } as const
 
 export const apiEvents = {
@@ -23,6 +25,7 @@ export const apiEvents = {
   ...resultsEvents,
   ...environmentEvents,
   ...notesEvents,
+  ...storageEvents,
 } as const
 
 export type ApiMethods = typeof apiMethods

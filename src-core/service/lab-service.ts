@@ -14,6 +14,7 @@ import { notesDomain } from './notes.ts'
 import { PathGuard } from './path-guard.ts'
 import { resultsDomain } from './results.ts'
 import { runsDomain } from './runs.ts'
+import { storageDomain } from './storage.ts'
 import { studiesDomain } from './studies.ts'
 
 export type { DomainFactory, DomainModule, LabContext, LabServiceOptions } from './context.ts'
@@ -26,6 +27,7 @@ const domains: DomainFactory[] = [
   resultsDomain,
   environmentDomain,
   notesDomain,
+  storageDomain,
 ]
 
 export class LabService {

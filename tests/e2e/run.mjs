@@ -202,8 +202,13 @@ async function viewsPass(browser, url, consoleErrors) {
         await page.waitForFunction(() => document.querySelectorAll('.side-by-side [data-testid=confusion]').length === 2, null, { timeout: 30_000 })
         await page.screenshot({ path: join(shots, `${tag}-compare.png`), fullPage: true })
         await scan('compare')
+
+        await go('storage')
+        await page.waitForSelector('[data-category=finished-resumable]')
+        await page.screenshot({ path: join(shots, `${tag}-storage.png`), fullPage: true })
+        await scan('storage')
         assert(problems.length === 0, `axe-core found serious or critical violations:\n${problems.join('\n')}`)
-        log(`${tag}: screenshots ${['datasets', 'builder', 'runs-detail', 'results-overview', 'compare'].map((v) => `test-output/e2e/${tag}-${v}.png`).join(', ')}`)
+        log(`${tag}: screenshots ${['datasets', 'builder', 'runs-detail', 'results-overview', 'compare', 'storage'].map((v) => `test-output/e2e/${tag}-${v}.png`).join(', ')}`)
       })
     }
   }
