@@ -1,6 +1,7 @@
 // The whole typed API: every domain's methods and events, merged. The renderer imports types only.
 import type { ApiClient } from './contract.ts'
 import { datasetsApi, datasetsEvents } from './datasets.ts'
+import { encodersApi, encodersEvents } from './encoders.ts'
 import { environmentApi, environmentEvents } from './environment.ts'
 import { notesApi, notesEvents } from './notes.ts'
 import { resultsApi, resultsEvents } from './results.ts'
@@ -14,6 +15,7 @@ export const apiMethods = {
   ...resultsApi,
   ...environmentApi,
   ...notesApi,
+  ...encodersApi,
 } as const
 
 export const apiEvents = {
@@ -23,6 +25,7 @@ export const apiEvents = {
   ...resultsEvents,
   ...environmentEvents,
   ...notesEvents,
+  ...encodersEvents,
 } as const
 
 export type ApiMethods = typeof apiMethods
