@@ -8,6 +8,7 @@ import type { DomainFactory, DomainModule, LabContext, LabServiceOptions } from 
 import { layout, resolveDataRoot } from '../config/paths.ts'
 import { openDatabase } from '../store/db.ts'
 import { datasetsDomain } from './datasets.ts'
+import { encodersDomain } from './encoders.ts'
 import { environmentDomain } from './environment.ts'
 import { LabEvents } from './events.ts'
 import { notesDomain } from './notes.ts'
@@ -28,6 +29,7 @@ const domains: DomainFactory[] = [
   environmentDomain,
   notesDomain,
   storageDomain,
+  encodersDomain,
 ]
 
 export class LabService {

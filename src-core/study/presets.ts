@@ -15,7 +15,8 @@ const demo: StudyConfigInput = {
   pretrainDatasets: ['demo-natural', 'demo-brainct', 'demo-mammo'],
   downstreamDataset: 'demo-chest',
   targets: ['binary', '3class'],
-  protocols: ['linear', 'finetune', 'scratch'],
+  // kNN (k 20, T 0.07) beside the linear probe; both read one cached feature pass per encoder.
+  protocols: ['linear', 'knn', 'finetune', 'scratch'],
   // Linear fusion only: a fine-tuned fusion trains 2-3 encoders a step, 40% of the earlier demo's time.
   fusion: { sets: MAMMO_FUSION, modes: ['linear'] },
   seeds: [0],
@@ -43,7 +44,13 @@ const demo: StudyConfigInput = {
     imbalance: 'weighted_loss',
     maxStepsPerEpoch: 16,
     maxTrainImages: 1024,
+    // A label-efficiency point at 10% of the (capped) train labels, drawn by patient, for the linear
+    // probe only: its features are cached, so each such run costs a head fit of well under a second.
+    labelFractions: [0.1, 1],
+    labelFractionProtocols: ['linear'],
   },
+  // The frozen random-init ResNet-18 goes through linear and kNN (the config's default, written out).
+  baselines: { randomInit: true },
   probes: { invariance: true, similarity: true, nImages: 64 },
   // Two single-threaded workers overlap one worker's torch import with the other's training.
   device: { policy: 'auto', cpuSlots: 2, threadsPerJob: 1, maxAttempts: 2 },

@@ -17,7 +17,7 @@ describe('planStudy', () => {
 
   it('scales with seeds: the paper preset has three of everything but one similarity probe', () => {
     const plan = planStudy(presetConfig('paper'))
-    expect(plan.counts).toEqual({ pretext: 27, extract: 27, downstream: 3 * 54, probe: 27 + 3 + 1 })
+    expect(plan.counts).toEqual({ pretext: 27, extract: 27 + 3, downstream: 3 * (54 + 2), probe: 27 + 3 + 1 })
   })
 
   it('orders runs after their dependencies and wires stages correctly', () => {
@@ -28,7 +28,7 @@ describe('planStudy', () => {
     for (const r of plan.runs) {
       const depStages = r.deps.map((d) => byId.get(d)!.stage)
       if (r.stage === 'pretext') expect(depStages).toEqual([])
-      if (r.stage === 'extract') expect(depStages).toEqual(['pretext'])
+      if (r.stage === 'extract') expect(depStages).toEqual(r.encoders![0] === RANDOM_INIT_LABEL ? [] : ['pretext'])
       if (r.stage === 'downstream' && r.protocol === 'scratch') expect(r.deps).toEqual([])
       if (r.stage === 'downstream' && r.fusionMode) expect(depStages).toEqual(r.encoders!.map(() => 'extract'))
     }
