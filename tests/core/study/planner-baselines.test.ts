@@ -2,18 +2,24 @@
 // imported reference encoder, kNN and label fractions plan exactly the runs a person expects, and
 // every run at fraction 1 keeps the spec hash it had before these existed.
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { parseStudyConfig, type StudyConfigInput } from '../../../src-core/study/config.ts'
+import { parseStudyConfig, type StudyConfig, type StudyConfigInput } from '../../../src-core/study/config.ts'
 import { planStudy } from '../../../src-core/study/planner.ts'
 import type { PlanProvenance } from '../../../src-core/study/provenance.ts'
 import { presetConfig } from '../../../src-core/study/presets.ts'
+
+// The demo as it was before issue 15 (scripts/demo-budget-2026-12-01.json: no kNN, no fractions, no
+// random-init baseline): the fixed ground these tests add the new options to.
+const demoBefore = (): StudyConfig => parseStudyConfig(JSON.parse(readFileSync(join(import.meta.dirname, '../../../scripts/demo-budget-2026-12-01.json'), 'utf8')))
 
 const sums: Record<string, string> = { 'demo-chest': 'c1', 'demo-natural': 'n1', 'demo-brainct': 'b1', 'demo-mammo': 'm1' }
 const prov = (refs: Record<string, string> = { imagenet: 'i1' }): PlanProvenance => ({ engineVersion: '0.2.0', datasetChecksum: (n) => sums[n] ?? null, referenceChecksum: (n) => refs[n] ?? null })
 
 const small = (over: Partial<StudyConfigInput> = {}) =>
   parseStudyConfig({
-    ...presetConfig('demo'),
+    ...demoBefore(),
     pretextTasks: ['rotation'],
     pretrainDatasets: ['demo-mammo'],
     targets: ['binary'],
@@ -21,7 +27,7 @@ const small = (over: Partial<StudyConfigInput> = {}) =>
     referenceEncoders: ['imagenet'],
     fusion: { sets: [['rotation/demo-mammo', 'ref:imagenet']], modes: ['linear'] },
     seeds: [0],
-    downstream: { ...presetConfig('demo').downstream, labelFractions: [0.1, 1], knn: { k: 5, temperature: 0.1 } },
+    downstream: { ...demoBefore().downstream, labelFractions: [0.1, 1], knn: { k: 5, temperature: 0.1 } },
     ...over,
   })
 
@@ -100,7 +106,7 @@ describe('planning baselines, kNN and label fractions', () => {
   })
 
   it('labelFractionProtocols limits the fractions below 1; the random-init baseline only takes frozen-feature protocols', () => {
-    const plan = planStudy(small({ protocols: ['linear', 'finetune', 'knn'], downstream: { ...presetConfig('demo').downstream, labelFractions: [0.25], labelFractionProtocols: ['knn'] } }), prov())
+    const plan = planStudy(small({ protocols: ['linear', 'finetune', 'knn'], downstream: { ...demoBefore().downstream, labelFractions: [0.25], labelFractionProtocols: ['knn'] } }), prov())
     const names = plan.runs.filter((r) => r.stage === 'downstream').map((r) => r.name)
     expect(names.filter((n) => n.includes('-f0.25-'))).toEqual(['binary-knn-rotation@demo-mammo-f0.25-s0', 'binary-knn-random-init-f0.25-s0', 'binary-knn-ref-imagenet-f0.25-s0'])
     expect(names.filter((n) => n.includes('random-init'))).toEqual(['binary-linear-random-init-s0', 'binary-knn-random-init-s0', 'binary-knn-random-init-f0.25-s0'])
@@ -111,7 +117,7 @@ describe('planning baselines, kNN and label fractions', () => {
   })
 
   it('a linear head sweep enters linear probes (single and fused) only', () => {
-    const plan = planStudy(small({ downstream: { ...presetConfig('demo').downstream, linearHeadSweep: { lrs: [0.01, 0.1], weightDecays: [0, 1e-4] } } }), prov())
+    const plan = planStudy(small({ downstream: { ...demoBefore().downstream, linearHeadSweep: { lrs: [0.01, 0.1], weightDecays: [0, 1e-4] } } }), prov())
     for (const r of plan.runs.filter((x) => x.stage === 'downstream')) {
       const swept = r.spec.params.head_sweep_lrs !== undefined
       expect(swept, r.name).toBe(r.protocol === 'linear')
@@ -132,10 +138,11 @@ describe('spec-hash stability', () => {
 
   for (const name of ['demo', 'paper'] as const) {
     it(`${name}: without the new options the plan is exactly the earlier one; with them every earlier run is still planned`, () => {
-      const off = parseStudyConfig({ ...presetConfig(name), baselines: { randomInit: false } })
+      const start = name === 'demo' ? demoBefore() : presetConfig(name)
+      const off = parseStudyConfig({ ...start, baselines: { randomInit: false } })
       const ids = planStudy(off, old(prov())).runs.map((r) => r.id)
       expect([ids.length, digest(ids)]).toEqual([before[name]!.n, before[name]!.digest])
-      const cfg = presetConfig(name)
+      const cfg = start
       const on = parseStudyConfig({
         ...cfg,
         protocols: [...cfg.protocols, 'knn'],
@@ -149,7 +156,7 @@ describe('spec-hash stability', () => {
 })
 
 describe('config validation of the new fields', () => {
-  const base = () => structuredClone(presetConfig('demo')) as unknown as Record<string, Record<string, unknown>>
+  const base = () => structuredClone(demoBefore()) as unknown as Record<string, Record<string, unknown>>
   it('refuses fractions outside (0, 1], protocols that are not planned, and unknown fusion references', () => {
     const zero = base()
     zero.downstream!.labelFractions = [0, 1]

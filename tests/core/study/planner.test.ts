@@ -7,10 +7,11 @@ import { presetConfig } from '../../../src-core/study/presets.ts'
 describe('planStudy', () => {
   it('expands the demo preset into the full factorial', () => {
     const plan = planStudy(presetConfig('demo'))
-    // 3 pretext x 3 datasets; one extract each; downstream: 9 encoders x 2 targets x (linear, finetune)
-    // + 2 scratch + 4 fusion sets x 2 targets (linear fusion only in the demo); probes: 9 invariance + 1 random-init
-    // reference + 1 similarity.
-    expect(plan.counts).toEqual({ pretext: 9, extract: 9, downstream: 36 + 2 + 8, probe: 11 })
+    // 3 pretext x 3 datasets; one extract each and one for the random-init baseline; downstream: 9 encoders
+    // x 2 targets x (linear, knn, finetune) + their linear probe at label fraction 0.1 + the random-init
+    // encoder x 2 targets x (linear, knn, linear at 0.1) + 2 scratch + 4 fusion sets x 2 targets (linear
+    // fusion only in the demo); probes: 9 invariance + 1 random-init reference + 1 similarity.
+    expect(plan.counts).toEqual({ pretext: 9, extract: 9 + 1, downstream: 54 + 18 + 6 + 2 + 8, probe: 11 })
     expect(new Set(plan.runs.map((r) => r.name)).size).toBe(plan.runs.length)
     expect(new Set(plan.runs.map((r) => r.id)).size).toBe(plan.runs.length)
   })
@@ -54,9 +55,9 @@ describe('planStudy', () => {
     const moreEpochs = presetConfig('demo')
     moreEpochs.downstream.epochs += 1
     const changed = planStudy(moreEpochs).runs.filter((r) => !old.has(r.id))
-    // Pretext, extract and probe runs are reused; every downstream run is new.
+    // Pretext, extract and probe runs are reused; every downstream run that trains is new (kNN has no epochs).
     expect(changed.every((r) => r.stage === 'downstream')).toBe(true)
-    expect(changed.length).toBe(before.counts.downstream)
+    expect(changed.length).toBe(before.runs.filter((r) => r.stage === 'downstream' && r.protocol !== 'knn').length)
   })
 
   it('gives every pretext run of a study the same budget: steps at one network batch, no epochs', () => {
@@ -101,9 +102,10 @@ describe('planStudy', () => {
     const full = planStudy(presetConfig('demo'))
     const cfg = parseStudyConfig({ ...presetConfig('demo'), skipCells: ['structure/demo-natural', 'inpainting/demo-brainct'] })
     const plan = planStudy(cfg)
-    // 2 of 9 cells gone: 7 pretext, 7 extract, 7 invariance probes; downstream 7 x 2 targets x 2 protocols
-    // + 2 scratch + the 8 fusion runs (the demo fusion sets use only demo-mammo and rotation+inpainting/structure cells kept).
-    expect(plan.counts).toEqual({ pretext: 7, extract: 7, downstream: 28 + 2 + 8, probe: 9 })
+    // 2 of 9 cells gone: 7 pretext, 7 extract (+ random-init), 7 invariance probes; downstream 7 x 2 targets
+    // x 3 protocols + 14 at fraction 0.1 + 6 random-init + 2 scratch + the 8 fusion runs (the demo fusion
+    // sets use only demo-mammo and rotation+inpainting/structure cells kept).
+    expect(plan.counts).toEqual({ pretext: 7, extract: 7 + 1, downstream: 42 + 14 + 6 + 2 + 8, probe: 9 })
     expect(plan.runs.some((r) => r.encoders?.includes('structure/demo-natural') || r.encoders?.includes('inpainting/demo-brainct'))).toBe(false)
     const fullIds = new Set(full.runs.map((r) => r.id))
     expect(plan.runs.every((r) => fullIds.has(r.id))).toBe(true)
@@ -166,13 +168,14 @@ describe('run provenance', () => {
     const readsMammo = (r: (typeof after.runs)[number]) => r.pretrainDataset === 'demo-mammo' || (r.encoders ?? []).some((e) => e.endsWith('/demo-mammo')) || r.name === 'probe-similarity'
     const expected = new Set(after.runs.filter(readsMammo).map((r) => r.name))
     expect(changed).toEqual(expected)
-    expect(changed.size).toBe(3 + 3 + 3 * 2 * 2 + 8 + 3 + 1)
+    // per encoder and target: linear, knn, finetune and linear at fraction 0.1
+    expect(changed.size).toBe(3 + 3 + 3 * 2 * 4 + 8 + 3 + 1)
     expect(after.runs.length).toBe(before.runs.length)
     // The downstream dataset is read by every downstream run and probe: all of those re-plan.
     const chest = planStudy(presetConfig('demo'), prov({ 'demo-chest': 'c2' }))
     const chestChanged = chest.runs.filter((r) => !old.has(r.id))
     expect(new Set(chestChanged.map((r) => r.stage))).toEqual(new Set(['downstream', 'probe']))
-    expect(chestChanged.length).toBe(46 + 11)
+    expect(chestChanged.length).toBe(88 + 11)
   })
 
   it('a new engine version re-plans everything; equal inputs reuse everything', () => {
