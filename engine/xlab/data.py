@@ -24,7 +24,7 @@ memory when the device is CUDA, then one ``non_blocking`` copy to the device. Ev
 copy (float conversion, resize, content crop, augmentation, normalisation, the pretext transforms)
 runs on the device; the content boxes of padded images are found in the gather thread from the
 uint8 pixels, so no step waits on a device-to-host copy. A prefetched batch is the very gather the
-step would otherwise do inline, so results do not depend on the pipeline (tests/engine/test_data.py).
+step would otherwise do inline, so results do not depend on the pipeline (tests/engine/test_pipeline.py).
 """
 
 from __future__ import annotations
