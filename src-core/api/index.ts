@@ -1,10 +1,12 @@
 // The whole typed API: every domain's methods and events, merged. The renderer imports types only.
 import type { ApiClient } from './contract.ts'
 import { datasetsApi, datasetsEvents } from './datasets.ts'
+import { encodersApi, encodersEvents } from './encoders.ts'
 import { environmentApi, environmentEvents } from './environment.ts'
 import { notesApi, notesEvents } from './notes.ts'
 import { resultsApi, resultsEvents } from './results.ts'
 import { runsApi, runsEvents } from './runs.ts'
+import { storageApi, storageEvents } from './storage.ts'
 import { studiesApi, studiesEvents } from './studies.ts'
 
 export const apiMethods = {
@@ -14,6 +16,8 @@ export const apiMethods = {
   ...resultsApi,
   ...environmentApi,
   ...notesApi,
+  ...storageApi,
+  ...encodersApi,
 } as const
 
 export const apiEvents = {
@@ -23,6 +27,8 @@ export const apiEvents = {
   ...resultsEvents,
   ...environmentEvents,
   ...notesEvents,
+  ...storageEvents,
+  ...encodersEvents,
 } as const
 
 export type ApiMethods = typeof apiMethods

@@ -8,12 +8,14 @@ import type { DomainFactory, DomainModule, LabContext, LabServiceOptions } from 
 import { layout, resolveDataRoot } from '../config/paths.ts'
 import { openDatabase } from '../store/db.ts'
 import { datasetsDomain } from './datasets.ts'
+import { encodersDomain } from './encoders.ts'
 import { environmentDomain } from './environment.ts'
 import { LabEvents } from './events.ts'
 import { notesDomain } from './notes.ts'
 import { PathGuard } from './path-guard.ts'
 import { resultsDomain } from './results.ts'
 import { runsDomain } from './runs.ts'
+import { storageDomain } from './storage.ts'
 import { studiesDomain } from './studies.ts'
 
 export type { DomainFactory, DomainModule, LabContext, LabServiceOptions } from './context.ts'
@@ -26,6 +28,8 @@ const domains: DomainFactory[] = [
   resultsDomain,
   environmentDomain,
   notesDomain,
+  storageDomain,
+  encodersDomain,
 ]
 
 export class LabService {

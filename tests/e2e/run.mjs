@@ -18,7 +18,7 @@ const shots = join(root, 'test-output', 'e2e')
 const CHROMIUM = process.env.XLAB_CHROMIUM ?? '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const STUDY_TIMEOUT_MS = Number(process.env.XLAB_E2E_STUDY_TIMEOUT_MS ?? 360_000)
-/** The tiny study: rotation on demo-mammo, 2 seeds; binary and 3-class linear: 2 pretext + 2 extract + 4 downstream. */
+/** The tiny study: rotation on demo-mammo, 2 seeds; binary and 3-class linear: 2 pretext + 2 extract + 4 downstream, plus the random-init baseline (2 extract + 4 linear). */
 const STUDY_RUNS = 8
 /** Window sizes of the screenshot and accessibility pass. */
 const SIZES = [{ width: 1440, height: 900 }, { width: 1024, height: 700 }]
@@ -118,7 +118,7 @@ async function writeImageFolder(dir) {
 
 /** Picks the two binary runs in Compare through its search. */
 async function pickTwo(page) {
-  await page.getByTestId('compare-search').fill('binary')
+  await page.getByTestId('compare-search').fill('binary-linear-rotation')
   const adds = page.locator('[data-testid=compare-matches] button')
   await adds.first().waitFor({ timeout: 30_000 })
   assert((await adds.count()) === 2, `expected 2 binary runs to pick, found ${await adds.count()}`)
@@ -202,8 +202,13 @@ async function viewsPass(browser, url, consoleErrors) {
         await page.waitForFunction(() => document.querySelectorAll('.side-by-side [data-testid=confusion]').length === 2, null, { timeout: 30_000 })
         await page.screenshot({ path: join(shots, `${tag}-compare.png`), fullPage: true })
         await scan('compare')
+
+        await go('storage')
+        await page.waitForSelector('[data-category=finished-resumable]')
+        await page.screenshot({ path: join(shots, `${tag}-storage.png`), fullPage: true })
+        await scan('storage')
         assert(problems.length === 0, `axe-core found serious or critical violations:\n${problems.join('\n')}`)
-        log(`${tag}: screenshots ${['datasets', 'builder', 'runs-detail', 'results-overview', 'compare'].map((v) => `test-output/e2e/${tag}-${v}.png`).join(', ')}`)
+        log(`${tag}: screenshots ${['datasets', 'builder', 'runs-detail', 'results-overview', 'compare', 'storage'].map((v) => `test-output/e2e/${tag}-${v}.png`).join(', ')}`)
       })
     }
   }
@@ -404,7 +409,7 @@ async function main() {
 
       await check('results show a heatmap, a confusion matrix and a ROC curve equal to lab.sqlite', async () => {
         const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
-        const runs = db.prepare("SELECT id, name, pretext, pretrain_dataset AS ds, seed FROM runs WHERE stage = 'downstream' AND target = 'binary' ORDER BY seed").all()
+        const runs = db.prepare("SELECT id, name, pretext, pretrain_dataset AS ds, seed FROM runs WHERE stage = 'downstream' AND target = 'binary' AND pretext IS NOT NULL ORDER BY seed").all()
         const metric = (runId, name) => db.prepare("SELECT value FROM metrics WHERE run_id = ? AND split = 'test' AND name = ? ORDER BY step DESC, epoch DESC LIMIT 1").get(runId, name)?.value
         const aucs = runs.map((r) => metric(r.id, 'roc_auc'))
         const run = runs[0]
