@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `npm run bench`: runs every benchmark part, each of which measures a candidate against a
 // reference in the same run and writes a list of {name, value, unit, reference, ratio} to its own
-// file; this script merges them into bench-results.json and prints one table.
-// XLAB_BENCH_ONLY=engine,import limits the parts.
+// file; this script merges them into bench-results.json and prints one table. The engine part
+// measures in interleaved rounds and reports the median ratio with its spread (engine/xlab/bench.py).
+// XLAB_BENCH_ONLY=engine,import limits the parts; XLAB_BENCH_ENGINE_ARGS adds options to the engine part
+// (e.g. "--size 32 --batch 32 --rounds 5" on a loaded machine; `python -m xlab.bench --help`).
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -14,7 +16,7 @@ mkdirSync(outDir, { recursive: true })
 
 /** Benchmark parts: name -> command producing `--out <file>`. */
 const parts = [
-  ['engine', 'node', ['scripts/py.mjs', '-m', 'xlab.bench']],
+  ['engine', 'node', ['scripts/py.mjs', '-m', 'xlab.bench', ...(process.env.XLAB_BENCH_ENGINE_ARGS?.split(/\s+/).filter(Boolean) ?? [])]],
   ['import', 'node', ['--import', 'tsx', 'scripts/bench-import.ts']],
   ['runs-table', 'node', ['--import', 'tsx', 'scripts/bench-runs-table.ts']],
 ]
@@ -35,7 +37,8 @@ for (const [name, cmd, args] of parts) {
 }
 writeFileSync(join(root, 'bench-results.json'), JSON.stringify(all, null, 2) + '\n')
 const fmt = (v) => (typeof v === 'number' ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3)) : String(v ?? ''))
-console.log(`\n${'name'.padEnd(48)} ${'value'.padStart(10)} ${'unit'.padEnd(10)} ${'reference'.padStart(10)} ${'ratio'.padStart(7)}`)
-for (const e of all) console.log(`${e.name.padEnd(48)} ${fmt(e.value).padStart(10)} ${String(e.unit).padEnd(10)} ${fmt(e.reference).padStart(10)} ${fmt(e.ratio).padStart(7)}`)
+// `spread`: how far the per-round ratios of a part that measures in rounds lie around its median ratio
+console.log(`\n${'name'.padEnd(64)} ${'value'.padStart(10)} ${'unit'.padEnd(10)} ${'reference'.padStart(10)} ${'ratio'.padStart(7)}  spread`)
+for (const e of all) console.log(`${e.name.padEnd(64)} ${fmt(e.value).padStart(10)} ${String(e.unit).padEnd(10)} ${fmt(e.reference).padStart(10)} ${fmt(e.ratio).padStart(7)}  ${e.spread ?? ''}`)
 console.log(`\nwrote ${join(root, 'bench-results.json')}`)
 process.exit(failed ? 1 : 0)

@@ -15,11 +15,24 @@ Pretext batches never show padding (``crop_padding``): black bars of a padded ca
 cropped to its breast and fitted to a square, CT imported with ``--resize pad``) sit at a position
 that gives away a 90-degree rotation or a swap to a one-line border statistic, so each image is
 taken as a square crop, at a random place along its longer side, of the box that holds its content.
+
+Input pipeline (docs/performance.md). The loop names the next step's indices (``prefetch``) and one
+background thread gathers them from the memory map, one batch ahead, while the current step
+computes: a row-by-row copy in sorted index order (sequential reads when the cache is not in the page
+cache; measured about 5x faster than numpy fancy indexing of a memory map) straight into pinned
+memory when the device is CUDA, then one ``non_blocking`` copy to the device. Everything after the
+copy (float conversion, resize, content crop, augmentation, normalisation, the pretext transforms)
+runs on the device; the content boxes of padded images are found in the gather thread from the
+uint8 pixels, so no step waits on a device-to-host copy. A prefetched batch is the very gather the
+step would otherwise do inline, so results do not depend on the pipeline (tests/engine/test_pipeline.py).
 """
 
 from __future__ import annotations
 
 import json
+import weakref
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +43,7 @@ import torch.nn.functional as F
 from .errors import bad_input
 
 SPLITS = ("train", "val", "test")
+AHEAD = 2  # gathers a BatchMaker keeps queued: the next step's, and one the loop named but did not use
 
 
 @dataclass
@@ -138,10 +152,32 @@ def subset(indices: np.ndarray, cap: int | None, seed: int) -> np.ndarray:
     return np.sort(rng.choice(indices, size=cap, replace=False))
 
 
-class BatchMaker:
-    """Turns index lists into normalised ``B x 3 x S x S`` float tensors on the device."""
+def pin_for(device) -> bool:
+    """Whether gathers for ``device`` go to pinned memory: only CUDA has it (elsewhere it is an error or a waste)."""
+    return torch.device(device).type == "cuda"
 
-    def __init__(self, cache: Cache, image_size: int, device, channels_last: bool = False, crop_padding: bool = False):
+
+def gather(images: np.ndarray, idx: np.ndarray, pin: bool, boxes: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """uint8 pixels of ``idx`` as B x C x H x W on the CPU (pinned when ``pin``) and, with ``boxes``, their
+    content boxes. Rows are copied in sorted index order into one buffer: sequential reads on disk."""
+    out = torch.empty((len(idx), *images.shape[1:]), dtype=torch.uint8, pin_memory=pin)
+    buf = out.numpy()
+    for j in np.argsort(idx, kind="stable"):
+        buf[j] = images[idx[j]]
+    t = out.unsqueeze(1) if out.ndim == 3 else out.permute(0, 3, 1, 2)
+    return t, content_boxes(t) if boxes else None
+
+
+class BatchMaker:
+    """Turns index lists into normalised ``B x 3 x S x S`` float tensors on the device.
+
+    ``prefetch(idx)`` starts gathering ``idx`` in the background; the call that asks for the same
+    indices takes that gather, any other call gathers inline. ``threaded=False`` never prefetches (the
+    plain path the tests compare with). ``close()`` (or the end of a ``with`` block, or garbage
+    collection) ends the gather thread."""
+
+    def __init__(self, cache: Cache, image_size: int, device, channels_last: bool = False, crop_padding: bool = False,
+                 threaded: bool = True):
         self.cache = cache
         self.crop_padding = crop_padding  # square crops inside each image's content box (pretext batches)
         self.size = int(image_size)
@@ -149,23 +185,59 @@ class BatchMaker:
         self.channels_last = channels_last
         self.mean = cache.mean.view(1, 3, 1, 1).to(device)
         self.inv_std = (1.0 / cache.std).view(1, 3, 1, 1).to(device)
+        self.pin = pin_for(device)
+        self.stats = {"prefetched": 0, "inline": 0}  # batches served from a prefetch / gathered inline
+        self._pending: deque = deque()  # (indices, future) in the order the loop named them
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="xlab-gather") if threaded else None
+        if self._pool is not None:  # a warm worker runs job after job: no thread may outlive its job's BatchMaker
+            self._finalizer = weakref.finalize(self, self._pool.shutdown, wait=False, cancel_futures=True)
+
+    def prefetch(self, idx: np.ndarray) -> None:
+        """Starts gathering ``idx`` (the next step's indices) in the background; a no-op when unthreaded or closed."""
+        if self._pool is None:
+            return
+        idx = np.array(idx, copy=True)
+        self._pending.append((idx, self._pool.submit(gather, self.cache.images, idx, self.pin, self.crop_padding)))
+        while len(self._pending) > AHEAD:
+            self._pending.popleft()[1].cancel()
+
+    def close(self) -> None:
+        """Ends the gather thread (waiting for a gather in progress); later calls gather inline."""
+        pool, self._pool = self._pool, None
+        for _, fut in self._pending:
+            fut.cancel()
+        self._pending.clear()
+        if pool is not None:
+            self._finalizer.detach()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "BatchMaker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _gathered(self, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor | None]:
+        idx = np.asarray(idx)
+        for k, (want, fut) in enumerate(self._pending):
+            if np.array_equal(want, idx):
+                for _ in range(k + 1):  # earlier ones were named but skipped (an OOM retry changed the batch)
+                    self._pending.popleft()
+                self.stats["prefetched"] += 1
+                return fut.result()  # an error of the gather is raised here, as it would be inline
+        self.stats["inline"] += 1
+        return gather(self.cache.images, idx, False, self.crop_padding)
 
     def raw(self, idx: np.ndarray) -> torch.Tensor:
         """uint8 pixels of ``idx`` as B x C x H x W on the device (one gather from the memory map)."""
-        order = np.argsort(idx, kind="stable")
-        arr = np.asarray(self.cache.images[idx[order]])  # sorted reads are sequential on disk
-        inv = np.empty_like(order)
-        inv[order] = np.arange(len(order))
-        t = torch.from_numpy(arr[inv])
-        t = t.unsqueeze(1) if t.ndim == 3 else t.permute(0, 3, 1, 2)
-        return t.to(self.device, non_blocking=True)
+        return self._gathered(idx)[0].to(self.device, non_blocking=True)
 
     def __call__(self, idx: np.ndarray, augment_gen: torch.Generator | None = None) -> torch.Tensor:
-        raw = self.raw(idx)
+        cpu, boxes = self._gathered(idx)
+        raw = cpu.to(self.device, non_blocking=True)
         x = raw.float().div_(255.0)
-        boxes = content_boxes(raw) if self.crop_padding else None
         if boxes is not None and not is_full(boxes, raw.shape[-2:]):
-            full = is_full(boxes, raw.shape[-2:], per_image=True).view(-1, 1, 1, 1)
+            full = is_full(boxes, raw.shape[-2:], per_image=True).to(x.device).view(-1, 1, 1, 1)
             cropped = square_crops(x, boxes, self.size, augment_gen)
             if x.shape[-1] != self.size or x.shape[-2] != self.size:
                 x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=True)
@@ -182,17 +254,16 @@ class BatchMaker:
 
 def content_boxes(raw: torch.Tensor) -> torch.Tensor:
     """B x 4 (top, bottom, left, right; bottom/right exclusive) of the rows and columns of uint8 images
-    B x C x H x W that hold any non-zero pixel: padding is exact zeros. An all-black image keeps its frame."""
-    b, _, h, w = raw.shape
-    rows = raw.amax(dim=(1, 3)) > 0  # B x H
-    cols = raw.amax(dim=(1, 2)) > 0  # B x W
-    empty = ~rows.any(1)
-    top = rows.float().argmax(1)
-    bottom = h - rows.flip(1).float().argmax(1)
-    left = cols.float().argmax(1)
-    right = w - cols.flip(1).float().argmax(1)
-    box = torch.stack([top, bottom, left, right], 1)
-    return torch.where(empty.view(b, 1), torch.tensor([0, h, 0, w], device=raw.device), box)
+    B x C x H x W that hold any non-zero pixel: padding is exact zeros. An all-black image keeps its frame.
+    On the CPU with numpy, in the gather thread: row maxima along the contiguous axis are 14x faster
+    than torch's reductions over strided dimensions of a uint8 tensor (4 ms against 63 ms a 224 px batch of 256)."""
+    a = raw.cpu().numpy()
+    b, c, h, w = a.shape
+    a = a[:, 0] if c == 1 else a.max(axis=1)  # B x H x W, the brightest channel
+    rows, cols = a.max(axis=2) > 0, a.max(axis=1) > 0  # B x H, B x W
+    box = np.stack([rows.argmax(1), h - rows[:, ::-1].argmax(1), cols.argmax(1), w - cols[:, ::-1].argmax(1)], 1)
+    box[~rows.any(1)] = (0, h, 0, w)
+    return torch.from_numpy(box.astype(np.int64))
 
 
 def is_full(boxes: torch.Tensor, hw, per_image: bool = False):
@@ -215,7 +286,8 @@ def square_crops(x: torch.Tensor, boxes: torch.Tensor, size: int, gen: torch.Gen
     theta[:, 0, 2] = (2 * x0 + side) / w - 1
     theta[:, 1, 1] = side / h
     theta[:, 1, 2] = (2 * y0 + side) / h - 1
-    grid = F.affine_grid(theta, [b, x.shape[1], size, size], align_corners=False).to(x.device, x.dtype)
+    # the B x S x S x 2 grid is built on the device: at 224 px it is 100 MB a batch, too much for a host copy
+    grid = F.affine_grid(theta.to(x.device, x.dtype), [b, x.shape[1], size, size], align_corners=False)
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 

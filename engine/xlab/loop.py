@@ -84,17 +84,21 @@ class LoopState:
 class TrainLoop:
     """``step_fn(idx, gen) -> (loss, network_images)`` runs the forward pass (under autocast) for the
     train indices ``idx``; ``validate_fn(epoch) -> (metrics, selection value)`` runs after each epoch;
-    ``source_per_step(batch)`` says how many dataset images a step of ``batch`` network inputs takes."""
+    ``source_per_step(batch)`` says how many dataset images a step of ``batch`` network inputs takes;
+    ``prefetch(idx)`` (BatchMaker.prefetch) is told the next step's train indices before each step, so
+    their gather overlaps this step's compute."""
 
     def __init__(self, *, emitter: Emitter, device: Device, model: torch.nn.Module, optimizer, run_dir: Path,
                  kind: str, arch: dict, config: dict, train_idx: np.ndarray, spec: LoopSpec,
                  step_fn: Callable, validate_fn: Callable, source_per_step: Callable[[int], int] = lambda b: b,
-                 on_epoch_end: Callable | None = None, clock: Callable[[], float] = time.monotonic):
+                 on_epoch_end: Callable | None = None, clock: Callable[[], float] = time.monotonic,
+                 prefetch: Callable[[np.ndarray], None] | None = None):
         self.em, self.device, self.model, self.opt = emitter, device, model, optimizer
         self.run_dir, self.kind, self.arch, self.config = Path(run_dir), kind, arch, config
         self.train_idx, self.spec = train_idx, spec
         self.step_fn, self.validate_fn, self.source_per_step = step_fn, validate_fn, source_per_step
         self.on_epoch_end = on_epoch_end
+        self.prefetch = prefetch or (lambda idx: None)
         self.clock = clock  # injectable so tests can drive the checkpoint cadence
         self.last_saved_at = clock()  # a fresh or resumed process has lost nothing yet
         self.batch_size = spec.batch_size
@@ -207,6 +211,9 @@ class TrainLoop:
                 gstep = s.epoch * steps + step
                 set_lr(self.opt, lr_factor(gstep, total_steps, spec.schedule, warm))
                 idx = order[s.position:s.position + src]
+                nxt = s.position + src
+                if (step + 1 < steps) and nxt + src <= max(len(order), src):  # the next step of this epoch
+                    self.prefetch(order[nxt:nxt + src])
                 n_img, loss_value = self._step(idx, step_generator(spec.seed, s.epoch, s.position, 1),
                                                sync=(step + 1) % self.sync_every == 0 or step + 1 == steps,
                                                where=f"epoch {s.epoch + 1}, step {step + 1}")
@@ -251,6 +258,8 @@ class TrainLoop:
                 order = order_of[1]
                 set_lr(self.opt, lr_factor(s.step, total, spec.schedule, spec.warmup_steps))
                 idx = order[s.position:s.position + src]  # shorter than src only when the split is
+                if s.step + 1 < round_end:
+                    order_of = self._prefetch_next(order_of, s.position + len(idx), src)
                 n_img, loss_value = self._step(idx, step_generator(spec.seed, s.data_epoch, s.position, 1),
                                                sync=(s.step + 1) % self.sync_every == 0 or s.step + 1 == round_end,
                                                where=f"step {s.step + 1}")
@@ -266,6 +275,14 @@ class TrainLoop:
                 if s.step < round_end and (spec.checkpoint_every_steps or spec.checkpoint_every_s) and self.save_due(grid):
                     self.save("last")
             self._end_epoch(s.step, restart_data=False, epoch_end=False)
+
+    def _prefetch_next(self, order_of: tuple, position: int, src: int) -> tuple:
+        """Names the next budget step's indices to ``prefetch``, as _run_budget will take them (the next
+        pass's order when this one is used up); returns the (pass, order) to keep."""
+        if position + src > len(self.train_idx) and position > 0:
+            order_of, position = (order_of[0] + 1, self.epoch_order(order_of[0] + 1)), 0
+        self.prefetch(order_of[1][position:position + src])
+        return order_of
 
     def _step(self, idx, gen, *, sync: bool, where: str) -> tuple[int, float | None]:
         """One optimiser step on the train indices ``idx``; returns (network images, loss or None when not synced)."""

@@ -93,6 +93,8 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
         src = src_per_step(p.batch_size)
         for i in range(0, len(val_idx), src):
             idx = val_idx[i:i + src]
+            if i + src < len(val_idx):  # gathered in the background while this batch runs
+                batches.prefetch(val_idx[i + src:i + 2 * src])
             gen = step_generator(job.seed, 10_000, i)  # the same val batches every epoch
             batch = task.make_batch(batches(idx), gen)
             with device.autocast():
@@ -120,9 +122,10 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
                     total_steps=p.steps, round_steps=p.val_every_steps, warmup_steps=p.warmup_steps)
     loop = TrainLoop(emitter=em, device=device, model=model, optimizer=opt, run_dir=run_dir, kind="pretext", arch=arch,
                      config=config, train_idx=train_idx, spec=spec, step_fn=step_fn, validate_fn=validate,
-                     source_per_step=src_per_step, on_epoch_end=on_epoch_end)
+                     source_per_step=src_per_step, on_epoch_end=on_epoch_end, prefetch=batches.prefetch)
     loop.try_resume()
     state = loop.run()
+    batches.close()  # the gather thread ends with the training (an error ends it when batches is collected)
     last_val = state.history[-1]["val"] if state.history else {}
     solved = solved_early(state.history)
     if solved:

@@ -333,7 +333,8 @@ def end_to_end(job, p, model, batches, splits, y, objective: Objective, device, 
     spec = LoopSpec(epochs=p.epochs, batch_size=p.batch_size, seed=job.seed, schedule=p.schedule, warmup_epochs=p.warmup_epochs,
                     max_steps_per_epoch=p.max_steps_per_epoch, select_mode="max", sample_weights=sample_w)
     loop = TrainLoop(emitter=em, device=device, model=model, optimizer=opt, run_dir=run_dir, kind="downstream", arch=arch,
-                     config=config, train_idx=splits["train"], spec=spec, step_fn=step_fn, validate_fn=validate)
+                     config=config, train_idx=splits["train"], spec=spec, step_fn=step_fn, validate_fn=validate,
+                     prefetch=batches.prefetch)
     loop.try_resume()
     resumed_seconds = loop.state.all_seconds
     state = loop.run()

@@ -39,6 +39,8 @@ def predict(model, batches: BatchMaker, idx: np.ndarray, batch_size: int, device
     prog = Progress(em, stage, 1) if em else None
     for i in range(steps):
         chunk = idx[i * batch_size:(i + 1) * batch_size]
+        if i + 1 < steps:  # gathered in the background while this chunk runs
+            batches.prefetch(idx[(i + 1) * batch_size:(i + 2) * batch_size])
         with device.autocast():
             y = model.features(batches(chunk)) if features else model(batches(chunk))
         out.append(y.float().cpu() if features else act(y).cpu())

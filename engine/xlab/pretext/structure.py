@@ -61,41 +61,43 @@ def gap_px(s: int) -> int:
 def tile(x: torch.Tensor, perms: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """Cuts each image of x (B x C x S x S) into 2 x 2 tiles at a random position, random gap and
     per-tile jitter, and reassembles them in the output layout, output cell k taking tile
-    ``perms[i, k]`` (B x 4 long; the identity keeps the order). Random numbers come from ``gen`` (CPU)."""
+    ``perms[i, k]`` (B x 4 long; the identity keeps the order). Random numbers come from ``gen`` (CPU);
+    the B x S x S sampling grid is built on x's device (at 224 px it is 100 MB a batch)."""
     b, _, s, _ = x.shape
+    dev = x.device
     g_out = gap_px(s)
     t_out = (s - g_out) // 2
     t_src = max(2, int(round(s * TILE_FRACTION)))
     j = max(1, int(round(s * JITTER_FRACTION)))
-    gap = GAP_RANGE[0] * s + torch.rand(b, generator=gen) * (GAP_RANGE[1] - GAP_RANGE[0]) * s
+    gap = (GAP_RANGE[0] * s + torch.rand(b, generator=gen) * (GAP_RANGE[1] - GAP_RANGE[0]) * s).to(dev)
     # The source extent the tiles, gap and jitter need, plus a pixel each side: a tile that reached
     # past the image would repeat its border pixels, smoother than the rest, and mark where it came from.
     span = 2 * t_src + gap + 2 * j + 2
     free = (s - span).clamp(min=0)
-    origin = torch.rand(b, 2, generator=gen) * free.view(b, 1) + j + 1  # top-left of tile 0 (y, x)
-    jitter = (torch.rand(b, 4, 2, generator=gen) * 2 - 1) * j
-    cell = torch.tensor([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=torch.float32)  # (row, col) of tiles 0..3
+    origin = torch.rand(b, 2, generator=gen).to(dev) * free.view(b, 1) + j + 1  # top-left of tile 0 (y, x)
+    jitter = (torch.rand(b, 4, 2, generator=gen).to(dev) * 2 - 1) * j
+    cell = torch.tensor([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=torch.float32, device=dev)  # (row, col) of tiles 0..3
     tile_origin = origin.view(b, 1, 2) + cell.view(1, 4, 2) * (t_src + gap).view(b, 1, 1) + jitter  # B x 4 x 2
     # Output cell of every output pixel along one axis: 0, 1, or -1 inside the cross.
-    pos = torch.arange(s)
+    pos = torch.arange(s, device=dev)
     which = torch.where(pos < t_out, 0, torch.where(pos >= t_out + g_out, 1, -1))
     local = torch.where(which == 1, pos - t_out - g_out, pos).float()  # pixel within its cell
     src_local = (local + 0.5) * (t_src / t_out)  # continuous source offset of the pixel centre in the tile
     cell_of = (which.clamp(min=0).view(s, 1) * 2 + which.clamp(min=0).view(1, s))  # S x S output cell index
-    src_tile = perms.gather(1, cell_of.view(1, -1).expand(b, -1)).view(b, s, s)  # B x S x S tile shown there
+    src_tile = perms.to(dev).gather(1, cell_of.view(1, -1).expand(b, -1)).view(b, s, s)  # B x S x S tile shown there
     o = tile_origin.gather(1, src_tile.view(b, -1, 1).expand(-1, -1, 2)).view(b, s, s, 2)
     sy = o[..., 0] + src_local.view(1, s, 1)
     sx = o[..., 1] + src_local.view(1, 1, s)
     grid = torch.stack([sx, sy], dim=-1) * (2.0 / s) - 1.0  # align_corners=False coordinates
     inside = ((which.view(s, 1) >= 0) & (which.view(1, s) >= 0)).to(x.dtype)
-    out = F.grid_sample(x, grid.to(x.device, x.dtype), mode="bilinear", padding_mode="border", align_corners=False)
+    out = F.grid_sample(x, grid.to(x.dtype), mode="bilinear", padding_mode="border", align_corners=False)
     # Each tile loses its own mean (Noroozi & Favaro normalise tiles too): an image minus its mean lies
     # further from it near the border than in the centre, so otherwise the step from a tile's edge
     # into the cross would say whether that edge came from the image's inside or its outside.
-    cell_mask = F.one_hot(cell_of.to(x.device), 4).to(x.dtype) * inside.to(x.device).unsqueeze(-1)  # S x S x 4
+    cell_mask = F.one_hot(cell_of, 4).to(x.dtype) * inside.unsqueeze(-1)  # S x S x 4
     cells = torch.einsum("bchw,hwk->bck", out, cell_mask) / cell_mask.sum((0, 1))
     out = out - torch.einsum("bck,hwk->bchw", cells, cell_mask)
-    return out * inside.to(x.device)
+    return out * inside
 
 
 def corrupt_batch(x: torch.Tensor, family: str, variant: int) -> torch.Tensor:
