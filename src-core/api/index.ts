@@ -2,6 +2,7 @@
 import type { ApiClient } from './contract.ts'
 import { datasetsApi, datasetsEvents } from './datasets.ts'
 import { environmentApi, environmentEvents } from './environment.ts'
+import { galleryApi, galleryEvents } from './gallery.ts'
 import { notesApi, notesEvents } from './notes.ts'
 import { resultsApi, resultsEvents } from './results.ts'
 import { runsApi, runsEvents } from './runs.ts'
@@ -12,6 +13,7 @@ export const apiMethods = {
   ...studiesApi,
   ...runsApi,
   ...resultsApi,
+  ...galleryApi,
   ...environmentApi,
   ...notesApi,
 } as const
@@ -21,6 +23,7 @@ export const apiEvents = {
   ...studiesEvents,
   ...runsEvents,
   ...resultsEvents,
+  ...galleryEvents,
   ...environmentEvents,
   ...notesEvents,
 } as const

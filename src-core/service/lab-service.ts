@@ -10,6 +10,7 @@ import { openDatabase } from '../store/db.ts'
 import { datasetsDomain } from './datasets.ts'
 import { environmentDomain } from './environment.ts'
 import { LabEvents } from './events.ts'
+import { galleryDomain } from './gallery.ts'
 import { notesDomain } from './notes.ts'
 import { PathGuard } from './path-guard.ts'
 import { resultsDomain } from './results.ts'
@@ -24,6 +25,7 @@ const domains: DomainFactory[] = [
   studiesDomain,
   runsDomain,
   resultsDomain,
+  galleryDomain,
   environmentDomain,
   notesDomain,
 ]
