@@ -21,7 +21,7 @@ function pageOf(input: Record<string, unknown>) {
 const mountWith = (handlers: Parameters<typeof fakeLab>[0], component: unknown, props: Record<string, unknown>) => {
   const lab = fakeLab(handlers)
   setLab(lab.api)
-  const w = mount(component as never, { props, global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
+  const w = mount(component as never, { props: props as never, global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
   return { w, lab }
 }
 
