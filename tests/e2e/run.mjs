@@ -4,7 +4,7 @@
 // watched while it trains, results checked against lab.sqlite, the token and the PathGuard
 // checked from outside. Screenshots of every view go to test-output/e2e/. Prints "N passed, N failed".
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -126,6 +126,28 @@ async function pickTwo(page) {
   await adds.first().click()
 }
 
+/**
+ * What the error gallery must show, computed here from the run's own test_predictions.json (not
+ * from the API under test): predicted class = argmax, its probability, right or wrong; `errors`
+ * most confident first (ties in file order).
+ */
+function expectedGallery(pred, { filter, order }) {
+  const rows = pred.probs.map((p, row) => {
+    let k = 0
+    for (let c = 1; c < p.length; c++) if (p[c] > p[k]) k = c
+    return { row, index: pred.indices[row], trueClass: pred.targets[row], predicted: k, probability: p[k] }
+  })
+  const kept = rows.filter((r) => (filter === 'errors' ? r.predicted !== r.trueClass : true))
+  if (order === 'most-confident') kept.sort((a, b) => b.probability - a.probability || a.row - b.row)
+  if (order === 'least-confident') kept.sort((a, b) => a.probability - b.probability || a.row - b.row)
+  return { all: rows, shown: kept }
+}
+
+/** The gallery tiles on the page as data. */
+async function galleryTiles(page, selector = '[data-testid=gallery-item]') {
+  return page.locator(selector).evaluateAll((els) => els.map((e) => ({ index: Number(e.dataset.index), trueName: e.dataset.true, predictedName: e.dataset.predicted, probability: Number(e.dataset.probability), patient: e.dataset.patient, image: e.dataset.image, hasImage: !!e.querySelector('img[src^="data:image/png"]') })))
+}
+
 /** Serious or critical axe-core violations on the page (the report iframe is its own document). */
 async function axeViolations(page) {
   await page.addScriptTag({ path: join(root, 'node_modules', 'axe-core', 'axe.min.js') })
@@ -196,14 +218,22 @@ async function viewsPass(browser, url, consoleErrors) {
         await page.waitForSelector('[data-testid=overview] [data-testid=interval]', { timeout: 120_000 })
         await page.screenshot({ path: join(shots, `${tag}-results-overview.png`), fullPage: true })
         await scan('results')
+        // The error gallery of one run (opened from its detail), scanned on its own.
+        if ((await page.locator('[data-testid=open-gallery]').count()) === 0) await page.locator('[role=row][tabindex="0"]').first().click()
+        if ((await page.getByTestId('gallery').count()) === 0) await page.locator('[data-testid=open-gallery]').first().click()
+        await page.locator('[data-testid=gallery-item]').first().waitFor({ timeout: 30_000 })
+        await page.getByTestId('gallery').screenshot({ path: join(shots, `${tag}-error-gallery.png`) })
+        await scan('results (error gallery)')
 
         await go('compare')
         if ((await page.locator('[data-testid=compare-table]').count()) === 0) await pickTwo(page)
         await page.waitForFunction(() => document.querySelectorAll('.side-by-side [data-testid=confusion]').length === 2, null, { timeout: 30_000 })
+        if ((await page.getByTestId('pair-gallery').count()) === 0) await page.getByTestId('open-pair').click()
+        await page.locator('[data-testid=pair-counts]').waitFor({ timeout: 30_000 })
         await page.screenshot({ path: join(shots, `${tag}-compare.png`), fullPage: true })
-        await scan('compare')
+        await scan('compare (with the pair view)')
         assert(problems.length === 0, `axe-core found serious or critical violations:\n${problems.join('\n')}`)
-        log(`${tag}: screenshots ${['datasets', 'builder', 'runs-detail', 'results-overview', 'compare'].map((v) => `test-output/e2e/${tag}-${v}.png`).join(', ')}`)
+        log(`${tag}: screenshots ${['datasets', 'builder', 'runs-detail', 'results-overview', 'error-gallery', 'compare'].map((v) => `test-output/e2e/${tag}-${v}.png`).join(', ')}`)
       })
     }
   }
@@ -488,11 +518,77 @@ async function main() {
         await frame.screenshot({ path: join(shots, '08b-study-report.png') })
       })
 
+      await check('the error gallery shows the test images of a run with the numbers of its test_predictions.json and lab.sqlite', async () => {
+        const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
+        const run = db.prepare("SELECT id, name, run_dir AS dir FROM runs WHERE stage = 'downstream' AND target = 'binary' ORDER BY seed LIMIT 1").get()
+        const datasetId = db.prepare("SELECT id FROM datasets WHERE name = 'demo-chest'").get().id
+        const sample = db.prepare('SELECT path, patient_id AS patient FROM samples WHERE dataset_id = ? AND idx = ?')
+        const pred = JSON.parse(readFileSync(join(run.dir, 'test_predictions.json'), 'utf8'))
+        const expected = expectedGallery(pred, { filter: 'errors', order: 'most-confident' })
+        await nav('results')
+        if ((await page.locator('[data-testid=open-gallery]').count()) === 0) await page.click(`[role=row][tabindex="0"] >> text=${run.name}`)
+        await page.locator('[data-testid=open-gallery]').first().click()
+        const gallery = page.getByTestId('gallery')
+        await gallery.locator('[data-testid=gallery-summary]').waitFor({ timeout: 30_000 })
+        const summary = gallery.locator('[data-testid=gallery-summary]')
+        const errors = expected.all.filter((r) => r.predicted !== r.trueClass).length
+        assert(Number(await summary.getAttribute('data-images')) === pred.indices.length && Number(await summary.getAttribute('data-errors')) === errors, `gallery says ${await summary.getAttribute('data-images')} images, ${await summary.getAttribute('data-errors')} errors; the predictions file has ${pred.indices.length} and ${errors}`)
+        const verify = async (want, what) => {
+          await page.waitForFunction((first) => document.querySelector('[data-testid=gallery-item]')?.getAttribute('data-index') === String(first), want[0].index, { timeout: 30_000 })
+          const tiles = await galleryTiles(page)
+          assert(tiles.length === Math.min(48, want.length), `${what}: ${tiles.length} tiles, expected ${Math.min(48, want.length)}`)
+          tiles.forEach((t, i) => {
+            const e = want[i]
+            const s = sample.get(datasetId, e.index)
+            assert(t.index === e.index && t.trueName === pred.class_names[e.trueClass] && t.predictedName === pred.class_names[e.predicted], `${what} tile ${i}: shows row ${t.index} ${t.trueName} -> ${t.predictedName}, the file has row ${e.index} ${pred.class_names[e.trueClass]} -> ${pred.class_names[e.predicted]}`)
+            assert(Math.abs(t.probability - e.probability) < 1e-12, `${what} tile ${i}: probability ${t.probability}, the file ${e.probability}`)
+            assert(t.patient === String(s.patient) && t.image === s.path && t.hasImage, `${what} tile ${i}: patient ${t.patient} image ${t.image} (thumbnail ${t.hasImage}); SQLite has ${s.patient} ${s.path}`)
+          })
+          return tiles
+        }
+        const tiles = await verify(expected.shown, 'errors, most confident first')
+        await shot('09a-error-gallery')
+        await gallery.getByTestId('gallery-filter').selectOption('all')
+        await gallery.getByTestId('gallery-order').selectOption('least-confident')
+        await verify(expectedGallery(pred, { filter: 'all', order: 'least-confident' }).shown, 'all, least confident first')
+        log(`error gallery of ${run.name}: ${errors} of ${pred.indices.length} test images wrong; first error row ${tiles[0].index} (${tiles[0].trueName} -> ${tiles[0].predictedName}, p ${tiles[0].probability.toFixed(3)}, patient ${tiles[0].patient}), equal to test_predictions.json and SQLite samples for ${tiles.length} tiles`)
+        db.close()
+      })
+
       await check('Compare shows two runs side by side', async () => {
         await nav('compare')
         await pickTwo(page)
         await page.waitForFunction(() => document.querySelectorAll('.side-by-side [data-testid=confusion]').length === 2, null, { timeout: 30_000 })
         await shot('09-compare')
+      })
+
+      await check('the pair view counts the images one run gets right and the other wrong as the two predictions files do', async () => {
+        const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
+        const runs = db.prepare("SELECT id, name, run_dir AS dir FROM runs WHERE stage = 'downstream' AND target = 'binary' ORDER BY seed").all()
+        db.close()
+        const [a, b] = runs.map((r) => expectedGallery(JSON.parse(readFileSync(join(r.dir, 'test_predictions.json'), 'utf8')), { filter: 'all', order: 'cache' }).all)
+        const rightB = new Map(b.map((r) => [r.index, r.predicted === r.trueClass]))
+        const want = { bothRight: 0, onlyA: 0, onlyB: 0, bothWrong: 0 }
+        for (const r of a) {
+          const ra = r.predicted === r.trueClass
+          const rb = rightB.get(r.index)
+          want[ra ? (rb ? 'bothRight' : 'onlyA') : rb ? 'onlyB' : 'bothWrong']++
+        }
+        await nav('compare')
+        if ((await page.locator('[data-testid=compare-table]').count()) === 0) await pickTwo(page)
+        // A is the first picked run; make it the seed-0 run so the directions are known.
+        const names = await page.getByTestId('pair-a').locator('option').allInnerTexts()
+        const seed0 = names.findIndex((n) => n.includes('seed 0'))
+        await page.getByTestId('pair-a').selectOption({ index: seed0 })
+        await page.getByTestId('pair-b').selectOption({ index: 1 - seed0 })
+        await page.getByTestId('open-pair').click()
+        await page.locator('[data-testid=pair-counts] [data-count=onlyA]').waitFor({ timeout: 30_000 })
+        const shown = Object.fromEntries(await page.locator('[data-testid=pair-counts] [data-count]').evaluateAll((tds) => tds.map((t) => [t.dataset.count, Number(t.textContent)])))
+        assert(JSON.stringify(shown) === JSON.stringify({ bothRight: want.bothRight, onlyA: want.onlyA, onlyB: want.onlyB, bothWrong: want.bothWrong }), `pair view counts ${JSON.stringify(shown)}, the predictions files ${JSON.stringify(want)}`)
+        const items = await page.locator('[data-testid=pair-item]').count()
+        assert(items === Math.min(24, want.onlyA), `${items} images listed for "A right, B wrong", expected ${Math.min(24, want.onlyA)}`)
+        log(`pair view ${runs[0].name} vs ${runs[1].name}: ${JSON.stringify(shown)}, equal to their test_predictions.json`)
+        await shot('09b-pair-view')
       })
     }
 
