@@ -40,10 +40,10 @@ describe('ErrorGallery', () => {
     expect(lab.calls[0]).toEqual({ method: 'gallery.page', input: { runId: 'r-a', order: 'most-confident', filter: 'errors', trueClass: undefined, finding: 0, offset: 0, limit: 48 } })
     const tiles = w.findAll('[data-testid=gallery-item]')
     expect(tiles).toHaveLength(3)
-    expect(tiles[0]!.text()).toMatch(/true\s*No Finding\s*predicted\s*Finding\s*p 0\.930\s*wrong\s*patient\s*1004\s*image\s*images\/4\.png/)
+    expect(tiles[0]!.text()).toMatch(/true\s*No Finding\s*predicted\s*Finding\s*p 0\.930\s*wrong\s*patient\s*1004\s*image\s*4\.png/)
     expect(tiles[0]!.attributes('data-probability')).toBe('0.93')
     expect(tiles[0]!.find('img').attributes('alt')).toBe('Test image images/4.png')
-    expect(w.find('[data-testid=gallery-summary]').text()).toContain('6 test images, 3 of 6 wrong (50.0%)')
+    expect(w.find('[data-testid=gallery-summary]').text()).toContain('6 test images, 3 of 6 wrong (50.0%). No Finding: 2 of 3 wrong (66.7%). Finding: 1 of 3 wrong (33.3%).')
     expect(w.find('[data-testid=gallery-range]').text()).toBe('1–3 of 3')
   })
 
