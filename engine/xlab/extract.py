@@ -5,6 +5,12 @@ encoder: a plain torchvision ``resnet18`` state_dict without ``fc.*`` (rotation/
 backbone without the head; inpainting: the encoder half). Written as
 ``encoder__<pretext>__<dataset>__s<seed>.pth`` and ``.safetensors`` plus a ``.json`` sidecar with
 the provenance (task, dataset, normalisation, image size).
+
+``random_init: true`` writes the baseline every study needs below its pretext encoders: a
+torchvision ``resnet18`` initialised under ``torch.manual_seed(seed)`` by the very builder the
+invariance probe uses for its random-init reference (``similarity.random_init_encoder``), so the
+same seed gives the same network in both places. File ``encoder__random-init__none__s<seed>``,
+sidecar pretext ``random-init`` and no pretraining normalisation.
 """
 
 from __future__ import annotations
@@ -84,14 +90,37 @@ def load_encoder(path: str | Path) -> dict:
     return sd
 
 
+def random_init_state(seed: int) -> dict:
+    """The random-init encoder of ``seed`` as a state_dict without fc (the probe's reference network)."""
+    from .similarity import random_init_encoder
+    net = random_init_encoder(seed, "cpu").net
+    return {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items() if not k.startswith("fc.")}
+
+
+def run_random_init(p: ExtractParams, seed: int, em: Emitter) -> dict:
+    sd = random_init_state(seed)
+    check_encoder_state(sd, "the random-init encoder")
+    meta = {"arch": ARCH, "pretext": "random-init", "dataset": None, "seed": seed, "init": "torchvision resnet18, torch.manual_seed(seed)",
+            "normalisation": None, "grey_to_rgb": "replicate"}
+    paths = write_encoder(sd, Path(p.out_dir), encoder_filename("random-init", "none", seed), meta)
+    em.artifact(paths["pth"], "encoder", Path(paths["pth"]).name)
+    em.artifact(paths["safetensors"], "encoder", Path(paths["safetensors"]).name)
+    return {"encoder": paths["pth"], "safetensors": paths["safetensors"], "meta": paths["json"], "pretext": "random-init",
+            "dataset": None, "seed": seed, "parameters": int(sum(v.numel() for v in sd.values()))}
+
+
 def run_extract(job: Job, em: Emitter, device) -> dict:
     p = parse_dataclass(ExtractParams, job.params, "params", lambda m: em.log(m, "warning"))
+    seed = job.seed if p.seed is None else p.seed
+    if p.random_init:
+        return run_random_init(p, seed, em)
+    if not p.checkpoint:
+        raise bad_input("params.checkpoint is missing: an extract job needs a pretext run's best.pth or last.pth (or random_init: true).")
     ckpt = checkpoints.load(p.checkpoint)
     task = (ckpt.get("arch") or {}).get("task")
     if p.pretext and task and p.pretext != task:
         raise bad_input(f"params.pretext is {p.pretext!r} but {p.checkpoint} was trained on {task!r}; point the job at the right checkpoint.")
     sd = encoder_from_checkpoint(ckpt, p.checkpoint)
-    seed = job.seed if p.seed is None else p.seed
     config = ckpt.get("config") or {}
     meta = {"arch": ARCH, "pretext": task, "dataset": p.dataset_name, "seed": seed, "source_checkpoint": str(p.checkpoint),
             "epoch": ckpt.get("epoch"), "image_size": (ckpt.get("arch") or {}).get("image_size"),

@@ -62,8 +62,9 @@ class PretextParams:
 class ExtractParams:
     """Params of an ``extract`` job."""
 
-    checkpoint: str  # a pretext run's best.pth or last.pth
     out_dir: str  # where the encoder files go (the supervisor uses <run_dir>/encoders)
+    checkpoint: str | None = None  # a pretext run's best.pth or last.pth (not needed with random_init)
+    random_init: bool = False  # write a seeded random-init resnet18 instead (the probe's random-init reference, extract.py)
     pretext: str | None = None  # pretext task name; checked against the checkpoint when given
     dataset_name: str = "dataset"  # pretraining dataset name, used in the file name
     seed: int | None = None  # seed in the file name; defaults to the job seed
@@ -74,8 +75,8 @@ class DownstreamParams:
     """Params of a ``downstream`` job (one encoder, several = fusion, none = scratch)."""
 
     dataset_dir: str  # the downstream cache (ChestX-ray14 layout)
-    target: str = "binary"  # binary (No Finding vs any) / 3class (No Finding / Pneumonia / other)
-    protocol: str = "linear"  # linear (frozen) / finetune / scratch
+    target: str = "binary"  # binary (No Finding vs any) / 3class (No Finding / Pneumonia / other) / multilabel14 (one sigmoid per finding)
+    protocol: str = "linear"  # linear (frozen) / knn (frozen, no training) / finetune / scratch
     encoders: list = field(default_factory=list)  # encoder .pth paths: 0 scratch, 1 single, 2-3 fusion
     image_size: int = 64  # network input side in pixels
     epochs: int = 10  # finetune/scratch: passes over train; linear: head epochs over cached features
@@ -94,6 +95,11 @@ class DownstreamParams:
     selection_metric: str = "roc_auc"  # validation metric that picks the best epoch (higher is better; loss: lower)
     head_init: str = "random"  # finetune: random head (plain fine-tuning), or linear_probe (LP-FT: a linear probe on frozen features first)
     batchnorm: str = "pretext"  # linear: pretext (BatchNorm statistics of the pretraining data) or adabn (re-estimated on the downstream train images first)
+    knn_k: int = 20  # knn: neighbours that vote (DINO's eval_knn default)
+    knn_temperature: float = 0.07  # knn: votes weighted exp(cosine / T)
+    head_sweep_lrs: list | None = None  # linear: head learning rates of the sweep grid (None: lr_head only)
+    head_sweep_weight_decays: list | None = None  # linear: head weight decays of the sweep grid (None: weight_decay only)
+    label_fraction: float = 1.0  # share of the (capped) train patients with labels, in (0, 1]: nested, stratified, by patient
     normalisation: str = "downstream"  # input normalisation of every encoder: downstream (this dataset's mean/std) or pretraining (each member's own, from its .json sidecar)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-METRIC_NAMES = ("loss", "accuracy", "f1_weighted", "balanced_accuracy", "roc_auc")
+METRIC_NAMES = ("loss", "accuracy", "f1_weighted", "balanced_accuracy", "roc_auc", "ece", "brier")
 
 
 def roc_auc(targets: np.ndarray, probs: np.ndarray) -> float | None:
@@ -42,3 +42,36 @@ def classification_metrics(targets, probs) -> dict:
 def scalar_metrics(m: dict) -> dict:
     """The metrics that fit a ``metric`` message (numbers or null)."""
     return {k: m[k] for k in METRIC_NAMES if k in m}
+
+
+def multilabel_metrics(targets, probs, names: list) -> dict:
+    """targets: N x F multi-hot; probs: N x F sigmoid outputs, one column per finding of ``names``.
+
+    ``per_finding_auc`` {finding: AUROC, or None when the split holds only one class of it} and
+    ``mean_auc``, their mean over the findings with both classes present (the ChestX-ray14
+    convention, Rajpurkar et al. 2017); ``roc_auc`` is the same mean, so model selection reads one
+    name for every target. ``loss`` is the mean binary cross-entropy over image x finding pairs;
+    ``accuracy`` the share of pairs right at threshold 0.5, ``balanced_accuracy`` the mean over
+    findings of their balanced accuracy at 0.5, ``f1_weighted`` scikit-learn's support-weighted F1
+    over findings at 0.5. There is no single confusion matrix (None)."""
+    from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
+    y = np.asarray(targets, dtype=np.int64)
+    p = np.asarray(probs, dtype=np.float64)
+    pc = np.clip(p, 1e-12, 1 - 1e-12)
+    per = {}
+    for j, name in enumerate(names):
+        per[name] = float(roc_auc_score(y[:, j], p[:, j])) if len(np.unique(y[:, j])) == 2 else None
+    present = [v for v in per.values() if v is not None]
+    pred = (p >= 0.5).astype(np.int64)
+    bal = [float(balanced_accuracy_score(y[:, j], pred[:, j])) for j in range(y.shape[1]) if len(np.unique(y[:, j])) == 2]
+    mean_auc = float(np.mean(present)) if present else None
+    return {
+        "loss": float(-np.mean(y * np.log(pc) + (1 - y) * np.log(1 - pc))),
+        "accuracy": float((pred == y).mean()),
+        "f1_weighted": float(f1_score(y, pred, average="weighted", zero_division=0)) if y.sum() else 0.0,
+        "balanced_accuracy": float(np.mean(bal)) if bal else None,
+        "roc_auc": mean_auc,
+        "mean_auc": mean_auc,
+        "per_finding_auc": per,
+        "confusion_matrix": None,
+    }

@@ -1,6 +1,7 @@
 // The whole typed API: every domain's methods and events, merged. The renderer imports types only.
 import type { ApiClient } from './contract.ts'
 import { datasetsApi, datasetsEvents } from './datasets.ts'
+import { encodersApi, encodersEvents } from './encoders.ts'
 import { environmentApi, environmentEvents } from './environment.ts'
 import { galleryApi, galleryEvents } from './gallery.ts'
 import { notesApi, notesEvents } from './notes.ts'
@@ -16,6 +17,7 @@ export const apiMethods = {
   ...galleryApi,
   ...environmentApi,
   ...notesApi,
+  ...encodersApi,
 } as const
 
 export const apiEvents = {
@@ -26,6 +28,7 @@ export const apiEvents = {
   ...galleryEvents,
   ...environmentEvents,
   ...notesEvents,
+  ...encodersEvents,
 } as const
 
 export type ApiMethods = typeof apiMethods

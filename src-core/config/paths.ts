@@ -27,6 +27,8 @@ export function layout(dataRoot: string) {
     run: (id: string) => join(dataRoot, 'runs', id),
     sources: join(dataRoot, 'sources'),
     reports: join(dataRoot, 'reports'),
+    /** Imported reference encoders, one folder per name (src-core/encoders/reference-files.ts). */
+    encoders: join(dataRoot, 'encoders'),
   }
 }
 

@@ -3,6 +3,7 @@
 // before its datasets are imported or its encoders exist.
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { encodersRootOfRunDir, fileSha256Sync, readManifest, referenceDir } from '../encoders/reference-files.ts'
 import type { RunRecord } from '../store/runs.ts'
 import { datasetContentChecksum } from '../study/provenance.ts'
 import { engineJob } from './worker-messages.ts'
@@ -66,7 +67,28 @@ export function checkpointPathOf(run: RunRecord): string {
   throw new JobBuildError(`Pretext run ${run.name} (${run.id}) has no best.pth or last.pth in ${run.runDir}; retry that run.`)
 }
 
-export function buildJob(run: RunRecord, opts: { datasets: DatasetResolver; runs: RunLookup; device: string; threads: number }): EngineJob {
+/** Finds a reference encoder's stored file by name: its path and sha256; null when none is stored. */
+export type ReferenceResolver = (name: string) => { path: string; sha256: string } | null
+
+/** The stored reference encoders of the data root a run folder lies in (`<root>/encoders/<name>/reference.json`). */
+export function fileReferenceResolver(run: Pick<RunRecord, 'runDir'>): ReferenceResolver {
+  return (name) => readManifest(referenceDir(encodersRootOfRunDir(run.runDir), name))
+}
+
+/** The weights file of reference encoder `name` for `run`, checked against the checksum it was planned with. */
+export function referencePathOf(run: RunRecord, name: string, resolve: ReferenceResolver): string {
+  const planned = run.spec.provenance?.references?.[name]
+  const stored = resolve(name)
+  if (!stored || !existsSync(stored.path)) throw new JobBuildError(`Reference encoder "${name}" is not imported in this lab. Import it (xlab encoders import FILE --name ${name}), then plan the study again (xlab study create NAME) and resume.`)
+  if (!planned) throw new JobBuildError(`Reference encoder "${name}" was not imported when ${run.name} was planned. Plan the study again (xlab study create NAME) so its runs record the encoder's checksum, then resume.`)
+  // The bytes are hashed, not the manifest trusted: a replaced file must not pass as the planned weights.
+  const now = fileSha256Sync(stored.path)
+  if (now !== planned) throw new JobBuildError(`Reference encoder "${name}" has other weights than when ${run.name} was planned (sha256 ${planned.slice(0, 12)}, now ${now.slice(0, 12)}). Plan the study again to get runs for these weights.`)
+  return stored.path
+}
+
+export function buildJob(run: RunRecord, opts: { datasets: DatasetResolver; runs: RunLookup; device: string; threads: number; references?: ReferenceResolver }): EngineJob {
+  const references = opts.references ?? fileReferenceResolver(run)
   const ref = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(ref)
     if (!value || typeof value !== 'object') return value
@@ -90,6 +112,7 @@ export function buildJob(run: RunRecord, opts: { datasets: DatasetResolver; runs
       return typeof o.$encoder === 'string' ? encoderPathOf(dep) : checkpointPathOf(dep)
     }
     if (typeof o.$runDir === 'string') return join(run.runDir, o.$runDir)
+    if (typeof o.$reference === 'string') return referencePathOf(run, o.$reference, references)
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => [k, ref(v)]))
   }
   const job: EngineJob = {

@@ -8,6 +8,7 @@ import type { DomainFactory, DomainModule, LabContext, LabServiceOptions } from 
 import { layout, resolveDataRoot } from '../config/paths.ts'
 import { openDatabase } from '../store/db.ts'
 import { datasetsDomain } from './datasets.ts'
+import { encodersDomain } from './encoders.ts'
 import { environmentDomain } from './environment.ts'
 import { LabEvents } from './events.ts'
 import { galleryDomain } from './gallery.ts'
@@ -28,6 +29,7 @@ const domains: DomainFactory[] = [
   galleryDomain,
   environmentDomain,
   notesDomain,
+  encodersDomain,
 ]
 
 export class LabService {

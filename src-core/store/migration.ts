@@ -7,6 +7,8 @@ export interface Migration {
   version: number
   /** Short description stored in schema_version. */
   name: string
+  /** Runs with foreign keys off (a table rebuild: dropping the old table must not cascade); the runner checks them before it commits. */
+  foreignKeysOff?: boolean
   /** Applies the step inside a transaction opened by the runner. */
   up(db: Database.Database): void
 }

@@ -34,7 +34,7 @@ export interface RunRecord {
   /** Pipeline stage. */
   stage: RunStage
   /** The engine job with path placeholders (study/spec.ts). */
-  spec: { kind: RunStage; seed: number; params: Record<string, unknown>; provenance?: { engine: string; datasets: Record<string, string | null> } }
+  spec: { kind: RunStage; seed: number; params: Record<string, unknown>; provenance?: { engine: string; datasets: Record<string, string | null>; references?: Record<string, string | null> } }
   /** Content hash of the spec. */
   specHash: string
   /** Queue state. */

@@ -4,8 +4,10 @@ import { z } from 'zod'
 import { unknownConfigKeys } from './config-keys.ts'
 
 export const PRETEXT_TASKS = ['rotation', 'inpainting', 'structure'] as const
-export const TARGETS = ['binary', '3class'] as const
-export const PROTOCOLS = ['linear', 'finetune', 'scratch'] as const
+export const TARGETS = ['binary', '3class', 'multilabel14'] as const
+export const PROTOCOLS = ['linear', 'finetune', 'scratch', 'knn'] as const
+/** Protocols that read frozen features (the random-init baseline goes through these). */
+export const FROZEN_PROTOCOLS = ['linear', 'knn'] as const
 export const FUSION_MODES = ['linear', 'finetune'] as const
 
 export type PretextTask = (typeof PRETEXT_TASKS)[number]
@@ -26,6 +28,27 @@ const batchSize = positiveInt.max(MAX_BATCH_SIZE)
 export const encoderLabel = z
   .string()
   .regex(/^(rotation|inpainting|structure)\/[^/\s]+$/, 'an encoder is written "<pretext>/<dataset name>", e.g. "rotation/demo-mammo"')
+
+/** Name of an imported reference encoder (`xlab encoders import FILE --name NAME`). */
+export const REFERENCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+const referenceName = z.string().regex(REFERENCE_NAME, 'a reference encoder name has letters, digits, ".", "_", "-" (at most 64), e.g. "imagenet"')
+/** Prefix of a reference encoder's label (`ref:imagenet`), in fusion sets and run encoders. */
+export const REFERENCE_PREFIX = 'ref:'
+/** The label of a reference encoder. */
+export const referenceLabel = (name: string) => `${REFERENCE_PREFIX}${name}`
+/** The reference encoder name a label names, or null for other labels. */
+export const referenceNameOf = (label: string): string | null => (label.startsWith(REFERENCE_PREFIX) ? label.slice(REFERENCE_PREFIX.length) : null)
+/** A member of a fusion set: a pretext encoder or a reference encoder `ref:<name>`. */
+export const fusionMember = z
+  .string()
+  .regex(/^((rotation|inpainting|structure)\/[^/\s]+|ref:[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/, 'a fusion member is written "<pretext>/<dataset name>" (e.g. "rotation/demo-mammo") or "ref:<reference encoder name>" (e.g. "ref:imagenet")')
+
+/** Label fractions: each in (0, 1], distinct; 1 (all labels) is always planned. */
+const labelFractions = z
+  .array(z.number().positive().max(1))
+  .min(1)
+  .default([1])
+  .transform((fs) => [...new Set([...fs, 1])].sort((a, b) => a - b))
 
 export const pretextStageSchema = z.object({
   /** The pretext budget: optimiser steps of every pretext run, the same for every (task, dataset,
@@ -72,6 +95,29 @@ export const downstreamStageSchema = z.object({
   maxStepsPerEpoch: positiveInt.optional(),
   /** Caps the train split (a seeded, stratified subset). */
   maxTrainImages: positiveInt.optional(),
+  /** kNN on frozen features (protocol `knn`): cosine similarity, temperature-weighted votes (DINO). */
+  knn: z
+    .object({
+      /** Neighbours that vote. */
+      k: positiveInt.default(20),
+      /** Vote weight exp(similarity / temperature). */
+      temperature: z.number().positive().default(0.07),
+    })
+    .default({ k: 20, temperature: 0.07 }),
+  /** Fractions of the train labels (drawn by patient, stratified, nested); 1 is always included. */
+  labelFractions,
+  /** Single-encoder protocols that run the fractions below 1; absent = every one in `protocols`. */
+  labelFractionProtocols: z.array(z.enum(PROTOCOLS)).optional(),
+  /** A grid of head learning rates x weight decays per linear probe, chosen on validation; null = the single lrHead/weightDecay. */
+  linearHeadSweep: z
+    .object({
+      /** Head learning rates tried. */
+      lrs: z.array(z.number().positive()).min(1),
+      /** Weight decays tried. */
+      weightDecays: z.array(z.number().min(0)).min(1),
+    })
+    .nullable()
+    .default(null),
 })
 
 export const deviceSchema = z.object({
@@ -140,7 +186,7 @@ export const studyConfigSchema = z
     fusion: z
       .object({
         /** Each set lists 2 or 3 encoder labels trained with the same seed. */
-        sets: z.array(z.array(encoderLabel).min(2).max(3)).default([]),
+        sets: z.array(z.array(fusionMember).min(2).max(3)).default([]),
         modes: z.array(z.enum(FUSION_MODES)).default(['linear', 'finetune']),
       })
       .default({ sets: [], modes: ['linear', 'finetune'] }),
@@ -155,6 +201,15 @@ export const studyConfigSchema = z
         nImages: positiveInt.default(64),
       })
       .default({ invariance: true, similarity: true, nImages: 64 }),
+    /** Baselines below the pretext encoders. */
+    baselines: z
+      .object({
+        /** A frozen random-init ResNet-18 per seed through the frozen-feature protocols (linear, knn). */
+        randomInit: z.boolean().default(true),
+      })
+      .default({ randomInit: true }),
+    /** Imported reference encoders (`xlab encoders list`) used like pretext encoders in every protocol. */
+    referenceEncoders: z.array(referenceName).default([]),
     device: deviceSchema.default({ policy: 'auto', cpuSlots: 1, threadsPerJob: 0, maxAttempts: 2, executor: 'local' }),
   })
   .superRefine((cfg, ctx) => {
@@ -174,6 +229,11 @@ export const studyConfigSchema = z
     for (const [i, set] of cfg.fusion.sets.entries()) {
       if (new Set(set).size !== set.length) ctx.addIssue({ code: 'custom', path: ['fusion', 'sets', i], message: 'a fusion set names the same encoder twice' })
       for (const label of set) {
+        const ref = referenceNameOf(label)
+        if (ref !== null) {
+          if (!cfg.referenceEncoders.includes(ref)) ctx.addIssue({ code: 'custom', path: ['fusion', 'sets', i], message: `fusion encoder "${label}" is not one of this study's referenceEncoders: add "${ref}" to referenceEncoders (import it first: xlab encoders import FILE --name ${ref}) or remove it` })
+          continue
+        }
         const [task, ds] = label.split('/') as [PretextTask, string]
         if (!inMatrix(label)) {
           ctx.addIssue({ code: 'custom', path: ['fusion', 'sets', i], message: `fusion encoder "${label}" is not trained by this study: add "${task}" to pretextTasks and "${ds}" to pretrainDatasets, or remove it` })
@@ -181,6 +241,13 @@ export const studyConfigSchema = z
           ctx.addIssue({ code: 'custom', path: ['fusion', 'sets', i], message: `fusion encoder "${label}" is a skipped cell: train it (remove it from skipCells) or drop this fusion set` })
         }
       }
+    }
+    if (new Set(cfg.referenceEncoders).size !== cfg.referenceEncoders.length) ctx.addIssue({ code: 'custom', path: ['referenceEncoders'], message: 'referenceEncoders names the same encoder twice' })
+    for (const [i, p] of (cfg.downstream.labelFractionProtocols ?? []).entries()) {
+      if (!cfg.protocols.includes(p)) ctx.addIssue({ code: 'custom', path: ['downstream', 'labelFractionProtocols', i], message: `protocol "${p}" runs label fractions but is not in protocols (${cfg.protocols.join(', ')}): add it there or remove it here` })
+    }
+    if (cfg.downstream.labelFractions.length > 1 && cfg.downstream.labelFractionProtocols?.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['downstream', 'labelFractionProtocols'], message: 'labelFractions below 1 are given but no protocol runs them: name at least one protocol, or leave labelFractionProtocols out (all of them)' })
     }
     if (new Set(cfg.seeds).size !== cfg.seeds.length) ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'seeds must be distinct' })
     if (cfg.pretextTasks.includes('structure') && cfg.imageSize % 2 !== 0) {
@@ -194,6 +261,11 @@ export function trainedCells(cfg: Pick<StudyConfig, 'pretextTasks' | 'pretrainDa
   return cfg.pretrainDatasets.flatMap((dataset) =>
     cfg.pretextTasks.map((task) => ({ task, dataset, label: `${task}/${dataset}` })).filter((c) => !skipped.has(c.label)),
   )
+}
+
+/** The protocols that run the label fractions below 1 (single-encoder runs only). */
+export function fractionProtocols(cfg: Pick<StudyConfig, 'protocols' | 'downstream'>): Protocol[] {
+  return cfg.downstream.labelFractionProtocols ?? [...cfg.protocols]
 }
 
 /** A study config after defaults. */

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { repoRoot } from '../config/paths.ts'
 import type { Db } from '../store/db.ts'
 import { getDatasetByIdOrName } from '../store/datasets.ts'
+import { getReferenceEncoder, listReferenceEncoders } from '../store/reference-encoders.ts'
 import { runFactorsOf, runsByHash, type RunInsert } from '../store/runs.ts'
 import { parseStudyConfig, type StudyConfig } from './config.ts'
 import { datasetProblems } from './dataset-checks.ts'
@@ -27,7 +28,20 @@ export function currentProvenance(db: Db): PlanProvenance {
       }
       return sums.get(name)!
     },
+    referenceChecksum: (name) => getReferenceEncoder(db, name)?.sha256 ?? null,
   }
+}
+
+/** referenceEncoders of a config that are not imported, each as a sentence saying how to import it. */
+export function referenceProblems(db: Db, cfg: StudyConfig): string[] {
+  return cfg.referenceEncoders
+    .filter((name) => !getReferenceEncoder(db, name))
+    .map((name) => `referenceEncoders: "${name}" is not imported; import it with xlab encoders import FILE --name ${name} (a torchvision resnet18 state_dict) or remove it (imported: ${listNames(db)})`)
+}
+
+function listNames(db: Db): string {
+  const names = listReferenceEncoders(db).map((e) => e.name)
+  return names.length ? names.join(', ') : 'none'
 }
 
 /** A plan with the state of runs that already exist (they are reused, not trained again). */
@@ -46,8 +60,8 @@ export interface PlanPreview {
 
 export function previewPlan(db: Db, rawConfig: unknown, slotsFor: (config: StudyConfig) => number): PlanPreview {
   const config = parseStudyConfig(rawConfig)
-  const problems = datasetProblems(db, config)
-  if (problems.length) throw Object.assign(new Error(`The study cannot run on its datasets (${problems.join('; ')}).`), { code: 'BAD_REQUEST' })
+  const problems = [...datasetProblems(db, config), ...referenceProblems(db, config)]
+  if (problems.length) throw Object.assign(new Error(`The study cannot run on its datasets and encoders (${problems.join('; ')}).`), { code: 'BAD_REQUEST' })
   const slots = slotsFor(config)
   const plan = planStudy(config, currentProvenance(db))
   const byHash = runsByHash(db, plan.runs.map((r) => r.hash))

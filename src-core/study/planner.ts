@@ -3,8 +3,8 @@
 // and the similarity probe wait for nothing. Pure: no database, no file system (dataset checksums
 // and the engine version come in as PlanProvenance).
 import { specProvenance, type PlanProvenance } from './provenance.ts'
-import { trainedCells, type FusionMode, type PretextTask, type Protocol, type StudyConfig, type Target } from './config.ts'
-import { runIdFor, specHash, type RunSpec, type Stage } from './spec.ts'
+import { FROZEN_PROTOCOLS, fractionProtocols, referenceLabel, referenceNameOf, trainedCells, type FusionMode, type PretextTask, type Protocol, type StudyConfig, type Target } from './config.ts'
+import { runIdFor, specHash, type PathRef, type RunSpec, type Stage } from './spec.ts'
 
 /** One run the study needs. */
 export interface PlannedRun {
@@ -44,14 +44,32 @@ export interface StudyPlan {
   counts: Record<Stage, number>
 }
 
-const encName = (label: string) => label.replace('/', '@')
+/** An encoder label as it appears in run names: `rotation@demo-mammo`, `random-init`, `ref-imagenet`. */
+const encName = (label: string) => label.replace('/', '@').replace(/^ref:/, 'ref-')
+/** The name part of a label fraction below 1 (`-f0.1`); nothing at 1, so those names are today's. */
+const fracName = (f: number) => (f < 1 ? `-f${f}` : '')
+
+/** An encoder a downstream run can take: a pretext cell's extract, the random-init extract, or an imported reference. */
+interface EncoderSource {
+  /** Encoder label (`rotation/demo-mammo`, `random-init`, `ref:imagenet`). */
+  label: string
+  /** The path placeholder of its file. */
+  ref: PathRef
+  /** Runs that write it (none for a reference encoder). */
+  deps: string[]
+  /** Pretext task and pretraining dataset (pretext cells only). */
+  pretext: PretextTask | null
+  pretrainDataset: string | null
+  /** Single-encoder protocols it goes through. */
+  protocols: readonly Protocol[]
+}
 
 /** Encoder label of the random-init reference row of the invariance probe. */
 export const RANDOM_INIT_LABEL = 'random-init'
 
 
 /** Provenance for plans made without a store (previews in tests): nothing imported, engine unknown. */
-export const NO_PROVENANCE: PlanProvenance = { engineVersion: 'unknown', datasetChecksum: () => null }
+export const NO_PROVENANCE: PlanProvenance = { engineVersion: 'unknown', datasetChecksum: () => null, referenceChecksum: () => null }
 
 export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE): StudyPlan {
   const runs: PlannedRun[] = []
@@ -122,18 +140,64 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
     }
   }
 
-  const downstreamParams = (target: Target, protocol: Protocol, encoderRuns: PlannedRun[]) => {
-    const lrHead = protocol === 'scratch' ? d.lrScratch : d.lrHead
-    // A linear probe has no encoder learning rate: leaving it out keeps its hash independent of it.
-    const lrEncoder = protocol === 'scratch' ? d.lrScratch : protocol === 'finetune' ? d.lrEncoder : undefined
-    return {
+  // The random-init baseline: one frozen random ResNet-18 per seed, drawn with that seed, through
+  // the frozen-feature protocols only (fine-tuning a random network is the scratch baseline).
+  const frozen = cfg.protocols.filter((p) => (FROZEN_PROTOCOLS as readonly string[]).includes(p))
+  const randomInit = new Map<number, PlannedRun>()
+  if (cfg.baselines.randomInit && frozen.length) {
+    for (const seed of cfg.seeds) {
+      randomInit.set(
+        seed,
+        add({
+          ...blank,
+          name: `extract-${RANDOM_INIT_LABEL}-s${seed}`,
+          stage: 'extract',
+          spec: { kind: 'extract', seed, params: { random_init: true, seed, out_dir: { $runDir: 'encoders' } } },
+          deps: [],
+          seed,
+          encoders: [RANDOM_INIT_LABEL],
+        }),
+      )
+    }
+  }
+  const encoderProtocols = cfg.protocols.filter((p) => p !== 'scratch')
+  const sourcesFor = (seed: number): EncoderSource[] => [
+    ...cells.map(({ task, dataset, label }) => {
+      const ext = extracts.get(`${label}|${seed}`)!
+      return { label, ref: { $encoder: ext.id }, deps: [ext.id], pretext: task, pretrainDataset: dataset, protocols: encoderProtocols }
+    }),
+    ...(randomInit.has(seed) ? [{ label: RANDOM_INIT_LABEL, ref: { $encoder: randomInit.get(seed)!.id }, deps: [randomInit.get(seed)!.id], pretext: null, pretrainDataset: null, protocols: frozen }] : []),
+    ...cfg.referenceEncoders.map((name) => ({ label: referenceLabel(name), ref: { $reference: name }, deps: [], pretext: null, pretrainDataset: null, protocols: encoderProtocols })),
+  ]
+  const sourceOf = (label: string, seed: number): EncoderSource => {
+    const ref = referenceNameOf(label)
+    if (ref !== null) return { label, ref: { $reference: ref }, deps: [], pretext: null, pretrainDataset: null, protocols: encoderProtocols }
+    const ext = extracts.get(`${label}|${seed}`)!
+    return { label, ref: { $encoder: ext.id }, deps: [ext.id], pretext: null, pretrainDataset: null, protocols: encoderProtocols }
+  }
+
+  const downstreamParams = (target: Target, protocol: Protocol, encoders: PathRef[], fraction: number) => {
+    const common = {
       dataset_dir: { $dataset: cfg.downstreamDataset },
       target,
       protocol,
-      encoders: encoderRuns.map((e) => ({ $encoder: e.id })),
+      encoders,
       image_size: size,
-      epochs: d.epochs,
       batch_size: d.batchSize,
+      normalisation: protocol !== 'scratch' && d.normalisation === 'pretraining' ? 'pretraining' : undefined,
+      max_train_images: d.maxTrainImages,
+      // Left out at 1 (all labels) so the main runs keep their spec hashes.
+      label_fraction: fraction < 1 ? fraction : undefined,
+    }
+    // kNN trains nothing: its hash depends on the features, the vote and the labels only.
+    if (protocol === 'knn') return { ...common, knn_k: d.knn.k, knn_temperature: d.knn.temperature }
+    const lrHead = protocol === 'scratch' ? d.lrScratch : d.lrHead
+    // A linear probe has no encoder learning rate: leaving it out keeps its hash independent of it.
+    const lrEncoder = protocol === 'scratch' ? d.lrScratch : protocol === 'finetune' ? d.lrEncoder : undefined
+    const sweep = protocol === 'linear' ? d.linearHeadSweep : null
+    return {
+      ...common,
+      epochs: d.epochs,
       optimizer: d.optimizer,
       lr_head: lrHead,
       lr_encoder: lrEncoder,
@@ -144,45 +208,51 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
       head_init: protocol === 'finetune' && d.finetuneHeadInit !== 'random' ? d.finetuneHeadInit : undefined,
       // Likewise left out at their defaults (pretext BatchNorm statistics, downstream normalisation).
       batchnorm: protocol === 'linear' && d.linearBatchNorm === 'adabn' ? 'adabn' : undefined,
-      normalisation: protocol !== 'scratch' && d.normalisation === 'pretraining' ? 'pretraining' : undefined,
       max_steps_per_epoch: d.maxStepsPerEpoch,
-      max_train_images: d.maxTrainImages,
+      head_sweep_lrs: sweep ? sweep.lrs : undefined,
+      head_sweep_weight_decays: sweep ? sweep.weightDecays : undefined,
     }
   }
 
+  const belowOne = d.labelFractions.filter((f) => f < 1)
+  const withFractions = new Set(fractionProtocols(cfg))
   for (const seed of cfg.seeds) {
+    const sources = sourcesFor(seed)
     for (const target of cfg.targets) {
       for (const protocol of cfg.protocols) {
-        if (protocol === 'scratch') {
-          add({ ...blank, name: `${target}-scratch-s${seed}`, stage: 'downstream', spec: { kind: 'downstream', seed, params: downstreamParams(target, 'scratch', []) }, deps: [], seed, target, protocol })
-          continue
-        }
-        for (const { task, dataset, label } of cells) {
-          const ext = extracts.get(`${label}|${seed}`)!
-          add({
-            ...blank,
-            name: `${target}-${protocol}-${encName(label)}-s${seed}`,
-            stage: 'downstream',
-            spec: { kind: 'downstream', seed, params: downstreamParams(target, protocol, [ext]) },
-            deps: [ext.id],
-            pretext: task,
-            pretrainDataset: dataset,
-            seed,
-            target,
-            protocol,
-            encoders: [label],
-          })
+        // All labels first (the main results), then each smaller fraction.
+        for (const fraction of [1, ...(withFractions.has(protocol) ? [...belowOne].reverse() : [])]) {
+          if (protocol === 'scratch') {
+            add({ ...blank, name: `${target}-scratch${fracName(fraction)}-s${seed}`, stage: 'downstream', spec: { kind: 'downstream', seed, params: downstreamParams(target, 'scratch', [], fraction) }, deps: [], seed, target, protocol })
+            continue
+          }
+          for (const src of sources) {
+            if (!src.protocols.includes(protocol)) continue
+            add({
+              ...blank,
+              name: `${target}-${protocol}-${encName(src.label)}${fracName(fraction)}-s${seed}`,
+              stage: 'downstream',
+              spec: { kind: 'downstream', seed, params: downstreamParams(target, protocol, [src.ref], fraction) },
+              deps: src.deps,
+              pretext: src.pretext,
+              pretrainDataset: src.pretrainDataset,
+              seed,
+              target,
+              protocol,
+              encoders: [src.label],
+            })
+          }
         }
       }
       for (const mode of cfg.fusion.modes) {
         for (const set of cfg.fusion.sets) {
-          const encRuns = set.map((label) => extracts.get(`${label}|${seed}`)!)
+          const members = set.map((label) => sourceOf(label, seed))
           add({
             ...blank,
             name: `${target}-fusion-${mode}-${set.map(encName).join('+')}-s${seed}`,
             stage: 'downstream',
-            spec: { kind: 'downstream', seed, params: downstreamParams(target, mode, encRuns) },
-            deps: encRuns.map((e) => e.id),
+            spec: { kind: 'downstream', seed, params: downstreamParams(target, mode, members.map((m) => m.ref), 1) },
+            deps: members.flatMap((m) => m.deps),
             seed,
             target,
             protocol: mode,

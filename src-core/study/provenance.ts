@@ -13,6 +13,8 @@ export interface PlanProvenance {
   engineVersion: string
   /** Content checksum of a dataset by name; null when it is not imported (yet). */
   datasetChecksum: (name: string) => string | null
+  /** sha256 of an imported reference encoder's stored file by name; null (or absent) when it is not imported. */
+  referenceChecksum?: (name: string) => string | null
 }
 
 /** The inputs recorded in a spec (and so in its hash). */
@@ -21,16 +23,18 @@ export interface SpecProvenance {
   engine: string
   /** Dataset name -> content checksum (null: not imported when planned) of every dataset the spec reads itself; inputs of its dependencies enter through their run ids. */
   datasets: Record<string, string | null>
+  /** Reference encoder name -> sha256 of its stored file (null: not imported when planned); only in specs that read one, so other specs keep their hashes. */
+  references?: Record<string, string | null>
 }
 
-/** Names of the datasets a spec reads directly (its `{"$dataset": name}` placeholders), sorted. */
-export function datasetRefsOf(value: unknown): string[] {
+/** Names a spec's placeholders of one kind hold (`$dataset`, `$reference`), sorted. */
+function refsOf(value: unknown, key: '$dataset' | '$reference'): string[] {
   const out = new Set<string>()
   const walk = (v: unknown) => {
     if (Array.isArray(v)) v.forEach(walk)
     else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>
-      if (typeof o.$dataset === 'string') out.add(o.$dataset)
+      if (typeof o[key] === 'string') out.add(o[key])
       else Object.values(o).forEach(walk)
     }
   }
@@ -38,9 +42,23 @@ export function datasetRefsOf(value: unknown): string[] {
   return [...out].sort()
 }
 
+/** Names of the datasets a spec reads directly (its `{"$dataset": name}` placeholders), sorted. */
+export function datasetRefsOf(value: unknown): string[] {
+  return refsOf(value, '$dataset')
+}
+
+/** Names of the reference encoders a spec reads (its `{"$reference": name}` placeholders), sorted. */
+export function referenceRefsOf(value: unknown): string[] {
+  return refsOf(value, '$reference')
+}
+
 /** The provenance block of a spec under `prov`. */
 export function specProvenance(spec: Pick<RunSpec, 'params'>, prov: PlanProvenance): SpecProvenance {
-  return { engine: prov.engineVersion, datasets: Object.fromEntries(datasetRefsOf(spec.params).map((n) => [n, prov.datasetChecksum(n)])) }
+  const refs = referenceRefsOf(spec.params)
+  const out: SpecProvenance = { engine: prov.engineVersion, datasets: Object.fromEntries(datasetRefsOf(spec.params).map((n) => [n, prov.datasetChecksum(n)])) }
+  // The encoder file's checksum names the weights, so importing other weights under a name plans new runs.
+  if (refs.length) out.references = Object.fromEntries(refs.map((n) => [n, prov.referenceChecksum?.(n) ?? null]))
+  return out
 }
 
 /**
@@ -78,6 +96,10 @@ export function staleReasons(recorded: SpecProvenance | undefined, current: Plan
   for (const [name, sum] of Object.entries(recorded.datasets)) {
     const now = current.datasetChecksum(name)
     if (sum !== now) out.push(`${name} ${sum ? sum.slice(0, 12) : 'not imported'} when planned, now ${now ? now.slice(0, 12) : 'not imported'}`)
+  }
+  for (const [name, sum] of Object.entries(recorded.references ?? {})) {
+    const now = current.referenceChecksum?.(name) ?? null
+    if (sum !== now) out.push(`reference encoder ${name} ${sum ? sum.slice(0, 12) : 'not imported'} when planned, now ${now ? now.slice(0, 12) : 'not imported'}`)
   }
   return out
 }

@@ -16,6 +16,8 @@ export type PathRef =
   | { $checkpoint: string }
   /** A sub-folder of this run's own folder. */
   | { $runDir: string }
+  /** The stored file of an imported reference encoder, by name (`xlab encoders list`). */
+  | { $reference: string }
 
 /** What the engine will be asked to do. */
 export interface RunSpec {
@@ -26,7 +28,7 @@ export interface RunSpec {
   /** Engine job params; path-valued fields hold PathRef placeholders. */
   params: Record<string, unknown>
   /** Content checksums of the datasets it reads and the engine version (study/provenance.ts); part of the hash, not of the engine job. */
-  provenance?: { engine: string; datasets: Record<string, string | null> }
+  provenance?: { engine: string; datasets: Record<string, string | null>; references?: Record<string, string | null> }
 }
 
 /** Bump when the meaning of a spec changes, so old results are not reused by mistake. */

@@ -93,7 +93,7 @@ def test_finetune_and_fusion(chain):
     assert all(abs(sum(p) - 1) < 1e-4 for p in preds["probs"])
     assert len(ft.summary["confusion_matrix"]) == 3
     test_metric = [m for m in ft.of("metric") if m["split"] == "test"]
-    assert set(test_metric[0]["values"]) == {"loss", "accuracy", "f1_weighted", "balanced_accuracy", "roc_auc"}
+    assert set(test_metric[0]["values"]) == {"loss", "accuracy", "f1_weighted", "balanced_accuracy", "roc_auc", "ece", "brier"}
 
     _, fl = _downstream(chain, "fusion-linear-2", target="binary", protocol="linear", encoders=[enc["rotation"], enc["inpainting"]])
     assert fl.code == 0 and fl.summary["mode"] == "fusion"

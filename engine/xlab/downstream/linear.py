@@ -1,62 +1,83 @@
 """Linear protocol: encoders frozen in eval mode (BatchNorm statistics never move). Features of every
-split are computed once; the head is trained on them full-batch, which costs milliseconds, so the
-linear probe of a study is dominated by one forward pass over the images."""
+split are computed once (features.py caches them per encoder); the head is trained on them
+full-batch, which costs milliseconds, so the linear probe of a study is dominated by one forward
+pass over the images. With a head sweep (sweep.py) one head is trained per grid point on the same
+features and the best on validation is kept."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import torch
-import torch.nn.functional as F
 
+from ..metrics import scalar_metrics
 from ..optim import lr_factor, make_optimizer, set_lr
 from .common import predict
+from .objective import Objective
 
 
-def linear_probe(*, model, batches, splits: dict, y: np.ndarray, p, device, em, class_w: np.ndarray | None, seed: int):
-    """Trains ``model.head`` on cached features; leaves the best-on-val head (standardisation folded
-    in) in the model. Returns (history, best, images_per_s of feature extraction)."""
-    import time
-    for par in model.encoders.parameters():
-        par.requires_grad_(False)
-    t0 = time.perf_counter()
-    feats = {s: predict(model, batches, idx, max(p.batch_size, 256), device, em, "features", features=True)
-             for s, idx in splits.items()}
-    n_img = sum(len(i) for i in splits.values())
-    ips = n_img / max(time.perf_counter() - t0, 1e-9)
-    mu, sd = standardiser(feats["train"])
-    z = {s: (f - mu) / sd for s, f in feats.items()}
-    yt = {s: torch.as_tensor(y[idx]) for s, idx in splits.items()}
+def fit_head(z: dict, yt: dict, y_val: np.ndarray, objective: Objective, p, lr: float, weight_decay: float, seed: int):
+    """Trains one linear head on standardised features ``z`` ({train, val}: N x D) with the job's
+    optimiser and schedule. Returns (history, best): best = {"value", "epoch", "metrics", "head"}
+    (the head's state at its best validation epoch)."""
     torch.manual_seed(seed)
-    head = torch.nn.Linear(z["train"].shape[1], model.head.out_features)
-    opt = make_optimizer(p.optimizer, [{"params": head.parameters(), "lr": p.lr_head, "name": "head"}], p.weight_decay)
-    w = torch.as_tensor(class_w, dtype=torch.float32) if class_w is not None else None
+    head = torch.nn.Linear(z["train"].shape[1], objective.n_out)
+    opt = make_optimizer(p.optimizer, [{"params": head.parameters(), "lr": lr, "name": "head"}], weight_decay)
     total = p.epochs * p.linear_steps_per_epoch
     history, best = [], None
     for epoch in range(p.epochs):
         for s in range(p.linear_steps_per_epoch):
             set_lr(opt, lr_factor(epoch * p.linear_steps_per_epoch + s, total, p.schedule,
                                   int(p.warmup_epochs * p.linear_steps_per_epoch)))
-            loss = F.cross_entropy(head(z["train"]), yt["train"], weight=w)
+            loss = objective.loss(head(z["train"]), yt["train"])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
         with torch.no_grad():
-            val_probs = torch.softmax(head(z["val"]), 1).numpy()
-        from ..metrics import classification_metrics, scalar_metrics
-        vm = scalar_metrics(classification_metrics(yt["val"].numpy(), val_probs))
-        em.metric("train", epoch + 1, p.linear_steps_per_epoch, {"loss": float(loss)})
-        em.metric("val", epoch + 1, p.linear_steps_per_epoch, vm)
+            val_probs = objective.probs(head(z["val"])).numpy()
+        vm = scalar_metrics(objective.metrics(y_val, val_probs))
         history.append({"epoch": epoch + 1, "train_loss": float(loss), "val": vm})
         value = selection_value(vm, p.selection_metric)
         if best is None or value > best["value"]:
             best = {"value": value, "epoch": epoch + 1, "metrics": vm,
                     "head": {k: v.clone() for k, v in head.state_dict().items()}}
+    return history, best
+
+
+def linear_probe(*, model, batches, splits: dict, y: np.ndarray, p, device, em, objective: Objective, seed: int,
+                 feats: dict | None = None, sweep=None):
+    """Trains ``model.head`` on frozen features (``feats`` {split: N x D} when the caller has them,
+    else one pass here); leaves the best-on-val head (standardisation folded in) in the model and
+    sends its epochs as train/val metrics. ``sweep(z, yt, y_val) -> (history, best, record)`` replaces
+    the single fit (sweep.py). Returns (history, best, images_per_s of feature extraction or None,
+    sweep record or None)."""
+    for par in model.encoders.parameters():
+        par.requires_grad_(False)
+    ips = None
+    if feats is None:
+        t0 = time.perf_counter()
+        feats = {s: predict(model, batches, idx, max(p.batch_size, 256), device, em, "features", features=True)
+                 for s, idx in splits.items() if s in ("train", "val")}
+        ips = sum(len(f) for f in feats.values()) / max(time.perf_counter() - t0, 1e-9)
+    mu, sd = standardiser(feats["train"])
+    z = {s: (feats[s] - mu) / sd for s in ("train", "val")}
+    yt = {s: objective.targets(y[splits[s]]) for s in ("train", "val")}
+    y_val = y[splits["val"]]
+    record = None
+    if sweep is not None:
+        history, best, record = sweep(z, yt, y_val)
+    else:
+        history, best = fit_head(z, yt, y_val, objective, p, p.lr_head, p.weight_decay, seed)
+    for h in history:
+        em.metric("train", h["epoch"], p.linear_steps_per_epoch, {"loss": h["train_loss"]})
+        em.metric("val", h["epoch"], p.linear_steps_per_epoch, h["val"])
     with torch.no_grad():  # fold the standardisation into the head: the model takes images again
         wgt, b = best["head"]["weight"], best["head"]["bias"]
         model.head.weight.copy_(wgt / sd)
         model.head.bias.copy_(b - (wgt * (mu / sd)).sum(1))
     best.pop("head")
-    return history, best, ips
+    return history, best, ips, record
 
 
 def standardiser(train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -76,4 +97,4 @@ def selection_value(metrics: dict, name: str) -> float:
     v = metrics.get(name)
     if v is None:
         v = metrics.get("balanced_accuracy", 0.0)
-    return float(v)
+    return float(v if v is not None else 0.0)

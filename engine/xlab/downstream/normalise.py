@@ -31,10 +31,20 @@ def member_normalisation(p: DownstreamParams, cache) -> list:
     for path in p.encoders:
         side = Path(path).with_suffix(".json")
         try:
-            norm = json.loads(side.read_text()).get("normalisation")
+            meta = json.loads(side.read_text())
         except (OSError, json.JSONDecodeError) as e:
             raise bad_input(f"normalisation pretraining reads each encoder's sidecar, and {side} cannot be read ({e}). "
                             "Extract the encoder again, or use normalisation downstream.") from None
+        norm = meta.get("normalisation") if isinstance(meta, dict) else None
+        if norm is None and isinstance(meta, dict) and meta.get("pretext") in ("random-init", "reference"):
+            if meta["pretext"] == "random-init":
+                what, fix = "a random-init encoder, never pretrained on any images", "Use normalisation downstream."
+            else:
+                what = f"the reference encoder {meta.get('name')!r}, imported without --mean/--std"
+                fix = ("Use normalisation downstream, or import the reference again with --mean R,G,B --std R,G,B "
+                       "(torchvision's ImageNet weights: --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225).")
+            raise bad_input(f"normalisation pretraining hands each encoder the normalisation of its pretraining data, but "
+                            f"{Path(path).name} is {what}, so it has none. {fix}")
         if not (isinstance(norm, dict) and len(norm.get("mean") or []) == 3 and len(norm.get("std") or []) == 3):
             raise bad_input(f"{side} has no 3-channel normalisation {{mean, std}}; extract the encoder again, or use normalisation downstream.")
         out.append({"mean": [float(v) for v in norm["mean"]], "std": [float(v) for v in norm["std"]]})

@@ -7,3 +7,4 @@ registerCommand('serve', 'serve the lab UI and API on 127.0.0.1 with an access t
 registerCommand('study', 'plan and run studies (create, plan, run, status, resume, cancel, list, report)', () => import('./study.ts'))
 registerCommand('runs', 'inspect runs (list, show, logs, metrics)', () => import('./runs.ts'))
 registerCommand('datasets', 'import, generate and inspect datasets (demo, import, list, show, sheet, remove)', () => import('./datasets.ts'))
+registerCommand('encoders', 'import and list reference encoders (a torchvision resnet18 state_dict you bring)', () => import('./encoders.ts'))

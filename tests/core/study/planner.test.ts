@@ -8,15 +8,16 @@ describe('planStudy', () => {
   it('expands the demo preset into the full factorial', () => {
     const plan = planStudy(presetConfig('demo'))
     // 3 pretext x 3 datasets; one extract each; downstream: 9 encoders x 2 targets x (linear, finetune)
-    // + 2 scratch + 4 fusion sets x 2 modes x 2 targets; probes: 9 invariance + 1 random-init reference + 1 similarity.
-    expect(plan.counts).toEqual({ pretext: 9, extract: 9, downstream: 36 + 2 + 16, probe: 11 })
+    // + 2 scratch + 4 fusion sets x 2 modes x 2 targets + the random-init baseline's linear probe per target
+    // (its encoder is one more extract run); probes: 9 invariance + 1 random-init reference + 1 similarity.
+    expect(plan.counts).toEqual({ pretext: 9, extract: 9 + 1, downstream: 36 + 2 + 16 + 2, probe: 11 })
     expect(new Set(plan.runs.map((r) => r.name)).size).toBe(plan.runs.length)
     expect(new Set(plan.runs.map((r) => r.id)).size).toBe(plan.runs.length)
   })
 
   it('scales with seeds: the paper preset has three of everything but one similarity probe', () => {
     const plan = planStudy(presetConfig('paper'))
-    expect(plan.counts).toEqual({ pretext: 27, extract: 27, downstream: 3 * 54, probe: 27 + 3 + 1 })
+    expect(plan.counts).toEqual({ pretext: 27, extract: 27 + 3, downstream: 3 * (54 + 2), probe: 27 + 3 + 1 })
   })
 
   it('orders runs after their dependencies and wires stages correctly', () => {
@@ -27,7 +28,7 @@ describe('planStudy', () => {
     for (const r of plan.runs) {
       const depStages = r.deps.map((d) => byId.get(d)!.stage)
       if (r.stage === 'pretext') expect(depStages).toEqual([])
-      if (r.stage === 'extract') expect(depStages).toEqual(['pretext'])
+      if (r.stage === 'extract') expect(depStages).toEqual(r.encoders![0] === RANDOM_INIT_LABEL ? [] : ['pretext'])
       if (r.stage === 'downstream' && r.protocol === 'scratch') expect(r.deps).toEqual([])
       if (r.stage === 'downstream' && r.fusionMode) expect(depStages).toEqual(r.encoders!.map(() => 'extract'))
     }
@@ -90,7 +91,7 @@ describe('planStudy', () => {
     const plan = planStudy(cfg)
     // 2 of 9 cells gone: 7 pretext, 7 extract, 7 invariance probes; downstream 7 x 2 targets x 2 protocols
     // + 2 scratch + the 16 fusion runs (the demo fusion sets use only demo-mammo and rotation+inpainting/structure cells kept).
-    expect(plan.counts).toEqual({ pretext: 7, extract: 7, downstream: 28 + 2 + 16, probe: 9 })
+    expect(plan.counts).toEqual({ pretext: 7, extract: 7 + 1, downstream: 28 + 2 + 16 + 2, probe: 9 })
     expect(plan.runs.some((r) => r.encoders?.includes('structure/demo-natural') || r.encoders?.includes('inpainting/demo-brainct'))).toBe(false)
     const fullIds = new Set(full.runs.map((r) => r.id))
     expect(plan.runs.every((r) => fullIds.has(r.id))).toBe(true)
@@ -157,7 +158,7 @@ describe('run provenance', () => {
     const chest = planStudy(presetConfig('demo'), prov({ 'demo-chest': 'c2' }))
     const chestChanged = chest.runs.filter((r) => !old.has(r.id))
     expect(new Set(chestChanged.map((r) => r.stage))).toEqual(new Set(['downstream', 'probe']))
-    expect(chestChanged.length).toBe(54 + 11)
+    expect(chestChanged.length).toBe(54 + 2 + 11)
   })
 
   it('a new engine version re-plans everything; equal inputs reuse everything', () => {

@@ -1,0 +1,174 @@
+// The planner's baselines and the reviewer's evaluations (issue 15): the random-init encoder, an
+// imported reference encoder, kNN and label fractions plan exactly the runs a person expects, and
+// every run at fraction 1 keeps the spec hash it had before these existed.
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { parseStudyConfig, type StudyConfigInput } from '../../../src-core/study/config.ts'
+import { planStudy } from '../../../src-core/study/planner.ts'
+import type { PlanProvenance } from '../../../src-core/study/provenance.ts'
+import { presetConfig } from '../../../src-core/study/presets.ts'
+
+const sums: Record<string, string> = { 'demo-chest': 'c1', 'demo-natural': 'n1', 'demo-brainct': 'b1', 'demo-mammo': 'm1' }
+const prov = (refs: Record<string, string> = { imagenet: 'i1' }): PlanProvenance => ({ engineVersion: '0.2.0', datasetChecksum: (n) => sums[n] ?? null, referenceChecksum: (n) => refs[n] ?? null })
+
+const small = (over: Partial<StudyConfigInput> = {}) =>
+  parseStudyConfig({
+    ...presetConfig('demo'),
+    pretextTasks: ['rotation'],
+    pretrainDatasets: ['demo-mammo'],
+    targets: ['binary'],
+    protocols: ['linear', 'knn', 'scratch'],
+    referenceEncoders: ['imagenet'],
+    fusion: { sets: [['rotation/demo-mammo', 'ref:imagenet']], modes: ['linear'] },
+    seeds: [0],
+    downstream: { ...presetConfig('demo').downstream, labelFractions: [0.1, 1], knn: { k: 5, temperature: 0.1 } },
+    ...over,
+  })
+
+describe('planning baselines, kNN and label fractions', () => {
+  it('a study with two label fractions, kNN, the random baseline and one reference encoder plans exactly these runs', () => {
+    const plan = planStudy(small(), prov())
+    // Written out by hand: one pretext cell, its extract and the random-init extract; per protocol
+    // (linear, knn) the three encoders at fraction 1 then 0.1; scratch at both; the fusion of the
+    // pretext encoder with the reference; the invariance probes and the similarity probe.
+    expect(plan.runs.map((r) => r.name)).toEqual([
+      'rotation@demo-mammo-s0',
+      'extract-rotation@demo-mammo-s0',
+      'extract-random-init-s0',
+      'binary-linear-rotation@demo-mammo-s0',
+      'binary-linear-random-init-s0',
+      'binary-linear-ref-imagenet-s0',
+      'binary-linear-rotation@demo-mammo-f0.1-s0',
+      'binary-linear-random-init-f0.1-s0',
+      'binary-linear-ref-imagenet-f0.1-s0',
+      'binary-knn-rotation@demo-mammo-s0',
+      'binary-knn-random-init-s0',
+      'binary-knn-ref-imagenet-s0',
+      'binary-knn-rotation@demo-mammo-f0.1-s0',
+      'binary-knn-random-init-f0.1-s0',
+      'binary-knn-ref-imagenet-f0.1-s0',
+      'binary-scratch-s0',
+      'binary-scratch-f0.1-s0',
+      'binary-fusion-linear-rotation@demo-mammo+ref-imagenet-s0',
+      'probe-invariance-rotation@demo-mammo-s0',
+      'probe-invariance-random-init-s0',
+      'probe-similarity',
+    ])
+    expect(plan.counts).toEqual({ pretext: 1, extract: 2, downstream: 15, probe: 3 })
+    expect(new Set(plan.runs.map((r) => r.id)).size).toBe(plan.runs.length)
+  })
+
+  it('wires each encoder to its file: extract runs, the random-init extract, the stored reference', () => {
+    const plan = planStudy(small(), prov())
+    const by = new Map(plan.runs.map((r) => [r.name, r]))
+    const ri = by.get('extract-random-init-s0')!
+    expect([ri.deps, ri.spec.params, ri.encoders, ri.pretext]).toEqual([[], { random_init: true, seed: 0, out_dir: { $runDir: 'encoders' } }, ['random-init'], null])
+    expect(by.get('binary-linear-random-init-f0.1-s0')!.spec.params.encoders).toEqual([{ $encoder: ri.id }])
+    expect(by.get('binary-linear-random-init-f0.1-s0')!.deps).toEqual([ri.id])
+    const ref = by.get('binary-knn-ref-imagenet-s0')!
+    expect([ref.deps, ref.spec.params.encoders, ref.encoders, ref.pretext, ref.pretrainDataset]).toEqual([[], [{ $reference: 'imagenet' }], ['ref:imagenet'], null, null])
+    // The reference's checksum is part of its runs' identity; other runs record no references.
+    expect(ref.spec.provenance).toEqual({ engine: '0.2.0', datasets: { 'demo-chest': 'c1' }, references: { imagenet: 'i1' } })
+    expect(by.get('binary-knn-rotation@demo-mammo-s0')!.spec.provenance).toEqual({ engine: '0.2.0', datasets: { 'demo-chest': 'c1' } })
+    const fusion = by.get('binary-fusion-linear-rotation@demo-mammo+ref-imagenet-s0')!
+    expect(fusion.deps).toEqual([by.get('extract-rotation@demo-mammo-s0')!.id])
+    expect(fusion.spec.params.encoders).toEqual([{ $encoder: by.get('extract-rotation@demo-mammo-s0')!.id }, { $reference: 'imagenet' }])
+    expect(fusion.spec.params.label_fraction).toBeUndefined()
+  })
+
+  it('kNN runs carry k and the temperature and no training hyperparameters; fractions below 1 carry label_fraction', () => {
+    const plan = planStudy(small(), prov())
+    const by = new Map(plan.runs.map((r) => [r.name, r]))
+    const knn = by.get('binary-knn-rotation@demo-mammo-f0.1-s0')!.spec.params
+    expect([knn.protocol, knn.knn_k, knn.knn_temperature, knn.label_fraction]).toEqual(['knn', 5, 0.1, 0.1])
+    for (const k of ['epochs', 'lr_head', 'optimizer', 'weight_decay', 'head_sweep_lrs']) expect(knn).not.toHaveProperty(k)
+    expect(by.get('binary-linear-rotation@demo-mammo-s0')!.spec.params.label_fraction).toBeUndefined()
+    expect(by.get('binary-scratch-f0.1-s0')!.spec.params.label_fraction).toBe(0.1)
+  })
+
+  it('importing other weights under the reference name re-plans exactly the runs that read it', () => {
+    const before = planStudy(small(), prov())
+    const after = planStudy(small(), prov({ imagenet: 'i2' }))
+    const old = new Set(before.runs.map((r) => r.id))
+    expect(after.runs.filter((r) => !old.has(r.id)).map((r) => r.name)).toEqual([
+      'binary-linear-ref-imagenet-s0',
+      'binary-linear-ref-imagenet-f0.1-s0',
+      'binary-knn-ref-imagenet-s0',
+      'binary-knn-ref-imagenet-f0.1-s0',
+      'binary-fusion-linear-rotation@demo-mammo+ref-imagenet-s0',
+    ])
+  })
+
+  it('labelFractionProtocols limits the fractions below 1; the random-init baseline only takes frozen-feature protocols', () => {
+    const plan = planStudy(small({ protocols: ['linear', 'finetune', 'knn'], downstream: { ...presetConfig('demo').downstream, labelFractions: [0.25], labelFractionProtocols: ['knn'] } }), prov())
+    const names = plan.runs.filter((r) => r.stage === 'downstream').map((r) => r.name)
+    expect(names.filter((n) => n.includes('-f0.25-'))).toEqual(['binary-knn-rotation@demo-mammo-f0.25-s0', 'binary-knn-random-init-f0.25-s0', 'binary-knn-ref-imagenet-f0.25-s0'])
+    expect(names.filter((n) => n.includes('random-init'))).toEqual(['binary-linear-random-init-s0', 'binary-knn-random-init-s0', 'binary-knn-random-init-f0.25-s0'])
+    expect(names).toContain('binary-finetune-ref-imagenet-s0')
+    // Without the baseline there is no random-init extract.
+    const none = planStudy(small({ baselines: { randomInit: false } }), prov())
+    expect(none.runs.some((r) => r.encoders?.includes('random-init') && r.stage !== 'probe')).toBe(false)
+  })
+
+  it('a linear head sweep enters linear probes (single and fused) only', () => {
+    const plan = planStudy(small({ downstream: { ...presetConfig('demo').downstream, linearHeadSweep: { lrs: [0.01, 0.1], weightDecays: [0, 1e-4] } } }), prov())
+    for (const r of plan.runs.filter((x) => x.stage === 'downstream')) {
+      const swept = r.spec.params.head_sweep_lrs !== undefined
+      expect(swept, r.name).toBe(r.protocol === 'linear')
+      if (swept) expect([r.spec.params.head_sweep_lrs, r.spec.params.head_sweep_weight_decays]).toEqual([[0.01, 0.1], [0, 1e-4]])
+    }
+  })
+})
+
+describe('spec-hash stability', () => {
+  // Digests of the sorted run ids of the presets as planned on main before issue 15 (same
+  // provenance as here): none of the new options may change a run that existed then.
+  const before: Record<string, { n: number; digest: string }> = {
+    demo: { n: 83, digest: '1cc8b95e49ef0e6403ec89dcad1fe6b3394b969aea825533fd96e5cdf784073b' },
+    paper: { n: 247, digest: '5526831a89202d8364aaa1a7066ae9a42e9688c577a6976a1fb810890f2ae4d5' },
+  }
+  const old = (p: PlanProvenance) => ({ engineVersion: p.engineVersion, datasetChecksum: p.datasetChecksum })
+  const digest = (ids: string[]) => createHash('sha256').update([...ids].sort().join('\n')).digest('hex')
+
+  for (const name of ['demo', 'paper'] as const) {
+    it(`${name}: without the new options the plan is exactly the earlier one; with them every earlier run is still planned`, () => {
+      const off = parseStudyConfig({ ...presetConfig(name), baselines: { randomInit: false } })
+      const ids = planStudy(off, old(prov())).runs.map((r) => r.id)
+      expect([ids.length, digest(ids)]).toEqual([before[name]!.n, before[name]!.digest])
+      const cfg = presetConfig(name)
+      const on = parseStudyConfig({
+        ...cfg,
+        protocols: [...cfg.protocols, 'knn'],
+        referenceEncoders: ['imagenet'],
+        downstream: { ...cfg.downstream, labelFractions: [0.1, 1] },
+      })
+      const now = new Set(planStudy(on, prov()).runs.map((r) => r.id))
+      expect(ids.filter((id) => !now.has(id))).toEqual([])
+    })
+  }
+})
+
+describe('config validation of the new fields', () => {
+  const base = () => structuredClone(presetConfig('demo')) as unknown as Record<string, Record<string, unknown>>
+  it('refuses fractions outside (0, 1], protocols that are not planned, and unknown fusion references', () => {
+    const zero = base()
+    zero.downstream!.labelFractions = [0, 1]
+    expect(() => parseStudyConfig(zero)).toThrow(/downstream.labelFractions.0: Too small: expected number to be >0/)
+    const big = base()
+    big.downstream!.labelFractions = [1.5]
+    expect(() => parseStudyConfig(big)).toThrow(/downstream.labelFractions.0: Too big: expected number to be <=1/)
+    const proto = base()
+    proto.downstream!.labelFractions = [0.1]
+    proto.downstream!.labelFractionProtocols = ['knn']
+    expect(() => parseStudyConfig(proto)).toThrow(/downstream.labelFractionProtocols.0: protocol "knn" runs label fractions but is not in protocols \(linear, finetune, scratch\)/)
+    const fus = { ...base(), fusion: { sets: [['rotation/demo-mammo', 'ref:imagenet']], modes: ['linear'] } }
+    expect(() => parseStudyConfig(fus)).toThrow(/fusion encoder "ref:imagenet" is not one of this study's referenceEncoders: add "imagenet" to referenceEncoders \(import it first: xlab encoders import FILE --name imagenet\)/)
+    expect(() => parseStudyConfig({ ...base(), referenceEncoders: ['image net'] })).toThrow(/referenceEncoders.0: a reference encoder name has letters, digits/)
+  })
+
+  it('adds 1 to the label fractions and sorts them', () => {
+    const cfg = base()
+    cfg.downstream!.labelFractions = [0.1, 0.01]
+    expect(parseStudyConfig(cfg).downstream.labelFractions).toEqual([0.01, 0.1, 1])
+  })
+})

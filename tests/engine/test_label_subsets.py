@@ -1,0 +1,75 @@
+"""Label fractions: drawn by patient, stratified, nested, outside val/test, the same for every encoder."""
+
+import math
+
+import numpy as np
+import pytest
+
+from xlab.data import open_cache
+from xlab.downstream.subsets import indices_sha256, label_subset
+from xlab.downstream.targets import make_targets, strata
+
+
+def _synthetic(n_pat=300, seed=0):
+    rng = np.random.default_rng(seed)
+    per = rng.integers(1, 4, n_pat)
+    patients = np.repeat(np.arange(n_pat) * 7 + 3, per)  # patient ids need not be 0..n-1
+    cls = np.repeat(rng.choice(3, n_pat, p=[0.6, 0.1, 0.3]), per)  # one class per patient: strata are exact
+    return patients, cls
+
+
+FRACTIONS = (0.01, 0.05, 0.1, 0.5, 1.0)
+
+
+def test_subsets_are_nested_stratified_and_keep_patients_whole():
+    patients, cls = _synthetic()
+    train = np.arange(len(patients))
+    subsets = {f: label_subset(train, cls, patients, f, seed=3, cache_id="ds-1") for f in FRACTIONS}
+    for small, large in zip(FRACTIONS, FRACTIONS[1:]):
+        assert set(subsets[small][0]) <= set(subsets[large][0]), (small, large)
+    assert np.array_equal(subsets[1.0][0], train)
+    for f, (idx, info) in subsets.items():
+        chosen = set(patients[idx])
+        assert set(np.flatnonzero(np.isin(patients, list(chosen)))) == set(idx)  # all images of a chosen patient
+        for c in range(3):
+            n_c = len(np.unique(patients[cls == c]))
+            assert len(np.unique(patients[idx][cls[idx] == c])) == math.ceil(f * n_c), (f, c)
+        assert info == {"fraction": f, "n_images": len(idx), "n_patients": len(chosen), "sha256": indices_sha256(idx)}
+    assert len(subsets[0.1][1]["sha256"]) == 64 and subsets[0.1][1]["sha256"] != subsets[0.5][1]["sha256"]
+
+
+def test_the_key_depends_on_cache_and_seed_only():
+    patients, cls = _synthetic()
+    train = np.arange(len(patients))
+    a, _ = label_subset(train, cls, patients, 0.1, seed=3, cache_id="ds-1")
+    b, _ = label_subset(train, cls, patients, 0.1, seed=3, cache_id="ds-1")
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, label_subset(train, cls, patients, 0.1, seed=4, cache_id="ds-1")[0])
+    assert not np.array_equal(a, label_subset(train, cls, patients, 0.1, seed=3, cache_id="ds-2")[0])
+
+
+def test_a_patient_with_a_rare_class_stands_in_its_stratum_so_every_class_stays():
+    patients = np.array([0, 0, 0, 1, 2, 3, 4, 5, 6, 7])
+    cls = np.array([0, 0, 1, 0, 0, 0, 0, 0, 0, 0])  # class 1 only in one image of patient 0
+    idx, _ = label_subset(np.arange(10), cls, patients, 0.01, seed=0, cache_id="x")
+    assert 1 in cls[idx] and 0 in cls[idx]
+
+
+def test_without_patients_every_image_is_its_own_patient():
+    cls = np.array([0] * 50 + [1] * 50)
+    idx, info = label_subset(np.arange(100), cls, None, 0.1, seed=0, cache_id="x")
+    assert len(idx) == 10 and info["n_patients"] == 10 and (cls[idx] == 1).sum() == 5
+
+
+@pytest.mark.parametrize("target", ["binary", "3class", "multilabel14"])
+def test_subsets_of_a_cache_stay_inside_train_and_away_from_val_and_test_patients(caches, target):
+    cache = open_cache(caches["down"], need_labels=True)
+    y, _ = make_targets(cache.labels, cache.label_names, target)
+    train = cache.split("train")
+    held_out = set(cache.patients[np.concatenate([cache.split("val"), cache.split("test")])].tolist())
+    prev = set()
+    for f in (0.1, 0.3, 1.0):
+        idx, _ = label_subset(train, strata(y), cache.patients, f, seed=0, cache_id=cache.meta["id"])
+        assert set(idx) <= set(train.tolist()) and not set(cache.patients[idx].tolist()) & held_out
+        assert prev <= set(idx.tolist())
+        prev = set(idx.tolist())
