@@ -82,7 +82,7 @@ beforeAll(async () => {
   addRun('r-old', { checksum: 'f'.repeat(64), pred: binary(pA) })
   addRun('r-3class', { checksum: sum, target: '3class', pred: { split: 'test', indices: TEST, targets: [0, 1, 2, 0, 1, 2], probs: TEST.map(() => [0.5, 0.3, 0.2]), class_names: ['No Finding', 'Pneumonia', 'Other finding'] } })
   // Multi-label: finding 1 ("B") present on rows 5 and 9; sigmoids 0.7 (row 4, wrong), 0.6, 0.1, 0.2, 0.3, 0.4 (row 9, wrong).
-  addRun('r-ml', { checksum: sum, target: 'binary', pred: { split: 'test', multilabel: true, indices: TEST, targets: TEST.map((i) => [1, i === 5 || i === 9 ? 1 : 0]), probs: [0.7, 0.6, 0.1, 0.2, 0.3, 0.4].map((s) => [0.9, s]), class_names: ['A', 'B'] } })
+  addRun('r-ml', { checksum: sum, target: 'multilabel14', pred: { split: 'test', multilabel: true, indices: TEST, targets: TEST.map((i) => [1, i === 5 || i === 9 ? 1 : 0]), probs: [0.7, 0.6, 0.1, 0.2, 0.3, 0.4].map((s) => [0.9, s]), class_names: ['A', 'B'] } })
 })
 afterAll(() => service.close())
 
