@@ -10,11 +10,13 @@ import HeadSweepTable from '../../src-renderer/components/HeadSweepTable.vue'
 import LabelEfficiencyChart from '../../src-renderer/components/LabelEfficiencyChart.vue'
 import PerFindingTable from '../../src-renderer/components/PerFindingTable.vue'
 import ReliabilityDiagram from '../../src-renderer/components/ReliabilityDiagram.vue'
+import RunDetail from '../../src-renderer/components/RunDetail.vue'
 import SortableTable from '../../src-renderer/components/SortableTable.vue'
 import { baselineColumns, ensembleColumns, ensembleVerdict, type BaselineRow, type EnsembleRow } from '../../src-renderer/composables/baseline-columns.ts'
 import { filledBins, reliabilityChartConfig } from '../../src-renderer/composables/calibration.ts'
 import { efficiencyChartConfig, efficiencyGroups, efficiencyRows, fractionText, type EfficiencyCurve } from '../../src-renderer/composables/label-efficiency.ts'
 import { overviewPanels } from '../../src-renderer/composables/results-overview.ts'
+import { runExtras } from '../../src-renderer/composables/run-extras.ts'
 
 const curves: EfficiencyCurve[] = [
   { target: 'binary', protocol: 'linear', encoder: 'structure/demo-mammo', points: [{ fraction: 1, nTrain: 700, auc: 0.74, lo: 0.69, hi: 0.79, runIds: ['r3'] }, { fraction: 0.1, nTrain: 70, auc: 0.61, lo: 0.55, hi: 0.67, runIds: ['r4'] }] },
@@ -108,5 +110,25 @@ describe('run detail extras', () => {
     expect(chosen[0]!.text()).toMatch(/^★ 0\.110/)
     expect(w.find('caption').text()).toContain('chosen on validation')
     expect(w.findAll('tbody tr')).toHaveLength(2)
+  })
+
+  it('reads the extras of a run detail in either spelling, and none from an older run', () => {
+    const camel = runExtras({ calibration, perFindingAuc: { Effusion: 0.8, Mass: 0.6 }, splitType: 'seeded', reference: { chexnet_mean_auroc: 0.841, note: 'n' }, headSweep: { grid: [{ lr: 0.01, weightDecay: 0, val: 0.7, bestEpoch: 2 }], chosen: { lr: 0.01, weightDecay: 0 }, selectedOn: 'val' }, labelSubset: { fraction: 0.1, nImages: 70, nPatients: 30 } })
+    expect(camel.perFinding).toEqual({ auc: { Effusion: 0.8, Mass: 0.6 }, mean: 0.7, splitType: 'seeded', reference: { chexnet_mean_auroc: 0.841, note: 'n' } })
+    expect(camel.headSweep).toEqual({ grid: [{ lr: 0.01, weight_decay: 0, val: 0.7, best_epoch: 2 }], chosen: { lr: 0.01, weight_decay: 0 }, selectedOn: 'val' })
+    expect(camel.labelSubset).toEqual({ fraction: 0.1, nImages: 70, nPatients: 30 })
+    const snake = runExtras({ per_finding_auc: { Effusion: 0.8 }, mean_auc: 0.81, label_subset: { fraction: 0.1, n_images: 70, n_patients: 30 }, head_sweep: { grid: [], chosen: null, selected_on: 'val' } })
+    expect(snake.perFinding!.mean).toBe(0.81)
+    expect(snake.labelSubset!.nImages).toBe(70)
+    expect(runExtras({ runId: 'r', roc: [] })).toEqual({ calibration: null, perFinding: null, headSweep: null, labelSubset: null })
+  })
+
+  it('shows calibration, per-finding AUROC, head sweep and label subset in the run detail', () => {
+    const result = { runId: 'r', name: 'r', state: 'done', classNames: ['a', 'b'], confusion: [[1, 0], [0, 1]], roc: [], curves: [], testMetrics: {}, recomputed: {}, calibration, perFindingAuc: { Effusion: 0.8 }, meanAuc: 0.8, reference: { chexnet_mean_auroc: 0.841 }, headSweep: { grid: [{ lr: 0.01, weight_decay: 0, val: 0.7 }], chosen: { lr: 0.01, weight_decay: 0 }, selectedOn: 'val' }, labelSubset: { fraction: 0.25, nImages: 175, nPatients: 60 } }
+    const w = mount(RunDetail, { props: { result, title: 'r' }, global: { stubs: { ChartView: true, ErrorGallery: true } } })
+    expect(w.find('[data-testid=ece]').text()).toBe('0.073')
+    expect(w.find('.reference-row').text()).toContain('different split')
+    expect(w.find('td[data-chosen]').text()).toContain('★ 0.700')
+    expect(w.find('[data-testid=label-subset]').text()).toContain('25% of the training labels: 175 images of 60 patients')
   })
 })
