@@ -17,7 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const shots = join(root, 'test-output', 'e2e')
 const CHROMIUM = process.env.XLAB_CHROMIUM ?? '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const STUDY_TIMEOUT_MS = Number(process.env.XLAB_E2E_STUDY_TIMEOUT_MS ?? 360_000)
+const STUDY_TIMEOUT_MS = Number(process.env.XLAB_E2E_STUDY_TIMEOUT_MS ?? 600_000)
 /** The tiny study: rotation on demo-mammo, 2 seeds; binary and 3-class linear, on all labels and on
  *  a quarter of them (label efficiency): 2 pretext + 2 extract + 4 + 4 downstream. */
 const STUDY_RUNS = 12
