@@ -6,6 +6,7 @@ import type { RunProvenance } from '../api/results.ts'
 import type { Db } from '../store/db.ts'
 import { findStudy, lastMetrics, studyRuns, type ResultRun, type ResultStudy } from '../store/results.ts'
 import { currentProvenance } from '../study/plan-service.ts'
+import { alignMultilabel, isMultilabelFile, loadMultilabelPredictions, type MultilabelPredictions } from './multilabel.ts'
 import { datasetDirOfRun, loadPredictions, patientsFor } from './predictions.ts'
 import { provenanceLookup } from './run-provenance.ts'
 import type { Predictions } from './stats/metrics.ts'
@@ -58,6 +59,8 @@ export interface StudyData {
   generated: string[]
   /** What could not be used, in sentences. */
   warnings: string[]
+  /** multilabel14 runs, on the test images they all share (their own index set and patients). */
+  multilabel: { runs: { run: ResultRun; pred: MultilabelPredictions }[]; indices: number[]; patients: number[] | null }
 }
 
 /** Options for locating the downstream cache when a run folder lacks job.json. */
@@ -94,6 +97,7 @@ export function collectStudy(db: Db, studyKey: string, opts: CollectOptions = {}
   const allRuns = studyRuns(db, study.id)
   const warnings: string[] = []
   const loaded: { run: ResultRun; pred: Predictions }[] = []
+  const mlLoaded: { run: ResultRun; pred: MultilabelPredictions }[] = []
   const unfinished = new Map<string, number>()
   for (const run of allRuns.filter((r) => r.stage === 'downstream')) {
     if (run.state !== 'done') {
@@ -103,6 +107,12 @@ export function collectStudy(db: Db, studyKey: string, opts: CollectOptions = {}
       continue
     }
     try {
+      if (run.target === 'multilabel14' || isMultilabelFile(run.runDir)) {
+        const ml = loadMultilabelPredictions(run.runDir)
+        if (ml) mlLoaded.push({ run, pred: ml })
+        else warnings.push(`${run.name} is done but wrote no test_predictions.json; it is left out.`)
+        continue
+      }
       const pred = loadPredictions(run.runDir)
       if (pred) loaded.push({ run, pred })
       else warnings.push(`${run.name} is done but wrote no test_predictions.json; it is left out.`)
@@ -126,9 +136,14 @@ export function collectStudy(db: Db, studyKey: string, opts: CollectOptions = {}
     return { run: l.run, pred: align(l.pred, indices), loss: loss ?? null }
   })
 
+  let mlCommon: Set<number> | null = null
+  for (const l of mlLoaded) mlCommon = mlCommon ? new Set(l.pred.indices.filter((i) => mlCommon!.has(i))) : new Set(l.pred.indices)
+  const mlIndices = [...(mlCommon ?? [])].sort((a, b) => a - b)
+  const mlRuns = mlLoaded.map((l) => ({ run: l.run, pred: alignMultilabel(l.pred, mlIndices) }))
+
   const configName = typeof study.config.downstreamDataset === 'string' ? study.config.downstreamDataset : null
   let datasetDir: string | null = null
-  for (const l of runs) {
+  for (const l of [...runs, ...mlRuns]) {
     datasetDir = datasetDirOfRun(l.run.runDir)
     if (datasetDir) break
   }
@@ -143,13 +158,21 @@ export function collectStudy(db: Db, studyKey: string, opts: CollectOptions = {}
   } else if (indices.length) {
     warnings.push('The downstream dataset folder was not found, so intervals resample single images instead of patients.')
   }
+  let mlPatients: number[] | null = null
+  if (datasetDir && mlIndices.length) {
+    try {
+      mlPatients = patientsFor(datasetDir, mlIndices)
+    } catch {
+      mlPatients = null // said for the class targets above; the multi-label intervals then resample images
+    }
+  }
   const probes = allRuns.filter((r) => r.stage === 'probe' && r.state === 'done' && r.summary)
   const prov = provenanceLookup(db, currentProvenance(db))
-  const provenance = new Map(runs.map((l) => [l.run.id, prov(l.run.id)]))
+  const provenance = new Map([...runs, ...mlRuns].map((l) => [l.run.id, prov(l.run.id)]))
   const stale = runs.filter((l) => provenance.get(l.run.id)!.stale)
   if (stale.length) warnings.push(`${stale.length} analysed run(s) are stale: a dataset they read now has other content, the engine is newer, or they recorded no inputs (${[...new Set(stale.flatMap((l) => provenance.get(l.run.id)!.staleReasons))].slice(0, 3).join('; ')}). Plan the study again to get runs for what is imported now.`)
   const names = [configName, ...(Array.isArray(study.config.pretrainDatasets) ? (study.config.pretrainDatasets as unknown[]) : [])].filter((x): x is string => typeof x === 'string')
   const dirOf = (name: string) => (name === configName && datasetDir ? datasetDir : (opts.resolveDataset?.(name) ?? null))
   const generated = names.filter((n) => datasetIsGenerated(dirOf(n)))
-  return { study, runs, indices, patients, datasetDir, probes, allRuns, warnings, provenance, generated }
+  return { study, runs, indices, patients, datasetDir, probes, allRuns, warnings, provenance, generated, multilabel: { runs: mlRuns, indices: mlIndices, patients: mlPatients } }
 }

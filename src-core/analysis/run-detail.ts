@@ -4,7 +4,10 @@ import type { RunResult } from '../api/results.ts'
 import type { Db } from '../store/db.ts'
 import { findRun, lastMetrics, metricSeries, type ResultRun } from '../store/results.ts'
 import { orNull } from './cells.ts'
+import { labelFractionOf } from './baselines.ts'
+import { isMultilabelFile } from './multilabel.ts'
 import { datasetDirOfRun, loadPredictions, patientsFor } from './predictions.ts'
+import { runExtrasOf } from './run-extras.ts'
 import { bootstrapIntervals, clustersOf, DEFAULT_BOOTSTRAP, type BootstrapOptions } from './stats/bootstrap.ts'
 import { computeMetrics, confusionMatrix, rocCurve, type Predictions } from './stats/metrics.ts'
 
@@ -33,8 +36,21 @@ export function runDetailOf(db: Db, run: ResultRun, opts: BootstrapOptions = DEF
     if (!curves.has(key)) curves.set(key, { split: p.split, name: p.name, points: [] })
     curves.get(key)!.points.push({ epoch: p.epoch, step: p.step, value: p.value })
   }
-  const base = { runId: run.id, name: run.name, state: run.state, curves: [...curves.values()], testMetrics: lastMetrics(db, run.id, 'test') }
-  const pred = run.stage === 'downstream' ? loadPredictions(run.runDir) : null
+  const x = runExtrasOf(run.summary)
+  const base = {
+    runId: run.id,
+    name: run.name,
+    state: run.state,
+    curves: [...curves.values()],
+    testMetrics: lastMetrics(db, run.id, 'test'),
+    labelFraction: labelFractionOf(run),
+    calibration: x.calibration,
+    perFindingAuc: x.perFindingAuc,
+    headSweep: x.headSweep,
+    labelSubset: x.labelSubset,
+  }
+  // A multilabel14 run has no confusion matrix or class ROC: its per-finding AUROCs are in perFindingAuc.
+  const pred = run.stage === 'downstream' && !isMultilabelFile(run.runDir) ? loadPredictions(run.runDir) : null
   if (!pred) return { ...base, classNames: [], confusion: null, roc: [], recomputed: {} }
   const dir = datasetDirOfRun(run.runDir)
   let patients: number[] | null = null

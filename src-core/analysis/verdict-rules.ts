@@ -25,6 +25,8 @@ export const RULES: Record<VerdictOut['rule'], string> = {
     'Fusion helps (per fusion set, mode and target): the paired difference fusion - best member (member chosen on validation) has Holm-adjusted p < 0.05 over all fusion comparisons and is positive; negative and surviving is "worse".',
   'beats-scratch':
     'Pretraining beats scratch (per target): the best pretrained configuration, chosen on validation ROC-AUC among all of them, minus scratch, as a paired difference on the same resamples, has Holm-adjusted p < 0.05 over the targets: positive is "beats scratch", negative "loses to scratch".',
+  'beats-random-init':
+    'A pretext encoder beats a frozen random-init ResNet-18 (per encoder, target and frozen-feature protocol, all labels): the paired difference encoder - random-init of the same seeds on the same resamples (the paired test across seeds with two or more) has Holm-adjusted p < 0.05 over every such comparison of the study: positive is "beats", negative "loses to". Random-init and reference encoders are baselines, never H1 cells.',
 }
 
 /** The measurement notes of the method section: what each number means for H1. */
@@ -32,7 +34,10 @@ export const MEASUREMENTS = [
   'Similarity: distances of each pretraining set to the downstream set (Fréchet distance of random-init ResNet-18 features, grey-level histogram L1, radial log-spectrum RMS); smaller = more similar. The noise floor is the distance between two disjoint samples of the downstream set: a distance at or below it says the sets cannot be told apart. For H1 it is the "domain similarity" explanation, one value per pretraining dataset.',
   'Invariance: (cos(x, T x) - cos(x, y)) / (1 - cos(x, y)) of pooled encoder features on validation images, y an unrelated image; 1 = the encoder ignores transform T, 0 = T moves the features as far as swapping in another image, below 0 = further (common when the downstream images all look alike, e.g. chest films). The random-init row is what the architecture gives before any pretraining. For H1 it is the "invariance the task induces" explanation, one value per encoder.',
   'Intervals: 95% percentile bootstrap over test patients (all images of a patient together); with two or more seeds, the hierarchical bootstrap (seeds, then patients). Differences with two or more seeds: a paired t interval over the seeds (k - 1 degrees of freedom) whose variance adds the seed spread and the test-set sampling.',
-  'Selection: every "best" (epoch, member, configuration) is chosen on validation; test values are reported once, beside how many candidates the choice was made from.',
+  'Selection: every "best" (epoch, member, configuration, linear-head learning rate and weight decay of the head sweep) is chosen on validation; test values are reported once, beside how many candidates the choice was made from.',
+  'Ensembles: beside each fusion set, the average of its members\' predicted test probabilities (their single-encoder runs, same target, protocol and seed); fusion minus ensemble is a paired difference on the same resamples, descriptive (no verdict), so "fusion beats its best member" can be told from "more models beat one".',
+  'Label efficiency: runs on a fraction of the train labels (drawn by patient, stratified, nested, the same subsets for every encoder) give ROC-AUC against fraction per encoder, with the cell intervals; they never enter the main cells or verdicts.',
+  'Calibration: expected calibration error (equal-width confidence bins, bin-weighted |accuracy - confidence|) and the Brier score of each run\'s test probabilities, as the engine computed them.',
 ]
 
 /** The method section as data. */
@@ -40,7 +45,7 @@ export function methodOf(): StudyAnalysis['method'] {
   return {
     primaryMetric: PRIMARY_METRIC,
     alpha: ALPHA,
-    correction: 'Holm (family-wise error rate 0.05) within each family: the task tests over settings; all correlations that can reach 0.05; all H1 tests together for the overall H1 verdict; all fusion comparisons; the scratch comparisons over targets.',
+    correction: 'Holm (family-wise error rate 0.05) within each family: the task tests over settings; all correlations that can reach 0.05; all H1 tests together for the overall H1 verdict; all fusion comparisons; the scratch comparisons over targets; the random-init comparisons over every pretext encoder, target and protocol.',
     rules: Object.entries(RULES).map(([rule, text]) => ({ rule, text })),
     measurements: MEASUREMENTS,
   }

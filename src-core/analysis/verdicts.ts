@@ -1,7 +1,7 @@
 // Applies the pre-declared rules (verdict-rules.ts) to the corrected tests of an analysis. Every
 // verdict is "claimed" only when its test survives its family's correction, "not testable" when
 // the design cannot reach the level, and "no evidence" otherwise. Pure: numbers in, verdicts out.
-import type { AnovaTable, Correlation, FusionComparison, ScratchComparisonOut, VerdictOut } from '../api/results.ts'
+import type { AnovaTable, Correlation, FusionComparison, RandomInitComparisonOut, ScratchComparisonOut, VerdictOut } from '../api/results.ts'
 import { holmAdjust } from './stats/bootstrap.ts'
 import { ALPHA, PRIMARY_METRIC } from './verdict-rules.ts'
 
@@ -130,5 +130,18 @@ export function scratchVerdicts(comparisons: readonly ScratchComparisonOut[]): V
     const stats = `best minus scratch ${f3(d.estimate)} [${f3(d.lo)}, ${f3(d.hi)}], Holm p ${pf(c.pHolm)}`
     const sentence = claimed ? `Pretraining ${better ? 'beats' : 'loses to'} scratch (${c.target}): ${stats}.` : `No evidence either way that pretraining beats scratch (${c.target}): ${stats}.`
     return { rule: 'beats-scratch', scope: c.target, outcome: claimed ? 'claimed' : 'no evidence', sentence, estimate: d.estimate, lo: d.lo, hi: d.hi, p: d.p, pAdjusted: c.pHolm, family: comparisons.length }
+  })
+}
+
+/** beats-random-init: one verdict per pretext encoder, target and frozen-feature protocol. */
+export function randomInitVerdicts(comparisons: readonly RandomInitComparisonOut[]): VerdictOut[] {
+  return comparisons.map((c) => {
+    const d = c.difference
+    const claimed = survives(c.pHolm) && (d.estimate ?? 0) !== 0
+    const better = (d.estimate ?? 0) > 0
+    const scope = `${c.target} ${c.protocol} ${c.encoder}`
+    const stats = `minus random-init ${f3(d.estimate)} [${f3(d.lo)}, ${f3(d.hi)}], Holm p ${pf(c.pHolm)}`
+    const sentence = claimed ? `${c.encoder} ${better ? 'beats' : 'loses to'} a frozen random-init ResNet-18 (${c.target} ${c.protocol}): ${stats}.` : `No evidence either way that ${c.encoder} beats a frozen random-init ResNet-18 (${c.target} ${c.protocol}): ${stats}.`
+    return { rule: 'beats-random-init', scope, outcome: claimed ? 'claimed' : 'no evidence', sentence, estimate: d.estimate, lo: d.lo, hi: d.hi, p: d.p, pAdjusted: c.pHolm, family: comparisons.length }
   })
 }

@@ -66,6 +66,49 @@ export const resultsRowSchema = z.object({
 })
 
 /** Details of one downstream run. */
+/** What a downstream run's summary records beyond its metrics (analysis/run-extras.ts); each null when not recorded. */
+export const runExtrasSchema = z.object({
+  /** Expected calibration error, Brier score and the reliability diagram's bins (confidence vs accuracy per bin). */
+  calibration: z.object({
+    /** Expected calibration error (bin-weighted |accuracy - confidence|). */
+    ece: num,
+    /** Brier score (mean squared error of the probabilities). */
+    brier: num,
+    /** Bins of the reliability diagram. */
+    nBins: num,
+    /** What the bins score (top-label, or per-finding for multilabel14). */
+    kind: z.string().nullable(),
+    /** Bins: [lo, hi) of confidence, images, mean confidence, accuracy (null in an empty bin). */
+    bins: z.array(z.object({ lo: z.number(), hi: z.number(), n: z.number(), confidence: num, accuracy: num })),
+  }).nullable(),
+  /** multilabel14: ROC-AUC per finding and their mean, the split type, and CheXNet's 0.841 (a different split). */
+  perFindingAuc: z.object({
+    /** Finding -> ROC-AUC (null: one class in the test split). */
+    findings: z.record(z.string(), num),
+    /** Mean over findings. */
+    mean: num,
+    /** How the dataset was split (e.g. the official patient list or a seeded patient split). */
+    splitType: z.string().nullable(),
+    /** The number every chest paper is held against, with why it is not directly comparable. */
+    reference: z.object({ chexnetMeanAuroc: z.number(), note: z.string() }),
+  }).nullable(),
+  /** The linear-head sweep: the grid with validation values and the point chosen (on validation). */
+  headSweep: z.object({
+    /** Chosen head learning rate and weight decay. */
+    chosen: z.object({ lr: num, weightDecay: num }),
+    /** The split the choice was made on (always val). */
+    selectedOn: z.string(),
+    /** Every grid point with its validation value and best epoch. */
+    grid: z.array(z.object({ lr: num, weightDecay: num, val: num, bestEpoch: num })),
+  }).nullable(),
+  /** The labelled train subset (label fractions below 1; the full split at 1). */
+  labelSubset: z.object({ fraction: z.number(), nImages: num, nPatients: num, sha256: z.string().nullable() }).nullable(),
+  /** kNN settings used (k may be capped by the train images). */
+  knn: z.object({ k: num, temperature: num }).nullable(),
+  /** Seconds of training (feature passes, heads, kNN votes). */
+  trainSeconds: num,
+})
+
 export const runResultSchema = z.object({
   /** Run id. */
   runId: z.string(),
@@ -101,6 +144,16 @@ export const runResultSchema = z.object({
   testMetrics: z.record(z.string(), z.number()),
   /** Test metrics recomputed from the predictions with 95% bootstrap intervals (empty without predictions). */
   recomputed: z.record(z.string(), intervalSchema),
+  /** Share of train labels the run used (1 = all). */
+  labelFraction: z.number(),
+  /** Calibration (with the reliability diagram's bins). */
+  calibration: runExtrasSchema.shape.calibration,
+  /** multilabel14: per-finding AUROC, mean, split type, CheXNet's reference. */
+  perFindingAuc: runExtrasSchema.shape.perFindingAuc,
+  /** The linear-head sweep and its chosen point (chosen on validation). */
+  headSweep: runExtrasSchema.shape.headSweep,
+  /** The labelled train subset. */
+  labelSubset: runExtrasSchema.shape.labelSubset,
 })
 
 /** Across-seed summary of one metric in one cell. */
@@ -197,7 +250,7 @@ export const fusionComparisonSchema = z.object({
 /** One verdict of the summary: a pre-declared rule applied to a corrected test. */
 export const verdictSchema = z.object({
   /** Which rule (see `method.rules`): h1-task, h1-similarity, h1-invariance, h1-overall, h2-fusion, beats-scratch. */
-  rule: z.enum(['h1-task', 'h1-similarity', 'h1-invariance', 'h1-overall', 'h2-fusion', 'beats-scratch']),
+  rule: z.enum(['h1-task', 'h1-similarity', 'h1-invariance', 'h1-overall', 'h2-fusion', 'beats-scratch', 'beats-random-init']),
   /** Where it applies, e.g. `binary linear`, `binary`, or `study`. */
   scope: z.string(),
   /** `claimed` only when its test survives the correction; else `no evidence` (or `not testable` when the design cannot test it). */
@@ -325,6 +378,87 @@ export const correlationSchema = z.object({
 })
 
 /** The study analysis. */
+
+/** One point of a label-efficiency curve. */
+export const labelEfficiencyPointSchema = z.object({
+  /** Share of the train labels. */
+  fraction: z.number(),
+  /** Labelled train images (mean over seeds). */
+  nTrain: num,
+  /** ROC-AUC (multilabel14: mean over findings), mean over seeds. */
+  auc: num,
+  /** Interval (patients; seeds then patients with several seeds). */
+  lo: num,
+  hi: num,
+  /** The runs behind the point. */
+  runIds: z.array(z.string()),
+})
+
+/** ROC-AUC against labelled fraction for one target, protocol and encoder (`scratch` for scratch). */
+export const labelEfficiencySchema = z.object({ target: z.string(), protocol: z.string(), encoder: z.string(), points: z.array(labelEfficiencyPointSchema) })
+
+/** A fusion set beside the ensemble (average of predicted probabilities) of its members. */
+export const ensembleSchema = z.object({
+  target: z.string(),
+  /** Fusion mode (linear / finetune); the members' runs use the same protocol. */
+  mode: z.string(),
+  /** Member encoder labels. */
+  members: z.array(z.string()),
+  /** The fusion cell's ROC-AUC with its interval, and the fusion runs paired with an ensemble. */
+  fusion: z.object({ auc: num, lo: num, hi: num, runIds: z.array(z.string()) }),
+  /** The ensemble's ROC-AUC (mean over seeds) with its interval. */
+  ensemble: z.object({ auc: num, lo: num, hi: num }),
+  /** The best member (chosen on validation where every member reported it) and its test ROC-AUC. */
+  bestMember: z.object({ encoder: z.string(), auc: num, selectedBy: z.enum(['validation', 'test']) }),
+  /** Fusion minus ensemble, paired on the same resamples (across seeds with several), with its bootstrap p. */
+  fusionMinusEnsemble: z.object({ diff: num, lo: num, hi: num, p: num }),
+  /** The member runs averaged. */
+  memberRunIds: z.array(z.string()),
+})
+
+/** A baseline encoder's cell: random-init or an imported reference encoder. */
+export const baselineSchema = z.object({
+  target: z.string(),
+  protocol: z.string(),
+  /** `random-init` or `ref:<name>`. */
+  encoder: z.string(),
+  kind: z.enum(['random-init', 'reference']),
+  /** ROC-AUC mean over seeds with the cell's interval. */
+  auc: num,
+  lo: num,
+  hi: num,
+  /** Its runs. */
+  runIds: z.array(z.string()),
+})
+
+/** A pretext encoder minus the random-init encoder (same target, protocol, seeds). */
+export const randomInitComparisonSchema = z.object({
+  target: z.string(),
+  protocol: z.string(),
+  /** The pretext encoder. */
+  encoder: z.string(),
+  /** Seeds both have. */
+  seeds: z.array(z.number()),
+  /** Paired difference encoder - random-init of ROC-AUC. */
+  difference: differenceSchema,
+  /** Holm-adjusted p over every such comparison of the study. */
+  pHolm: num,
+})
+
+/** multilabel14 cells: mean AUROC over the 14 findings with its interval, and per finding. */
+export const multilabelCellSchema = z.object({
+  protocol: z.string(),
+  /** Encoder labels (empty for scratch). */
+  encoders: z.array(z.string()),
+  runIds: z.array(z.string()),
+  /** Mean over findings (mean over seeds) with the bootstrap interval over patients (seeds then patients). */
+  meanAuc: z.object({ mean: num, lo: num, hi: num }),
+  /** Finding -> ROC-AUC (mean over seeds). */
+  perFinding: z.record(z.string(), num),
+  /** The dataset's split type (from the runs' summaries). */
+  splitType: z.string().nullable(),
+})
+
 export const studyAnalysisSchema = z.object({
   /** Study id. */
   studyId: z.string(),
@@ -365,6 +499,10 @@ export const studyAnalysisSchema = z.object({
     perClassAuc: z.record(z.string(), num),
     /** Dataset checksums and engine version it used. */
     provenance: runProvenanceSchema,
+    /** Share of train labels it used (1 = all; fractions below 1 feed labelEfficiency only). */
+    labelFraction: z.number(),
+    /** Calibration, head sweep, label subset, kNN settings from its summary. */
+    extras: runExtrasSchema,
   })),
   /** Cells (runs that differ only by seed). */
   cells: z.array(resultCellSchema),
@@ -395,6 +533,16 @@ export const studyAnalysisSchema = z.object({
   flags: z.array(runFlagSchema),
   /** Best pretrained configuration (chosen on validation) minus scratch, per target. */
   beatsScratch: z.array(scratchComparisonSchema),
+  /** ROC-AUC against labelled fraction per target, protocol and encoder (only where fractions below 1 ran). */
+  labelEfficiency: z.array(labelEfficiencySchema),
+  /** Each fusion set beside the ensemble of its members. */
+  ensembles: z.array(ensembleSchema),
+  /** Random-init and reference encoder cells (baselines, never H1 cells). */
+  baselines: z.array(baselineSchema),
+  /** Every pretext encoder minus random-init, Holm over all of them. */
+  beatsRandomInit: z.array(randomInitComparisonSchema),
+  /** multilabel14 results, with CheXNet's 0.841 for reference (a different split). */
+  multilabel: z.object({ cells: z.array(multilabelCellSchema), reference: z.object({ chexnetMeanAuroc: z.number(), note: z.string() }) }),
   /** Plain-language summary: the verdict sentences, short, each with its number and interval. */
   summary: z.array(z.string()),
   /** Caveats the reader must keep in mind. */
@@ -404,6 +552,12 @@ export const studyAnalysisSchema = z.object({
 })
 
 export type ResultsRow = z.infer<typeof resultsRowSchema>
+export type RunExtras = z.infer<typeof runExtrasSchema>
+export type LabelEfficiencyOut = z.infer<typeof labelEfficiencySchema>
+export type EnsembleOut = z.infer<typeof ensembleSchema>
+export type BaselineOut = z.infer<typeof baselineSchema>
+export type RandomInitComparisonOut = z.infer<typeof randomInitComparisonSchema>
+export type MultilabelCellOut = z.infer<typeof multilabelCellSchema>
 export type RunResult = z.infer<typeof runResultSchema>
 export type StudyAnalysis = z.infer<typeof studyAnalysisSchema>
 export type ResultCell = z.infer<typeof resultCellSchema>

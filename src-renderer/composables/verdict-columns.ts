@@ -27,6 +27,7 @@ const RULE_WORDS: Record<Verdict['rule'], string> = {
   'h1-overall': 'H1 overall',
   'h2-fusion': 'H2: fusion beats its best member',
   'beats-scratch': 'Pretraining beats scratch',
+  'beats-random-init': 'A pretext encoder beats random-init',
 }
 
 /** Every verdict of the study: the rule, where it applies, its number, interval, raw and corrected p, outcome. */

@@ -104,7 +104,8 @@ export async function buildFixtureStudy(root: string, opts: { seeds: number[]; f
     const protocolBonus = r.protocol === 'finetune' ? 0.2 : 0
     if (r.protocol === 'scratch') return 0.5
     const enc = r.encoders ?? []
-    const single = (label: string) => PRETEXT_EFFECT[label.split('/')[0]!]! + DATASET_EFFECT[label.split('/')[1]!]! + 0.4 + protocolBonus
+    // The random-init baseline is weak: every pretext encoder should beat it.
+    const single = (label: string) => (label === 'random-init' ? 0.1 : PRETEXT_EFFECT[label.split('/')[0]!]! + DATASET_EFFECT[label.split('/')[1]!]! + 0.4) + protocolBonus
     if (enc.length === 1) return single(enc[0]!)
     return Math.max(...enc.map(single)) + 0.6
   }

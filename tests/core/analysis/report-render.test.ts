@@ -71,7 +71,7 @@ describe('the study report in Chromium', () => {
     expect(await page.locator('text=no evidence').count()).toBeGreaterThan(0)
     expect(await page.locator('#summary + .box ol.verdicts li').count()).toBeGreaterThan(2)
     // The method section states every rule; sample sizes are shown per class.
-    expect(await page.locator('#method + p + table tr').count()).toBe(7)
+    expect(await page.locator('#method + p + table tr').count()).toBe(8)
     await expect(page.locator('text=Images per class').isVisible()).resolves.toBe(true)
     // No bar or whisker of an interval chart starts left of its plot area (over the row labels).
     const overdraw = await page.evaluate(`[...document.querySelectorAll('svg.chart')].filter((svg) => svg.getAttribute('aria-label').includes('CI')).flatMap((svg) => {

@@ -101,7 +101,7 @@ describe('results API on a synthetic study', () => {
     expect(analysis.summary.join(' ')).toMatch(/H1 overall: the task side matters more than similarity/)
     // The config says preset demo and the datasets are called demo-*, but their metadata does not say they were generated.
     expect(analysis.caveats.join(' ')).not.toMatch(/procedurally generated/)
-    expect(analysis.method.rules.map((r) => r.rule)).toEqual(['h1-task', 'h1-similarity', 'h1-invariance', 'h1-overall', 'h2-fusion', 'beats-scratch'])
+    expect(analysis.method.rules.map((r) => r.rule)).toEqual(['h1-task', 'h1-similarity', 'h1-invariance', 'h1-overall', 'h2-fusion', 'beats-scratch', 'beats-random-init'])
   })
 
   it('reports counts per class and split, validation selection, per-class AUC and provenance', () => {
