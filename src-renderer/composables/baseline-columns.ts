@@ -73,3 +73,32 @@ export const ensembleColumns: Column<EnsembleRow>[] = [
   { key: 'diff', label: 'Fusion − ensemble', value: (e) => e.fusionMinusEnsemble.diff, display: (e) => `${formatMetric(e.fusionMinusEnsemble.diff)} ${formatInterval(e.fusionMinusEnsemble.lo, e.fusionMinusEnsemble.hi)}` },
   { key: 'verdict', label: 'Verdict', value: ensembleVerdict },
 ]
+
+/** One pretext encoder minus random init (results.analysis beatsRandomInit[]). */
+export interface RandomInitComparison {
+  /** Downstream target. */
+  target: string
+  /** Protocol. */
+  protocol: string
+  /** The pretext encoder. */
+  encoder: string
+  /** Seeds both have. */
+  seeds: number[]
+  /** Paired difference encoder - random init of ROC-AUC. */
+  difference: { estimate: number | null; lo: number | null; hi: number | null; p: number | null; verdict: string }
+  /** p after Holm over every such comparison. */
+  pHolm: number | null
+}
+
+const pText = (v: string | number | null) => (typeof v !== 'number' ? '—' : v < 0.001 ? '<0.001' : v.toFixed(3))
+
+/** Pretext encoders against the frozen random-init network. */
+export const randomInitColumns: Column<RandomInitComparison>[] = [
+  { key: 'encoder', label: 'Encoder', value: (c) => c.encoder },
+  { key: 'target', label: 'Task', value: (c) => c.target },
+  { key: 'protocol', label: 'Protocol', value: (c) => c.protocol },
+  { key: 'diff', label: 'Encoder − random init', value: (c) => c.difference.estimate, display: (c) => `${formatMetric(c.difference.estimate)} ${formatInterval(c.difference.lo, c.difference.hi)}` },
+  { key: 'p', label: 'p', value: (c) => c.difference.p, format: pText },
+  { key: 'pHolm', label: 'p (Holm)', value: (c) => c.pHolm, format: pText },
+  { key: 'verdict', label: 'Verdict', value: (c) => ((c.pHolm ?? 1) < 0.05 ? c.difference.verdict : 'no evidence') },
+]

@@ -9,8 +9,8 @@ import { formatInterval } from './results-overview.ts'
 export interface EfficiencyPoint {
   /** Labelled fraction of the training split (0-1]. */
   fraction: number
-  /** Training images at that fraction. */
-  nTrain: number
+  /** Labelled training images at that fraction (mean over seeds; null when not recorded). */
+  nTrain: number | null
   /** Test ROC-AUC (mean over seeds). */
   auc: number | null
   /** Lower bound of its 95% interval. */
@@ -67,8 +67,8 @@ export interface EfficiencyRow {
   encoder: string
   /** Labelled fraction. */
   fraction: number
-  /** Training images. */
-  nTrain: number
+  /** Labelled training images. */
+  nTrain: number | null
   /** ROC-AUC. */
   auc: number | null
   /** Its interval, written as the report writes it. */
@@ -143,7 +143,7 @@ export function efficiencyChartConfig(g: EfficiencyGroup, colours: readonly stri
       },
       plugins: {
         legend: { position: 'bottom' },
-        tooltip: { callbacks: { label: (ctx) => { const p = g.curves[ctx.datasetIndex]!.points.filter((q) => q.auc !== null)[ctx.dataIndex]!; return `${g.curves[ctx.datasetIndex]!.encoder} at ${fractionText(p.fraction)} (${p.nTrain} images): ${formatMetric(p.auc)} ${formatInterval(p.lo, p.hi)}` } } },
+        tooltip: { callbacks: { label: (ctx) => { const p = g.curves[ctx.datasetIndex]!.points.filter((q) => q.auc !== null)[ctx.dataIndex]!; return `${g.curves[ctx.datasetIndex]!.encoder} at ${fractionText(p.fraction)} (${p.nTrain ?? '?'} images): ${formatMetric(p.auc)} ${formatInterval(p.lo, p.hi)}` } } },
       },
     },
   }

@@ -28,16 +28,19 @@ export function runExtras(detail: unknown): RunExtras {
   const sweep = obj(pick(d, 'headSweep', 'head_sweep'))
   const subset = obj(pick(d, 'labelSubset', 'label_subset'))
   const perFinding = pick(d, 'perFindingAuc', 'per_finding_auc')
-  const aucs = obj(perFinding) ?? (Array.isArray(perFinding) ? Object.fromEntries((perFinding as Loose[]).map((p) => [String(p.finding ?? p.name), num(p.auc)])) : null)
+  // results.run: {findings, mean, splitType, reference}; a bare summary: per_finding_auc is the map itself.
+  const nested = obj(perFinding) && 'findings' in obj(perFinding)! ? obj(perFinding)! : null
+  const aucs = nested ? obj(nested.findings) : obj(perFinding)
   const values = aucs ? Object.values(aucs).map(num).filter((v): v is number => v !== null) : []
-  const ref = obj(d.reference)
+  const ref = obj(nested?.reference ?? d.reference)
+  const meanOf = nested ? num(nested.mean) : num(pick(d, 'meanAuc', 'mean_auc'))
   return {
     calibration: cal && Array.isArray(cal.bins) ? { ece: num(cal.ece), brier: num(cal.brier), bins: cal.bins as Calibration['bins'], kind: typeof cal.kind === 'string' ? cal.kind : undefined } : null,
     perFinding: aucs
       ? {
           auc: Object.fromEntries(Object.entries(aucs).map(([k, v]) => [k, num(v)])),
-          mean: num(pick(d, 'meanAuc', 'mean_auc')) ?? (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null),
-          splitType: (pick(d, 'splitType', 'split_type') as string | undefined) ?? null,
+          mean: meanOf ?? (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null),
+          splitType: ((nested?.splitType ?? pick(d, 'splitType', 'split_type')) as string | null | undefined) ?? null,
           reference: ref && typeof pick(ref, 'chexnet_mean_auroc', 'chexnetMeanAuroc') === 'number' ? { chexnet_mean_auroc: pick(ref, 'chexnet_mean_auroc', 'chexnetMeanAuroc') as number, note: typeof ref.note === 'string' ? ref.note : undefined } : null,
         }
       : null,

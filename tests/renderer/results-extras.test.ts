@@ -124,10 +124,19 @@ describe('run detail extras', () => {
   })
 
   it('shows calibration, per-finding AUROC, head sweep and label subset in the run detail', () => {
-    const result = { runId: 'r', name: 'r', state: 'done', classNames: ['a', 'b'], confusion: [[1, 0], [0, 1]], roc: [], curves: [], testMetrics: {}, recomputed: {}, calibration, perFindingAuc: { Effusion: 0.8 }, meanAuc: 0.8, reference: { chexnet_mean_auroc: 0.841 }, headSweep: { grid: [{ lr: 0.01, weight_decay: 0, val: 0.7 }], chosen: { lr: 0.01, weight_decay: 0 }, selectedOn: 'val' }, labelSubset: { fraction: 0.25, nImages: 175, nPatients: 60 } }
+    // The shape results.run answers (src-core/api/results.ts runResultSchema).
+    const result = {
+      runId: 'r', name: 'r', state: 'done', classNames: ['a', 'b'], confusion: [[1, 0], [0, 1]], roc: [], curves: [], testMetrics: {}, recomputed: {}, labelFraction: 0.25,
+      calibration: { ...calibration, nBins: 3 },
+      perFindingAuc: { findings: { Effusion: 0.8, Mass: 0.7 }, mean: 0.75, splitType: 'seeded, by patient', reference: { chexnetMeanAuroc: 0.841, note: 'official split' } },
+      headSweep: { chosen: { lr: 0.01, weightDecay: 0 }, selectedOn: 'val', grid: [{ lr: 0.01, weightDecay: 0, val: 0.7, bestEpoch: 2 }, { lr: 0.001, weightDecay: 0, val: 0.6, bestEpoch: 3 }] },
+      labelSubset: { fraction: 0.25, nImages: 175, nPatients: 60, sha256: 'abc' },
+    }
     const w = mount(RunDetail, { props: { result, title: 'r' }, global: { stubs: { ChartView: true, ErrorGallery: true } } })
     expect(w.find('[data-testid=ece]').text()).toBe('0.073')
-    expect(w.find('.reference-row').text()).toContain('different split')
+    expect(w.find('.reference-row').text()).toMatch(/different split.*0\.841/)
+    expect(w.findAll('[data-testid=per-finding] tbody th').map((t) => t.text())).toEqual(['Effusion', 'Mass'])
+    expect(w.find('[data-testid=mean-auc]').text()).toBe('0.750')
     expect(w.find('td[data-chosen]').text()).toContain('★ 0.700')
     expect(w.find('[data-testid=label-subset]').text()).toContain('25% of the training labels: 175 images of 60 patients')
   })
