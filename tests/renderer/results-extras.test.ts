@@ -8,11 +8,12 @@ import { describe, expect, it } from 'vitest'
 import type { StudyAnalysisView } from '../../src-renderer/api/shapes.ts'
 import HeadSweepTable from '../../src-renderer/components/HeadSweepTable.vue'
 import LabelEfficiencyChart from '../../src-renderer/components/LabelEfficiencyChart.vue'
+import MultilabelResults from '../../src-renderer/components/MultilabelResults.vue'
 import PerFindingTable from '../../src-renderer/components/PerFindingTable.vue'
 import ReliabilityDiagram from '../../src-renderer/components/ReliabilityDiagram.vue'
 import RunDetail from '../../src-renderer/components/RunDetail.vue'
 import SortableTable from '../../src-renderer/components/SortableTable.vue'
-import { baselineColumns, ensembleColumns, ensembleVerdict, type BaselineRow, type EnsembleRow } from '../../src-renderer/composables/baseline-columns.ts'
+import { baselineColumns, ensembleColumns, ensembleVerdict, randomInitColumns, type BaselineRow, type EnsembleRow, type RandomInitComparison } from '../../src-renderer/composables/baseline-columns.ts'
 import { filledBins, reliabilityChartConfig } from '../../src-renderer/composables/calibration.ts'
 import { efficiencyChartConfig, efficiencyGroups, efficiencyRows, fractionText, type EfficiencyCurve } from '../../src-renderer/composables/label-efficiency.ts'
 import { overviewPanels } from '../../src-renderer/composables/results-overview.ts'
@@ -76,6 +77,31 @@ describe('protocols and baselines', () => {
     expect(ensembleVerdict({ ...e, fusionMinusEnsemble: { diff: 0.04, lo: 0.01, hi: 0.07 } })).toBe('fusion better')
     const t = mount(SortableTable<EnsembleRow>, { props: { rows: [e], columns: ensembleColumns, rowKey: () => 'x', label: 'Ensembles' } })
     expect(t.find('tbody tr').text()).toMatch(/rotation\/a \+ structure\/a.*0\.800 \[0\.750, 0\.850\].*0\.780 \[0\.730, 0\.830\].*0\.760 \(rotation\/a\).*0\.020 \[-0\.010, 0\.050\].*no evidence/)
+  })
+})
+
+describe('multilabel14 and random init in the Results view', () => {
+  it('lists every finding per configuration with the mean and CheXNet marked as another split', () => {
+    const multilabel = {
+      cells: [
+        { protocol: 'linear', encoders: ['rotation/a'], runIds: ['r1'], meanAuc: { mean: 0.71, lo: 0.65, hi: 0.77 }, perFinding: { Mass: 0.7, Effusion: 0.72 }, splitType: 'seeded, by patient' },
+        { protocol: 'scratch', encoders: [], runIds: ['r2'], meanAuc: { mean: 0.6, lo: 0.55, hi: 0.66 }, perFinding: { Mass: 0.6, Effusion: null }, splitType: 'seeded, by patient' },
+      ],
+      reference: { chexnetMeanAuroc: 0.841, note: 'CheXNet used the official split' },
+    }
+    const w = mount(MultilabelResults, { props: { multilabel } })
+    expect(w.findAll('thead th').map((t) => t.text())).toEqual(['finding', 'linear rotation/a', 'scratch scratch'])
+    expect(w.findAll('tbody tr').map((r) => r.text())).toEqual(['Effusion0.720—', 'Mass0.7000.600'])
+    expect(w.findAll('[data-testid=multilabel-mean]').map((t) => t.text())).toEqual(['0.710 [0.650, 0.770]', '0.600 [0.550, 0.660]'])
+    expect(w.find('.reference-row').text()).toMatch(/CheXNet.*different split.*0\.841.*official split/)
+    expect(w.find('caption').text()).toContain('seeded, by patient')
+  })
+
+  it('claims a pretext encoder beats random init only after Holm', () => {
+    const c = (pHolm: number): RandomInitComparison => ({ target: 'binary', protocol: 'linear', encoder: 'rotation/a', seeds: [0], difference: { estimate: 0.05, lo: 0.01, hi: 0.09, p: 0.01, verdict: 'better' }, pHolm })
+    const t = mount(SortableTable<RandomInitComparison>, { props: { rows: [c(0.03), { ...c(0.2), encoder: 'inpainting/a' }], columns: randomInitColumns, rowKey: (r: RandomInitComparison) => r.encoder, label: 'x' } })
+    expect(t.findAll('tbody tr').map((r) => r.findAll('td').at(-1)!.text())).toEqual(['better', 'no evidence'])
+    expect(t.find('tbody tr').text()).toContain('0.050 [0.010, 0.090]')
   })
 })
 
