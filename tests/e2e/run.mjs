@@ -149,6 +149,28 @@ function expectedGallery(pred, { filter, order }) {
   return { all: rows, shown: kept }
 }
 
+/**
+ * ROC-AUC of a predictions file as scikit-learn computes it (binary: the positive class; more
+ * classes: one-vs-rest macro), with ties counted as half, and the range it spans when the tied
+ * pairs are all lost or all won. The file rounds probabilities to 6 decimals, which ties some
+ * scores the worker (which scored the unrounded ones) could still order: its reported AUC lies in that range.
+ */
+function aucOfPredictions(pred) {
+  const classes = pred.class_names.length === 2 ? [1] : pred.class_names.map((_, c) => c)
+  const per = classes.map((c) => {
+    const pos = []
+    const neg = []
+    pred.probs.forEach((p, i) => (pred.targets[i] === c ? pos : neg).push(p[c]))
+    let win = 0
+    let tie = 0
+    for (const a of pos) for (const b of neg) a > b ? win++ : a === b ? tie++ : 0
+    const pairs = pos.length * neg.length
+    return { mid: (win + tie / 2) / pairs, lo: win / pairs, hi: (win + tie) / pairs }
+  })
+  const mean = (k) => per.reduce((a, x) => a + x[k], 0) / per.length
+  return { mid: mean('mid'), lo: mean('lo'), hi: mean('hi') }
+}
+
 /** The gallery tiles on the page as data. */
 async function galleryTiles(page, selector = '[data-testid=gallery-item]') {
   return page.locator(selector).evaluateAll((els) => els.map((e) => ({ index: Number(e.dataset.index), trueName: e.dataset.true, predictedName: e.dataset.predicted, probability: Number(e.dataset.probability), patient: e.dataset.patient, image: e.dataset.image, hasImage: !!e.querySelector('img[src^="data:image/png"]') })))
@@ -513,41 +535,47 @@ async function main() {
         assert(await page.getByTestId('legend').count() === 1, 'no colour legend')
       })
 
-      await check('the label-efficiency chart and its table show the test ROC-AUC in lab.sqlite for every labelled fraction', async () => {
+      await check('the label-efficiency chart and its table show the test ROC-AUC of the runs\' test_predictions.json and lab.sqlite for every labelled fraction', async () => {
         const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
-        const runs = db.prepare("SELECT id, name, target, seed, spec_json, summary_json FROM runs WHERE stage = 'downstream' AND protocol = 'linear'").all()
+        const runs = db.prepare("SELECT id, name, target, seed, run_dir AS dir, spec_json, summary_json FROM runs WHERE stage = 'downstream' AND protocol = 'linear'").all()
         const metric = (runId) => db.prepare("SELECT value FROM metrics WHERE run_id = ? AND split = 'test' AND name = 'roc_auc' ORDER BY step DESC, epoch DESC LIMIT 1").get(runId)?.value
         const points = new Map()
         for (const r of runs) {
           const fraction = JSON.parse(r.spec_json).params.label_fraction ?? 1
           const key = `${r.target}|${fraction}`
-          if (!points.has(key)) points.set(key, { target: r.target, fraction, aucs: [], nTrain: new Set() })
-          points.get(key).aucs.push(metric(r.id))
+          if (!points.has(key)) points.set(key, { target: r.target, fraction, runs: [], nTrain: [] })
+          const auc = aucOfPredictions(JSON.parse(readFileSync(join(r.dir, 'test_predictions.json'), 'utf8')))
+          points.get(key).runs.push({ name: r.name, sqlite: metric(r.id), ...auc })
           const subset = JSON.parse(r.summary_json ?? '{}').label_subset
-          if (subset) points.get(key).nTrain.add(subset.n_images)
+          if (subset) points.get(key).nTrain.push(subset.n_images)
         }
         db.close()
-        assert(points.size === 4 && [...points.values()].every((p) => p.aucs.length === 2 && p.aucs.every((v) => typeof v === 'number')), `SQLite points: ${JSON.stringify([...points.values()])}`)
-        assert([...points.values()].filter((p) => p.fraction < 1).every((p) => p.nTrain.size > 0), 'the runs on a label fraction recorded no label_subset in their summary')
+        assert(points.size === 4 && [...points.values()].every((p) => p.runs.length === 2 && p.runs.every((r) => typeof r.sqlite === 'number')), `SQLite points: ${JSON.stringify([...points.values()])}`)
+        assert([...points.values()].filter((p) => p.fraction < 1).every((p) => p.nTrain.length === 2), 'the runs on a label fraction recorded no label_subset in their summary')
+        // SQLite holds the worker's AUC on unrounded probabilities: it must lie within what the stored (rounded) ones allow.
+        for (const p of points.values()) for (const r of p.runs) assert(r.sqlite >= r.lo - 1e-9 && r.sqlite <= r.hi + 1e-9, `${r.name}: SQLite roc_auc ${r.sqlite} is outside [${r.lo}, ${r.hi}], the range its test_predictions.json allows`)
         await nav('results')
         const section = page.getByTestId('label-efficiency')
         await section.waitFor({ timeout: 120_000 })
-        await section.locator(`canvas[aria-label*="labelled fraction"]`).first().waitFor()
+        await section.locator('canvas[aria-label*="labelled fraction"]').first().waitFor()
         const said = []
         for (const p of points.values()) {
           const row = section.locator(`[data-group="${p.target}|linear"] tr[data-encoder="rotation/demo-mammo"][data-fraction="${p.fraction}"]`)
           await row.waitFor({ timeout: 30_000 })
           const shown = Number(await row.locator('td[data-col=auc]').getAttribute('data-value'))
-          const mean = p.aucs.reduce((a, b) => a + b, 0) / p.aucs.length
-          // Recomputed from the stored predictions (probabilities rounded to 6 decimals): equal to the worker's AUCs far below the 3 decimals shown.
-          assert(Math.abs(shown - mean) < 1e-4, `${p.target} at fraction ${p.fraction}: the table shows ${shown}, SQLite's roc_auc over seeds ${p.aucs.join(', ')} has mean ${mean}`)
+          const mean = (k) => p.runs.reduce((a, r) => a + r[k], 0) / p.runs.length
+          assert(Math.abs(shown - mean('mid')) < 1e-9, `${p.target} at fraction ${p.fraction}: the table shows ${shown}, the runs' test_predictions.json give ${p.runs.map((r) => r.mid).join(', ')} (mean ${mean('mid')})`)
+          assert(shown >= mean('lo') - 1e-9 && shown <= mean('hi') + 1e-9 && Math.abs(shown - mean('sqlite')) < 5e-3, `${p.target} at fraction ${p.fraction}: the table shows ${shown}, SQLite's mean ${mean('sqlite')}`)
           const nTrain = Number(await row.locator('td[data-col=nTrain]').innerText())
-          if (p.fraction < 1) assert(p.nTrain.has(nTrain), `${p.target} at fraction ${p.fraction}: ${nTrain} training images shown, the runs' label_subset says ${[...p.nTrain].join(' or ')}`)
-          said.push(`${p.target} ${p.fraction}: ${shown.toFixed(4)} (SQLite ${mean.toFixed(4)}, n ${nTrain})`)
+          if (p.fraction < 1) {
+            const want = Math.round(p.nTrain.reduce((a, b) => a + b, 0) / p.nTrain.length)
+            assert(nTrain === want, `${p.target} at fraction ${p.fraction}: ${nTrain} training images shown, the runs' label_subset says ${p.nTrain.join(', ')}`)
+          }
+          said.push(`${p.target} ${p.fraction}: ${shown.toFixed(4)} (files ${mean('mid').toFixed(4)}, SQLite ${mean('sqlite').toFixed(4)}, n ${nTrain})`)
         }
         await section.scrollIntoViewIfNeeded()
         await section.screenshot({ path: join(shots, '08c-label-efficiency.png') })
-        log(`label efficiency equal to SQLite: ${said.join('; ')}`)
+        log(`label efficiency equal to the runs' predictions and SQLite: ${said.join('; ')}`)
       })
 
       await check('the report opens from Results and its contents links stay inside it', async () => {
