@@ -67,6 +67,17 @@ export function writeSummary(a: Base, context: SummaryContext): { summary: strin
   }
   const overall = by('h1-overall')[0]
   if (overall) summary.push(overall.sentence)
+  const ri = by('beats-random-init')
+  if (ri.length) {
+    const beats = ri.filter((v) => v.outcome === 'claimed' && (v.estimate ?? 0) > 0)
+    const loses = ri.filter((v) => v.outcome === 'claimed' && (v.estimate ?? 0) < 0)
+    summary.push(`Against a frozen random-init ResNet-18 (${ri.length} comparisons of pretext encoders, Holm): ${beats.length} beat it, ${loses.length} lose to it, ${ri.length - beats.length - loses.length} no evidence either way.`)
+  }
+  for (const e of a.ensembles ?? []) {
+    summary.push(`Fusion vs the ensemble of its members (${e.target} ${e.mode} ${e.members.join(' + ')}): fusion ${f3(e.fusion.auc)}, ensemble ${f3(e.ensemble.auc)}, fusion − ensemble ${f3(e.fusionMinusEnsemble.diff)} [${f3(e.fusionMinusEnsemble.lo)}, ${f3(e.fusionMinusEnsemble.hi)}] (descriptive).`)
+  }
+  const swept = (a.runs ?? []).filter((r) => r.extras?.headSweep).length
+  if (swept) summary.push(`The linear heads of ${swept} run(s) were chosen from a grid of learning rates and weight decays on validation, never on test.`)
 
   const caveats: string[] = []
   if (context.generated.length) caveats.push(`${context.generated.join(', ')} ${context.generated.length === 1 ? 'was' : 'were'} procedurally generated (as ${context.generated.length === 1 ? 'its' : 'their'} own metadata records); these numbers show that the pipeline works, not how real radiographs behave.`)

@@ -73,3 +73,27 @@ def test_subsets_of_a_cache_stay_inside_train_and_away_from_val_and_test_patient
         assert set(idx) <= set(train.tolist()) and not set(cache.patients[idx].tolist()) & held_out
         assert prev <= set(idx.tolist())
         prev = set(idx.tolist())
+
+
+def test_a_fraction_that_loses_a_class_is_refused_with_what_to_do():
+    """Class 2 only occurs in patients whose stratum is the rarer class 1; when the draw of stratum 1
+    takes the patient without class 2, the run is refused (a seed where that happens is searched)."""
+    from types import SimpleNamespace
+
+    from xlab.downstream import train_subset
+    from xlab.errors import JobError
+    # patients A=0, B=1 hold class 1 and class 2 twice; D=2 holds class 1 only; 40 patients of class 0
+    patients = np.array([0, 0, 0, 1, 1, 1, 2] + list(range(3, 43)))
+    y = np.array([1, 2, 2, 1, 2, 2, 1] + [0] * 40)
+    cache = SimpleNamespace(patients=patients, meta={"id": "ds-x"}, dir=None)
+    p = SimpleNamespace(max_train_images=None, label_fraction=0.01, target="3class")
+    logs = SimpleNamespace(log=lambda *a: None)
+    names = ["No Finding", "Pneumonia", "Other finding"]
+    for seed in range(200):
+        idx, _ = label_subset(np.arange(len(y)), y, patients, 0.01, seed, "ds-x")
+        if 2 not in y[idx]:
+            break
+    else:
+        pytest.fail("no seed drew patient D")
+    with pytest.raises(JobError, match=r"label_fraction 0.01 leaves no labelled train image of Other finding .*Raise label_fraction"):
+        train_subset(p, cache, y, names, np.arange(len(y)), seed, logs)

@@ -1,5 +1,6 @@
 // The static study report: one self-contained HTML page (inline CSS and SVG, no scripts, no external
 // resources), so it opens from disk, prints, and shows in the app's sandboxed iframe.
+import { baselinesSection, calibrationSection, ensemblesSection, labelEfficiencySection, multilabelSection } from './evaluations.ts'
 import type { ResultCell, RunResult, StudyAnalysis } from '../../api/results.ts'
 import { PRIMARY_METRIC } from '../summary.ts'
 import type { ReportEnvironment } from './environment.ts'
@@ -173,7 +174,7 @@ export function renderReportHtml(input: ReportInput): string {
 <body><main>
 <h1>Study report: ${esc(a.studyName)}</h1>
 <p class="muted">Generated ${esc(a.generatedAt)} · ${a.runs.length} downstream runs analysed · ${b.nImages} test images, ${b.nUnits} ${b.unit === 'patient' ? 'patients' : 'images'} as bootstrap units · ${b.replicates} resamples, seed ${b.seed}</p>
-<nav><a href="#summary">Summary</a><a href="#method">Method</a><a href="#samples">Sample sizes</a><a href="#results">Results</a><a href="#h1">H1</a><a href="#h2">H2</a><a href="#runs">Runs</a><a href="#config">Config</a><a href="#env">Environment</a></nav>
+<nav><a href="#summary">Summary</a><a href="#method">Method</a><a href="#samples">Sample sizes</a><a href="#results">Results</a><a href="#labels">Label efficiency</a><a href="#h1">H1</a><a href="#h2">H2</a><a href="#runs">Runs</a><a href="#config">Config</a><a href="#env">Environment</a></nav>
 <h2 id="summary">Summary</h2>
 <div class="box">${summaryList(a)}${verdictTable(a)}</div>
 <div class="box warn"><strong>Caveats</strong><ul>${a.caveats.map((c) => `<li>${esc(c)}</li>`).join('')}</ul></div>
@@ -189,13 +190,20 @@ ${overview(a)}
 ${selectionSection(a)}
 ${cellsTable(a.cells)}
 ${perClassAucTable(a.cells)}
+<h3>Baselines: random-init and reference encoders</h3>
+${baselinesSection(a)}
+<h2 id="labels">Label efficiency</h2>
+${labelEfficiencySection(a)}
+${multilabelSection(a)}
 <h2 id="h1">H1: similarity or invariance?</h2>
 ${h1Section(a)}
 <h2 id="h2">H2: does fusion beat its best member?</h2>
 <p class="small muted">Each fusion run against the single-encoder run of its best member (same target, protocol, seed), paired on the same test images. Only an interval that excludes 0 counts as evidence.</p>
 ${h2Section(a)}
+${ensemblesSection(a)}
 <h2 id="runs">Confusion matrices and ROC curves</h2>
 ${examplesSection(input.examples)}
+${calibrationSection(a)}
 <h2 id="config">Study configuration</h2>
 <pre>${esc(JSON.stringify(input.config, null, 2))}</pre>
 <h2 id="env">Environment</h2>

@@ -51,7 +51,7 @@ function predictions(target: string, strength: number, seed: number) {
 
 const LABEL_NAMES = ['Effusion', 'No Finding', 'Pneumonia']
 
-function writeDataset(root: string, id: string, name: string, withPatients: boolean): string {
+export function writeDataset(root: string, id: string, name: string, withPatients: boolean): string {
   const dir = join(root, 'datasets', id)
   mkdirSync(dir, { recursive: true })
   if (withPatients) {
