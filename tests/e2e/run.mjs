@@ -163,7 +163,12 @@ function aucOfPredictions(pred) {
     pred.probs.forEach((p, i) => (pred.targets[i] === c ? pos : neg).push(p[c]))
     let win = 0
     let tie = 0
-    for (const a of pos) for (const b of neg) a > b ? win++ : a === b ? tie++ : 0
+    for (const a of pos) {
+      for (const b of neg) {
+        if (a > b) win++
+        else if (a === b) tie++
+      }
+    }
     const pairs = pos.length * neg.length
     return { mid: (win + tie / 2) / pairs, lo: win / pairs, hi: (win + tie) / pairs }
   })
