@@ -13,7 +13,7 @@ describe('xlab study', () => {
     const data = mkdtempSync(join(tmpdir(), 'xlab-cli-'))
     const r = run('study', 'plan', '--preset', 'demo', '--data', data)
     expect(r.status, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/runs per stage: pretext 9, extract 9, downstream 54, probe 11; total 83, 0 already done/)
+    expect(r.stdout).toMatch(/runs per stage: pretext 9, extract 10, downstream 56, probe 11; total 86, 0 already done/)
     expect(r.stdout).toMatch(/rot\+inp\/demo-mammo +\. +\. +\. +new +new +\. +\. +\. +new +new/)
     expect(r.stdout).toMatch(/new {5}rotation@demo-mammo-s0/)
     expect(r.stdout).toMatch(/estimated work left: \d+:\d\d/)
@@ -23,9 +23,9 @@ describe('xlab study', () => {
     const data = mkdtempSync(join(tmpdir(), 'xlab-cli-'))
     const first = run('study', 'create', 'mine', '--preset', 'demo', '--data', data)
     expect(first.status, first.stderr).toBe(0)
-    expect(first.stdout).toMatch(/study mine \(st-[0-9a-f]{8}\): 83 new run\(s\), 0 reused/)
+    expect(first.stdout).toMatch(/study mine \(st-[0-9a-f]{8}\): 86 new run\(s\), 0 reused/)
     const list = run('study', 'list', '--json', '--data', data)
-    expect(JSON.parse(list.stdout)[0]).toMatchObject({ name: 'mine', state: 'draft', counts: { queued: 83 } })
+    expect(JSON.parse(list.stdout)[0]).toMatchObject({ name: 'mine', state: 'draft', counts: { queued: 86 } })
 
     const planned = JSON.parse(run('study', 'plan', '--preset', 'demo', '--json', '--data', data).stdout)
     const cfg = planned.config
@@ -36,7 +36,7 @@ describe('xlab study', () => {
     const file = join(data, 'two-seeds.json')
     writeFileSync(file, JSON.stringify(cfg))
     const edited = run('study', 'create', 'mine', '--config', file, '--data', data)
-    expect(edited.stdout).toMatch(/82 new run\(s\), 83 reused/)
+    expect(edited.stdout).toMatch(/85 new run\(s\), 86 reused/)
 
     writeFileSync(file, JSON.stringify({ ...cfg, targets: ['binary', 'five-class'] }))
     const bad = run('study', 'plan', '--config', file, '--data', data)
