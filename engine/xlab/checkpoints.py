@@ -1,11 +1,16 @@
 """Checkpoints: atomic writes (temp file + ``os.replace``), full training state, resume with an
-architecture check."""
+architecture check, and the weights a finished run keeps.
+
+Two kinds of file in a run folder (docs/architecture.md, "Checkpoints"):
+  - the resumable state, ``last.pth`` (model, optimizer, schedule, RNG, loop position) and the one it
+    replaced, ``last.prev.pth``: needed only until the run is recorded done, then the lab deletes them;
+  - the weights, ``best.pth``: the model at its best validation, without optimizer state, kept for
+    good (the extract stage reads a pretext run's, a downstream run scores the test split with its)."""
 
 from __future__ import annotations
 
 import os
 import random
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +19,8 @@ import torch
 from .errors import bad_input
 
 FORMAT_VERSION = 1
+RESUMABLE_FILES = ("last.pth", "last.prev.pth")  # what a finished run no longer needs (the lab deletes them)
+WEIGHTS_FILE = "best.pth"  # what a finished run keeps
 
 
 def previous_of(path: str | Path) -> Path:
@@ -34,16 +41,6 @@ def save_atomic(obj, path: str | Path, keep_previous: bool = True) -> Path:
         os.replace(path, previous_of(path))
     os.replace(tmp, path)
     return path
-
-
-def copy_atomic(src: str | Path, dst: str | Path) -> Path:
-    """An independent copy of ``src`` under ``dst`` (temp file + rename). Not a hard link: ``best.pth``
-    must survive damage to ``last.pth``."""
-    src, dst = Path(src), Path(dst)
-    tmp = dst.with_name(f".{dst.name}.tmp-{os.getpid()}")
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
-    return dst
 
 
 def rng_state() -> dict:
@@ -75,6 +72,19 @@ def training_state(*, kind: str, arch: dict, config: dict, model, optimizer, sca
     }
 
 
+def weights_state(state: dict) -> dict:
+    """The weights-only form of a training state: the model and what describes it (arch, config,
+    epoch, step, best), without optimizer, scheduler, scaler, RNG or loop position; a third of the
+    size with Adam. Extraction and scoring read only these fields."""
+    keep = ("format_version", "kind", "arch", "config", "model", "epoch", "global_step", "batch_size", "best")
+    return {**{k: state[k] for k in keep if k in state}, "weights_only": True}
+
+
+def is_training_state(ckpt) -> bool:
+    """A state a run can resume from (not a weights-only file)."""
+    return isinstance(ckpt, dict) and "extra" in ckpt and "model" in ckpt and "optimizer" in ckpt
+
+
 def load(path: str | Path) -> dict:
     try:
         return torch.load(path, map_location="cpu", weights_only=False)
@@ -86,18 +96,22 @@ def load(path: str | Path) -> dict:
 
 def load_resumable(run_dir: str | Path, warn) -> tuple[dict, Path] | None:
     """The newest readable training state of a run folder: ``last.pth``, else the checkpoint it
-    replaced (``last.prev.pth``), else ``best.pth``; None when the run has none yet. A damaged file is
-    skipped with ``warn(message)`` (the run's log), never a reason to stop; when every one is
-    damaged the run stops and says which files to delete."""
+    replaced (``last.prev.pth``), else a ``best.pth`` written as a full state (runs from before the
+    weights-only best); None when the run has none yet. A damaged file is skipped with
+    ``warn(message)`` (the run's log), never a reason to stop; when every one is damaged the run
+    stops and says which files to delete. A weights-only ``best.pth`` is no state to resume from
+    and is passed over silently."""
     run_dir = Path(run_dir)
-    candidates = [p for p in (run_dir / "last.pth", previous_of(run_dir / "last.pth"), run_dir / "best.pth") if p.exists()]
+    candidates = [p for p in (run_dir / "last.pth", previous_of(run_dir / "last.pth"), run_dir / WEIGHTS_FILE) if p.exists()]
     if not candidates:
         return None
     damaged = []
     for path in candidates:
         try:
             ckpt = torch.load(path, map_location="cpu", weights_only=False)
-            if not isinstance(ckpt, dict) or "extra" not in ckpt or "model" not in ckpt:
+            if path.name == WEIGHTS_FILE and isinstance(ckpt, dict) and ckpt.get("weights_only"):
+                continue
+            if not is_training_state(ckpt):
                 raise ValueError("not a training state of this engine")
         except Exception as e:  # a truncated, overwritten or foreign file
             damaged.append(f"{path.name} ({type(e).__name__}: {e})")
@@ -106,6 +120,8 @@ def load_resumable(run_dir: str | Path, warn) -> tuple[dict, Path] | None:
         if damaged:
             warn(f"Resuming from {path.name} instead of the damaged {', '.join(d.split(' ')[0] for d in damaged)}; the steps since are done again.")
         return ckpt, path
+    if not damaged:  # only a weights-only best.pth: the run starts over
+        return None
     raise bad_input(f"Every checkpoint in {run_dir} is damaged: {'; '.join(damaged)}. Delete them to start the run over.")
 
 

@@ -1,5 +1,9 @@
 """Device choice and per-device speed settings (CUDA bf16 autocast + channels_last + cudnn.benchmark,
-Apple MPS, CPU), thread count and the deterministic flag."""
+Apple MPS, CPU), thread count and the deterministic flag.
+
+A serving worker runs many jobs in one process, so ``resolve_device`` sets every process-wide switch
+it owns for each job, both ways (a deterministic job must not leave the next one deterministic),
+and ``release_memory`` hands back what a finished job held."""
 
 from __future__ import annotations
 
@@ -12,6 +16,9 @@ import numpy as np
 import torch
 
 from .errors import bad_input
+
+# torch's own intra-op thread count, restored for a job that leaves ``threads`` at 0.
+_DEFAULT_THREADS = torch.get_num_threads()
 
 
 @dataclass
@@ -65,8 +72,7 @@ def _cpu_name() -> str:
 
 def resolve_device(spec: str = "auto", deterministic: bool = False, threads: int = 0) -> Device:
     """``auto`` prefers CUDA, then MPS, then CPU. ``threads`` > 0 sets torch's intra-op thread count."""
-    if threads and threads > 0:
-        torch.set_num_threads(threads)
+    torch.set_num_threads(threads if threads and threads > 0 else _DEFAULT_THREADS)
     spec = spec or "auto"
     if spec == "auto":
         spec = "cuda" if torch.cuda.is_available() else "mps" if _mps_ok() else "cpu"
@@ -88,8 +94,10 @@ def resolve_device(spec: str = "auto", deterministic: bool = False, threads: int
     else:
         raise bad_input(f"Unknown device {spec!r}; use auto, cpu, cuda, cuda:N or mps.")
     if deterministic:
+        # Read when cuBLAS starts (first CUDA matmul), so it holds for a process whose jobs are all
+        # deterministic; the supervisor keeps deterministic and other jobs in separate warm workers.
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-        torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.use_deterministic_algorithms(deterministic, warn_only=True)
     return result
 
 
@@ -127,4 +135,16 @@ def free_memory(device: Device) -> None:
     if device.type == "cuda":
         torch.cuda.empty_cache()
     elif device.type == "mps":
+        torch.mps.empty_cache()
+
+
+def release_memory() -> None:
+    """Between two jobs of a serving worker: collect the finished job's objects and return cached
+    accelerator memory to the driver, so the next job (or another process) starts with all of it."""
+    import gc
+    gc.collect()
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+        torch.cuda.empty_cache()
+    if _mps_ok():
         torch.mps.empty_cache()

@@ -49,7 +49,8 @@ class PretextParams:
     schedule: str = "cosine"  # cosine / step / constant
     warmup_epochs: float = 0.0  # without steps: linear warm-up length in epochs
     max_steps_per_epoch: int | None = None  # without steps: caps an epoch
-    checkpoint_every_steps: int | None = None  # also write last.pth every N steps inside an epoch
+    checkpoint_every_steps: int | None = None  # inside a round, write last.pth only every N steps (a grid)
+    checkpoint_every_s: float = 60.0  # at most one last.pth per N seconds, besides epoch ends and SIGTERM; 0: no limit
     max_train_images: int | None = None  # optional cap on the train split (seeded subset)
     max_val_images: int = 512  # validation images per epoch (seeded subset)
     augment: bool = True  # on-device translation + brightness/contrast jitter (never flips: see data.py)

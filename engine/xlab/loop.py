@@ -1,5 +1,5 @@
 """The shared training loop of pretext and end-to-end downstream jobs: seeded epoch order, lr schedule
-by step, periodic and epoch checkpoints, best-by-validation, resume, SIGTERM, non-finite loss and
+by step, timed and epoch checkpoints, best-by-validation, resume, SIGTERM, non-finite loss and
 GPU out-of-memory handling.
 
 Two ways to say how long to train:
@@ -8,7 +8,17 @@ Two ways to say how long to train:
     size, validation every ``round_steps``; the data flows over as many passes as the budget needs, so
     epochs follow from the dataset size instead of being chosen (DESIGN.md, scientific rules).
 A "round" is what ends with validation and a checkpoint: an epoch, or ``round_steps`` steps.
-Progress and metric messages carry the global step (steps = the run's total)."""
+Progress and metric messages carry the global step (steps = the run's total).
+
+When ``last.pth`` (the resumable state, a few hundred MB with Adam) is written:
+  - inside a round, at most every ``checkpoint_every_s`` seconds (of this process's time in the
+    loop, training and validation), on the ``checkpoint_every_steps`` grid when one is given;
+  - at the end of every epoch of an epoch-run; at a round end of a step budget only when the
+    interval has passed too (a budget's rounds are validation points, as often as a study likes,
+    not epochs: 12 steps in the demo);
+  - on SIGTERM / SIGUSR2, always.
+``checkpoint_every_s`` 0 (or None) lifts the time limit: every grid step and every round end, the
+cadence before lean checkpoints. ``best.pth`` is written weights-only whenever validation improves."""
 
 from __future__ import annotations
 
@@ -41,7 +51,8 @@ class LoopSpec:
     schedule: str  # cosine / step / constant
     warmup_epochs: float = 0.0  # linear warm-up length in epochs
     max_steps_per_epoch: int | None = None  # caps each epoch
-    checkpoint_every_steps: int | None = None  # also write last.pth inside an epoch
+    checkpoint_every_steps: int | None = None  # inside a round, write last.pth only on this step grid
+    checkpoint_every_s: float | None = 60.0  # at most one last.pth per this many seconds (0/None: no limit)
     select_mode: str = "max"  # best.pth when the validation value goes up (max) or down (min)
     min_batch: int = 2  # smallest batch an OOM retry may go down to
     sample_weights: np.ndarray | None = None  # per-train-index weights: balanced sampling with replacement
@@ -64,6 +75,7 @@ class LoopState:
     train_seconds: float = 0.0  # time spent in the timed training steps
     all_images: int = 0  # network images of every step, warm-up included
     all_seconds: float = 0.0  # time of every step (images/s of runs too short to leave out warm-up)
+    eval_seconds: float = 0.0  # time of the validation passes (with all_seconds: the run's train_seconds)
     history: list = field(default_factory=list)  # per-epoch {"epoch", "train_loss", "val": {...}}
     epoch_loss_sum: float = 0.0  # running train-loss sum of the epoch in progress
     epoch_loss_n: int = 0  # steps in that sum
@@ -77,12 +89,14 @@ class TrainLoop:
     def __init__(self, *, emitter: Emitter, device: Device, model: torch.nn.Module, optimizer, run_dir: Path,
                  kind: str, arch: dict, config: dict, train_idx: np.ndarray, spec: LoopSpec,
                  step_fn: Callable, validate_fn: Callable, source_per_step: Callable[[int], int] = lambda b: b,
-                 on_epoch_end: Callable | None = None):
+                 on_epoch_end: Callable | None = None, clock: Callable[[], float] = time.monotonic):
         self.em, self.device, self.model, self.opt = emitter, device, model, optimizer
         self.run_dir, self.kind, self.arch, self.config = Path(run_dir), kind, arch, config
         self.train_idx, self.spec = train_idx, spec
         self.step_fn, self.validate_fn, self.source_per_step = step_fn, validate_fn, source_per_step
         self.on_epoch_end = on_epoch_end
+        self.clock = clock  # injectable so tests can drive the checkpoint cadence
+        self.last_saved_at = clock()  # a fresh or resumed process has lost nothing yet
         self.batch_size = spec.batch_size
         self.state = LoopState()
         self.sync_every = 1 if device.type == "cpu" else 25  # reading the loss syncs a GPU: do it rarely
@@ -114,16 +128,30 @@ class TrainLoop:
             epoch=s.epoch, position=s.position, global_step=gstep, batch_size=self.batch_size, best=s.best,
             extra={"loop": s.__dict__})
 
-    def save(self, which: str) -> None:
+    def save(self, which: str = "last") -> None:
+        """The resumable state as ``last.pth`` (the one it replaces becomes ``last.prev.pth``)."""
         path = checkpoints.save_atomic(self._ckpt(), self.run_dir / f"{which}.pth")
+        self.last_saved_at = self.clock()
         s = self.state
         step = s.step if self.spec.total_steps else s.position // self.source_per_step(self.batch_size)
         self.em.send("checkpoint", path=str(path), which=which, epoch=s.epoch, step=step)
 
-    def link_best(self) -> None:
-        best = checkpoints.copy_atomic(self.run_dir / "last.pth", self.run_dir / "best.pth")
-        s = self.state
-        self.em.send("checkpoint", path=str(best), which="best", epoch=s.epoch, step=0)
+    def save_due(self, at_grid: bool = True) -> bool:
+        """Whether a last.pth is due now: on the step grid (``at_grid``) and the interval passed."""
+        every = self.spec.checkpoint_every_s
+        return at_grid and (not every or self.clock() - self.last_saved_at >= every)
+
+    def save_best(self) -> None:
+        """The model as it is now, weights only, as ``best.pth``: its own file, never a link to last.pth."""
+        best = checkpoints.save_atomic(checkpoints.weights_state(self._ckpt()), self.run_dir / checkpoints.WEIGHTS_FILE,
+                                       keep_previous=False)
+        self.em.send("checkpoint", path=str(best), which="best", epoch=self.state.epoch, step=0)
+
+    def finish(self) -> None:
+        """A run whose validation never gave a usable value still leaves weights: its final ones."""
+        if self.state.best is None:
+            self.em.log("No validation round gave a usable selection value; best.pth holds the final weights.", "warning")
+            self.save_best()
 
     def try_resume(self) -> bool:
         found = checkpoints.load_resumable(self.run_dir, lambda m: self.em.log(m, "warning"))
@@ -145,6 +173,7 @@ class TrainLoop:
         while True:
             try:
                 self._run_budget() if self.spec.total_steps else self._run_epochs()
+                self.finish()
                 return self.state
             except JobError:
                 raise
@@ -189,9 +218,10 @@ class TrainLoop:
                 if cancel.requested():
                     self.save("last")
                     raise cancel.cancelled_error()
-                if spec.checkpoint_every_steps and (step + 1) % spec.checkpoint_every_steps == 0 and step + 1 < steps:
+                grid = not spec.checkpoint_every_steps or (step + 1) % spec.checkpoint_every_steps == 0
+                if step + 1 < steps and (spec.checkpoint_every_steps or spec.checkpoint_every_s) and self.save_due(grid):
                     self.save("last")
-            self._end_epoch((s.epoch + 1) * steps)
+            self._end_epoch((s.epoch + 1) * steps, epoch_end=True)
 
     def rounds(self) -> int:
         """Validations of a step-budget run."""
@@ -232,9 +262,10 @@ class TrainLoop:
                 if cancel.requested():
                     self.save("last")
                     raise cancel.cancelled_error()
-                if spec.checkpoint_every_steps and s.step % spec.checkpoint_every_steps == 0 and s.step < round_end:
+                grid = not spec.checkpoint_every_steps or s.step % spec.checkpoint_every_steps == 0
+                if s.step < round_end and (spec.checkpoint_every_steps or spec.checkpoint_every_s) and self.save_due(grid):
                     self.save("last")
-            self._end_epoch(s.step, restart_data=False)
+            self._end_epoch(s.step, restart_data=False, epoch_end=False)
 
     def _step(self, idx, gen, *, sync: bool, where: str) -> tuple[int, float | None]:
         """One optimiser step on the train indices ``idx``; returns (network images, loss or None when not synced)."""
@@ -261,13 +292,16 @@ class TrainLoop:
             s.train_images += n_img
         return n_img, loss_value
 
-    def _end_epoch(self, gstep: int, restart_data: bool = True) -> None:
-        """Validation, best and checkpoint at the end of a round; ``gstep`` is the global step."""
+    def _end_epoch(self, gstep: int, restart_data: bool = True, epoch_end: bool = True) -> None:
+        """Validation, best and checkpoint at the end of a round; ``gstep`` is the global step;
+        ``epoch_end``: the round is an epoch, which always writes last.pth."""
         s = self.state
         train_loss = s.epoch_loss_sum / s.epoch_loss_n if s.epoch_loss_n else None
         self.em.metric("train", s.epoch + 1, gstep, {"loss": train_loss, "images_per_s": self.images_per_s()})
         self.model.eval()
+        t_eval = time.perf_counter()
         metrics, value = self.validate_fn(s.epoch)
+        s.eval_seconds += time.perf_counter() - t_eval
         self.em.metric("val", s.epoch + 1, gstep, metrics)
         s.history.append({"epoch": s.epoch + 1, "step": gstep, "train_loss": train_loss, "val": metrics})
         improved = value is not None and math.isfinite(value) and (
@@ -280,11 +314,13 @@ class TrainLoop:
         if restart_data:
             s.position = 0
         s.epoch_loss_sum, s.epoch_loss_n = 0.0, 0
-        self.save("last")
-        if improved:  # best is this very state: a copy of last.pth, its own file
-            self.link_best()
+        if improved:
+            self.save_best()
         if cancel.requested():
+            self.save("last")
             raise cancel.cancelled_error()
+        if epoch_end or self.save_due():
+            self.save("last")
 
     def images_per_s(self) -> float | None:
         s = self.state

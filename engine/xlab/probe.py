@@ -25,6 +25,7 @@ itself (``reference_self``), the floor below which a distance means nothing.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -171,8 +172,10 @@ def run_invariance(p: ProbeParams, job: Job, em: Emitter, device) -> dict:
     cache, images = _downstream_images(p, job.seed)
     steps = (images.shape[0] + p.batch_size - 1) // p.batch_size
     progress = Progress(em, "features", epochs=1)
+    t_passes = time.perf_counter()
     profile = invariance_profile(encoder, images, cache.mean, cache.std, device.torch_device, p.batch_size,
                                  lambda step, b: progress.update(1, step + 1, steps, b * (1 + len(TRANSFORMS)), None, force=step + 1 == steps))
+    passes_s = time.perf_counter() - t_passes
     inv = profile["baselined"]
     em.metric("val", 0, 0, {f"inv_{k}": v for k, v in inv.items() if np.isfinite(v)})
     what = p.reference or p.encoder
@@ -180,7 +183,7 @@ def run_invariance(p: ProbeParams, job: Job, em: Emitter, device) -> dict:
            + ", ".join(f"{k} {v:.3f}" for k, v in inv.items()))
     return {"invariance": {k: (v if np.isfinite(v) else None) for k, v in inv.items()}, "invariance_raw": profile["raw"],
             "unrelated_cosine": profile["unrelated"], "measure": "baselined", "n_images": int(images.shape[0]),
-            "encoder": p.encoder, "reference": p.reference, "split": p.split}
+            "encoder": p.encoder, "reference": p.reference, "split": p.split, "train_seconds": passes_s}
 
 
 def run_similarity(p: ProbeParams, job: Job, em: Emitter, device) -> dict:
@@ -191,9 +194,16 @@ def run_similarity(p: ProbeParams, job: Job, em: Emitter, device) -> dict:
             raise bad_input(f"params.dataset_dirs[{name!r}] must be a cache folder path, got {d!r}.")
     dev = device.torch_device
     encoder = sim.fixed_feature_encoder(dev)
+    passes_s = [0.0]  # seconds inside the feature passes: the probe's evaluation steps
+
+    def features(images):
+        t = time.perf_counter()
+        out = sim.pooled_features(encoder, images, dev, p.batch_size)
+        passes_s[0] += time.perf_counter() - t
+        return out
     ref_cache = open_cache(p.reference_dir)
     ref = sim.sample_images(ref_cache, p.n_images, p.image_size, job.seed, "train")
-    ref_feats = sim.pooled_features(encoder, ref, dev, p.batch_size)
+    ref_feats = features(ref)
     out = {}
     total = len(p.dataset_dirs) + 1
     progress = Progress(em, "features", epochs=1)
@@ -201,16 +211,16 @@ def run_similarity(p: ProbeParams, job: Job, em: Emitter, device) -> dict:
         if cancel.requested():
             raise cancel.cancelled_error()
         other = sim.sample_images(open_cache(d), p.n_images, p.image_size, job.seed, "train")
-        out[name] = sim.distances(ref, other, ref_feats, sim.pooled_features(encoder, other, dev, p.batch_size))
+        out[name] = sim.distances(ref, other, ref_feats, features(other))
         progress.update(1, step, total, other.shape[0], None, force=True)
         em.log(f"similarity {name}: " + ", ".join(f"{k} {v:.4g}" for k, v in out[name].items()))
     # Two other samples of the reference itself: the distance that sampling noise alone produces.
     a = sim.sample_images(ref_cache, p.n_images, p.image_size, job.seed + 1, "test")
     b = sim.sample_images(ref_cache, p.n_images, p.image_size, job.seed + 2, "val")
-    reference_self = sim.distances(a, b, sim.pooled_features(encoder, a, dev, p.batch_size), sim.pooled_features(encoder, b, dev, p.batch_size))
+    reference_self = sim.distances(a, b, features(a), features(b))
     progress.update(1, total, total, a.shape[0], None, force=True)
     return {"similarity": out, "reference_self": reference_self, "n_images": p.n_images, "image_size": p.image_size,
-            "feature_encoder": f"resnet18 random init, seed {sim.FEATURE_SEED}"}
+            "feature_encoder": f"resnet18 random init, seed {sim.FEATURE_SEED}", "train_seconds": passes_s[0]}
 
 
 def run_probe(job: Job, em: Emitter, device) -> dict:

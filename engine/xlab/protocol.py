@@ -15,7 +15,11 @@ import time
 from typing import IO, Any
 
 PROTOCOL_VERSION = 1
-MESSAGE_TYPES = ("hello", "progress", "metric", "checkpoint", "artifact", "log", "done", "error")
+MESSAGE_TYPES = ("hello", "progress", "metric", "checkpoint", "artifact", "log", "done", "error", "ready")
+# A serving worker (``--serve``) marks on stderr where each job's lines begin and end, so the supervisor
+# can append them to that job's worker.log: stdout and stderr are separate pipes, read in no fixed order.
+JOB_START_MARK = "\x1exlab-job-start"
+JOB_END_MARK = "\x1exlab-job-end"
 
 
 def _clean(value: Any) -> Any:
@@ -108,6 +112,7 @@ REQUIRED: dict[str, dict[str, tuple]] = {
     "log": {"level": (str,), "message": (str,)},
     "done": {"summary": (dict,)},
     "error": {"code": (str,), "message": (str,)},
+    "ready": {"pid": (int,), "jobs": (int,)},
 }
 ENUMS = {
     ("progress", "stage"): {"train", "val", "test", "features"},

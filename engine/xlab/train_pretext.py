@@ -1,4 +1,5 @@
-"""The ``pretext`` job: trains one pretext task on one dataset cache and leaves last.pth / best.pth."""
+"""The ``pretext`` job: trains one pretext task on one dataset cache and leaves best.pth (weights) and,
+until the lab records the run done, last.pth (the resumable state)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import torch
 
+from . import checkpoints
 from .data import BatchMaker, open_cache, subset
 from .device import Device, step_generator
 from .errors import bad_input
@@ -26,6 +28,8 @@ def check_params(p: PretextParams) -> None:
     for name in ("image_size", "steps", "val_every_steps", "epochs", "batch_size", "lr", "max_steps_per_epoch",
                  "checkpoint_every_steps", "max_train_images"):
         positive(getattr(p, name), f"params.{name}")
+    if p.checkpoint_every_s < 0:
+        raise bad_input(f"params.checkpoint_every_s is {p.checkpoint_every_s}; use a number of seconds (0 writes last.pth at every grid step).")
     if p.image_size < 16:
         raise bad_input(f"params.image_size is {p.image_size}; ResNet-18 needs at least 16 pixels (32 or more is sensible).")
     if p.batch_size < 2 or (p.task == "rotation" and p.rotation_mode == "all4" and p.batch_size < 4):
@@ -110,7 +114,7 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
 
     spec = LoopSpec(epochs=p.epochs, batch_size=p.batch_size, seed=job.seed, schedule=p.schedule,
                     warmup_epochs=p.warmup_epochs, max_steps_per_epoch=p.max_steps_per_epoch,
-                    checkpoint_every_steps=p.checkpoint_every_steps, select_mode="min",
+                    checkpoint_every_steps=p.checkpoint_every_steps, checkpoint_every_s=p.checkpoint_every_s, select_mode="min",
                     min_batch=4 if p.task == "rotation" else 2,
                     total_steps=p.steps, round_steps=p.val_every_steps, warmup_steps=p.warmup_steps)
     loop = TrainLoop(emitter=em, device=device, model=model, optimizer=opt, run_dir=run_dir, kind="pretext", arch=arch,
@@ -129,9 +133,12 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
         "source_images": int(state.source_images), "epochs": state.source_images / max(len(train_idx), 1),
         "budget": {"steps": p.steps, "batch_size": p.batch_size} if p.steps else None,
         "wall_s": time.perf_counter() - t_start, "train_s": state.all_seconds, "solved_early": solved,
+        # time inside training and validation steps, over every attempt (the loop state is checkpointed)
+        "train_seconds": state.all_seconds + state.eval_seconds,
         "images_per_s": loop.images_per_s(), "train_images": int(len(train_idx)), "val_images": int(len(val_idx)),
         "options": task.options(), "normalisation": cache.normalisation(),
-        "checkpoints": {"last": str(run_dir / "last.pth"), "best": str(run_dir / "best.pth") if state.best else None},
+        # what the run keeps (weights) and what the lab deletes once it has recorded the run done
+        "checkpoints": {"best": str(run_dir / checkpoints.WEIGHTS_FILE), "resumable": list(checkpoints.RESUMABLE_FILES)},
         "device": device.type, "grey_to_rgb": "replicate",
     }
 

@@ -1,7 +1,16 @@
-"""The worker: ``python -m xlab.worker --job FILE`` (or the job JSON on stdin).
+"""The worker: ``python -m xlab.worker --job FILE`` (or the job JSON on stdin) runs one job;
+``python -m xlab.worker --serve`` is a warm worker that runs job after job in one process.
 
 Protocol lines go to stdout (protocol.py), human logs to stderr. Exit codes: 0 done, 2 bad input,
 3 cancelled, 4 out of memory, 5 non-finite loss, 1 anything else (docs/architecture.md).
+
+Serve mode imports torch (and every job kind's module) once, sends ``ready``, then reads one job
+file path per line on stdin and runs each exactly as a one-shot worker would: the same messages
+with the job's run id, the same job.json/summary.json handling, seeds and device settings per job.
+Each job's stderr lines sit between ``JOB_START_MARK`` and ``JOB_END_MARK`` lines. After a ``done``
+it frees memory and sends ``ready`` again; any other outcome ends the process with the exit code
+a one-shot worker would have, so the supervisor's exit handling is the same for both. EOF on stdin
+ends it with 0.
 
 Job kinds are looked up in ``JOB_KINDS`` (kind -> "module:function"); each function has the
 signature ``run(job: Job, emitter: Emitter, device: Device) -> dict`` and returns the ``done``
@@ -19,8 +28,12 @@ import importlib.util
 import json
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
+
+# When this process started its work: the wall time of a one-shot job includes its torch import.
+_PROCESS_T0 = time.perf_counter()
 
 JOB_KINDS = {
     "pretext": "xlab.train_pretext:run_pretext",
@@ -31,6 +44,8 @@ JOB_KINDS = {
 OPTIONAL_KINDS = {
     "probe": "xlab.probe:run_probe",
 }
+# Kinds without training or evaluation steps: their summary's train_seconds is 0.
+NO_STEP_KINDS = {"extract"}
 
 
 def job_kinds() -> dict[str, str]:
@@ -67,23 +82,70 @@ def _write_json_atomic(path: Path, obj) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m xlab.worker", description="Run one X-Ray SSL Lab engine job.")
+    ap = argparse.ArgumentParser(prog="python -m xlab.worker", description="Run X-Ray SSL Lab engine jobs.")
     ap.add_argument("--job", help="job JSON file ('-' or absent: read stdin)")
+    ap.add_argument("--serve", action="store_true", help="stay warm: read one job file path per line on stdin")
+    ap.add_argument("--runs", help="serve mode: the lab's runs folder; unused here, it names the lab on the command line "
+                                   "(the lab's check for orphaned workers after a crash looks for it)")
     args = ap.parse_args(argv)
 
     from .protocol import Emitter
     em = Emitter.claim_stdout()
     from . import cancel
     cancel.install()
+    if args.serve:
+        return serve(em, sys.stdin)
+    return run_job(em, args.job, _PROCESS_T0)
+
+
+def serve(em, jobs) -> int:
+    """Runs the job files named on the lines of ``jobs`` until EOF or a job that does not end done."""
+    from . import cancel
+    from .device import release_memory
+    from .protocol import JOB_END_MARK, JOB_START_MARK
+    cancel.set_idle(True)
+    import torch  # noqa: F401 - the point of a warm worker: paid once, not per job
+    for target in job_kinds().values():
+        try:
+            importlib.import_module(target.split(":")[0])
+        except Exception:  # noqa: BLE001 - a kind that cannot load fails its own jobs, with the message
+            pass
+    done = 0
+    em.send("ready", pid=os.getpid(), jobs=done)
+    while True:
+        line = jobs.readline()
+        if not line:
+            return 0
+        path = line.strip()
+        if not path:
+            continue
+        cancel.set_idle(False)
+        print(f"{JOB_START_MARK} {path}", file=sys.stderr, flush=True)
+        # A fresh process's first job waited for its start-up (the supervisor writes it at spawn): count it.
+        code = run_job(em, path, _PROCESS_T0 if done == 0 else time.perf_counter(), warm_jobs=done)
+        if code != 0:
+            return code
+        print(f"{JOB_END_MARK} {path}", file=sys.stderr, flush=True)
+        done += 1
+        em.run_id = None
+        release_memory()
+        cancel.set_idle(True)
+        em.send("ready", pid=os.getpid(), jobs=done)
+
+
+def run_job(em, job_path: str | None, t0: float, warm_jobs: int | None = None) -> int:
+    """Runs one job and returns the process exit code it calls for. ``t0``: when the job began for
+    this process (wall_seconds counts from there); ``warm_jobs``: jobs this serving worker finished
+    before it (None: a one-shot worker)."""
     from .errors import EXIT_CODES, JobError
     try:
         from .jobs import load_job
-        job = load_job(_read_job_text(args.job), lambda m: em.log(m, "warning"))
+        job = load_job(_read_job_text(job_path), lambda m: em.log(m, "warning"))
         em.run_id = job.run_id
         run_fn = resolve_kind(job.kind)
         run_dir = Path(job.run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
-        if args.job in (None, "-") or Path(args.job).resolve() != (run_dir / "job.json").resolve():
+        if job_path in (None, "-") or Path(job_path).resolve() != (run_dir / "job.json").resolve():
             _write_json_atomic(run_dir / "job.json", json.loads(json.dumps(job.__dict__)))  # the run folder keeps its job
         summary_path = run_dir / "summary.json"
         if summary_path.exists():
@@ -101,6 +163,12 @@ def main(argv=None) -> int:
             "python": platform.python_version(), "torch": torch.__version__, "torchvision": torchvision.__version__,
             "xlab": __version__})
         summary = run_fn(job, em, device)
+        if job.kind in NO_STEP_KINDS:
+            summary.setdefault("train_seconds", 0.0)
+        # How long the job held this process; a one-shot job's includes the interpreter's torch import.
+        summary["wall_seconds"] = time.perf_counter() - t0
+        summary["worker"] = {"mode": "one-shot" if warm_jobs is None else "warm", "pid": os.getpid(),
+                             "jobs_before": warm_jobs or 0}
         _write_json_atomic(summary_path, summary)
         em.send("done", summary=summary)
         return 0

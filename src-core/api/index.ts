@@ -7,6 +7,7 @@ import { galleryApi, galleryEvents } from './gallery.ts'
 import { notesApi, notesEvents } from './notes.ts'
 import { resultsApi, resultsEvents } from './results.ts'
 import { runsApi, runsEvents } from './runs.ts'
+import { storageApi, storageEvents } from './storage.ts'
 import { studiesApi, studiesEvents } from './studies.ts'
 
 export const apiMethods = {
@@ -18,6 +19,7 @@ export const apiMethods = {
   ...environmentApi,
   ...notesApi,
   ...encodersApi,
+  ...storageApi,
 } as const
 
 export const apiEvents = {
@@ -29,6 +31,7 @@ export const apiEvents = {
   ...environmentEvents,
   ...notesEvents,
   ...encodersEvents,
+  ...storageEvents,
 } as const
 
 export type ApiMethods = typeof apiMethods

@@ -1,9 +1,12 @@
-// Where jobs run. The local executor spawns one worker process per job on this machine; the Slurm
-// executor (runner/slurm/executor.ts) submits one sbatch job per run and reports the same messages.
-import { join } from 'node:path'
+// Where jobs run. The local executor runs jobs on warm workers of this machine (one long-lived
+// engine process per device slot, runner/warm-pool.ts), or one worker process per job when warm
+// workers are off; the Slurm executor (runner/slurm/executor.ts) submits one sbatch job per run
+// and reports the same messages.
+import { dirname, join } from 'node:path'
 import type { SlurmSettings } from '../study/config.ts'
 import type { EngineJob } from './job-builder.ts'
 import type { WorkerMessage } from './worker-messages.ts'
+import { WarmPool } from './warm-pool.ts'
 import { WorkerProcess, type WorkerExit } from './worker-process.ts'
 
 /** A job handed to an executor. */
@@ -51,6 +54,8 @@ export interface Executor {
   readonly name: string
   /** Starts a job. */
   launch(req: LaunchRequest, cb: LaunchCallbacks): ExecutionHandle
+  /** Ends what the executor keeps between jobs (warm workers); called after the queue has stopped. */
+  close?(): Promise<void>
 }
 
 /** Hands each job to the executor its study chose (`device.executor`). */
@@ -66,6 +71,18 @@ export class ExecutorChoice implements Executor {
   launch(req: LaunchRequest, cb: LaunchCallbacks): ExecutionHandle {
     return (req.executor === 'slurm' ? this.slurm() : this.local).launch(req, cb)
   }
+
+  async close(): Promise<void> {
+    await this.local.close?.()
+  }
+}
+
+/** Warm worker settings of the local executor. */
+export interface WarmSettings {
+  /** A warm worker is replaced after this many jobs. */
+  maxJobs: number
+  /** A warm worker idle this long is closed. */
+  idleMs: number
 }
 
 export interface LocalExecutorOptions {
@@ -79,14 +96,20 @@ export interface LocalExecutorOptions {
   heartbeatMs: number
   /** SIGTERM -> SIGKILL grace. */
   graceMs: number
+  /** Warm workers (default on: recycle after 20 jobs or 120 s idle); false: a fresh process per job. */
+  warm?: WarmSettings | false
   /** Lab log sink. */
   log(message: string): void
 }
 
 export class LocalExecutor implements Executor {
   readonly name = 'local'
+  private readonly pool: WarmPool | null
 
-  constructor(private readonly opts: LocalExecutorOptions) {}
+  constructor(private readonly opts: LocalExecutorOptions) {
+    const warm = opts.warm === undefined ? { maxJobs: 20, idleMs: 120_000 } : opts.warm
+    this.pool = warm ? new WarmPool({ ...warm, graceMs: opts.graceMs, log: opts.log }) : null
+  }
 
   launch(req: LaunchRequest, cb: LaunchCallbacks): ExecutionHandle {
     const threads = req.job.threads > 0 ? String(req.job.threads) : undefined
@@ -94,10 +117,27 @@ export class LocalExecutor implements Executor {
     // The BLAS pools are sized at torch import, before the job is read: set them here too.
     if (threads) Object.assign(env, { OMP_NUM_THREADS: threads, MKL_NUM_THREADS: threads })
     if (req.gpu) env.CUDA_VISIBLE_DEVICES = req.cudaDevice ?? String(req.slot)
+    const module = this.opts.module ?? 'xlab.worker'
+    if (this.pool) {
+      const runs = dirname(req.job.run_dir)
+      // What a started process cannot change: its environment, and torch's deterministic mode
+      // (cuBLAS reads its workspace setting once).
+      const key = JSON.stringify([req.slot, env, req.job.deterministic, runs])
+      const job = this.pool.run(
+        key,
+        // `--runs` names the lab's runs folder on the command line, where the queue's check for an
+        // orphaned worker after a lab crash looks for it.
+        { python: this.opts.python, args: ['-m', module, '--serve', '--runs', runs], env, cwd: runs, log: this.opts.log },
+        { runId: req.job.run_id, jobFile: req.jobFile, logFile: join(req.job.run_dir, 'worker.log'), heartbeatMs: this.opts.heartbeatMs, graceMs: this.opts.graceMs },
+      )
+      job.onMessage(cb.onMessage)
+      job.onStderr(cb.onStderr)
+      return job
+    }
     const w = new WorkerProcess({
       runId: req.job.run_id,
       python: this.opts.python,
-      args: ['-m', this.opts.module ?? 'xlab.worker', '--job', req.jobFile],
+      args: ['-m', module, '--job', req.jobFile],
       env,
       cwd: req.job.run_dir,
       logFile: join(req.job.run_dir, 'worker.log'),
@@ -117,5 +157,10 @@ export class LocalExecutor implements Executor {
       stop: (message) => w.stop(message),
       waitForExit: (ms) => w.waitForExit(ms),
     }
+  }
+
+  /** Closes the warm workers. */
+  async close(): Promise<void> {
+    await this.pool?.closeAll()
   }
 }

@@ -7,7 +7,7 @@ import type { Db } from '../store/db.ts'
 import { deviceSchema, studyConfigSchema } from '../study/config.ts'
 import { makeDatasetResolver } from './dataset-lookup.ts'
 import { GpuSlots } from './devices.ts'
-import { ExecutorChoice, LocalExecutor } from './executor.ts'
+import { ExecutorChoice, LocalExecutor, type WarmSettings } from './executor.ts'
 import type { DatasetResolver } from './job-builder.ts'
 import { takeQueueLock } from './queue-lock.ts'
 import { RunQueue, type RunSettings } from './queue.ts'
@@ -31,9 +31,20 @@ export interface RunnerContext {
   log(component: string, message: string): void
 }
 
-const envMs = (name: string, fallbackS: number) => {
-  const v = Number(process.env[name])
+const envMs = (name: string, fallbackS: number, env: NodeJS.ProcessEnv = process.env) => {
+  const v = Number(env[name])
   return (Number.isFinite(v) && v > 0 ? v : fallbackS) * 1000
+}
+
+/**
+ * Warm worker settings from the environment: XLAB_WARM_WORKERS=0 runs every job in a fresh
+ * process (for debugging an engine change); XLAB_WARM_JOBS (default 20) and XLAB_WARM_IDLE_S
+ * (default 120) recycle a warm worker after that many jobs or seconds without one.
+ */
+export function warmSettings(env: NodeJS.ProcessEnv = process.env): WarmSettings | false {
+  if (['0', 'off', 'false', 'no'].includes((env.XLAB_WARM_WORKERS ?? '').trim().toLowerCase())) return false
+  const jobs = Number(env.XLAB_WARM_JOBS)
+  return { maxJobs: Number.isInteger(jobs) && jobs > 0 ? jobs : 20, idleMs: envMs('XLAB_WARM_IDLE_S', 120, env) }
 }
 
 /** Per-run settings from a study config (defaults for configs that do not parse). */
@@ -45,7 +56,7 @@ export function settingsOf(config: unknown): RunSettings {
   return { device: d.policy, threads: d.threadsPerJob, maxAttempts: d.maxAttempts, cpuSlots: d.cpuSlots, executor, ...(slurm ? { slurm } : {}) }
 }
 
-const queues = new WeakMap<RunnerContext, { queue: RunQueue; setDatasets(r: DatasetResolver): void; release?: () => void }>()
+const queues = new WeakMap<RunnerContext, { queue: RunQueue; executor: ExecutorChoice; setDatasets(r: DatasetResolver): void; release?: () => void }>()
 
 /** The lab's run queue, created on first use. */
 export function runQueueOf(ctx: RunnerContext): RunQueue {
@@ -62,7 +73,7 @@ function entry(ctx: RunnerContext) {
     const module = process.env.XLAB_WORKER_MODULE || 'xlab.worker'
     let slurm: SlurmExecutor | undefined
     const executor = new ExecutorChoice(
-      new LocalExecutor({ python, enginePath, module, heartbeatMs: envMs('XLAB_HEARTBEAT_S', 300), graceMs: envMs('XLAB_GRACE_S', 20), log: (m) => ctx.log('worker', m) }),
+      new LocalExecutor({ python, enginePath, module, heartbeatMs: envMs('XLAB_HEARTBEAT_S', 300), graceMs: envMs('XLAB_GRACE_S', 20), warm: warmSettings(), log: (m) => ctx.log('worker', m) }),
       () =>
         (slurm ??= new SlurmExecutor({
           python,
@@ -84,7 +95,7 @@ function entry(ctx: RunnerContext) {
       log: (m) => ctx.log('runner', m),
     })
     if (!existsSync(python)) ctx.log('runner', `engine python ${python} not found: run \`xlab doctor\` (it sets the engine environment up), or set XLAB_PYTHON`)
-    e = { queue, setDatasets: (r: DatasetResolver) => (datasets = r), release: undefined as (() => void) | undefined }
+    e = { queue, executor, setDatasets: (r: DatasetResolver) => (datasets = r), release: undefined as (() => void) | undefined }
     queues.set(ctx, e)
   }
   return e
@@ -98,11 +109,12 @@ export async function startRunQueue(ctx: RunnerContext): Promise<void> {
   e.queue.start()
 }
 
-/** Stops the workers (their runs stay resumable) and releases the lock. */
+/** Stops the workers (their runs stay resumable), closes the warm ones and releases the lock. */
 export async function stopRunQueue(ctx: RunnerContext): Promise<void> {
   const e = queues.get(ctx)
   if (!e) return
   await e.queue.stop()
+  await e.executor.close()
   e.release?.()
   e.release = undefined
 }

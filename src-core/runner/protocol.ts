@@ -71,6 +71,16 @@ export const errorCode = z.enum(['BAD_INPUT', 'OOM', 'NON_FINITE', 'CANCELLED', 
 /** `error`: the job stopped; `message` is a sentence a person can act on. */
 export const errorMessage = z.object({ ...base, type: z.literal('error'), code: errorCode, message: z.string() }).loose()
 
+/** `ready`: a serving worker (`--serve`) waits for its next job; `jobs` it has finished so far. */
+export const readyMessage = z.object({ ...base, type: z.literal('ready'), pid: z.number().int(), jobs: z.number().int().nonnegative() }).loose()
+
+/**
+ * stderr lines of a serving worker that bound one job's lines (engine/xlab/protocol.py): each is
+ * followed by a space and the job file path. Not written to any log.
+ */
+export const JOB_START_MARK = '\u001exlab-job-start'
+export const JOB_END_MARK = '\u001exlab-job-end'
+
 /** Any worker stdout line. */
 export const workerMessage = z.discriminatedUnion('type', [
   helloMessage,
@@ -81,6 +91,7 @@ export const workerMessage = z.discriminatedUnion('type', [
   logMessage,
   doneMessage,
   errorMessage,
+  readyMessage,
 ])
 
 export type WorkerMessage = z.output<typeof workerMessage>

@@ -3,7 +3,7 @@
 // step. Crash safety: at start, runs left `running` by a dead service become `interrupted` and
 // are started again; the worker resumes from last.pth. One queue per lab service (one writer).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { LabEvents } from '../service/events.ts'
 import type { Db } from '../store/db.ts'
 import * as store from '../store/runs.ts'
@@ -12,6 +12,7 @@ import type { SlurmSettings } from '../study/config.ts'
 import type { GpuSlots } from './devices.ts'
 import type { ExecutionHandle, Executor } from './executor.ts'
 import { buildJob, JobBuildError, type DatasetResolver } from './job-builder.ts'
+import { dropResumableState } from './run-files.ts'
 import type { WorkerMessage } from './worker-messages.ts'
 import type { WorkerExit } from './worker-process.ts'
 
@@ -76,7 +77,9 @@ function killOrphanWorker(runDir: string, log: (m: string) => void): void {
     if (!existsSync(pidFile)) return
     const pid = Number(readFileSync(pidFile, 'utf8'))
     const cmdline = `/proc/${pid}/cmdline`
-    if (!pid || !existsSync(cmdline) || !readFileSync(cmdline, 'utf8').includes(runDir)) return
+    const cmd = existsSync(cmdline) ? readFileSync(cmdline, 'utf8') : ''
+    // A one-shot worker names its job (in the run folder); a warm one names the lab's runs folder.
+    if (!pid || !(cmd.includes(runDir) || (cmd.includes('--serve') && cmd.includes(dirname(runDir))))) return
     process.kill(pid, 'SIGKILL')
     log(`[queue] killed orphaned worker pid ${pid} of ${runDir}`)
   } catch (err) {
@@ -429,7 +432,22 @@ export class RunQueue {
     if (a.intent === 'shutdown') store.forgiveAttempt(this.o.db, run.id)
     this.o.log(`[queue] [run ${run.id}] [pid ${a.handle.pid ?? '-'}] ${run.name}: ${state}${reason ? ` (${reason})` : ''}`)
     this.settle(run, state, reason, exit.summary)
+    if (state === 'done') this.dropResumable(run)
     this.tick()
+  }
+
+  /**
+   * A run recorded done needs only its weights: its resumable state goes now, never earlier (a
+   * crash before the record resumes from it). A failed or cancelled run keeps it for its retry.
+   */
+  private dropResumable(run: RunRecord): void {
+    try {
+      const removed = dropResumableState(run.runDir)
+      if (removed.files.length) this.o.log(`[queue] [run ${run.id}] removed its resumable state (${removed.files.join(', ')}, ${(removed.bytes / 1e6).toFixed(1)} MB)`)
+    } catch (err) {
+      // The run is done either way; what is left is listed by `xlab runs prune`.
+      this.o.log(`[queue] [run ${run.id}] could not remove its resumable state: ${(err as Error).message}`)
+    }
   }
 
   /** Records a run's new state and its consequences for dependents and studies. */

@@ -58,6 +58,57 @@ type Listener<T> = (value: T) => void
 
 const EXIT_CODES: Record<number, ExitReason> = { 2: 'bad-input', 3: 'cancelled', 4: 'oom', 5: 'non-finite' }
 
+/** What the supervisor saw of a job whose worker process ended: the facts its exit is classified by. */
+export interface EndedJob {
+  /** Process exit code, if it exited. */
+  code: number | null
+  /** Signal that ended it, if any. */
+  signal: NodeJS.Signals | null
+  /** The `done` summary, when the worker sent one. */
+  summary: Record<string, unknown> | undefined
+  /** The last `error` message. */
+  lastError: { code: string; message: string } | null
+  /** Set when the lab ended the worker itself (stop or kill), with its reason. */
+  ownKill: { reason: ExitReason; message: string } | null
+}
+
+/**
+ * Classifies the end of a job's worker process. Shared by the one-shot WorkerProcess and the warm
+ * worker (warm-worker.ts), so a job ends in the same state whichever kind of process ran it.
+ */
+export function classifyExit(e: EndedJob): WorkerExit {
+  const { code, signal, ownKill } = e
+  const errText = e.lastError ? `${e.lastError.code}: ${e.lastError.message}` : null
+  if (e.summary && (code === 0 || (signal !== null && ownKill))) {
+    // A worker that finished just as it was asked to stop still finished, also when our SIGTERM
+    // reached it after its `done` (summary.json is written before `done` is sent).
+    return { reason: 'done', code, signal, message: 'done', summary: e.summary }
+  }
+  if (ownKill && (ownKill.reason !== 'cancelled' || code !== 3)) return { reason: ownKill.reason, code, signal, message: ownKill.message }
+  if (code === 0) return { reason: 'crashed', code, signal, message: 'The worker exited without reporting a result (no `done` message); see worker.log.' }
+  if (code !== null && EXIT_CODES[code]) {
+    const reason = EXIT_CODES[code]!
+    return { reason, code, signal, message: reason === 'cancelled' && ownKill ? ownKill.message : (errText ?? `The worker exited with code ${code} (${reason}); see worker.log.`) }
+  }
+  if (signal) return { reason: 'killed', code, signal, message: `The worker was killed by ${signal} (not by the lab; out of memory or killed by hand?).` }
+  return { reason: 'crashed', code, signal, message: `${errText ?? 'The worker crashed'} (exit code ${code}); see worker.log.` }
+}
+
+/** The reason text of a worker stopped as stuck. */
+export function heartbeatMessage(heartbeatMs: number): string {
+  return `The worker sent no message for ${Math.round(heartbeatMs / 1000)} s and was stopped as stuck; see worker.log. It is retried from its last checkpoint if attempts remain.`
+}
+
+/** The reason text of a worker that wrote something other than a protocol line. */
+export function protocolErrorMessage(problem: string): string {
+  return `The worker wrote a line that is not a valid protocol message (${problem}). This is an engine bug: stdout must carry only protocol lines; see worker.log.`
+}
+
+/** The reason text of an engine that could not be started. */
+export function spawnFailedMessage(python: string, err: Error): string {
+  return `Could not start the engine (${python}): ${err.message}. Run \`npm run setup\` or set XLAB_PYTHON.`
+}
+
 export class WorkerProcess {
   private child: ChildProcess | null = null
   private logStream: WriteStream | null = null
@@ -109,13 +160,13 @@ export class WorkerProcess {
     try {
       child = spawn(o.python, o.args, { cwd: o.cwd, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] })
     } catch (err) {
-      this.finish({ reason: 'spawn-failed', code: null, signal: null, message: `Could not start the engine (${o.python}): ${(err as Error).message}. Run \`npm run setup\` or set XLAB_PYTHON.` })
+      this.finish({ reason: 'spawn-failed', code: null, signal: null, message: spawnFailedMessage(o.python, err as Error) })
       return
     }
     this.child = child
     child.on('error', (err) => {
       // 'error' without 'exit' means the executable was never started.
-      if (child.pid === undefined) this.finish({ reason: 'spawn-failed', code: null, signal: null, message: `Could not start the engine (${o.python}): ${err.message}. Run \`npm run setup\` or set XLAB_PYTHON.` })
+      if (child.pid === undefined) this.finish({ reason: 'spawn-failed', code: null, signal: null, message: spawnFailedMessage(o.python, err) })
     })
     this.tag(`started: ${o.python} ${o.args.join(' ')}`)
     this.armHeartbeat()
@@ -176,7 +227,7 @@ export class WorkerProcess {
   private armHeartbeat(): void {
     if (this.heartbeat) clearTimeout(this.heartbeat)
     this.heartbeat = setTimeout(() => {
-      this.kill('heartbeat-timeout', `The worker sent no message for ${Math.round(this.opts.heartbeatMs / 1000)} s and was stopped as stuck; see worker.log. It is retried from its last checkpoint if attempts remain.`)
+      this.kill('heartbeat-timeout', heartbeatMessage(this.opts.heartbeatMs))
     }, this.opts.heartbeatMs)
   }
 
@@ -186,7 +237,7 @@ export class WorkerProcess {
     this.armHeartbeat()
     const parsed = parseWorkerLine(line)
     if (!parsed.ok) {
-      this.kill('protocol-error', `The worker wrote a line that is not a valid protocol message (${parsed.problem}). This is an engine bug: stdout must carry only protocol lines; see worker.log.`)
+      this.kill('protocol-error', protocolErrorMessage(parsed.problem))
       return
     }
     const msg = parsed.message
@@ -196,26 +247,7 @@ export class WorkerProcess {
   }
 
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {
-    let exit: WorkerExit
-    const errText = this.lastError ? `${this.lastError.code}: ${this.lastError.message}` : null
-    if (this.summary && (code === 0 || (signal !== null && this.ownKill))) {
-      // A worker that finished just as it was asked to stop still finished, also when our SIGTERM
-      // reached it after its `done` (summary.json is written before `done` is sent).
-      exit = { reason: 'done', code, signal, message: 'done', summary: this.summary }
-    } else if (this.ownKill && (this.ownKill.reason !== 'cancelled' || code !== 3)) {
-      exit = { reason: this.ownKill.reason, code, signal, message: this.ownKill.message }
-    } else if (code === 0) {
-      exit = { reason: 'crashed', code, signal, message: 'The worker exited without reporting a result (no `done` message); see worker.log.' }
-    } else if (code !== null && EXIT_CODES[code]) {
-      const reason = EXIT_CODES[code]!
-      exit = { reason, code, signal, message: errText ?? `The worker exited with code ${code} (${reason}); see worker.log.` }
-      if (reason === 'cancelled' && this.ownKill) exit.message = this.ownKill.message
-    } else if (signal) {
-      exit = { reason: 'killed', code, signal, message: `The worker was killed by ${signal} (not by the lab; out of memory or killed by hand?).` }
-    } else {
-      exit = { reason: 'crashed', code, signal, message: `${errText ?? 'The worker crashed'} (exit code ${code}); see worker.log.` }
-    }
-    this.finish(exit)
+    this.finish(classifyExit({ code, signal, summary: this.summary, lastError: this.lastError, ownKill: this.ownKill }))
   }
 
   private finish(exit: WorkerExit): void {

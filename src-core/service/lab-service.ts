@@ -16,6 +16,7 @@ import { notesDomain } from './notes.ts'
 import { PathGuard } from './path-guard.ts'
 import { resultsDomain } from './results.ts'
 import { runsDomain } from './runs.ts'
+import { storageDomain } from './storage.ts'
 import { studiesDomain } from './studies.ts'
 
 export type { DomainFactory, DomainModule, LabContext, LabServiceOptions } from './context.ts'
@@ -30,6 +31,7 @@ const domains: DomainFactory[] = [
   environmentDomain,
   notesDomain,
   encodersDomain,
+  storageDomain,
 ]
 
 export class LabService {

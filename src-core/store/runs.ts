@@ -428,3 +428,25 @@ export function studyTestMetrics(db: Db, studyId: string): { runId: string; name
     )
     .all(studyId) as { runId: string; name: string; value: number }[]
 }
+
+// ---- storage -------------------------------------------------------------------------------
+
+/** Runs some study links (study_runs), with every run they depend on, directly or not: what a study still uses. */
+export function runsInUse(db: Db): Set<string> {
+  const rows = db
+    .prepare(
+      `WITH RECURSIVE used(id) AS (SELECT run_id FROM study_runs
+         UNION SELECT d.depends_on FROM run_deps d JOIN used u ON d.run_id = u.id)
+       SELECT id FROM used`,
+    )
+    .all() as { id: string }[]
+  return new Set(rows.map((r) => r.id))
+}
+
+/** Deletes runs with their metrics, artifacts, events, dependencies and links (cascades). */
+export function deleteRuns(db: Db, ids: string[]): void {
+  const del = db.prepare('DELETE FROM runs WHERE id = ?')
+  db.transaction(() => {
+    for (const id of ids) del.run(id)
+  })()
+}

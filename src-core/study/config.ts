@@ -50,6 +50,10 @@ const labelFractions = z
   .default([1])
   .transform((fs) => [...new Set([...fs, 1])].sort((a, b) => a - b))
 
+/** The engine's own default for `checkpoint_every_s` (engine/xlab/jobs.py): the planner leaves it out
+ *  of the spec at this value, so the run ids of studies planned before the field existed stay. */
+export const DEFAULT_CHECKPOINT_SECONDS = 60
+
 export const pretextStageSchema = z.object({
   /** The pretext budget: optimiser steps of every pretext run, the same for every (task, dataset,
    *  seed) cell. Epochs follow from each dataset's size and are recorded in the run's summary. */
@@ -66,7 +70,10 @@ export const pretextStageSchema = z.object({
   valEverySteps: positiveInt.optional(),
   /** Caps the train split (a seeded subset); absent = all of it. */
   maxTrainImages: positiveInt.optional(),
+  /** Inside a validation round, last.pth only every this many steps (a grid the time limit below applies to). */
   checkpointEverySteps: positiveInt.default(50),
+  /** At most one last.pth (the resumable state) per this many seconds; 0 = at every grid step and round end. */
+  checkpointEverySeconds: z.number().min(0).default(DEFAULT_CHECKPOINT_SECONDS),
 })
 
 export const downstreamStageSchema = z.object({

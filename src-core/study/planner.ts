@@ -3,7 +3,7 @@
 // and the similarity probe wait for nothing. Pure: no database, no file system (dataset checksums
 // and the engine version come in as PlanProvenance).
 import { specProvenance, type PlanProvenance } from './provenance.ts'
-import { FROZEN_PROTOCOLS, fractionProtocols, referenceLabel, referenceNameOf, trainedCells, type FusionMode, type PretextTask, type Protocol, type StudyConfig, type Target } from './config.ts'
+import { DEFAULT_CHECKPOINT_SECONDS, FROZEN_PROTOCOLS, fractionProtocols, referenceLabel, referenceNameOf, trainedCells, type FusionMode, type PretextTask, type Protocol, type StudyConfig, type Target } from './config.ts'
 import { runIdFor, specHash, type PathRef, type RunSpec, type Stage } from './spec.ts'
 
 /** One run the study needs. */
@@ -114,6 +114,8 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
             schedule: p.schedule,
             max_train_images: p.maxTrainImages,
             checkpoint_every_steps: p.checkpointEverySteps,
+            // Absent at the engine's default, so runs planned before the field existed keep their ids.
+            checkpoint_every_s: p.checkpointEverySeconds === DEFAULT_CHECKPOINT_SECONDS ? undefined : p.checkpointEverySeconds,
           },
         },
         deps: [],

@@ -13,3 +13,15 @@ export function formatDuration(seconds: number | null | undefined): string {
 export function formatMetric(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(3)
 }
+
+/** Bytes in decimal units ("12.8 GB"), as `xlab runs prune` prints them (src-core/doctor/report.ts formatBytes; the renderer may not import src-core code). */
+export function formatBytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB']
+  let v = n
+  let i = 0
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000
+    i++
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
+}

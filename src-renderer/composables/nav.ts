@@ -1,7 +1,7 @@
 // The views, addressed by the URL hash (#/datasets ...) so reloads and the Back key work.
 import { ref } from 'vue'
 
-export const VIEWS = ['datasets', 'builder', 'runs', 'results', 'compare', 'environment'] as const
+export const VIEWS = ['datasets', 'builder', 'runs', 'results', 'compare', 'storage', 'environment'] as const
 export type ViewName = (typeof VIEWS)[number]
 
 function fromHash(hash: string): ViewName {

@@ -267,8 +267,13 @@ async function viewsPass(browser, url, consoleErrors) {
         await page.locator('[data-testid=pair-counts]').waitFor({ timeout: 30_000 })
         await page.screenshot({ path: join(shots, `${tag}-compare.png`), fullPage: true })
         await scan('compare (with the pair view)')
+
+        await go('storage')
+        await page.waitForSelector('[data-category=finished-resumable]')
+        await page.screenshot({ path: join(shots, `${tag}-storage.png`), fullPage: true })
+        await scan('storage')
         assert(problems.length === 0, `axe-core found serious or critical violations:\n${problems.join('\n')}`)
-        log(`${tag}: screenshots ${['datasets', 'builder', 'runs-detail', 'results-overview', 'error-gallery', 'compare'].map((v) => `test-output/e2e/${tag}-${v}.png`).join(', ')}`)
+        log(`${tag}: screenshots ${['datasets', 'builder', 'runs-detail', 'results-overview', 'error-gallery', 'compare', 'storage'].map((v) => `test-output/e2e/${tag}-${v}.png`).join(', ')}`)
       })
     }
   }

@@ -12,12 +12,13 @@ import torch
 
 from conftest import ROOT, job_file, run_worker, worker_env
 
+# checkpoint_every_s 0: a checkpoint on every grid step, where the kills below need one (the default allows one a minute)
 PARAMS = {"task": "rotation", "image_size": 32, "epochs": 2, "batch_size": 16, "max_steps_per_epoch": 6,
-          "checkpoint_every_steps": 2, "optimizer": "adam", "lr": 1e-3}
+          "checkpoint_every_steps": 2, "checkpoint_every_s": 0, "optimizer": "adam", "lr": 1e-3}
 # A step budget (what studies plan): structure draws 16 images a step, so 14 steps cross into a second
 # pass over the train split, and the resumed run has to pick the pass and its order up again.
 BUDGET = {"task": "structure", "image_size": 32, "steps": 14, "val_every_steps": 5, "batch_size": 16,
-          "checkpoint_every_steps": 2, "optimizer": "adam", "lr": 1e-3}
+          "checkpoint_every_steps": 2, "checkpoint_every_s": 0, "optimizer": "adam", "lr": 1e-3}
 
 
 def _start(job):

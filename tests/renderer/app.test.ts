@@ -10,7 +10,7 @@ import { fakeLab, flush } from './fake-lab.ts'
 const handlers = { 'datasets.list': () => [], 'studies.list': () => [], 'studies.presets': () => [], 'runs.list': () => [], 'results.table': () => [] }
 
 describe('App shell', () => {
-  it('switches views with Alt+1..5 and marks the current one', async () => {
+  it('switches views with Alt+1..7 and marks the current one', async () => {
     setLab(fakeLab(handlers).api)
     const w = mount(App, { attachTo: document.body, global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
     await flush()

@@ -1,6 +1,9 @@
-// `xlab runs list|show|logs|metrics`.
+// `xlab runs list|show|logs|metrics|prune`.
 import { LabService } from '../../service/lab-service.ts'
 import { flagNumber, flagString, type CliArgs } from '../args.ts'
+import { formatUsage, PRUNE_HELP } from './prune.ts'
+import type { z } from 'zod'
+import type { storageApi } from '../../api/storage.ts'
 
 const HELP = `usage: xlab runs <command> [options]   (global: --data DIR)
 
@@ -8,6 +11,7 @@ const HELP = `usage: xlab runs <command> [options]   (global: --data DIR)
   show RUN                              one run: spec, state, reason, summary, dependencies
   logs RUN [--tail N]                   the worker's log (stderr)
   metrics RUN [--split S]               every metric the worker reported
+${PRUNE_HELP}
   --json prints machine-readable output.
 `
 
@@ -24,7 +28,7 @@ export async function run(args: CliArgs): Promise<number> {
   const call = (method: string, input: unknown) => service.dispatch(method, input, { signal: new AbortController().signal, requestId: 'cli' })
   const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`)
   try {
-    if (sub !== 'list' && !id) throw bad(`xlab runs ${sub} needs a run id or name (see \`xlab runs list\`).`)
+    if (sub !== 'list' && sub !== 'prune' && !id) throw bad(`xlab runs ${sub} needs a run id or name (see \`xlab runs list\`).`)
     switch (sub) {
       case 'list': {
         const runs = (await call('runs.list', { studyId: flagString(args, 'study'), state: flagString(args, 'state') })) as { id: string; name: string; state: string; stage: string; reason: string | null; attempts: number }[]
@@ -49,6 +53,29 @@ export async function run(args: CliArgs): Promise<number> {
         const rows = ((await call('runs.metrics', { id })) as { split: string; epoch: number; step: number; name: string; value: number }[]).filter((m) => !split || m.split === split)
         if (json) print(rows)
         else for (const m of rows) process.stdout.write(`${m.split.padEnd(6)} epoch ${String(m.epoch).padStart(3)} step ${String(m.step).padStart(6)}  ${m.name.padEnd(20)} ${m.value.toPrecision(5)}\n`)
+        return 0
+      }
+      case 'prune': {
+        const olderThanDays = flagNumber(args, 'older-than') ?? 7
+        if (olderThanDays < 0) throw bad(`--older-than is ${olderThanDays}; give an age in days (0 or more).`)
+        type UsageOut = z.output<(typeof storageApi)['storage.usage']['output']>
+        type PruneOut = z.output<(typeof storageApi)['storage.prune']['output']>
+        const show = flagNumber(args, 'show') ?? 5
+        if (!args.flags.yes) {
+          const u = (await call('storage.usage', { olderThanDays })) as UsageOut
+          if (json) print(u)
+          else {
+            const reclaim = u.categories.reduce((n, c) => n + c.bytes, 0)
+            process.stdout.write(`${formatUsage(u, show)}Dry run: nothing was deleted. ${reclaim > 0 ? 'Run again with --yes to delete what is listed above.' : 'Nothing to reclaim.'}\n`)
+          }
+          return 0
+        }
+        const r = (await call('storage.prune', { olderThanDays })) as PruneOut
+        if (json) print(r)
+        else {
+          for (const x of r.removed) process.stdout.write(`removed ${x.id}: ${x.count} run(s), ${x.files} files, ${(x.bytes / 1e9).toFixed(2)} GB\n`)
+          process.stdout.write(`\n${formatUsage(r.usage, show)}`)
+        }
         return 0
       }
       default:

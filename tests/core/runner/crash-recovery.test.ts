@@ -22,31 +22,56 @@ describe('crash safety', () => {
     const childExit = new Promise((r) => child.on('exit', r))
 
     // Wait until one run is done and the next has written a checkpoint, then kill the service.
+    // Kill between steps, once the lab has stored what the worker checkpointed: a report still in
+    // the pipe at the instant the lab dies is lost (the resumed worker starts after its checkpoint),
+    // and that is not what this test is about. So the worker is frozen (SIGSTOP) first, the lab
+    // given time to read what it wrote, and the kill happens only if that left the run settled.
+    const settled = (r: store.RunRecord) => {
+      const db = openDatabase(join(root, 'lab.sqlite'))
+      try {
+        const last = join(r.runDir, 'last.pth')
+        if (!existsSync(last)) return false
+        const step = Number(readFileSync(last, 'utf8'))
+        return step > 0 && step < 8 && store.runMetrics(db, r.id).some((m) => m.split === 'train' && m.step === step)
+      } finally {
+        db.close()
+      }
+    }
+    const signal = (pid: number, sig: NodeJS.Signals) => {
+      try {
+        process.kill(pid, sig)
+      } catch {
+        // already gone
+      }
+    }
     let victim: store.RunRecord | undefined
+    let frozen = 0
     const deadline = Date.now() + 120_000
     while (!victim) {
       expect(Date.now()).toBeLessThan(deadline)
       await new Promise((r) => setTimeout(r, 100))
       if (!existsSync(join(root, 'lab.sqlite'))) continue
       const db = openDatabase(join(root, 'lab.sqlite'))
+      let candidate: store.RunRecord | undefined
       try {
         const runs = store.listRuns(db)
-        // Kill between steps, once the lab has stored what the worker checkpointed: a report still
-        // in the pipe at the instant the lab dies is lost (the resumed worker starts after its
-        // checkpoint), and that is not what this test is about.
-        const settled = (r: store.RunRecord) => {
-          const last = join(r.runDir, 'last.pth')
-          if (!existsSync(last)) return false
-          const step = Number(readFileSync(last, 'utf8'))
-          return step > 0 && step < 8 && store.runMetrics(db, r.id).some((m) => m.split === 'train' && m.step === step)
-        }
-        if (runs.some((r) => r.state === 'done')) victim = runs.find((r) => r.state === 'running' && settled(r))
+        if (runs.some((r) => r.state === 'done')) candidate = runs.find((r) => r.state === 'running' && existsSync(join(r.runDir, 'last.pth')) && existsSync(join(r.runDir, 'worker.pid')))
       } finally {
         db.close()
       }
+      if (!candidate) continue
+      const pid = Number(readFileSync(join(candidate.runDir, 'worker.pid'), 'utf8'))
+      signal(pid, 'SIGSTOP')
+      await new Promise((r) => setTimeout(r, 500))
+      if (settled(candidate)) {
+        victim = candidate
+        frozen = pid
+      } else signal(pid, 'SIGCONT')
     }
     child.kill('SIGKILL')
     await childExit
+    // Thawed, the orphaned worker dies on its next write to the dead lab's pipe (or is killed by the next lab).
+    signal(frozen, 'SIGCONT')
 
     const again = spawnSync(process.execPath, [xlab, 'study', 'run', 'crash', '--plain', '--data', root], { env, encoding: 'utf8', timeout: 180_000 })
     expect(again.status, again.stderr).toBe(0)
@@ -62,7 +87,7 @@ describe('crash safety', () => {
       expect(starts, r.name).toHaveLength(r.id === victim.id ? 2 : 1)
       // One train loss per step, no duplicates from the resumed attempt.
       const losses = store.runMetrics(db, r.id).filter((m) => m.split === 'train' && m.name === 'loss')
-      expect(losses.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+      expect(losses.map((m) => m.step), `${r.name} (victim ${victim.name}): ${readFileSync(join(r.runDir, 'worker.log'), 'utf8')}`).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
     }
     // The lab was killed, not the run: the restart does not use up one of its attempts.
     expect(store.getRun(db, victim.id)!.attempts).toBe(1)

@@ -19,7 +19,7 @@ describe('engine protocol fixtures', () => {
 
   it('covers every message type', () => {
     const types = new Set(lines('valid.jsonl').map((l) => (JSON.parse(l) as { type: string }).type))
-    expect([...types].sort()).toEqual(['artifact', 'checkpoint', 'done', 'error', 'hello', 'log', 'metric', 'progress'])
+    expect([...types].sort()).toEqual(['artifact', 'checkpoint', 'done', 'error', 'hello', 'log', 'metric', 'progress', 'ready'])
   })
 
   it('says what is wrong with a bad line', () => {

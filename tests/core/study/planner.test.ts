@@ -79,6 +79,18 @@ describe('planStudy', () => {
     expect([presetConfig('paper').pretext.steps, presetConfig('demo').pretext.steps]).toEqual([3000, 48])
   })
 
+  it('leaves the checkpoint interval out of the spec at its default, so runs planned before the field keep their ids', () => {
+    const base = planStudy(presetConfig('demo'))
+    for (const r of base.runs.filter((x) => x.stage === 'pretext')) expect(r.spec.params.checkpoint_every_s).toBeUndefined()
+    const explicit = planStudy(parseStudyConfig({ ...presetConfig('demo'), pretext: { ...presetConfig('demo').pretext, checkpointEverySeconds: 60 } }))
+    expect(explicit.runs.map((r) => r.id)).toEqual(base.runs.map((r) => r.id))
+    const other = planStudy(parseStudyConfig({ ...presetConfig('demo'), pretext: { ...presetConfig('demo').pretext, checkpointEverySeconds: 15 } }))
+    const pre = other.runs.filter((r) => r.stage === 'pretext')
+    expect(pre.every((r) => r.spec.params.checkpoint_every_s === 15)).toBe(true)
+    // a different interval is a different spec (the engine gets it), downstream of it too; probes of other data stay
+    expect(pre.every((r) => !base.runs.some((b) => b.id === r.id))).toBe(true)
+  })
+
   it('rejects a fusion set naming an encoder the study does not train, with a clear message', () => {
     const cfg = structuredClone(presetConfig('demo')) as Record<string, unknown>
     cfg.pretrainDatasets = ['demo-natural']

@@ -77,7 +77,7 @@ describe.skipIf(why !== null)('Slurm executor on a real single-node cluster', ()
       protocols: ['linear'],
       seeds: [0],
       imageSize: 32,
-      pretext: { steps: 24, batchSize: 16, optimizer: 'adam', lr: 1e-3, weightDecay: 0, schedule: 'constant', checkpointEverySteps: 2 },
+      pretext: { steps: 24, batchSize: 16, optimizer: 'adam', lr: 1e-3, weightDecay: 0, schedule: 'constant', checkpointEverySteps: 2, checkpointEverySeconds: 0 },
       downstream: { epochs: 1, batchSize: 16, optimizer: 'adam', lrHead: 1e-3, lrEncoder: 1e-4, lrScratch: 1e-3, weightDecay: 0, schedule: 'constant', imbalance: 'none', maxStepsPerEpoch: 4 },
       probes: { invariance: false, similarity: false, nImages: 8 },
       // Three runs (pretext, extract, linear) keep this real-cluster test short; the baseline is planned elsewhere.

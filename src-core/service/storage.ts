@@ -1,0 +1,156 @@
+// Handlers of the storage domain: what the run folders hold, by category, and reclaiming the space no
+// study needs (`xlab runs prune`, the Storage view). Which file is what is decided in
+// runner/run-files.ts; which run may lose what is decided here, from the run store:
+//  - finished-resumable: a done run never resumes, so its last.pth / last.prev.pth can go (the
+//    queue deletes them when it records a run done; these are left from before that, or by a lab
+//    that stopped in between);
+//  - stopped-checkpoints: failed or cancelled runs older than an age keep checkpoints for a retry
+//    nobody made; deleting them makes a retry start over;
+//  - unreferenced: runs no study uses (an edited plan unlinks them) and folders under runs/ that no
+//    run owns; the whole folder and the run's record go.
+// Never touched: running runs, and the weights and encoders of finished runs a study uses.
+import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { join, relative, sep } from 'node:path'
+import { type Handlers } from '../api/contract.ts'
+import type { storageApi, storageCategorySchema, storageItemSchema, storageUsageSchema } from '../api/storage.ts'
+import type { z } from 'zod'
+import { dropCheckpoints, dropResumableState, folderBytes, runFolderUsage, type RunFolderUsage } from '../runner/run-files.ts'
+import * as store from '../store/runs.ts'
+import type { DomainFactory, LabContext } from './context.ts'
+
+type Usage = z.input<typeof storageUsageSchema>
+type Category = z.input<typeof storageCategorySchema>
+type Item = z.input<typeof storageItemSchema>
+type CategoryId = Category['id']
+
+const RUN_FOLDER = /^r-[0-9a-f]{12}$/
+const DAY_MS = 86_400_000
+
+const TITLES: Record<CategoryId, string> = {
+  'finished-resumable': 'Resumable state of finished runs',
+  'stopped-checkpoints': 'Checkpoints of old failed or cancelled runs',
+  unreferenced: 'Runs no study uses',
+}
+
+function holds(id: CategoryId, days: number): string {
+  switch (id) {
+    case 'finished-resumable':
+      return 'last.pth and last.prev.pth (model and optimizer state to resume from) and temp files of interrupted writes, in runs that are done: a done run never resumes. Its weights (best.pth) and encoders stay.'
+    case 'stopped-checkpoints':
+      return `Every checkpoint (last.pth, last.prev.pth, best.pth) of failed or cancelled runs that finished ${days} or more days ago. Their logs and records stay; a retry then starts from step 0.`
+    case 'unreferenced':
+      return 'Runs that no study uses any more (an edited study plan left them behind) and folders in runs/ that no run of this lab owns: the whole folder and the run\'s record (metrics, logs). A study that plans the same work again trains it anew.'
+  }
+}
+
+interface Plan {
+  usage: Usage
+  /** What each item deletes, to re-check and act on. */
+  actions: Map<CategoryId, { item: Item; run: store.RunRecord | null }[]>
+}
+
+/** Sorts every run folder of the lab into what stays and what each category could reclaim. */
+export function planStorage(ctx: LabContext, olderThanDays: number, nowMs = Date.now()): Plan {
+  const inUse = store.runsInUse(ctx.db)
+  const runs = store.listRuns(ctx.db)
+  const owned = new Set(runs.map((r) => r.runDir))
+  const cats: Record<CategoryId, { item: Item; run: store.RunRecord | null }[]> = { 'finished-resumable': [], 'stopped-checkpoints': [], unreferenced: [] }
+  const kept = { weightsBytes: 0, encoderBytes: 0, otherBytes: 0, activeBytes: 0 }
+  let total = 0
+  const item = (run: store.RunRecord | null, dir: string, bytes: number, files: string[]): Item => ({ runId: run?.id ?? null, name: run?.name ?? dir.split(sep).pop()!, state: run?.state ?? null, dir, bytes, files })
+  for (const run of runs) {
+    const u: RunFolderUsage = runFolderUsage(run.runDir)
+    const size = folderBytes(u)
+    total += size
+    if (!inUse.has(run.id) && run.state !== 'running' && size > 0 && isUnder(ctx.paths.runs, run.runDir)) {
+      cats.unreferenced.push({ item: item(run, run.runDir, size, ['*']), run })
+      continue
+    }
+    kept.otherBytes += u.bytes.other
+    kept.encoderBytes += u.bytes.encoder
+    const old = run.finishedAt !== null && nowMs - Date.parse(run.finishedAt) >= olderThanDays * DAY_MS
+    if (run.state === 'done' && u.bytes.resumable > 0) {
+      cats['finished-resumable'].push({ item: item(run, run.runDir, u.bytes.resumable, u.files.resumable), run })
+      kept.weightsBytes += u.bytes.weights
+    } else if ((run.state === 'failed' || run.state === 'cancelled') && old && u.bytes.resumable + u.bytes.weights > 0) {
+      cats['stopped-checkpoints'].push({ item: item(run, run.runDir, u.bytes.resumable + u.bytes.weights, [...u.files.resumable, ...u.files.weights]), run })
+    } else if (run.state === 'done') kept.weightsBytes += u.bytes.weights
+    else kept.activeBytes += u.bytes.resumable + u.bytes.weights
+  }
+  if (existsSync(ctx.paths.runs)) {
+    for (const name of readdirSync(ctx.paths.runs)) {
+      const dir = join(ctx.paths.runs, name)
+      if (!RUN_FOLDER.test(name) || owned.has(dir)) continue
+      const size = folderBytes(runFolderUsage(dir))
+      total += size
+      cats.unreferenced.push({ item: item(null, dir, size, ['*']), run: null })
+    }
+  }
+  const categories: Category[] = (Object.keys(cats) as CategoryId[]).map((id) => {
+    const list = cats[id].sort((a, b) => b.item.bytes - a.item.bytes)
+    return {
+      id,
+      title: TITLES[id],
+      holds: holds(id, olderThanDays),
+      count: list.length,
+      files: list.reduce((n, x) => n + (x.item.files[0] === '*' ? countFiles(x.item.dir) : x.item.files.length), 0),
+      bytes: list.reduce((n, x) => n + x.item.bytes, 0),
+      items: list.map((x) => x.item),
+    }
+  })
+  return { usage: { runsDir: ctx.paths.runs, totalBytes: total, kept, olderThanDays, categories }, actions: new Map(Object.entries(cats) as [CategoryId, (typeof cats)[CategoryId]][]) }
+}
+
+function countFiles(dir: string): number {
+  const u = runFolderUsage(dir)
+  return u.files.resumable.length + u.files.weights.length + u.files.encoder.length + u.files.other.length
+}
+
+function isUnder(root: string, dir: string): boolean {
+  const rel = relative(root, dir)
+  return rel !== '' && !rel.startsWith('..') && !rel.includes(sep)
+}
+
+/** Deletes what the chosen categories hold, re-checking each run's state in the store first. */
+export function pruneStorage(ctx: LabContext, olderThanDays: number, ids: CategoryId[]) {
+  const plan = planStorage(ctx, olderThanDays)
+  const inUse = store.runsInUse(ctx.db)
+  const removed = ids.map((id) => {
+    let count = 0
+    let files = 0
+    let bytes = 0
+    for (const { item, run } of plan.actions.get(id) ?? []) {
+      const now = run ? store.getRun(ctx.db, run.id) : null
+      // The store may have moved on since the plan: a retried run, a re-planned study, a second lab process.
+      if (run && (!now || now.state !== run.state)) continue
+      if (id === 'unreferenced') {
+        if (run && inUse.has(run.id)) continue
+        const n = countFiles(item.dir)
+        rmSync(item.dir, { recursive: true, force: true })
+        if (run) store.deleteRuns(ctx.db, [run.id])
+        files += n
+        bytes += item.bytes
+      } else {
+        const r = id === 'finished-resumable' ? dropResumableState(item.dir) : dropCheckpoints(item.dir)
+        files += r.files.length
+        bytes += r.bytes
+      }
+      count++
+    }
+    return { id, count, files, bytes }
+  })
+  const total = removed.reduce((n, r) => n + r.bytes, 0)
+  if (total > 0) {
+    ctx.log('storage', `pruned ${removed.map((r) => `${r.id}: ${r.count} (${(r.bytes / 1e6).toFixed(1)} MB)`).join(', ')}`)
+    ctx.events.emit('onStorageChanged', { bytes: total })
+  }
+  return { removed, bytes: total, usage: planStorage(ctx, olderThanDays).usage }
+}
+
+export const storageDomain: DomainFactory = (ctx) => {
+  const handlers: Handlers<typeof storageApi> = {
+    'storage.usage': async ({ olderThanDays }) => planStorage(ctx, olderThanDays).usage,
+    'storage.prune': async ({ olderThanDays, categories }) => pruneStorage(ctx, olderThanDays, categories ?? ['finished-resumable', 'stopped-checkpoints', 'unreferenced']),
+  }
+  return { handlers }
+}

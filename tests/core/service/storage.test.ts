@@ -1,0 +1,109 @@
+// storage.usage / storage.prune on a real temporary lab (real SQLite, the real queue with a
+// stand-in worker): each category holds exactly what it says, a dry run deletes nothing, prune
+// never touches the weights of finished runs a study uses, and a done run's resumable state is
+// gone as soon as the queue has recorded it done.
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { runQueueOf } from '../../../src-core/runner/lab-runner.ts'
+import { LabService } from '../../../src-core/service/lab-service.ts'
+import * as store from '../../../src-core/store/runs.ts'
+import { dataRootWith, FAKE_ENGINE, tinyConfig } from '../runner/helpers.ts'
+
+const call = (s: LabService, method: string, input: unknown) => s.dispatch(method, input, { signal: new AbortController().signal, requestId: 't' }) as Promise<any> // eslint-disable-line @typescript-eslint/no-explicit-any
+let open: LabService[] = []
+
+beforeAll(() => {
+  process.env.XLAB_ENGINE_PATH = FAKE_ENGINE
+  process.env.XLAB_WORKER_MODULE = 'xlab_fake.worker'
+})
+afterEach(async () => {
+  for (const s of open) await s.close()
+  open = []
+  for (const k of ['XLAB_FAKE_STEP_S', 'XLAB_FAKE_STEPS', 'XLAB_FAKE_SLOW_KIND']) delete process.env[k]
+})
+
+const mb = (n: number) => Buffer.alloc(n * 1_000_000)
+const cat = (u: { categories: { id: string }[] }, id: string) => u.categories.find((c) => c.id === id) as unknown as { count: number; files: number; bytes: number; items: { runId: string | null; files: string[] }[] }
+
+describe('storage', () => {
+  it('sorts run folders into categories, prunes exactly those, and keeps the weights studies use', async () => {
+    const root = dataRootWith(['tiny-pre', 'tiny-chest'])
+    const s = await LabService.open({ dataRoot: root, allowAllPaths: true })
+    open.push(s)
+    const one = await call(s, 'studies.create', { name: 'one', config: tinyConfig() })
+    await call(s, 'studies.start', { id: 'one' })
+    expect(await runQueueOf(s.ctx).whenSettled(one.id)).toBe('done')
+    const byName = new Map(store.listRuns(s.ctx.db).map((r) => [r.name, r]))
+    const pre = byName.get('rotation@tiny-pre-s0')!
+    const scratch = byName.get('binary-scratch-s0')!
+    // The queue removed the resumable state the worker left once each run was recorded done.
+    for (const r of byName.values()) expect(existsSync(join(r.runDir, 'last.pth')), r.name).toBe(false)
+    expect(existsSync(join(pre.runDir, 'best.pth'))).toBe(true)
+
+    // State from before lean checkpoints in a done run, used by a study:
+    writeFileSync(join(pre.runDir, 'last.pth'), mb(3))
+    writeFileSync(join(pre.runDir, 'last.prev.pth'), mb(3))
+    writeFileSync(join(pre.runDir, '.last.pth.tmp-4242'), mb(1))
+    writeFileSync(join(pre.runDir, 'best.pth'), mb(2))
+    // A cancelled run (a second study with a slow pretext task) keeps its checkpoint for a retry:
+    process.env.XLAB_FAKE_STEP_S = '0.2'
+    process.env.XLAB_FAKE_STEPS = '200'
+    process.env.XLAB_FAKE_SLOW_KIND = 'pretext'
+    const two = await call(s, 'studies.create', { name: 'two', config: tinyConfig({ pretrainDatasets: ['tiny-chest'], protocols: ['linear'] }) })
+    await call(s, 'studies.start', { id: 'two' })
+    const slow = store.listRuns(s.ctx.db, { studyId: two.id }).find((r) => r.stage === 'pretext')!
+    const until = async (cond: () => boolean) => {
+      const end = Date.now() + 30_000
+      while (!cond()) {
+        if (Date.now() > end) throw new Error('condition not met in time')
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    }
+    await until(() => store.runMetrics(s.ctx.db, slow.id).length > 0)
+    await call(s, 'runs.cancel', { id: slow.id })
+    expect(await runQueueOf(s.ctx).whenSettled(two.id)).toBe('cancelled')
+    expect(existsSync(join(slow.runDir, 'last.pth'))).toBe(true)
+    // Study one re-planned without scratch: its scratch run is no study's any more. And a stray folder.
+    await call(s, 'studies.create', { name: 'one', config: tinyConfig({ protocols: ['linear'] }) })
+    mkdirSync(join(root, 'runs', 'r-000000000000'))
+    writeFileSync(join(root, 'runs', 'r-000000000000', 'last.pth'), mb(1))
+
+    const usage = await call(s, 'storage.usage', {})
+    expect(usage.olderThanDays).toBe(7)
+    const fin = cat(usage, 'finished-resumable')
+    expect(fin.items).toEqual([expect.objectContaining({ runId: pre.id, files: ['.last.pth.tmp-4242', 'last.prev.pth', 'last.pth'].sort() })])
+    expect(fin.bytes).toBe(7_000_000)
+    // The cancelled run is recent: it counts only from the given age.
+    expect(cat(usage, 'stopped-checkpoints').count).toBe(0)
+    expect(usage.kept.activeBytes).toBeGreaterThan(0)
+    const unref = cat(usage, 'unreferenced')
+    expect(unref.items.map((i) => i.runId).sort()).toEqual([null, scratch.id].sort())
+    expect(usage.kept.weightsBytes).toBeGreaterThanOrEqual(2_000_000)
+
+    const now = await call(s, 'storage.usage', { olderThanDays: 0 })
+    expect(cat(now, 'stopped-checkpoints').items).toEqual([expect.objectContaining({ runId: slow.id, files: ['last.pth'] })])
+    // A dry run deleted nothing.
+    expect(existsSync(join(pre.runDir, 'last.pth'))).toBe(true)
+
+    const r = await call(s, 'storage.prune', { olderThanDays: 0 })
+    expect(r.removed.map((x: { id: string; count: number }) => [x.id, x.count])).toEqual([
+      ['finished-resumable', 1],
+      ['stopped-checkpoints', 1],
+      ['unreferenced', 2],
+    ])
+    expect(r.bytes).toBeGreaterThanOrEqual(8_000_000)
+    expect(readdirSync(pre.runDir).sort()).toEqual(['best.pth', 'job.json', 'starts.txt', 'summary.json', 'worker.log', 'worker.pid'])
+    expect(existsSync(join(slow.runDir, 'last.pth'))).toBe(false)
+    expect(existsSync(join(slow.runDir, 'worker.log'))).toBe(true)
+    expect(existsSync(scratch.runDir)).toBe(false)
+    expect(store.getRun(s.ctx.db, scratch.id)).toBeNull()
+    expect(existsSync(join(root, 'runs', 'r-000000000000'))).toBe(false)
+    // Every run study one still uses is intact, weights included.
+    for (const run of store.listRuns(s.ctx.db, { studyId: one.id })) expect(run.state).toBe('done')
+    expect(existsSync(join(byName.get('extract-rotation@tiny-pre-s0')!.runDir, 'encoders'))).toBe(true)
+    expect(r.usage.categories.every((c: { bytes: number }) => c.bytes === 0)).toBe(true)
+    // The cancelled run can still be retried (it starts over).
+    expect(store.getRun(s.ctx.db, slow.id)!.state).toBe('cancelled')
+  })
+})
