@@ -18,6 +18,7 @@ from .jobs import Job, PretextParams, one_of, parse_dataclass, positive
 from .loop import LoopSpec, TrainLoop
 from .optim import OPTIMIZERS, SCHEDULES, make_optimizer
 from .pretext import PRETEXT_TASKS, build_task
+from .pretext.base import margin_over_chance
 from .protocol import Emitter
 
 
@@ -135,6 +136,8 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
         "wall_s": time.perf_counter() - t_start, "train_s": state.all_seconds, "solved_early": solved,
         # time inside training and validation steps, over every attempt (the loop state is checkpointed)
         "train_seconds": state.all_seconds + state.eval_seconds,
+        # the final validation against an unlearned guess (pretext/base.py: PretextTask.chance)
+        "chance": margin_over_chance(last_val, model.chance(last_val)),
         "images_per_s": loop.images_per_s(), "train_images": int(len(train_idx)), "val_images": int(len(val_idx)),
         "options": task.options(), "normalisation": cache.normalisation(),
         # what the run keeps (weights) and what the lab deletes once it has recorded the run done

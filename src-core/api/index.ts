@@ -18,8 +18,8 @@ export const apiMethods = {
   ...galleryApi,
   ...environmentApi,
   ...notesApi,
-  ...encodersApi,
   ...storageApi,
+  ...encodersApi,
 } as const
 
 export const apiEvents = {
@@ -30,8 +30,8 @@ export const apiEvents = {
   ...galleryEvents,
   ...environmentEvents,
   ...notesEvents,
-  ...encodersEvents,
   ...storageEvents,
+  ...encodersEvents,
 } as const
 
 export type ApiMethods = typeof apiMethods

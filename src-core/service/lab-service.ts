@@ -30,8 +30,8 @@ const domains: DomainFactory[] = [
   galleryDomain,
   environmentDomain,
   notesDomain,
-  encodersDomain,
   storageDomain,
+  encodersDomain,
 ]
 
 export class LabService {

@@ -29,6 +29,9 @@ export const encoderLabel = z
   .string()
   .regex(/^(rotation|inpainting|structure)\/[^/\s]+$/, 'an encoder is written "<pretext>/<dataset name>", e.g. "rotation/demo-mammo"')
 
+/** The engine's own default for `checkpoint_every_s` (engine/xlab/jobs.py): the planner leaves it out
+ *  of the spec at this value, so the run ids of studies planned before the field existed stay. */
+export const DEFAULT_CHECKPOINT_SECONDS = 60
 /** Name of an imported reference encoder (`xlab encoders import FILE --name NAME`). */
 export const REFERENCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 const referenceName = z.string().regex(REFERENCE_NAME, 'a reference encoder name has letters, digits, ".", "_", "-" (at most 64), e.g. "imagenet"')
@@ -49,10 +52,6 @@ const labelFractions = z
   .min(1)
   .default([1])
   .transform((fs) => [...new Set([...fs, 1])].sort((a, b) => a - b))
-
-/** The engine's own default for `checkpoint_every_s` (engine/xlab/jobs.py): the planner leaves it out
- *  of the spec at this value, so the run ids of studies planned before the field existed stay. */
-export const DEFAULT_CHECKPOINT_SECONDS = 60
 
 export const pretextStageSchema = z.object({
   /** The pretext budget: optimiser steps of every pretext run, the same for every (task, dataset,

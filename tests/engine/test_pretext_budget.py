@@ -35,6 +35,8 @@ def test_every_cell_gets_the_same_steps_and_network_images(runs):
         assert s["source_images"] == (6 if task == "rotation" else 24)
         assert s["epochs"] == pytest.approx(s["source_images"] / s["train_images"])
         assert s["wall_s"] > 0 and s["train_s"] > 0 and "solved_early" in s
+        chance = {"rotation": 0.25, "structure": 0.5}[task]
+        assert s["chance"]["value"] == chance and s["chance"]["achieved"] == s["final_val"]["accuracy"]
     for task in ("rotation", "structure"):
         small, large = runs[(task, "small")][0], runs[(task, "large")][0]
         assert small["epochs"] > 10 * large["epochs"]  # the small set is passed over more often, for the same compute

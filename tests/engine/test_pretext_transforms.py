@@ -1,12 +1,13 @@
 """The pretext transforms: structure tiling and corruptions (whole-image ones against a numpy reference),
-rotation batches, inpainting masks within the requested area range."""
+rotation batches, inpainting masks within the requested area range, and the two unlearned inpainting
+fills that the validation scores beside the network."""
 
 import numpy as np
 import pytest
 import torch
 
 from xlab.pretext import build_task
-from xlab.pretext.inpainting import make_masks
+from xlab.pretext.inpainting import make_masks, mean_fill, smooth_fill
 from xlab.pretext.structure import ALL_FAMILIES, HALF_SWAPS, QUADRANT_PERMS, corrupt_batch, gap_px, tile
 
 
@@ -78,3 +79,47 @@ def test_masks_are_binary_and_inside_the_area_range(shape, size):
     frac = m.flatten(1).mean(1)
     assert frac.min() >= 0.1 and frac.max() <= 0.25, (float(frac.min()), float(frac.max()))
     assert frac.std() > 0.02  # the area is drawn, not fixed
+
+def test_mean_fill_puts_each_images_visible_mean_in_its_hole():
+    x = torch.rand(4, 3, 32, 32)
+    m = make_masks(4, 32, torch.Generator().manual_seed(3), "mixed", 0.1, 0.25, "cpu")
+    f = mean_fill(x * (1 - m), m)
+    assert torch.equal(f * (1 - m), x * (1 - m))  # visible pixels are kept
+    for i in range(4):
+        vis = m[i, 0] == 0
+        for c in range(3):
+            assert f[i, c][~vis].unique().numel() == 1
+            assert float(f[i, c][~vis][0]) == pytest.approx(float(x[i, c][vis].mean()), abs=1e-5)
+
+
+@pytest.mark.parametrize("size", [32, 33, 224])
+def test_smooth_fill_interpolates_a_smooth_image_far_better_than_the_mean(size):
+    """On a smooth ramp the push-pull fill lands near the truth inside the hole (a fill that learns
+    nothing about content still beats the mean on smooth images), and it never touches visible pixels."""
+    ar = torch.linspace(-1, 1, size)
+    yy, xx = torch.meshgrid(ar, ar, indexing="ij")
+    x = torch.stack([xx, yy, xx * yy]).unsqueeze(0).repeat(6, 1, 1, 1)
+    m = make_masks(6, size, torch.Generator().manual_seed(4), "mixed", 0.1, 0.25, "cpu")
+    hole_l1 = lambda y: float(((y - x).abs() * m).sum() / (m.sum() * 3))  # noqa: E731
+    smooth, mean = smooth_fill(x * (1 - m), m), mean_fill(x * (1 - m), m)
+    assert torch.equal(smooth * (1 - m), x * (1 - m))
+    assert torch.isfinite(smooth).all()
+    assert hole_l1(smooth) < 0.35 * hole_l1(mean), (hole_l1(smooth), hole_l1(mean))
+
+
+def test_every_task_states_its_chance_level_and_the_margin_over_it():
+    from xlab.pretext.base import margin_over_chance
+    rot, struct, inp = build_task("rotation"), build_task("structure"), build_task("inpainting")
+    assert margin_over_chance({"accuracy": 0.4}, rot.chance({}))["margin"] == pytest.approx(0.15)
+    assert margin_over_chance({"accuracy": 0.4}, struct.chance({}))["margin"] == pytest.approx(-0.1)
+    x = torch.randn(8, 3, 32, 32)
+    batch = inp.make_batch(x, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        _, out = inp.loss(batch)
+    val = inp.summarise(inp.eval_counts(batch, out))
+    # the mean fill's hole L1 is what a model that has learned nothing about content scores
+    assert set(val) == {"hole_l1", "hole_l1_mean_fill", "hole_l1_smooth_fill"}
+    c = margin_over_chance(val, inp.chance(val))
+    assert c["better"] == "lower" and c["value"] == val["hole_l1_mean_fill"]
+    assert c["margin"] == pytest.approx(val["hole_l1_mean_fill"] - val["hole_l1"])
+    assert c["ratio"] == pytest.approx(val["hole_l1"] / val["hole_l1_mean_fill"])

@@ -46,6 +46,25 @@ class PretextTask(nn.Module):
         """The task options as recorded in the run (config JSON, summary)."""
         return {}
 
+    def chance(self, val: dict) -> dict | None:
+        """What an unlearned guess scores on ``val`` (the metrics of ``summarise``): ``metric`` (the
+        key it is compared on), ``better`` (higher / lower), ``value`` and ``basis`` (how it is
+        obtained), so a run's margin over chance can be stated. None when the metrics lack it."""
+        return None
+
+
+def margin_over_chance(val: dict, chance: dict | None) -> dict | None:
+    """``chance`` with the run's ``achieved`` value and its ``margin`` (how far it is on the better
+    side: positive = better than chance; for a lower-is-better metric also ``ratio`` = value / chance)."""
+    if not chance or chance["metric"] not in val:
+        return None
+    got = float(val[chance["metric"]])
+    out = {**chance, "achieved": got,
+           "margin": got - chance["value"] if chance["better"] == "higher" else chance["value"] - got}
+    if chance["better"] == "lower" and chance["value"] > 0:
+        out["ratio"] = got / chance["value"]
+    return out
+
 
 def class_accuracy(sums: dict, names: list[str], prefix: str = "acc_") -> dict:
     out = {}

@@ -10,6 +10,13 @@ reconstruction B x 3 x S x S. Loss: L1 inside the hole only, divided by the numb
 draws one), ``min_area`` / ``max_area`` fraction of the image (default 0.1 / 0.25). Rectangles have
 a random aspect ratio in [0.5, 2] and whole-pixel sides; free-form masks are 3 thick strokes grown
 until they cover the drawn area. Every mask's area lies in [min_area, max_area] (to the pixel).
+
+Validation also scores two fills that learn nothing, on the same holes, so a run's hole L1 can be
+read against them: ``hole_l1_mean_fill`` fills each hole with the mean of the image's visible pixels
+(per channel; the level any sensible model reaches first, the task's "chance"), and
+``hole_l1_smooth_fill`` with a push-pull interpolation of the visible pixels around the hole (Gortler
+et al., "The Lumigraph", SIGGRAPH 1996: a pyramid of masked averages, each hole pixel taken from the
+finest level that saw visible pixels), classic smooth inpainting with no learned content.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 
 from ..errors import bad_input
 from ..models import UNetDecoder
@@ -59,6 +67,27 @@ def make_masks(b: int, s: int, gen: torch.Generator, shape: str, min_area: float
     return torch.where(use_rect.view(b, 1, 1), rect, free).float().unsqueeze(1)
 
 
+def mean_fill(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    """x (B x C x S x S) with each hole (m = 1) set to the mean of that image's visible pixels, per channel."""
+    vis = 1 - m
+    mean = (x * vis).sum((2, 3), keepdim=True) / vis.sum((2, 3), keepdim=True).clamp(min=1.0)
+    return x * vis + mean * m
+
+
+def smooth_fill(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    """x with each hole filled by push-pull interpolation of the visible pixels (see the module doc)."""
+    vis = 1 - m
+    if x.shape[-1] <= 1 or x.shape[-2] <= 1 or bool((vis > 0).all()):
+        return mean_fill(x, m)
+    # Pull: masked 2 x 2 averages (ceil_mode: odd sides keep their last row/column).
+    w = F.avg_pool2d(vis, 2, ceil_mode=True)
+    coarse = F.avg_pool2d(x * vis, 2, ceil_mode=True) / w.clamp(min=1e-6)
+    coarse = smooth_fill(coarse, (w <= 0).to(x.dtype))
+    # Push: every pixel without visible data takes the upsampled coarser estimate.
+    up = F.interpolate(coarse, size=x.shape[-2:], mode="bilinear", align_corners=False)
+    return x * vis + up * m
+
+
 class InpaintingTask(PretextTask):
     name = "inpainting"
 
@@ -89,12 +118,26 @@ class InpaintingTask(PretextTask):
         return loss, out
 
     def eval_counts(self, batch: dict, out: torch.Tensor) -> dict:
-        m = batch["mask"]
-        err = ((out.float() - batch["target"]).abs() * m).sum()
-        return {"l1_sum": float(err), "hole": float(m.sum() * out.shape[1])}
+        m, target = batch["mask"], batch["target"]
+        hole_err = lambda y: float(((y.float() - target).abs() * m).sum())  # noqa: E731
+        return {"l1_sum": hole_err(out), "hole": float(m.sum() * out.shape[1]),
+                "mean_fill_sum": hole_err(mean_fill(batch["x"].float(), m)),
+                "smooth_fill_sum": hole_err(smooth_fill(batch["x"].float(), m))}
 
     def summarise(self, sums: dict) -> dict:
-        return {"hole_l1": sums["l1_sum"] / max(sums["hole"], 1.0)}
+        hole = max(sums["hole"], 1.0)
+        res = {"hole_l1": sums["l1_sum"] / hole}
+        if "mean_fill_sum" in sums:
+            res["hole_l1_mean_fill"] = sums["mean_fill_sum"] / hole
+            res["hole_l1_smooth_fill"] = sums["smooth_fill_sum"] / hole
+        return res
+
+    def chance(self, val: dict) -> dict | None:
+        if "hole_l1_mean_fill" not in val:
+            return None
+        return {"metric": "hole_l1", "better": "lower", "value": val["hole_l1_mean_fill"],
+                "basis": "each hole filled with the mean of its image's visible pixels (hole_l1_mean_fill)",
+                "smooth_fill": val.get("hole_l1_smooth_fill")}
 
     def options(self) -> dict:
         return {"mask": {"shape": self.shape, "min_area": self.min_area, "max_area": self.max_area}}

@@ -64,3 +64,7 @@ class RotationTask(PretextTask):
 
     def options(self) -> dict:
         return {"rotation_mode": self.mode}
+
+    def chance(self, val: dict) -> dict | None:
+        # all4 shows every image in all four rotations (exactly balanced); random draws them uniformly.
+        return {"metric": "accuracy", "better": "higher", "value": 0.25, "basis": "a guess among the 4 rotations, equally frequent"}

@@ -185,3 +185,8 @@ class StructureTask(PretextTask):
 
     def options(self) -> dict:
         return {"structure_families": self.families}
+
+    def chance(self, val: dict) -> dict | None:
+        # make_batch corrupts b // 2 images of every batch, so neither answer is right more than half the time
+        # (up to half an image per odd-sized batch).
+        return {"metric": "accuracy", "better": "higher", "value": 0.5, "basis": "a constant answer: half of each batch is intact"}

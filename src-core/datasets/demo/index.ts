@@ -42,7 +42,8 @@ export function demoSpecs(scale: DemoOptions['scale']): DemoSpec[] {
 /** Writes one demo source folder (unless an identical one is already there); returns the import request. */
 export async function generateDemoSource(sourcesDir: string, spec: DemoSpec, o: { size: number; seed: number; onImage?: (done: number, total: number) => void }): Promise<ImportRequest> {
   const dir = join(sourcesDir, spec.name)
-  const stamp = JSON.stringify({ v: 1, ...spec, seed: o.seed })
+  // v: the generators' version; a new one regenerates sources written by an older one.
+  const stamp = JSON.stringify({ v: 2, ...spec, seed: o.seed })
   const marker = join(dir, '.generated.json')
   const fresh = !(existsSync(marker) && readFileSync(marker, 'utf8') === stamp)
   if (fresh) {
@@ -69,7 +70,10 @@ export async function generateDemoSource(sourcesDir: string, spec: DemoSpec, o: 
     writeFileSync(marker, stamp)
   }
   const kind = spec.name === 'demo-chest' ? 'chestxray14' : spec.name === 'demo-mammo' ? 'mammogram' : 'imagefolder'
-  return { kind, path: dir, name: spec.name, size: o.size, color: spec.name === 'demo-natural' ? 'rgb' : 'grey', seed }
+  // The demo mammograms are imported as acquired, left and right breasts as they are: flipped to face
+  // one way, the side the tissue lies on would give every rotation away (see mammo.ts).
+  const flip = spec.name === 'demo-mammo' ? { lateralityFlip: false } : {}
+  return { kind, path: dir, name: spec.name, size: o.size, color: spec.name === 'demo-natural' ? 'rgb' : 'grey', seed, ...flip }
 }
 
 /** Class of image i: brain CT 60/40 normal/stroke, mammograms 60/25/15, natural balanced. */

@@ -1,17 +1,33 @@
-// Demo mammograms (MLO view) as class folders normal/ benign/ malignant/: breast outline against
-// the chest wall, pectoral muscle triangle, fibroglandular texture; benign = round circumscribed
-// mass, malignant = spiculated mass. Half are right breasts (mirrored), as in a real set.
+// Demo mammograms as class folders normal/ benign/ malignant/, in the two standard screening views
+// of both breasts, as a real screening set holds them (four images an exam: left and right, CC and
+// MLO). MLO (medio-lateral oblique): the breast against the chest wall with the pectoral muscle as a
+// bright triangle in the upper corner. CC (cranio-caudal): the breast as a half ellipse against the
+// chest wall, nearly symmetric top to bottom, no muscle. Fibroglandular texture throughout; benign =
+// round circumscribed mass, malignant = spiculated mass. Right breasts are the mirror image.
+//
+// Why both views and both sides: with one view of breasts that all face one way, where the chest
+// wall lies gives a rotation away (the rotation pretext task was solved at step 24 of 48). With both,
+// an unlearned cue (the side the tissue lies on) leaves two rotations open, and only the muscle of
+// an MLO view, which a network has to find, tells them apart; a CC view keeps the ambiguity, as a
+// real one does. The demo imports them as acquired (no flip to one side: datasets/demo/index.ts).
 import { gaussian, mulberry32 } from '../../util/rng.ts'
 import { fractalNoise, Raster } from './raster.ts'
 
 export const MAMMO_CLASSES = ['normal', 'benign', 'malignant'] as const
 
-export function drawMammogram(size: number, cls: number, seed: number): Raster {
+/** The two screening views. */
+export type MammoView = 'CC' | 'MLO'
+
+/** Draws one mammogram; `view` and `side` are drawn from the seed unless given. */
+export function drawMammogram(size: number, cls: number, seed: number, o: { view?: MammoView; side?: 'L' | 'R' } = {}): Raster {
   const rand = mulberry32(seed)
+  const view = o.view ?? (rand() < 0.5 ? 'CC' : 'MLO')
+  const side = o.side ?? (rand() < 0.5 ? 'L' : 'R')
   const img = new Raster(size, size, 0.02)
-  const depth = (0.62 + rand() * 0.15) * size
+  const cc = view === 'CC'
+  const depth = (cc ? 0.55 + rand() * 0.15 : 0.62 + rand() * 0.15) * size
   const half = (0.42 + rand() * 0.06) * size
-  const cy = size * (0.52 + gaussian(rand) * 0.02)
+  const cy = size * ((cc ? 0.5 : 0.52) + gaussian(rand) * 0.02)
   const tissue = fractalNoise(size, size, 5, 4, rand)
   const density = 0.2 + rand() * 0.5
   img.map((x, y) => {
@@ -23,10 +39,12 @@ export function drawMammogram(size: number, cls: number, seed: number): Raster {
     const gland = Math.max(0, tissue[y * size + x]! - (1 - density) * 0.6) * 1.6
     return 0.3 + 0.25 * (1 - r) + gland * 0.35
   })
-  // Pectoral muscle: a bright triangle in the upper corner at the chest wall.
-  const pw = (0.25 + rand() * 0.12) * size
-  const ph = (0.45 + rand() * 0.2) * size
-  img.map((x, y, v) => (x / pw + y / ph < 1 ? Math.max(v, 0.72 + 0.05 * tissue[y * size + x]!) : v))
+  if (!cc) {
+    // Pectoral muscle: a bright triangle in the upper corner at the chest wall.
+    const pw = (0.25 + rand() * 0.12) * size
+    const ph = (0.45 + rand() * 0.2) * size
+    img.map((x, y, v) => (x / pw + y / ph < 1 ? Math.max(v, 0.72 + 0.05 * tissue[y * size + x]!) : v))
+  }
   if (cls > 0) {
     const mx = depth * (0.35 + rand() * 0.3)
     const my = cy + gaussian(rand) * half * 0.3
@@ -42,6 +60,6 @@ export function drawMammogram(size: number, cls: number, seed: number): Raster {
     }
   }
   img.map((_x, _y, v) => v + gaussian(rand) * 0.012)
-  if (rand() < 0.5) img.flipX()
+  if (side === 'R') img.flipX()
   return img
 }

@@ -1,6 +1,12 @@
 // Demo natural-like colour images as class folders: dead-leaves (occluding discs with power-law
-// sizes, the statistics of natural scenes), textures (oriented coloured gratings and noise), and
-// shapes (a few filled polygons and discs over a gradient).
+// sizes, the statistics of natural scenes, lit from above), shapes (objects standing on the ground
+// under a sky: a horizon, a sky lighter than the ground, shadows below the objects) and textures
+// (oriented coloured gratings and noise, a close-up with no up or down).
+//
+// Why light from above and a sky: real photographs have a canonical orientation (RotNet learns
+// rotation on them from sky, ground and shading), and an orientation-free demo set left the rotation
+// task at chance (validation accuracy 0.31 for 4 classes). The textures keep a third of the set
+// without one, so rotation stays short of 1.0 as it does on photographs.
 import sharp from 'sharp'
 import { mulberry32 } from '../../util/rng.ts'
 import { fractalNoise } from './raster.ts'
@@ -28,40 +34,63 @@ export async function drawNatural(size: number, cls: number, seed: number): Prom
     px[i + 1] = c[1]!
     px[i + 2] = c[2]!
   }
+  const shade = (c: readonly number[], f: number) => c.map((v) => Math.min(255, Math.max(0, v * f)))
   if (cls === 0) {
-    // Dead leaves: discs fall back to front; radius density ~ r^-3.
+    // Dead leaves: discs fall back to front; radius density ~ r^-3. Each disc is lit from above
+    // (lighter at its top, darker at its bottom), more strongly in some images than in others.
+    const light = 0.15 + rand() * 0.45
     for (let k = 0; k < 140; k++) {
       const r = size * 0.02 / Math.sqrt(1 - rand() * 0.97)
       const cx = rand() * size
       const cy = rand() * size
       const c = colour(rand)
       for (let y = Math.max(0, Math.floor(cy - r)); y < Math.min(size, Math.ceil(cy + r)); y++)
-        for (let x = Math.max(0, Math.floor(cx - r)); x < Math.min(size, Math.ceil(cx + r)); x++) if ((x - cx) ** 2 + (y - cy) ** 2 < r * r) set(x, y, c)
+        for (let x = Math.max(0, Math.floor(cx - r)); x < Math.min(size, Math.ceil(cx + r)); x++) if ((x - cx) ** 2 + (y - cy) ** 2 < r * r) set(x, y, shade(c, 1 - (light * (y - cy)) / r))
     }
   } else if (cls === 1) {
-    const a = colour(rand)
-    const b = colour(rand)
-    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) set(x, y, a.map((v, i) => v + ((b[i]! - v) * y) / size))
-    for (let k = 0; k < 3 + Math.floor(rand() * 3); k++) {
+    // A scene: sky above a horizon, lighter towards it; textured ground, darker towards the viewer;
+    // objects standing on the ground with their shadows.
+    const horizon = size * (0.35 + rand() * 0.3)
+    const skyTop = shade(colour(rand), 0.9)
+    const skyLow = skyTop.map((v) => v + (255 - v) * 0.6)
+    const ground = shade(colour(rand), 0.55)
+    const n = fractalNoise(size, size, 6, 3, rand)
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        if (y < horizon) set(x, y, skyTop.map((v, i) => v + ((skyLow[i]! - v) * y) / horizon))
+        else set(x, y, shade(ground, (1.15 - (0.45 * (y - horizon)) / (size - horizon)) * (0.75 + 0.5 * n[y * size + x]!)))
+      }
+    const objects = 2 + Math.floor(rand() * 4)
+    for (let k = 0; k < objects; k++) {
       const c = colour(rand)
+      const base = horizon + rand() * (size - horizon) * 0.9
+      // nearer objects (lower in the picture) are larger
+      const r = size * (0.04 + 0.12 * ((base - horizon) / (size - horizon)) + rand() * 0.05)
       const cx = rand() * size
-      const cy = rand() * size
-      const r = size * (0.08 + rand() * 0.15)
+      const cy = base - r
       const sides = rand() < 0.3 ? 0 : 3 + Math.floor(rand() * 4)
       const rot = rand() * Math.PI
-      for (let y = 0; y < size; y++)
-        for (let x = 0; x < size; x++) {
+      for (let y = Math.max(0, Math.floor(base - r * 0.15)); y < Math.min(size, Math.ceil(base + r * 0.25)); y++)
+        for (let x = Math.max(0, Math.floor(cx - r * 1.3)); x < Math.min(size, Math.ceil(cx + r * 1.3)); x++) {
+          if (((x - cx) / (r * 1.2)) ** 2 + ((y - base - r * 0.05) / (r * 0.2)) ** 2 < 1) {
+            const i = (y * size + x) * 3
+            set(x, y, [px[i]! * 0.55, px[i + 1]! * 0.55, px[i + 2]! * 0.55])
+          }
+        }
+      for (let y = Math.max(0, Math.floor(cy - r * 1.2)); y < Math.min(size, Math.ceil(base)); y++)
+        for (let x = Math.max(0, Math.floor(cx - r * 1.2)); x < Math.min(size, Math.ceil(cx + r * 1.2)); x++) {
           const dx = x - cx
           const dy = y - cy
           const d = Math.hypot(dx, dy)
+          const lit = shade(c, 1.1 - (0.35 * dy) / r)
           if (sides === 0) {
-            if (d < r) set(x, y, c)
+            if (d < r) set(x, y, lit)
             continue
           }
           const ang = Math.atan2(dy, dx) - rot
           const sector = (2 * Math.PI) / sides
           const local = ((ang % sector) + sector) % sector - sector / 2
-          if (d * Math.cos(local) < r * Math.cos(Math.PI / sides)) set(x, y, c)
+          if (d * Math.cos(local) < r * Math.cos(Math.PI / sides)) set(x, y, lit)
         }
     }
   } else {

@@ -49,6 +49,22 @@ export class Raster {
     for (let y = 0; y < this.h; y++) for (let x = 0; x < this.w; x++) this.data[y * this.w + x] = f(x, y, this.data[y * this.w + x]!)
   }
 
+  /** Scales each row horizontally about column `cx` by `factor(y)` (> 1 widens), bilinear along the row. */
+  warpRows(cx: number, factor: (y: number) => number): void {
+    const row = new Float32Array(this.w)
+    for (let y = 0; y < this.h; y++) {
+      const f = factor(y)
+      const line = this.data.subarray(y * this.w, (y + 1) * this.w)
+      for (let x = 0; x < this.w; x++) {
+        const sx = Math.min(this.w - 1, Math.max(0, cx + (x - cx) / f))
+        const i = Math.floor(sx)
+        const t = sx - i
+        row[x] = line[i]! * (1 - t) + line[Math.min(this.w - 1, i + 1)]! * t
+      }
+      line.set(row)
+    }
+  }
+
   /** Mirrors left-right in place. */
   flipX(): void {
     for (let y = 0; y < this.h; y++) this.data.subarray(y * this.w, (y + 1) * this.w).reverse()

@@ -1,12 +1,15 @@
 // The structure pretext task, with its tiled construction (every image cut and reassembled), still
 // learns on the demo mammograms: the generated set goes through the real importer (cropped to the
-// breast) and the real worker, and validation accuracy ends well above chance (0.5).
+// breast, both lateralities and views as acquired) and the real worker, with the params the planner
+// writes for the demo preset, and validation accuracy ends well above chance (0.5).
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { generateDemoSource } from '../../../src-core/datasets/demo/index.ts'
 import { prepareImport } from '../../../src-core/datasets/import-job.ts'
+import { planStudy } from '../../../src-core/study/planner.ts'
+import { presetConfig } from '../../../src-core/study/presets.ts'
 import { PYTHON, REPO } from '../runner/helpers.ts'
 import { freshEnv } from './helpers.ts'
 
@@ -17,15 +20,16 @@ describe('structure task on the demo mammograms', () => {
     const rec = await (await prepareImport(env, req)).run({})
     const runDir = join(env.root, 'runs', 'r-structure')
     mkdirSync(runDir, { recursive: true })
+    const planned = planStudy(presetConfig('demo')).runs.find((r) => r.name === 'structure@demo-mammo-s0')!
     const job = { v: 1, kind: 'pretext', run_id: 'r-structure', run_dir: runDir, seed: 0, device: 'cpu', threads: 1,
-      params: { task: 'structure', dataset_dir: rec.dir, image_size: 32, steps: 48, val_every_steps: 12, batch_size: 64, lr: 1e-3, max_val_images: 128 } }
+      params: { ...planned.spec.params, dataset_dir: rec.dir, max_val_images: 128 } }
     writeFileSync(join(runDir, 'job.json'), JSON.stringify(job))
     const r = spawnSync(PYTHON, ['-m', 'xlab.worker', '--job', join(runDir, 'job.json')], {
       env: { ...process.env, PYTHONPATH: join(REPO, 'engine'), OMP_NUM_THREADS: '1' }, encoding: 'utf8', timeout: 590_000,
     })
     expect(r.status, r.stderr.slice(-2000)).toBe(0)
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { steps: number; best: { metrics: { accuracy: number } } }
-    expect(summary.steps).toBe(48)
+    expect(summary.steps).toBe(presetConfig('demo').pretext.steps)
     expect(summary.best.metrics.accuracy).toBeGreaterThan(0.75)
   }, 600_000)
 })

@@ -8,9 +8,9 @@ describe('planStudy', () => {
   it('expands the demo preset into the full factorial', () => {
     const plan = planStudy(presetConfig('demo'))
     // 3 pretext x 3 datasets; one extract each; downstream: 9 encoders x 2 targets x (linear, finetune)
-    // + 2 scratch + 4 fusion sets x 2 modes x 2 targets + the random-init baseline's linear probe per target
-    // (its encoder is one more extract run); probes: 9 invariance + 1 random-init reference + 1 similarity.
-    expect(plan.counts).toEqual({ pretext: 9, extract: 9 + 1, downstream: 36 + 2 + 16 + 2, probe: 11 })
+    // + 2 scratch + 4 fusion sets x 2 targets (linear fusion only in the demo); probes: 9 invariance + 1 random-init
+    // reference + 1 similarity.
+    expect(plan.counts).toEqual({ pretext: 9, extract: 9, downstream: 36 + 2 + 8, probe: 11 })
     expect(new Set(plan.runs.map((r) => r.name)).size).toBe(plan.runs.length)
     expect(new Set(plan.runs.map((r) => r.id)).size).toBe(plan.runs.length)
   })
@@ -32,7 +32,7 @@ describe('planStudy', () => {
       if (r.stage === 'downstream' && r.protocol === 'scratch') expect(r.deps).toEqual([])
       if (r.stage === 'downstream' && r.fusionMode) expect(depStages).toEqual(r.encoders!.map(() => 'extract'))
     }
-    const fusion = plan.runs.find((r) => r.name === 'binary-fusion-finetune-rotation@demo-mammo+inpainting@demo-mammo+structure@demo-mammo-s0')!
+    const fusion = plan.runs.find((r) => r.name === 'binary-fusion-linear-rotation@demo-mammo+inpainting@demo-mammo+structure@demo-mammo-s0')!
     expect(fusion.deps.map((d) => byId.get(d)!.name)).toEqual(['extract-rotation@demo-mammo-s0', 'extract-inpainting@demo-mammo-s0', 'extract-structure@demo-mammo-s0'])
     expect(plan.runs.find((r) => r.name === 'probe-similarity')!.deps).toEqual([])
   })
@@ -76,7 +76,7 @@ describe('planStudy', () => {
         expect(r.spec.params).not.toHaveProperty('max_steps_per_epoch')
       }
     }
-    expect([presetConfig('paper').pretext.steps, presetConfig('demo').pretext.steps]).toEqual([3000, 48])
+    expect([presetConfig('paper').pretext.steps, presetConfig('demo').pretext.steps]).toEqual([3000, 96])
   })
 
   it('leaves the checkpoint interval out of the spec at its default, so runs planned before the field keep their ids', () => {
@@ -102,8 +102,8 @@ describe('planStudy', () => {
     const cfg = parseStudyConfig({ ...presetConfig('demo'), skipCells: ['structure/demo-natural', 'inpainting/demo-brainct'] })
     const plan = planStudy(cfg)
     // 2 of 9 cells gone: 7 pretext, 7 extract, 7 invariance probes; downstream 7 x 2 targets x 2 protocols
-    // + 2 scratch + the 16 fusion runs (the demo fusion sets use only demo-mammo and rotation+inpainting/structure cells kept).
-    expect(plan.counts).toEqual({ pretext: 7, extract: 7 + 1, downstream: 28 + 2 + 16 + 2, probe: 9 })
+    // + 2 scratch + the 8 fusion runs (the demo fusion sets use only demo-mammo and rotation+inpainting/structure cells kept).
+    expect(plan.counts).toEqual({ pretext: 7, extract: 7, downstream: 28 + 2 + 8, probe: 9 })
     expect(plan.runs.some((r) => r.encoders?.includes('structure/demo-natural') || r.encoders?.includes('inpainting/demo-brainct'))).toBe(false)
     const fullIds = new Set(full.runs.map((r) => r.id))
     expect(plan.runs.every((r) => fullIds.has(r.id))).toBe(true)
@@ -118,13 +118,15 @@ describe('planStudy', () => {
   })
 
   it('starts finetune heads from a linear probe (LP-FT) by default; random leaves the engine default and other protocols alone', () => {
-    const plan = planStudy(presetConfig('demo'))
+    const both = presetConfig('demo')
+    both.fusion.modes = ['linear', 'finetune']
+    const plan = planStudy(both)
     const params = (name: string) => plan.runs.find((r) => r.name === name)!.spec.params as Record<string, unknown>
     expect(params('binary-finetune-rotation@demo-mammo-s0').head_init).toBe('linear_probe')
     expect(params('binary-fusion-finetune-rotation@demo-mammo+inpainting@demo-mammo-s0').head_init).toBe('linear_probe')
     expect(params('binary-linear-rotation@demo-mammo-s0').head_init).toBeUndefined()
     expect(params('binary-scratch-s0').head_init).toBeUndefined()
-    const random = presetConfig('demo')
+    const random = structuredClone(both)
     random.downstream.finetuneHeadInit = 'random'
     const other = planStudy(random)
     const changed = other.runs.filter((r) => !plan.runs.some((x) => x.id === r.id))
@@ -164,13 +166,13 @@ describe('run provenance', () => {
     const readsMammo = (r: (typeof after.runs)[number]) => r.pretrainDataset === 'demo-mammo' || (r.encoders ?? []).some((e) => e.endsWith('/demo-mammo')) || r.name === 'probe-similarity'
     const expected = new Set(after.runs.filter(readsMammo).map((r) => r.name))
     expect(changed).toEqual(expected)
-    expect(changed.size).toBe(3 + 3 + 3 * 2 * 2 + 16 + 3 + 1)
+    expect(changed.size).toBe(3 + 3 + 3 * 2 * 2 + 8 + 3 + 1)
     expect(after.runs.length).toBe(before.runs.length)
     // The downstream dataset is read by every downstream run and probe: all of those re-plan.
     const chest = planStudy(presetConfig('demo'), prov({ 'demo-chest': 'c2' }))
     const chestChanged = chest.runs.filter((r) => !old.has(r.id))
     expect(new Set(chestChanged.map((r) => r.stage))).toEqual(new Set(['downstream', 'probe']))
-    expect(chestChanged.length).toBe(54 + 2 + 11)
+    expect(chestChanged.length).toBe(46 + 11)
   })
 
   it('a new engine version re-plans everything; equal inputs reuse everything', () => {
