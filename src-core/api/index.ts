@@ -3,6 +3,7 @@ import type { ApiClient } from './contract.ts'
 import { datasetsApi, datasetsEvents } from './datasets.ts'
 import { encodersApi, encodersEvents } from './encoders.ts'
 import { environmentApi, environmentEvents } from './environment.ts'
+import { galleryApi, galleryEvents } from './gallery.ts'
 import { notesApi, notesEvents } from './notes.ts'
 import { resultsApi, resultsEvents } from './results.ts'
 import { runsApi, runsEvents } from './runs.ts'
@@ -14,6 +15,7 @@ export const apiMethods = {
   ...studiesApi,
   ...runsApi,
   ...resultsApi,
+  ...galleryApi,
   ...environmentApi,
   ...notesApi,
   ...storageApi,
@@ -25,6 +27,7 @@ export const apiEvents = {
   ...studiesEvents,
   ...runsEvents,
   ...resultsEvents,
+  ...galleryEvents,
   ...environmentEvents,
   ...notesEvents,
   ...storageEvents,

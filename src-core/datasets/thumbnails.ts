@@ -45,12 +45,16 @@ async function rowPng(file: string, index: number, scale: number): Promise<Buffe
   return sharp(raw, { raw: { width: W, height: H, channels: C as 1 | 3 } }).resize(W * scale, H * scale, { kernel: 'nearest' }).png().toBuffer()
 }
 
+/** The thumbnail (PNG data URL, about 96 px wide) of one cache row, as the engine sees it. */
+export async function rowThumbnail(ds: Pick<DatasetRecord, 'dir' | 'width'>, index: number): Promise<string> {
+  const scale = Math.max(1, Math.floor(96 / ds.width))
+  return `data:image/png;base64,${(await rowPng(join(ds.dir, 'images.npy'), index, scale)).toString('base64')}`
+}
+
 /** PNG data URLs of N images per label. */
 export async function thumbnails(ds: DatasetRecord, perLabel: number, label?: string): Promise<Thumbnail[]> {
-  const file = join(ds.dir, 'images.npy')
-  const scale = Math.max(1, Math.floor(96 / ds.width))
   const out: Thumbnail[] = []
-  for (const r of pickRows(ds, perLabel, label)) out.push({ ...r, dataUrl: `data:image/png;base64,${(await rowPng(file, r.index, scale)).toString('base64')}` })
+  for (const r of pickRows(ds, perLabel, label)) out.push({ ...r, dataUrl: await rowThumbnail(ds, r.index) })
   return out
 }
 

@@ -11,6 +11,7 @@ import { datasetsDomain } from './datasets.ts'
 import { encodersDomain } from './encoders.ts'
 import { environmentDomain } from './environment.ts'
 import { LabEvents } from './events.ts'
+import { galleryDomain } from './gallery.ts'
 import { notesDomain } from './notes.ts'
 import { PathGuard } from './path-guard.ts'
 import { resultsDomain } from './results.ts'
@@ -26,6 +27,7 @@ const domains: DomainFactory[] = [
   studiesDomain,
   runsDomain,
   resultsDomain,
+  galleryDomain,
   environmentDomain,
   notesDomain,
   storageDomain,

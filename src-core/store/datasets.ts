@@ -183,6 +183,17 @@ export function listSamples(db: Db, id: string, opts: { status?: 'ok' | 'skipped
   return rows
 }
 
+/** Source path (the image id, e.g. `images/00000001_000.png`) of each given cache row; rows without a sample are left out. */
+export function samplePathsAt(db: Db, id: string, rows: readonly number[]): Map<number, string> {
+  const get = db.prepare('SELECT path FROM samples WHERE dataset_id = ? AND idx = ?')
+  const out = new Map<number, string>()
+  for (const r of rows) {
+    const hit = get.get(id, r) as { path: string } | undefined
+    if (hit) out.set(r, hit.path)
+  }
+  return out
+}
+
 /** Deletes a dataset and its samples. */
 export function deleteDataset(db: Db, id: string): void {
   db.prepare('DELETE FROM datasets WHERE id = ?').run(id)

@@ -13,3 +13,9 @@ export type RocCurve = RunResult['roc'][number]
 export type StudyAnalysisView = CallOutput<'results.analysis'>
 /** `results.report`: the folder written and its self-contained HTML. */
 export type StudyReport = CallOutput<'results.report'>
+/** `gallery.page`: one page of a run's test images with true and predicted class. */
+export type GalleryPageView = CallOutput<'gallery.page'>
+/** One test image of the gallery. */
+export type GalleryItemView = GalleryPageView['items'][number]
+/** `gallery.pair`: two runs on the same test images. */
+export type GalleryPairView = CallOutput<'gallery.pair'>

@@ -33,13 +33,17 @@ export function formatInterval(lo: number | null | undefined, hi: number | null 
 }
 
 const sortStrings = (xs: Iterable<string>) => [...new Set(xs)].sort()
+/** Panel order of the protocols: the kNN evaluation beside the linear probe, both on frozen features. */
+const PROTOCOL_ORDER = ['linear', 'knn', 'finetune', 'scratch']
+const protocolRank = (p: string) => (PROTOCOL_ORDER.includes(p) ? PROTOCOL_ORDER.indexOf(p) : PROTOCOL_ORDER.length)
+const sortProtocols = (xs: Iterable<string>) => sortStrings(xs).sort((a, b) => protocolRank(a) - protocolRank(b))
 
 /** Every task x protocol panel of single-encoder cells, and one colour scale over all of them. */
 export function overviewPanels(analysis: StudyAnalysisView, metric: string): { panels: OverviewPanel[]; scale: ColourScale | null } {
   const singles = analysis.cells.filter((c) => c.kind === 'single' && c.pretext && c.pretrainDataset)
   const panels: OverviewPanel[] = []
   for (const target of sortStrings(analysis.cells.map((c) => c.target))) {
-    for (const protocol of sortStrings(singles.filter((c) => c.target === target).map((c) => c.protocol))) {
+    for (const protocol of sortProtocols(singles.filter((c) => c.target === target).map((c) => c.protocol))) {
       const group = singles.filter((c) => c.target === target && c.protocol === protocol)
       const cells: Record<string, AnalysisCell> = {}
       for (const c of group) cells[`${c.pretext}|${c.pretrainDataset}`] = c

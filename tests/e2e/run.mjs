@@ -4,7 +4,7 @@
 // watched while it trains, results checked against lab.sqlite, the token and the PathGuard
 // checked from outside. Screenshots of every view go to test-output/e2e/. Prints "N passed, N failed".
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,9 +17,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const shots = join(root, 'test-output', 'e2e')
 const CHROMIUM = process.env.XLAB_CHROMIUM ?? '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const STUDY_TIMEOUT_MS = Number(process.env.XLAB_E2E_STUDY_TIMEOUT_MS ?? 360_000)
-/** The tiny study: rotation on demo-mammo, 2 seeds; binary and 3-class linear: 2 pretext + 2 extract + 4 downstream, plus the random-init baseline (2 extract + 4 linear). */
-const STUDY_RUNS = 8
+const STUDY_TIMEOUT_MS = Number(process.env.XLAB_E2E_STUDY_TIMEOUT_MS ?? 600_000)
+/** The tiny study: rotation on demo-mammo, 2 seeds; binary and 3-class linear, on all labels and on
+ *  a quarter of them (label efficiency): 2 pretext + 2 extract + 4 + 4 downstream. */
+const STUDY_RUNS = 12
+/** The labelled fraction below 1 of the tiny study. */
+const FRACTION = 0.25
+/** SQL condition: a downstream run on all labels (its spec has no label_fraction). */
+const ALL_LABELS = "spec_json NOT LIKE '%label_fraction%'"
+// The builder's random-init baseline is unticked for the tiny study (it would add 2 extract + 4
+// linear runs); the queries below still pick the pretext encoder's runs by name or by pretext.
 /** Window sizes of the screenshot and accessibility pass. */
 const SIZES = [{ width: 1440, height: 900 }, { width: 1024, height: 700 }]
 
@@ -116,14 +123,64 @@ async function writeImageFolder(dir) {
   writeFileSync(join(dir, 'bright', 'damaged.png'), 'this is not a PNG')
 }
 
-/** Picks the two binary runs in Compare through its search. */
+/** Picks the two binary runs on all labels (seeds 0 and 1) in Compare through its search. */
 async function pickTwo(page) {
   await page.getByTestId('compare-search').fill('binary-linear-rotation')
   const adds = page.locator('[data-testid=compare-matches] button')
   await adds.first().waitFor({ timeout: 30_000 })
-  assert((await adds.count()) === 2, `expected 2 binary runs to pick, found ${await adds.count()}`)
-  await adds.first().click()
-  await adds.first().click()
+  const names = (await adds.allInnerTexts()).map((t) => t.replace(/^\+ /, ''))
+  const allLabels = names.filter((n) => !/-f0\./.test(n))
+  assert(names.length === 4 && allLabels.length === 2, `expected 4 binary runs (2 on all labels) to pick, found ${names.join(', ')}`)
+  for (const n of allLabels) await page.locator('[data-testid=compare-matches] button', { hasText: new RegExp(`^\\+ ${n}$`) }).click()
+}
+
+/**
+ * What the error gallery must show, computed here from the run's own test_predictions.json (not
+ * from the API under test): predicted class = argmax, its probability, right or wrong; `errors`
+ * most confident first (ties in file order).
+ */
+function expectedGallery(pred, { filter, order }) {
+  const rows = pred.probs.map((p, row) => {
+    let k = 0
+    for (let c = 1; c < p.length; c++) if (p[c] > p[k]) k = c
+    return { row, index: pred.indices[row], trueClass: pred.targets[row], predicted: k, probability: p[k] }
+  })
+  const kept = rows.filter((r) => (filter === 'errors' ? r.predicted !== r.trueClass : true))
+  if (order === 'most-confident') kept.sort((a, b) => b.probability - a.probability || a.row - b.row)
+  if (order === 'least-confident') kept.sort((a, b) => a.probability - b.probability || a.row - b.row)
+  return { all: rows, shown: kept }
+}
+
+/**
+ * ROC-AUC of a predictions file as scikit-learn computes it (binary: the positive class; more
+ * classes: one-vs-rest macro), with ties counted as half, and the range it spans when the tied
+ * pairs are all lost or all won. The file rounds probabilities to 6 decimals, which ties some
+ * scores the worker (which scored the unrounded ones) could still order: its reported AUC lies in that range.
+ */
+function aucOfPredictions(pred) {
+  const classes = pred.class_names.length === 2 ? [1] : pred.class_names.map((_, c) => c)
+  const per = classes.map((c) => {
+    const pos = []
+    const neg = []
+    pred.probs.forEach((p, i) => (pred.targets[i] === c ? pos : neg).push(p[c]))
+    let win = 0
+    let tie = 0
+    for (const a of pos) {
+      for (const b of neg) {
+        if (a > b) win++
+        else if (a === b) tie++
+      }
+    }
+    const pairs = pos.length * neg.length
+    return { mid: (win + tie / 2) / pairs, lo: win / pairs, hi: (win + tie) / pairs }
+  })
+  const mean = (k) => per.reduce((a, x) => a + x[k], 0) / per.length
+  return { mid: mean('mid'), lo: mean('lo'), hi: mean('hi') }
+}
+
+/** The gallery tiles on the page as data. */
+async function galleryTiles(page, selector = '[data-testid=gallery-item]') {
+  return page.locator(selector).evaluateAll((els) => els.map((e) => ({ index: Number(e.dataset.index), trueName: e.dataset.true, predictedName: e.dataset.predicted, probability: Number(e.dataset.probability), patient: e.dataset.patient, image: e.dataset.image, hasImage: !!e.querySelector('img[src^="data:image/png"]') })))
 }
 
 /** Serious or critical axe-core violations on the page (the report iframe is its own document). */
@@ -196,19 +253,27 @@ async function viewsPass(browser, url, consoleErrors) {
         await page.waitForSelector('[data-testid=overview] [data-testid=interval]', { timeout: 120_000 })
         await page.screenshot({ path: join(shots, `${tag}-results-overview.png`), fullPage: true })
         await scan('results')
+        // The error gallery of one run (opened from its detail), scanned on its own.
+        if ((await page.locator('[data-testid=open-gallery]').count()) === 0) await page.locator('[role=row][tabindex="0"]').first().click()
+        if ((await page.getByTestId('gallery').count()) === 0) await page.locator('[data-testid=open-gallery]').first().click()
+        await page.locator('[data-testid=gallery-item]').first().waitFor({ timeout: 30_000 })
+        await page.getByTestId('gallery').screenshot({ path: join(shots, `${tag}-error-gallery.png`) })
+        await scan('results (error gallery)')
 
         await go('compare')
         if ((await page.locator('[data-testid=compare-table]').count()) === 0) await pickTwo(page)
         await page.waitForFunction(() => document.querySelectorAll('.side-by-side [data-testid=confusion]').length === 2, null, { timeout: 30_000 })
+        if ((await page.getByTestId('pair-gallery').count()) === 0) await page.getByTestId('open-pair').click()
+        await page.locator('[data-testid=pair-counts]').waitFor({ timeout: 30_000 })
         await page.screenshot({ path: join(shots, `${tag}-compare.png`), fullPage: true })
-        await scan('compare')
+        await scan('compare (with the pair view)')
 
         await go('storage')
         await page.waitForSelector('[data-category=finished-resumable]')
         await page.screenshot({ path: join(shots, `${tag}-storage.png`), fullPage: true })
         await scan('storage')
         assert(problems.length === 0, `axe-core found serious or critical violations:\n${problems.join('\n')}`)
-        log(`${tag}: screenshots ${['datasets', 'builder', 'runs-detail', 'results-overview', 'compare', 'storage'].map((v) => `test-output/e2e/${tag}-${v}.png`).join(', ')}`)
+        log(`${tag}: screenshots ${['datasets', 'builder', 'runs-detail', 'results-overview', 'error-gallery', 'compare', 'storage'].map((v) => `test-output/e2e/${tag}-${v}.png`).join(', ')}`)
       })
     }
   }
@@ -244,10 +309,11 @@ async function main() {
     if (m.type() === 'error') consoleErrors.push(m.text())
   })
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
-  const studyIdOf = async (name) => {
-    const r = await fetch(`${base}/api/studies.get`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ id: name }) })
-    return (await r.json()).result.id
+  const apiCall = async (method, input) => {
+    const r = await fetch(`${base}/api/${method}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(input) })
+    return (await r.json()).result
   }
+  const studyIdOf = async (name) => (await apiCall('studies.get', { id: name })).id
   const nav = async (view) => {
     await page.click(`[data-nav="${view}"]`)
     await page.waitForSelector(`#${view === 'builder' ? 'builder' : view}-h`)
@@ -316,14 +382,19 @@ async function main() {
         await nav('builder')
         await page.waitForSelector('[data-testid=plan] >> text=runs', { timeout: 30_000 })
         await page.waitForSelector('[data-testid^=fusion-set-]')
-        await page.waitForSelector('[data-testid=run-count] >> text=/^83 runs$/', { timeout: 30_000 })
-        // One cell of the matrix skipped: its pretext, extract, probe and 4 downstream runs go.
+        // The builder shows the planner's count of the preset, and of the preset with one cell skipped
+        // (its pretext, extract, probe and downstream runs go).
+        const preset = (await apiCall('studies.presets', {})).find((p) => p.name === 'demo').config
+        const full = (await apiCall('studies.plan', { config: preset })).runs.length
+        const skipped = (await apiCall('studies.plan', { config: { ...preset, skipCells: ['structure/demo-natural'] } })).runs.length
+        assert(skipped < full, `skipping a cell leaves ${skipped} of ${full} runs`)
+        await page.waitForSelector(`[data-testid=run-count] >> text=/^${full} runs$/`, { timeout: 30_000 })
         await page.getByTestId('cell-structure-demo-natural').click()
-        await page.waitForSelector('[data-testid=run-count] >> text=/^76 runs$/', { timeout: 30_000 })
+        await page.waitForSelector(`[data-testid=run-count] >> text=/^${skipped} runs$/`, { timeout: 30_000 })
         assert((await page.getByTestId('cell-structure-demo-natural').getAttribute('aria-pressed')) === 'false', 'the skipped cell is not shown as skipped')
         await shot('04a-study-builder-preset')
         await page.getByTestId('run-factors').waitFor()
-        for (const id of ['task-inpainting', 'task-structure', 'ds-demo-natural', 'ds-demo-brainct', 'protocol-finetune', 'protocol-scratch', 'probe-invariance', 'probe-similarity']) {
+        for (const id of ['task-inpainting', 'task-structure', 'ds-demo-natural', 'ds-demo-brainct', 'protocol-finetune', 'protocol-scratch', 'protocol-knn', 'probe-invariance', 'probe-similarity', 'baseline-random-init']) {
           const box = page.getByTestId(id)
           if (await box.isChecked()) await box.uncheck()
         }
@@ -332,11 +403,12 @@ async function main() {
         const fused = page.locator('[data-testid^=fusion-set-]:checked')
         while ((await fused.count()) > 0) await fused.first().click()
         await page.getByTestId('seeds').fill('0, 1')
+        await page.getByTestId('label-fractions').fill(`${FRACTION}, 1`)
         // Several validations everywhere (a 4-step pretext budget validates 4 times), so every curve has more than one distinct x value.
         for (const [id, v] of [['pretext-steps', '4'], ['downstream-epochs', '2'], ['downstream-maxStepsPerEpoch', '2']]) await page.getByTestId(id).fill(v)
         await page.waitForSelector(`[data-testid=run-count] >> text=/^${STUDY_RUNS} runs$/`, { timeout: 30_000 })
         const factors = await page.getByTestId('run-factors').innerText()
-        assert(factors.includes('1 encoder × 2 tasks × 1 protocol × 2 seeds'), `run factors: ${factors}`)
+        assert(factors.includes('1 encoder × 2 tasks × 1 protocol × 2 label fractions × 2 seeds'), `run factors: ${factors}`)
         await page.getByTestId('study-name').fill('e2e-tiny')
         await shot('04-study-builder')
         await page.getByTestId('start-study').click()
@@ -409,7 +481,7 @@ async function main() {
 
       await check('results show a heatmap, a confusion matrix and a ROC curve equal to lab.sqlite', async () => {
         const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
-        const runs = db.prepare("SELECT id, name, pretext, pretrain_dataset AS ds, seed FROM runs WHERE stage = 'downstream' AND target = 'binary' AND pretext IS NOT NULL ORDER BY seed").all()
+        const runs = db.prepare(`SELECT id, name, pretext, pretrain_dataset AS ds, seed FROM runs WHERE stage = 'downstream' AND target = 'binary' AND pretext IS NOT NULL AND ${ALL_LABELS} ORDER BY seed`).all()
         const metric = (runId, name) => db.prepare("SELECT value FROM metrics WHERE run_id = ? AND split = 'test' AND name = ? ORDER BY step DESC, epoch DESC LIMIT 1").get(runId, name)?.value
         const aucs = runs.map((r) => metric(r.id, 'roc_auc'))
         const run = runs[0]
@@ -447,7 +519,7 @@ async function main() {
         const text = await (await csv.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString('utf8'))
         const lines = text.trim().split(/\r?\n/)
         assert(lines[0].startsWith('name,encoder,target,protocol,seed,state,roc_auc'), `CSV header: ${lines[0]}`)
-        assert(lines.length === 5 && lines.slice(1).every((l) => l.includes('linear-rotation@demo-mammo')), `CSV rows: ${lines.slice(1).join(' | ')}`)
+        assert(lines.length === 1 + STUDY_RUNS - 4 && lines.slice(1).every((l) => l.includes('linear-rotation@demo-mammo')), `CSV rows: ${lines.slice(1).join(' | ')}`)
         const [png] = await Promise.all([page.waitForEvent('download'), page.click('button[aria-label^="Export ROC"]')])
         const bytes = await (await png.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks))
         assert(bytes.subarray(1, 4).toString() === 'PNG' && bytes.length > 1000, `PNG export is ${bytes.length} bytes`)
@@ -475,6 +547,49 @@ async function main() {
         assert(await page.getByTestId('legend').count() === 1, 'no colour legend')
       })
 
+      await check('the label-efficiency chart and its table show the test ROC-AUC of the runs\' test_predictions.json and lab.sqlite for every labelled fraction', async () => {
+        const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
+        const runs = db.prepare("SELECT id, name, target, seed, run_dir AS dir, spec_json, summary_json FROM runs WHERE stage = 'downstream' AND protocol = 'linear' AND pretext IS NOT NULL").all()
+        const metric = (runId) => db.prepare("SELECT value FROM metrics WHERE run_id = ? AND split = 'test' AND name = 'roc_auc' ORDER BY step DESC, epoch DESC LIMIT 1").get(runId)?.value
+        const points = new Map()
+        for (const r of runs) {
+          const fraction = JSON.parse(r.spec_json).params.label_fraction ?? 1
+          const key = `${r.target}|${fraction}`
+          if (!points.has(key)) points.set(key, { target: r.target, fraction, runs: [], nTrain: [] })
+          const auc = aucOfPredictions(JSON.parse(readFileSync(join(r.dir, 'test_predictions.json'), 'utf8')))
+          points.get(key).runs.push({ name: r.name, sqlite: metric(r.id), ...auc })
+          const subset = JSON.parse(r.summary_json ?? '{}').label_subset
+          if (subset) points.get(key).nTrain.push(subset.n_images)
+        }
+        db.close()
+        assert(points.size === 4 && [...points.values()].every((p) => p.runs.length === 2 && p.runs.every((r) => typeof r.sqlite === 'number')), `SQLite points: ${JSON.stringify([...points.values()])}`)
+        assert([...points.values()].filter((p) => p.fraction < 1).every((p) => p.nTrain.length === 2), 'the runs on a label fraction recorded no label_subset in their summary')
+        // SQLite holds the worker's AUC on unrounded probabilities: it must lie within what the stored (rounded) ones allow.
+        for (const p of points.values()) for (const r of p.runs) assert(r.sqlite >= r.lo - 1e-9 && r.sqlite <= r.hi + 1e-9, `${r.name}: SQLite roc_auc ${r.sqlite} is outside [${r.lo}, ${r.hi}], the range its test_predictions.json allows`)
+        await nav('results')
+        const section = page.getByTestId('label-efficiency')
+        await section.waitFor({ timeout: 120_000 })
+        await section.locator('canvas[aria-label*="labelled fraction"]').first().waitFor()
+        const said = []
+        for (const p of points.values()) {
+          const row = section.locator(`[data-group="${p.target}|linear"] tr[data-encoder="rotation/demo-mammo"][data-fraction="${p.fraction}"]`)
+          await row.waitFor({ timeout: 30_000 })
+          const shown = Number(await row.locator('td[data-col=auc]').getAttribute('data-value'))
+          const mean = (k) => p.runs.reduce((a, r) => a + r[k], 0) / p.runs.length
+          assert(Math.abs(shown - mean('mid')) < 1e-9, `${p.target} at fraction ${p.fraction}: the table shows ${shown}, the runs' test_predictions.json give ${p.runs.map((r) => r.mid).join(', ')} (mean ${mean('mid')})`)
+          assert(shown >= mean('lo') - 1e-9 && shown <= mean('hi') + 1e-9 && Math.abs(shown - mean('sqlite')) < 5e-3, `${p.target} at fraction ${p.fraction}: the table shows ${shown}, SQLite's mean ${mean('sqlite')}`)
+          const nTrain = Number(await row.locator('td[data-col=nTrain]').innerText())
+          if (p.fraction < 1) {
+            const want = Math.round(p.nTrain.reduce((a, b) => a + b, 0) / p.nTrain.length)
+            assert(nTrain === want, `${p.target} at fraction ${p.fraction}: ${nTrain} training images shown, the runs' label_subset says ${p.nTrain.join(', ')}`)
+          }
+          said.push(`${p.target} ${p.fraction}: ${shown.toFixed(4)} (files ${mean('mid').toFixed(4)}, SQLite ${mean('sqlite').toFixed(4)}, n ${nTrain})`)
+        }
+        await section.scrollIntoViewIfNeeded()
+        await section.screenshot({ path: join(shots, '08c-label-efficiency.png') })
+        log(`label efficiency equal to the runs' predictions and SQLite: ${said.join('; ')}`)
+      })
+
       await check('the report opens from Results and its contents links stay inside it', async () => {
         await page.click('text=Open study report')
         const frame = page.locator('iframe.report-frame')
@@ -493,11 +608,77 @@ async function main() {
         await frame.screenshot({ path: join(shots, '08b-study-report.png') })
       })
 
+      await check('the error gallery shows the test images of a run with the numbers of its test_predictions.json and lab.sqlite', async () => {
+        const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
+        const run = db.prepare(`SELECT id, name, run_dir AS dir FROM runs WHERE stage = 'downstream' AND target = 'binary' AND pretext IS NOT NULL AND ${ALL_LABELS} ORDER BY seed LIMIT 1`).get()
+        const datasetId = db.prepare("SELECT id FROM datasets WHERE name = 'demo-chest'").get().id
+        const sample = db.prepare('SELECT path, patient_id AS patient FROM samples WHERE dataset_id = ? AND idx = ?')
+        const pred = JSON.parse(readFileSync(join(run.dir, 'test_predictions.json'), 'utf8'))
+        const expected = expectedGallery(pred, { filter: 'errors', order: 'most-confident' })
+        await nav('results')
+        if ((await page.locator('[data-testid=open-gallery]').count()) === 0) await page.click(`[role=row][tabindex="0"] >> text=${run.name}`)
+        await page.locator('[data-testid=open-gallery]').first().click()
+        const gallery = page.getByTestId('gallery')
+        await gallery.locator('[data-testid=gallery-summary]').waitFor({ timeout: 30_000 })
+        const summary = gallery.locator('[data-testid=gallery-summary]')
+        const errors = expected.all.filter((r) => r.predicted !== r.trueClass).length
+        assert(Number(await summary.getAttribute('data-images')) === pred.indices.length && Number(await summary.getAttribute('data-errors')) === errors, `gallery says ${await summary.getAttribute('data-images')} images, ${await summary.getAttribute('data-errors')} errors; the predictions file has ${pred.indices.length} and ${errors}`)
+        const verify = async (want, what) => {
+          await page.waitForFunction((first) => document.querySelector('[data-testid=gallery-item]')?.getAttribute('data-index') === String(first), want[0].index, { timeout: 30_000 })
+          const tiles = await galleryTiles(page)
+          assert(tiles.length === Math.min(48, want.length), `${what}: ${tiles.length} tiles, expected ${Math.min(48, want.length)}`)
+          tiles.forEach((t, i) => {
+            const e = want[i]
+            const s = sample.get(datasetId, e.index)
+            assert(t.index === e.index && t.trueName === pred.class_names[e.trueClass] && t.predictedName === pred.class_names[e.predicted], `${what} tile ${i}: shows row ${t.index} ${t.trueName} -> ${t.predictedName}, the file has row ${e.index} ${pred.class_names[e.trueClass]} -> ${pred.class_names[e.predicted]}`)
+            assert(Math.abs(t.probability - e.probability) < 1e-12, `${what} tile ${i}: probability ${t.probability}, the file ${e.probability}`)
+            assert(t.patient === String(s.patient) && t.image === s.path && t.hasImage, `${what} tile ${i}: patient ${t.patient} image ${t.image} (thumbnail ${t.hasImage}); SQLite has ${s.patient} ${s.path}`)
+          })
+          return tiles
+        }
+        const tiles = await verify(expected.shown, 'errors, most confident first')
+        await shot('09a-error-gallery')
+        await gallery.getByTestId('gallery-filter').selectOption('all')
+        await gallery.getByTestId('gallery-order').selectOption('least-confident')
+        await verify(expectedGallery(pred, { filter: 'all', order: 'least-confident' }).shown, 'all, least confident first')
+        log(`error gallery of ${run.name}: ${errors} of ${pred.indices.length} test images wrong; first error row ${tiles[0].index} (${tiles[0].trueName} -> ${tiles[0].predictedName}, p ${tiles[0].probability.toFixed(3)}, patient ${tiles[0].patient}), equal to test_predictions.json and SQLite samples for ${tiles.length} tiles`)
+        db.close()
+      })
+
       await check('Compare shows two runs side by side', async () => {
         await nav('compare')
         await pickTwo(page)
         await page.waitForFunction(() => document.querySelectorAll('.side-by-side [data-testid=confusion]').length === 2, null, { timeout: 30_000 })
         await shot('09-compare')
+      })
+
+      await check('the pair view counts the images one run gets right and the other wrong as the two predictions files do', async () => {
+        const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
+        const runs = db.prepare(`SELECT id, name, run_dir AS dir FROM runs WHERE stage = 'downstream' AND target = 'binary' AND pretext IS NOT NULL AND ${ALL_LABELS} ORDER BY seed`).all()
+        db.close()
+        const [a, b] = runs.map((r) => expectedGallery(JSON.parse(readFileSync(join(r.dir, 'test_predictions.json'), 'utf8')), { filter: 'all', order: 'cache' }).all)
+        const rightB = new Map(b.map((r) => [r.index, r.predicted === r.trueClass]))
+        const want = { bothRight: 0, onlyA: 0, onlyB: 0, bothWrong: 0 }
+        for (const r of a) {
+          const ra = r.predicted === r.trueClass
+          const rb = rightB.get(r.index)
+          want[ra ? (rb ? 'bothRight' : 'onlyA') : rb ? 'onlyB' : 'bothWrong']++
+        }
+        await nav('compare')
+        if ((await page.locator('[data-testid=compare-table]').count()) === 0) await pickTwo(page)
+        // A is the first picked run; make it the seed-0 run so the directions are known.
+        const names = await page.getByTestId('pair-a').locator('option').allInnerTexts()
+        const seed0 = names.findIndex((n) => n.includes('seed 0'))
+        await page.getByTestId('pair-a').selectOption({ index: seed0 })
+        await page.getByTestId('pair-b').selectOption({ index: 1 - seed0 })
+        await page.getByTestId('open-pair').click()
+        await page.locator('[data-testid=pair-counts] [data-count=onlyA]').waitFor({ timeout: 30_000 })
+        const shown = Object.fromEntries(await page.locator('[data-testid=pair-counts] [data-count]').evaluateAll((tds) => tds.map((t) => [t.dataset.count, Number(t.textContent)])))
+        assert(JSON.stringify(shown) === JSON.stringify({ bothRight: want.bothRight, onlyA: want.onlyA, onlyB: want.onlyB, bothWrong: want.bothWrong }), `pair view counts ${JSON.stringify(shown)}, the predictions files ${JSON.stringify(want)}`)
+        const items = await page.locator('[data-testid=pair-item]').count()
+        assert(items === Math.min(24, want.onlyA), `${items} images listed for "A right, B wrong", expected ${Math.min(24, want.onlyA)}`)
+        log(`pair view ${runs[0].name} vs ${runs[1].name}: ${JSON.stringify(shown)}, equal to their test_predictions.json`)
+        await shot('09b-pair-view')
       })
     }
 

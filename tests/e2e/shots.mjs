@@ -70,6 +70,11 @@ try {
       await go('results')
       await page.waitForSelector('[data-testid=overview] [data-testid=interval]', { timeout: 300_000 })
       await shot('results-overview')
+      // One run's error gallery, opened from its detail.
+      if ((await page.locator('[data-testid=open-gallery]').count()) === 0) await page.locator('[role=row][tabindex="0"]').first().click()
+      if ((await page.getByTestId('gallery').count()) === 0) await page.locator('[data-testid=open-gallery]').first().click()
+      await page.locator('[data-testid=gallery-item]').first().waitFor({ timeout: 60_000 })
+      await shot('results-gallery')
       await go('compare')
       if ((await page.locator('[data-testid=compare-table]').count()) === 0) {
         await page.getByTestId('compare-search').fill('binary finetune mammo')
@@ -78,6 +83,7 @@ try {
         await adds.first().click()
       }
       await page.waitForFunction(() => document.querySelectorAll('.side-by-side [data-testid=confusion]').length >= 2, null, { timeout: 60_000 })
+      if ((await page.getByTestId('pair-gallery').count()) === 0 && (await page.getByTestId('open-pair').isEnabled())) await page.getByTestId('open-pair').click()
       await shot('compare')
     }
   }
