@@ -61,9 +61,10 @@ def test_four_jobs_in_one_warm_worker_equal_four_fresh_processes(caches, tmp_pat
     assert all(m["run_id"] is None for m in msgs if m["type"] == "ready")
     assert stderr.count("\x1exlab-job-start") == 4 and stderr.count("\x1exlab-job-end") == 4
 
-    # The same results, bit for bit.
-    a = torch.load(fresh[0] / "last.pth", weights_only=False)["model"]
-    b = torch.load(warm[0] / "last.pth", weights_only=False)["model"]
+    # The same results, bit for bit (best.pth: the weights a finished run keeps; last.pth is written
+    # at most once a minute, so a short run may end without one).
+    a = torch.load(fresh[0] / "best.pth", weights_only=False)["model"]
+    b = torch.load(warm[0] / "best.pth", weights_only=False)["model"]
     assert all(torch.equal(a[k], b[k]) for k in a)
     ea = torch.load(fresh[1] / "encoders" / "encoder__rotation__pre__s0.pth", weights_only=True)
     eb = torch.load(warm[1] / "encoders" / "encoder__rotation__pre__s0.pth", weights_only=True)
@@ -71,8 +72,8 @@ def test_four_jobs_in_one_warm_worker_equal_four_fresh_processes(caches, tmp_pat
     pa = json.loads((fresh[2] / "test_predictions.json").read_text())
     pb = json.loads((warm[2] / "test_predictions.json").read_text())
     assert pa["probs"] == pb["probs"] and pa["indices"] == pb["indices"]
-    a = torch.load(fresh[3] / "last.pth", weights_only=False)["model"]
-    b = torch.load(warm[3] / "last.pth", weights_only=False)["model"]
+    a = torch.load(fresh[3] / "best.pth", weights_only=False)["model"]
+    b = torch.load(warm[3] / "best.pth", weights_only=False)["model"]
     assert all(torch.equal(a[k], b[k]) for k in a)
 
     for i, (f, w) in enumerate(zip(fresh, warm)):

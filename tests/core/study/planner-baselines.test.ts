@@ -28,6 +28,7 @@ const small = (over: Partial<StudyConfigInput> = {}) =>
     fusion: { sets: [['rotation/demo-mammo', 'ref:imagenet']], modes: ['linear'] },
     seeds: [0],
     downstream: { ...demoBefore().downstream, labelFractions: [0.1, 1], knn: { k: 5, temperature: 0.1 } },
+    baselines: { randomInit: true },
     ...over,
   })
 
