@@ -72,7 +72,7 @@ describe('issue 15 evaluations in the analysis', () => {
       referenceEncoders: ['imagenet'],
       fusion: { sets: [['rotation/demo-mammo', 'inpainting/demo-mammo']], modes: ['linear'] },
       seeds: [0],
-      downstream: { ...base.downstream, labelFractions: [0.5, 1], linearHeadSweep: { lrs: [0.01, 0.1], weightDecays: [0, 1e-4] } },
+      downstream: { ...base.downstream, labelFractions: [0.5, 1], labelFractionProtocols: ['linear', 'knn', 'scratch'], linearHeadSweep: { lrs: [0.01, 0.1], weightDecays: [0, 1e-4] } },
       probes: { invariance: false, similarity: false, nImages: 8 },
     }
     const created = (await call('studies.create', { name: 'eval-study', config })) as { id: string }

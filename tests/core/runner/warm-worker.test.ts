@@ -88,7 +88,7 @@ describe.skipIf(!hasEngine)('warm workers with the real engine', () => {
     expect(r.status, r.stderr).toBe(0)
   })
   const pretext = (name: string, epochs = 1) =>
-    job(name, 'pretext', { task: 'rotation', dataset_dir: dataset, image_size: 32, epochs, batch_size: 16, max_steps_per_epoch: 3, checkpoint_every_steps: 1, max_val_images: 16 })
+    job(name, 'pretext', { task: 'rotation', dataset_dir: dataset, image_size: 32, epochs, batch_size: 16, max_steps_per_epoch: 3, checkpoint_every_steps: 1, checkpoint_every_s: 0, max_val_images: 16 })
 
   it('runs jobs in a row in one process, each with its own log and messages; a crash leaves the next job unaffected', async () => {
     const e = executor()

@@ -97,7 +97,7 @@ describe.skipIf(!hasEngine)('WorkerProcess with the real engine worker', () => {
   const pretext = (epochs: number) =>
     runDirWithJob({
       kind: 'pretext',
-      params: { task: 'rotation', dataset_dir: dataset, image_size: 32, epochs, batch_size: 16, max_steps_per_epoch: 3, checkpoint_every_steps: 1, max_val_images: 16 },
+      params: { task: 'rotation', dataset_dir: dataset, image_size: 32, epochs, batch_size: 16, max_steps_per_epoch: 3, checkpoint_every_steps: 1, checkpoint_every_s: 0, max_val_images: 16 },
     })
 
   it('runs a tiny pretext job to done with progress, metrics and checkpoints', async () => {

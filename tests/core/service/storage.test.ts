@@ -4,7 +4,7 @@
 // gone as soon as the queue has recorded it done.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { runQueueOf } from '../../../src-core/runner/lab-runner.ts'
 import { LabService } from '../../../src-core/service/lab-service.ts'
 import * as store from '../../../src-core/store/runs.ts'
@@ -14,8 +14,14 @@ const call = (s: LabService, method: string, input: unknown) => s.dispatch(metho
 let open: LabService[] = []
 
 beforeAll(() => {
+  // The test sets the fake engine's switches (XLAB_FAKE_*) while the lab runs: one process per job,
+  // so each job sees them (a warm worker keeps the environment it was started with).
+  process.env.XLAB_WARM_WORKERS = '0'
   process.env.XLAB_ENGINE_PATH = FAKE_ENGINE
   process.env.XLAB_WORKER_MODULE = 'xlab_fake.worker'
+})
+afterAll(() => {
+  delete process.env.XLAB_WARM_WORKERS
 })
 afterEach(async () => {
   for (const s of open) await s.close()
