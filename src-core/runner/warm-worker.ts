@@ -122,9 +122,11 @@ export class WarmWorker {
   close(graceMs: number): Promise<void> {
     if (this._state === 'closed') return Promise.resolve()
     const closed = new Promise<void>((resolve) => this.onClose(resolve))
+    // Someone awaits this close: the process (and the SIGKILL timer) must hold the event loop until
+    // it has ended, or an idle worker's unref'd handles let Node exit with the await unsettled (code 13).
+    this.hold(true)
     this.child?.stdin?.end()
     this.closeTimer ??= setTimeout(() => this.signal('SIGKILL'), graceMs)
-    this.closeTimer.unref()
     return closed
   }
 
