@@ -9,7 +9,7 @@ const COLUMNS = ['accuracy', 'f1_weighted', 'balanced_accuracy', 'roc_auc'] as c
 export interface ResultRow {
   /** `rotation/demo-mammo`, `rotation+inpainting/demo-mammo` for fusion, `scratch` for the baseline. */
   encoder: string
-  /** linear / finetune / scratch, `fusion-linear` / `fusion-finetune`. */
+  /** linear / knn / finetune / scratch, `fusion-linear` / `fusion-finetune`; `linear@10%` for a run on a label fraction. */
   protocol: string
   /** binary / 3class. */
   task: string
@@ -28,6 +28,11 @@ function encoderLabel(encoders: string[] | null): string {
   return datasets.size === 1 ? `${encoders.map((e) => e.split('/')[0]).join('+')}/${[...datasets][0]}` : encoders.join('+')
 }
 
+/** `@10%` for a run trained on a fraction of the labels (the planner leaves label_fraction out at 1). */
+function fractionTag(fraction: unknown): string {
+  return typeof fraction === 'number' && fraction < 1 ? `@${Number((fraction * 100).toPrecision(3))}%` : ''
+}
+
 export function resultRows(db: Db, studyId: string): ResultRow[] {
   const metrics = new Map<string, Record<string, number>>()
   for (const m of studyTestMetrics(db, studyId)) {
@@ -40,7 +45,7 @@ export function resultRows(db: Db, studyId: string): ResultRow[] {
     .filter((r) => r.stage === 'downstream')
     .map((r) => ({
       encoder: encoderLabel(r.encoders),
-      protocol: r.fusionMode ? `fusion-${r.fusionMode}` : (r.protocol ?? '?'),
+      protocol: `${r.fusionMode ? `fusion-${r.fusionMode}` : (r.protocol ?? '?')}${fractionTag(r.spec.params.label_fraction)}`,
       task: r.target ?? '?',
       seed: r.seed,
       state: r.state,
