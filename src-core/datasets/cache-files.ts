@@ -101,6 +101,8 @@ export interface CacheMeta {
   split_source: string
   /** Mammograms mirrored to face one way. */
   laterality_flip: boolean
+  /** Revision of the `crop-foreground` cut (datasets/cache-health.ts CROP_REVISION); only with that policy. */
+  crop_revision?: number
   /** sha256 per cache file. */
   checksums: Record<string, string>
   /** ISO time. */

@@ -63,7 +63,13 @@ export async function decodeToRow(file: string, opts: DecodeOptions): Promise<Bu
   const faceLeft = opts.lateralityFlip && opts.channels === 1 && opts.policy === 'crop-foreground' ? rightHeavier(pixels) : null
   if (opts.policy === 'crop-foreground') {
     const box = foregroundBox(pixels)
-    if (box) pipeline = sharp(await pipeline.extract(box).raw().toBuffer(), { raw: { width: box.width, height: box.height, channels: pixels.channels as 1 | 3 } })
+    if (box) {
+      // libvips hands grey raw input back as sRGB (three equal channels) unless told to keep it grey:
+      // read back with the 1-channel stride, a 3-channel cut is a garbled, stretched third of the film.
+      const cut = await (pixels.channels === 1 ? pipeline.extract(box).toColourspace('b-w') : pipeline.extract(box)).raw().toBuffer({ resolveWithObject: true })
+      const grey = pixels.channels === 1 && cut.info.channels !== 1 ? firstChannel(cut.data, cut.info.channels) : cut.data
+      pipeline = sharp(grey, { raw: { width: cut.info.width, height: cut.info.height, channels: pixels.channels as 1 | 3 } })
+    }
   }
   pipeline = pipeline
     .resize({ width: opts.size, height: opts.size, fit, position: 'centre', background: { r: 0, g: 0, b: 0 } })

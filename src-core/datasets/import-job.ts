@@ -8,6 +8,7 @@ import type { Db } from '../store/db.ts'
 import * as store from '../store/datasets.ts'
 import { ImportCancelled, JOURNAL_FILE, writeImageCache, type CacheProgress } from './cache-writer.ts'
 import { channelStats, writeMeta, writeSmallFiles } from './cache-files.ts'
+import { CROP_REVISION } from './cache-health.ts'
 import { planChestXray14 } from './chestxray14.ts'
 import type { ResizePolicy } from './image-decode.ts'
 import { planImageFolder, type ColorMode } from './imagefolder.ts'
@@ -184,7 +185,9 @@ function emptySplits(splits: readonly SplitName[], fractions: SplitFractions): S
 
 function hashPlan(kind: string, options: object, plan: ImportPlan): string {
   const h = createHash('sha256')
-  h.update(JSON.stringify({ kind, options, channels: plan.channels, policy: plan.policy, labels: plan.labelNames }))
+  // The crop revision: rows an older cut wrote must not be resumed into a cache the new cut finishes.
+  const crop = plan.policy === 'crop-foreground' ? { crop: CROP_REVISION } : {}
+  h.update(JSON.stringify({ kind, options, channels: plan.channels, policy: plan.policy, labels: plan.labelNames, ...crop }))
   for (const it of plan.items) h.update(`${it.rel}\t${it.labels.join(',')}\t${it.patient}\n`)
   return h.digest('hex').slice(0, 32)
 }
@@ -237,6 +240,7 @@ async function runImport(env: ImportEnv, job: ImportJob, opts: { signal?: AbortS
       id: job.id, name: job.name, kind: job.kind, source: job.source, n: kept.length, height: job.size, width: job.size, channels: plan.channels,
       label_names: plan.labelNames, multi_label: plan.multiLabel, mean: stats.mean, std: stats.std, splits: splitCounts,
       resize_policy: plan.policy, split_source: plan.splitSource, laterality_flip: plan.lateralityFlip,
+      ...(plan.policy === 'crop-foreground' ? { crop_revision: CROP_REVISION } : {}),
     }, files)
     const decodeSkips = res.skipped.map((s) => ({ file: plan.items[s.entry]!.rel, reason: s.reason, message: s.message }))
     const skipped = [...plan.skipped, ...decodeSkips]

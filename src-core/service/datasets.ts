@@ -40,8 +40,15 @@ export async function generateDemo(ctx: LabContext, imports: ImportManager, o: {
   for (const spec of demoSpecs(o.scale)) {
     const existing = store.getDatasetByIdOrName(ctx.db, spec.name)
     if (existing?.status === 'ready') {
-      out.push(existing)
-      continue
+      const damage = cacheDamage(existing.dir, existing.n)
+      if (!damage) {
+        out.push(existing)
+        continue
+      }
+      // A damaged demo cache (files lost, or cut by an older importer) is the demo's own: made again.
+      ctx.log('datasets', `${damagedMessage(existing.name, damage)} Generating it again.`)
+      rmSync(existing.dir, { recursive: true, force: true })
+      store.deleteDataset(ctx.db, existing.id)
     }
     const req = await generateDemoSource(ctx.paths.sources, spec, { size, seed: o.seed ?? 0, onImage: (d, t) => o.onSource?.(spec.name, d, t) })
     const started = await imports.start(req)

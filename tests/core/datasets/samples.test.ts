@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
+import { cacheDamage, CROP_REVISION } from '../../../src-core/datasets/cache-health.ts'
 import { decodeDicom } from '../../../src-core/datasets/dicom.ts'
 import { decodeToRow, foregroundBox } from '../../../src-core/datasets/image-decode.ts'
 import { prepareImport } from '../../../src-core/datasets/import-job.ts'
@@ -78,11 +79,54 @@ describe('real sample files', () => {
     // breast is exact black padding (which the engine's pretext crops leave out), and no tissue is lost.
     const images = (dir: string) => readNpy(join(dir, 'images.npy')).data as Uint8Array
     const tissue = (dir: string) => [...images(dir)].filter((v) => v > 25).length
-    expect(tissue(rec.dir)).toBeGreaterThanOrEqual(tissue(film.dir))
+    // These breasts span the film's height, so the cut cannot enlarge them: the tissue stays within
+    // resampling differences (an earlier cut, garbled, passed a strict >= by stretching one third).
+    expect(tissue(rec.dir)).toBeGreaterThanOrEqual(0.95 * tissue(film.dir))
     const filmBackground = (dir: string) => [...images(dir)].filter((v) => v > 0 && v <= 25).length
     expect(filmBackground(rec.dir)).toBeLessThan(0.5 * filmBackground(film.dir))
     const report = getReport(env.db, rec.id) as ImportReport
     expect(formatReport(report)).toMatch(/resize: crop-foreground to 32x32 \(cropped to the foreground \(breast\) bounding box/)
+  })
+
+  it('cuts a grey film to the breast without garbling it: each row is the film\'s own box, resized', async () => {
+    // Reference built without sharp's extract: the box copied out of the decoded film in JS, then the
+    // same fit. The earlier cut read libvips' 3-channel copy of a grey box with a 1-channel stride.
+    for (const name of ['mdb034.pgm', 'mdb267.pgm']) {
+      const film = decodePgm(readFileSync(join(samples, 'mias', name)))
+      const box = foregroundBox({ data: film.data, width: film.width, height: film.height, channels: 1 })!
+      expect(box.width * box.height).toBeLessThan(film.width * film.height)
+      const cut = Buffer.alloc(box.width * box.height)
+      for (let y = 0; y < box.height; y++) cut.set(film.data.subarray((box.top + y) * film.width + box.left, (box.top + y) * film.width + box.left + box.width), y * box.width)
+      const ref = await sharp(cut, { raw: { width: box.width, height: box.height, channels: 1 } })
+        .resize({ width: 32, height: 32, fit: 'contain', position: 'centre', background: { r: 0, g: 0, b: 0 } }).toColourspace('b-w').raw().toBuffer()
+      const row = await decodeToRow(join(samples, 'mias', name), { size: 32, channels: 1, policy: 'crop-foreground', lateralityFlip: false })
+      expect(row.equals(ref)).toBe(true)
+    }
+    // A grey PNG film (the demo's, libvips' general path): a bright box whose brightness rises left to
+    // right is cached as that ramp, the same down every column.
+    const W = 120
+    const H = 90
+    const film = Buffer.alloc(W * H)
+    for (let y = 20; y < 80; y++) for (let x = 10; x < 70; x++) film[y * W + x] = 60 + 3 * (x - 10)
+    const file = join(tmp(), 'ramp.png')
+    await sharp(film, { raw: { width: W, height: H, channels: 1 } }).png().toFile(file)
+    const row = await decodeToRow(file, { size: 30, channels: 1, policy: 'crop-foreground', lateralityFlip: false })
+    for (let y = 1; y < 29; y++) expect(Math.abs(row[y * 30 + 15]! - row[15 * 30 + 15]!)).toBeLessThanOrEqual(1)
+    for (let x = 2; x < 28; x++) expect(row[15 * 30 + x]!).toBeGreaterThan(row[15 * 30 + x - 1]!)
+  })
+
+  it('shows a grey crop-foreground cache cut before crop revision 2 as damaged, and one cut now as whole', async () => {
+    const rec = await (await prepareImport(freshEnv(), { kind: 'mammogram', path: join(samples, 'mias'), name: 'mias', size: 32 })).run({})
+    const metaFile = join(rec.dir, 'meta.json')
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8'))
+    expect(meta.crop_revision).toBe(CROP_REVISION)
+    expect(cacheDamage(rec.dir, rec.n)).toBeNull()
+    delete meta.crop_revision
+    writeFileSync(metaFile, JSON.stringify(meta))
+    expect(cacheDamage(rec.dir, rec.n)).toMatch(/crop revision 2.*garbled/)
+    // Not a crop: an old cache of another policy stays whole.
+    writeFileSync(metaFile, JSON.stringify({ ...meta, resize_policy: 'pad-square' }))
+    expect(cacheDamage(rec.dir, rec.n)).toBeNull()
   })
 
   it('finds the foreground box of a portrait on a black film, ignoring a few noisy pixels', () => {
