@@ -223,7 +223,11 @@ export class RunQueue {
   retryRun(runId: string): void {
     const r = store.getRun(this.o.db, runId)
     if (!r) return
-    const dependents = store.dependentsOf(this.o.db, r.id).filter((id) => store.getRun(this.o.db, id)?.state === 'cancelled')
+    // A done run here is a pretext run whose weights were reclaimed (runs.retry checks): it trains
+    // again, and the extractions that failed for want of its weights follow it.
+    const wanted = (s: string | undefined) => s === 'cancelled' || (r.state === 'done' && s === 'failed')
+    const dependents = store.dependentsOf(this.o.db, r.id).filter((id) => wanted(store.getRun(this.o.db, id)?.state))
+    if (r.state === 'done') store.requeueDoneRun(this.o.db, r.id)
     store.requeueRuns(this.o.db, [r.id, ...dependents], true)
     for (const id of [r.id, ...dependents]) this.emitState(id)
     this.reviveStudies(r.id)
