@@ -28,6 +28,13 @@ export function pruneCategories(args: CliArgs): CategoryId[] {
 
 const badRequest = (message: string) => Object.assign(new Error(message), { code: 'BAD_REQUEST' })
 
+/** The last line of a dry run: what `--yes` would delete with the same categories. */
+export function dryRunNote(u: Usage, categories: CategoryId[]): string {
+  const reclaim = u.categories.filter((c) => categories.includes(c.id)).reduce((n, c) => n + c.bytes, 0)
+  const names = categories.join(', ')
+  return `Dry run: nothing was deleted. ${reclaim > 0 ? `Run again with --yes to delete ${names} (${formatBytes(reclaim)}).` : `Nothing to reclaim in ${names}.`}`
+}
+
 /** The usage as a person reads it: what stays, then each category with what it holds and its largest runs. */
 export function formatUsage(u: Usage, show = 5): string {
   const lines = [

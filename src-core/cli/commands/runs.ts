@@ -1,7 +1,7 @@
 // `xlab runs list|show|logs|metrics|prune`.
 import { LabService } from '../../service/lab-service.ts'
 import { flagNumber, flagString, type CliArgs } from '../args.ts'
-import { formatUsage, PRUNE_HELP, pruneCategories } from './prune.ts'
+import { dryRunNote, formatUsage, PRUNE_HELP, pruneCategories } from './prune.ts'
 import type { z } from 'zod'
 import type { storageApi } from '../../api/storage.ts'
 
@@ -65,10 +65,7 @@ export async function run(args: CliArgs): Promise<number> {
         if (!args.flags.yes) {
           const u = (await call('storage.usage', { olderThanDays })) as UsageOut
           if (json) print(u)
-          else {
-            const reclaim = u.categories.filter((c) => categories.includes(c.id)).reduce((n, c) => n + c.bytes, 0)
-            process.stdout.write(`${formatUsage(u, show)}Dry run: nothing was deleted. ${reclaim > 0 ? `Run again with --yes to delete ${categories.join(', ')} (${(reclaim / 1e9).toFixed(2)} GB).` : `Nothing to reclaim in ${categories.join(', ')}.`}\n`)
-          }
+          else process.stdout.write(`${formatUsage(u, show)}${dryRunNote(u, categories)}\n`)
           return 0
         }
         const r = (await call('storage.prune', { olderThanDays, categories })) as PruneOut

@@ -8,7 +8,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { runQueueOf } from '../../../src-core/runner/lab-runner.ts'
-import { appPhrased } from '../../../src-renderer/composables/app-messages.ts'
 import { LabService } from '../../../src-core/service/lab-service.ts'
 import * as store from '../../../src-core/store/runs.ts'
 import { dataRootWith, FAKE_ENGINE, tinyConfig } from '../runner/helpers.ts'
@@ -206,7 +205,6 @@ describe('storage', () => {
     expect(failed.state).toBe('failed')
     expect(failed.reason).toContain(`Pretext run rotation@tiny-pre-s0 (${pre.id}) no longer has its weights`)
     expect(failed.reason).toContain('Retry that pretext run to train it again from step 0 (xlab runs retry rotation@tiny-pre-s0)')
-    expect(appPhrased(failed.reason!)).toContain('(Runs view: Retry on that run)')
     for (const r of [ft, linear]) expect(store.getRun(s.ctx.db, r.id)!.state, r.name).toBe('done')
 
     // The retry trains the pretext run again; the extraction follows it and the study is done.
