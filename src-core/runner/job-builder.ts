@@ -68,7 +68,7 @@ export function checkpointPathOf(run: RunRecord): string {
   // extracted, or deleted by hand. Only training it again gives weights to extract from.
   if (run.state === 'done') {
     throw new JobBuildError(
-      `Pretext run ${run.name} (${run.id}) no longer has its weights (best.pth in ${run.runDir}): they were reclaimed as pretext-weights after an earlier extraction, or deleted, and this extraction needs them. Retry that pretext run to train it again from step 0 (xlab runs retry ${run.name}); this run is queued again with it.`,
+      `Pretext run ${run.name} (${run.id}) no longer has its weights (best.pth in ${run.runDir}): they were reclaimed as pretext-weights after an earlier extraction, or deleted, and this extraction needs them. Resume the study (xlab study resume NAME) to train that pretext run again from step 0, or retry it alone in the app's Runs view; this extraction then follows it.`,
     )
   }
   throw new JobBuildError(`Pretext run ${run.name} (${run.id}) has no best.pth or last.pth in ${run.runDir}; retry that run.`)

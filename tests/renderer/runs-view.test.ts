@@ -35,11 +35,11 @@ describe('RunsView', () => {
   it('offers Retry on a done pretext run whose weights were reclaimed, and phrases reasons for the app', async () => {
     const pre = { ...run('p', 'done'), stage: 'pretext', weightsReclaimed: true }
     const kept = { ...run('k', 'done'), stage: 'pretext', weightsReclaimed: false }
-    const ext = { ...run('e', 'failed'), stage: 'extract', reason: 'Pretext run run-p (p) no longer has its weights. Retry that pretext run to train it again from step 0 (xlab runs retry run-p); this run is queued again with it.' }
+    const ext = { ...run('e', 'failed'), stage: 'extract', reason: 'Pretext run run-p (p) no longer has its weights. Resume the study (xlab study resume NAME) to train that pretext run again from step 0, or retry it alone in the app\'s Runs view; this extraction then follows it.' }
     const w = await mountWith('failed', [pre, kept, ext])
     expect(w.find('[data-run=p] .actions').text()).toBe('Retry')
     expect(w.find('[data-run=k] .actions').text()).toBe('')
-    expect(w.find('[data-run=e]').text()).toContain('Retry that pretext run to train it again from step 0 (Runs view: Retry on that run); this run is queued again with it.')
+    expect(w.find('[data-run=e]').text()).toContain('Resume the study (Resume in the Runs view) to train that pretext run again from step 0, or retry it alone (Retry on that run); this extraction then follows it.')
     w.unmount()
   })
 })

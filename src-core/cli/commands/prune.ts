@@ -32,7 +32,9 @@ const badRequest = (message: string) => Object.assign(new Error(message), { code
 export function dryRunNote(u: Usage, categories: CategoryId[]): string {
   const reclaim = u.categories.filter((c) => categories.includes(c.id)).reduce((n, c) => n + c.bytes, 0)
   const names = categories.join(', ')
-  return `Dry run: nothing was deleted. ${reclaim > 0 ? `Run again with --yes to delete ${names} (${formatBytes(reclaim)}).` : `Nothing to reclaim in ${names}.`}`
+  const optIn = u.categories.filter((c) => c.optIn && c.bytes > 0 && !categories.includes(c.id))
+  const also = optIn.length ? ` Not included unless named: ${optIn.map((c) => `${c.id} (${formatBytes(c.bytes)})`).join(', ')}; add --category NAME to reclaim one.` : ''
+  return `Dry run: nothing was deleted. ${reclaim > 0 ? `Run again with --yes to delete ${names} (${formatBytes(reclaim)}).` : `Nothing to reclaim in ${names}.`}${also}`
 }
 
 /** The usage as a person reads it: what stays, then each category with what it holds and its largest runs. */

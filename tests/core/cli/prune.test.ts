@@ -46,7 +46,7 @@ describe('xlab runs prune', () => {
     expect(dry).toContain('Pretext weights whose encoder is extracted [pretext-weights: only with --category pretext-weights]: 2.5 MB in 1 run (1 files)')
     expect(dry).toContain('the fine-tuned network itself')
     expect(dry).toContain('Resumable state of finished runs [finished-resumable]: 1.0 MB in 1 run (1 files)')
-    expect(dry).toContain('Dry run: nothing was deleted. Run again with --yes to delete finished-resumable, stopped-checkpoints, unreferenced (1.0 MB).')
+    expect(dry).toContain('Dry run: nothing was deleted. Run again with --yes to delete finished-resumable, stopped-checkpoints, unreferenced (1.0 MB). Not included unless named: downstream-weights (1.5 MB), pretext-weights (2.5 MB); add --category NAME to reclaim one.')
     expect((await xlab('--category', 'pretext-weights,downstream-weights')).stdout).toContain('Run again with --yes to delete pretext-weights, downstream-weights (4.0 MB).')
     expect(existsSync(join(ft.runDir, 'last.pth'))).toBe(true)
 

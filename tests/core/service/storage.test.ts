@@ -204,7 +204,7 @@ describe('storage', () => {
     const failed = store.getRun(s.ctx.db, ext.id)!
     expect(failed.state).toBe('failed')
     expect(failed.reason).toContain(`Pretext run rotation@tiny-pre-s0 (${pre.id}) no longer has its weights`)
-    expect(failed.reason).toContain('Retry that pretext run to train it again from step 0 (xlab runs retry rotation@tiny-pre-s0)')
+    expect(failed.reason).toContain('Resume the study (xlab study resume NAME) to train that pretext run again from step 0')
     for (const r of [ft, linear]) expect(store.getRun(s.ctx.db, r.id)!.state, r.name).toBe('done')
 
     // The retry trains the pretext run again; the extraction follows it and the study is done.
@@ -214,5 +214,24 @@ describe('storage', () => {
     expect(store.getRun(s.ctx.db, ext.id)!.state).toBe('done')
     expect(readdirSync(join(ext.runDir, 'encoders')).length).toBe(2)
     expect((await call(s, 'runs.get', { id: pre.id })).weightsReclaimed).toBe(false)
+
+    // The same through a resume of the study (the CLI's way, and the app's Resume): the pretext run
+    // trains again because the extraction it re-queues needs its weights.
+    expect((await call(s, 'storage.prune', { categories: ['pretext-weights'] })).removed[0].count).toBe(1)
+    rmSync(ext.runDir, { recursive: true, force: true })
+    store.deleteRuns(s.ctx.db, [ext.id])
+    await call(s, 'studies.create', { name: 'one', config: cfg })
+    await call(s, 'studies.start', { id: 'one' })
+    expect(await runQueueOf(s.ctx).whenSettled(one.id)).toBe('failed')
+    expect(store.getRun(s.ctx.db, pre.id)!.state).toBe('done')
+    await call(s, 'studies.resume', { id: 'one' })
+    expect(await runQueueOf(s.ctx).whenSettled(one.id)).toBe('done')
+    expect(existsSync(join(pre.runDir, 'best.pth'))).toBe(true)
+    expect(store.getRun(s.ctx.db, ext.id)!.state).toBe('done')
+    // A resume with nothing that needs them leaves reclaimed pretext weights alone.
+    await call(s, 'storage.prune', { categories: ['pretext-weights'] })
+    await call(s, 'studies.resume', { id: 'one' })
+    expect(await runQueueOf(s.ctx).whenSettled(one.id)).toBe('done')
+    expect([store.getRun(s.ctx.db, pre.id)!.state, existsSync(join(pre.runDir, 'best.pth'))]).toEqual(['done', false])
   })
 })
