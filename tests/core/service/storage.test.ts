@@ -119,7 +119,7 @@ describe('storage', () => {
     expect(store.getRun(s.ctx.db, slow.id)!.state).toBe('cancelled')
   })
 
-  it('reclaims downstream and pretext weights only when named; a later extraction of reclaimed pretext weights says to retry, and the retry trains it again', async () => {
+  it('reclaims downstream and pretext weights only when named; a later extraction of reclaimed pretext weights says to resume or retry, and either trains it again', async () => {
     const root = dataRootWith(['tiny-pre', 'tiny-chest'])
     const s = await LabService.open({ dataRoot: root, allowAllPaths: true })
     open.push(s)
