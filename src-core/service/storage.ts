@@ -55,7 +55,7 @@ function holds(id: CategoryId, days: number): string {
     case 'downstream-weights':
       return 'best.pth of done finetune, scratch and fusion-finetune runs that a study uses: the fine-tuned network itself, which no part of the lab reads after the run. Their metrics, test predictions (results, galleries, fusion), logs and records stay; the network is gone, and only retraining (a new run) gives one again. Reclaimed only when chosen by name.'
     case 'pretext-weights':
-      return "best.pth of done pretext runs whose extract run is done with intact encoder files (.pth and .safetensors): the encoder stays in the extract run's encoders/, the pretext head (or inpainting decoder) is lost. A later study that needs another extraction of such a run says so: retry that pretext run, which trains it again from step 0. Reclaimed only when chosen by name."
+      return "best.pth of done pretext runs whose extract run is done with intact encoder files (.pth and .safetensors): the encoder stays in the extract run's encoders/, the pretext head (or inpainting decoder) is lost. A later extraction of such a run says so: resuming the study (or retrying that pretext run) trains it again from step 0. Reclaimed only when chosen by name."
   }
 }
 
