@@ -4,6 +4,7 @@ import type { z } from 'zod'
 import { STORAGE_DEFAULT_PRUNE, storageCategoryIdSchema, type storageUsageSchema } from '../../api/storage.ts'
 import { formatBytes } from '../../doctor/report.ts'
 import { flagList, type CliArgs } from '../args.ts'
+import { badRequest } from '../service-command.ts'
 
 type Usage = z.output<typeof storageUsageSchema>
 
@@ -25,8 +26,6 @@ export function pruneCategories(args: CliArgs): CategoryId[] {
   if (unknown.length) throw badRequest(`Unknown storage categor${unknown.length === 1 ? 'y' : 'ies'} ${unknown.map((n) => `"${n}"`).join(', ')}; name one of ${storageCategoryIdSchema.options.join(', ')}.`)
   return named.length ? [...new Set(named as CategoryId[])] : [...STORAGE_DEFAULT_PRUNE]
 }
-
-const badRequest = (message: string) => Object.assign(new Error(message), { code: 'BAD_REQUEST' })
 
 /** The last line of a dry run: what `--yes` would delete with the same categories. */
 export function dryRunNote(u: Usage, categories: CategoryId[]): string {

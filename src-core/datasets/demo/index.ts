@@ -43,7 +43,7 @@ export function demoSpecs(scale: DemoOptions['scale']): DemoSpec[] {
 export async function generateDemoSource(sourcesDir: string, spec: DemoSpec, o: { size: number; seed: number; onImage?: (done: number, total: number) => void }): Promise<ImportRequest> {
   const dir = join(sourcesDir, spec.name)
   // v: the generators' version; a new one regenerates sources written by an older one.
-  const stamp = JSON.stringify({ v: 2, ...spec, seed: o.seed })
+  const stamp = JSON.stringify({ v: 3, ...spec, seed: o.seed })
   const marker = join(dir, '.generated.json')
   const fresh = !(existsSync(marker) && readFileSync(marker, 'utf8') === stamp)
   if (fresh) {
