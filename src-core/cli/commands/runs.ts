@@ -1,7 +1,7 @@
 // `xlab runs list|show|logs|metrics|prune`.
 import { flagNumber, flagString, type CliArgs } from '../args.ts'
 import { badRequest as bad, runServiceCommand } from '../service-command.ts'
-import { formatUsage, PRUNE_HELP } from './prune.ts'
+import { dryRunNote, formatUsage, PRUNE_HELP, pruneCategories } from './prune.ts'
 import type { z } from 'zod'
 import type { storageApi } from '../../api/storage.ts'
 
@@ -50,16 +50,14 @@ export function run(args: CliArgs): Promise<number> {
         type UsageOut = z.output<(typeof storageApi)['storage.usage']['output']>
         type PruneOut = z.output<(typeof storageApi)['storage.prune']['output']>
         const show = flagNumber(args, 'show') ?? 5
+        const categories = pruneCategories(args)
         if (!args.flags.yes) {
           const u = (await call('storage.usage', { olderThanDays })) as UsageOut
           if (json) print(u)
-          else {
-            const reclaim = u.categories.reduce((n, c) => n + c.bytes, 0)
-            process.stdout.write(`${formatUsage(u, show)}Dry run: nothing was deleted. ${reclaim > 0 ? 'Run again with --yes to delete what is listed above.' : 'Nothing to reclaim.'}\n`)
-          }
+          else process.stdout.write(`${formatUsage(u, show)}${dryRunNote(u, categories)}\n`)
           return 0
         }
-        const r = (await call('storage.prune', { olderThanDays })) as PruneOut
+        const r = (await call('storage.prune', { olderThanDays, categories })) as PruneOut
         if (json) print(r)
         else {
           for (const x of r.removed) process.stdout.write(`removed ${x.id}: ${x.count} run(s), ${x.files} files, ${(x.bytes / 1e9).toFixed(2)} GB\n`)
