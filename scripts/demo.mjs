@@ -42,15 +42,15 @@ process.on('SIGINT', () => {
 try {
   say(`data root: ${dataRoot}`)
   const NAMES = ['demo-chest', 'demo-natural', 'demo-brainct', 'demo-mammo']
-  const ready = new Set((await call('datasets.list')).filter((d) => d.status === 'ready').map((d) => d.name))
-  const missing = NAMES.filter((n) => !ready.has(n))
-  if (missing.length) {
-    if (!('datasets.generateDemo' in apiMethods)) throw new Error('This build cannot generate the demo datasets (datasets.generateDemo is missing).')
-    say(`generating and importing the demo datasets (${missing.join(', ')}) ...`)
-    const t = Date.now()
-    await call('datasets.generateDemo', {})
-    say(`datasets ready in ${formatDuration((Date.now() - t) / 1000)}`)
-  } else say('demo datasets already imported')
+  const before = new Map((await call('datasets.list')).map((d) => [d.name, d]))
+  const missing = NAMES.filter((n) => before.get(n)?.status !== 'ready')
+  if (!('datasets.generateDemo' in apiMethods)) throw new Error('This build cannot generate the demo datasets (datasets.generateDemo is missing).')
+  // Always asked: it keeps every current demo dataset and makes again one from older generators or a
+  // damaged one (datasets.generateDemo), which a listing alone does not tell.
+  if (missing.length) say(`generating and importing the demo datasets (${missing.join(', ')}) ...`)
+  const t = Date.now()
+  const made = (await call('datasets.generateDemo', {})).datasets.filter((d) => before.get(d.name)?.id !== d.id).map((d) => d.name)
+  say(made.length ? `datasets ${made.join(', ')} ready in ${formatDuration((Date.now() - t) / 1000)}` : 'demo datasets already imported')
 
   const preset = (await call('studies.presets')).find((p) => p.name === 'demo').config
   const plan = await call('studies.plan', { config: preset })

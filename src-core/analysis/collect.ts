@@ -6,8 +6,8 @@ import type { RunProvenance } from '../api/results.ts'
 import type { Db } from '../store/db.ts'
 import { findStudy, lastMetrics, studyRuns, type ResultRun, type ResultStudy } from '../store/results.ts'
 import { currentProvenance } from '../study/plan-service.ts'
-import { alignMultilabel, isMultilabelFile, loadMultilabelPredictions, type MultilabelPredictions } from './multilabel.ts'
-import { datasetDirOfRun, loadPredictions, patientsFor } from './predictions.ts'
+import { alignMultilabel, type MultilabelPredictions } from './multilabel.ts'
+import { datasetDirOfRun, patientsFor, readRunPredictions } from './predictions.ts'
 import { provenanceLookup } from './run-provenance.ts'
 import type { Predictions } from './stats/metrics.ts'
 
@@ -107,15 +107,11 @@ export function collectStudy(db: Db, studyKey: string, opts: CollectOptions = {}
       continue
     }
     try {
-      if (run.target === 'multilabel14' || isMultilabelFile(run.runDir)) {
-        const ml = loadMultilabelPredictions(run.runDir)
-        if (ml) mlLoaded.push({ run, pred: ml })
-        else warnings.push(`${run.name} is done but wrote no test_predictions.json; it is left out.`)
-        continue
-      }
-      const pred = loadPredictions(run.runDir)
-      if (pred) loaded.push({ run, pred })
-      else warnings.push(`${run.name} is done but wrote no test_predictions.json; it is left out.`)
+      const pred = readRunPredictions(run.runDir)
+      if (!pred) warnings.push(`${run.name} is done but wrote no test_predictions.json; it is left out.`)
+      else if (pred.multilabel) mlLoaded.push({ run, pred })
+      else if (run.target === 'multilabel14') warnings.push(`${run.name} is a multilabel14 run but its test_predictions.json holds one class per image (no "multilabel": true); it is left out. Retry the run to write it again.`)
+      else loaded.push({ run, pred })
     } catch (e) {
       warnings.push(`${run.name}: ${(e as Error).message}`)
     }

@@ -1,9 +1,7 @@
 // The 14-finding multi-label target (multilabel14): one sigmoid per ChestX-ray14 finding. Its
 // test_predictions.json holds N x 14 targets (0/1) and probabilities ("multilabel": true); the
 // score is each finding's ROC-AUC and their mean, as CheXNet reports it (0.841, on another split).
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { z } from 'zod'
+// The file is read by readRunPredictions (predictions.ts), which knows both shapes.
 import { binaryAuc } from './stats/metrics.ts'
 
 /** Per-image multi-label predictions of one run. */
@@ -20,37 +18,6 @@ export interface MultilabelPredictions {
 
 /** CheXNet's mean AUROC over the 14 findings (Rajpurkar et al. 2017), on its own split of ChestX-ray14. */
 export const CHEXNET_MEAN_AUROC = 0.841
-
-const file = z
-  .object({
-    multilabel: z.literal(true),
-    indices: z.array(z.number().int().min(0)),
-    targets: z.array(z.array(z.number())),
-    probs: z.array(z.array(z.number())),
-    class_names: z.array(z.string()).min(1),
-  })
-  .refine((p) => p.indices.length === p.targets.length && p.targets.length === p.probs.length, 'indices, targets and probs must have the same length')
-  .refine((p) => p.probs.every((r, i) => r.length === p.class_names.length && p.targets[i]!.length === p.class_names.length), 'every row needs one value per finding')
-
-/** True when a run's predictions file says it is multi-label. */
-export function isMultilabelFile(runDir: string): boolean {
-  const f = join(runDir, 'test_predictions.json')
-  if (!existsSync(f)) return false
-  try {
-    return (JSON.parse(readFileSync(f, 'utf8')) as { multilabel?: unknown }).multilabel === true
-  } catch {
-    return false
-  }
-}
-
-/** Reads a multi-label predictions file; null when absent, an Error when malformed. */
-export function loadMultilabelPredictions(runDir: string): MultilabelPredictions | null {
-  const f = join(runDir, 'test_predictions.json')
-  if (!existsSync(f)) return null
-  const r = file.safeParse(JSON.parse(readFileSync(f, 'utf8')))
-  if (!r.success) throw new Error(`${f} is not a multi-label predictions file (${r.error.issues.map((i) => i.message).join('; ')}). Retry the run to write it again.`)
-  return { indices: r.data.indices, targets: r.data.targets, probs: r.data.probs, classNames: r.data.class_names }
-}
 
 /** ROC-AUC of each finding on rows (NaN where the rows hold one class of it). */
 export function findingAucs(pred: MultilabelPredictions, rows?: readonly number[]): number[] {

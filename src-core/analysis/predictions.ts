@@ -1,24 +1,43 @@
-// Loads a downstream run's test_predictions.json and the patient id of each of its test images.
+// Reads a downstream run's test_predictions.json (single-label or multilabel14, one schema family,
+// one reader for the analysis, the run detail and the gallery) and the patient id of each test image.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { readNpy } from '../datasets/npy.ts'
+import type { MultilabelPredictions } from './multilabel.ts'
 import type { Predictions } from './stats/metrics.ts'
 
-const predictionsFile = z
-  .object({
-    split: z.string().optional(),
-    indices: z.array(z.number().int().min(0)),
-    targets: z.array(z.number().int().min(0)),
-    probs: z.array(z.array(z.number())),
-    class_names: z.array(z.string()).min(2),
-  })
-  .refine((p) => p.indices.length === p.targets.length && p.targets.length === p.probs.length, 'indices, targets and probs must have the same length')
+/** A run's test predictions in either shape; `multilabel` tells which. */
+export type RunPredictions = (Predictions & { multilabel: false }) | (MultilabelPredictions & { multilabel: true })
+
+// The fields both shapes share; the shapes differ in `targets` (a class per image, or a 0/1 row per
+// image) and in how many class names they need (a classifier needs two, a multi-label head one).
+const shared = {
+  split: z.string().optional(),
+  indices: z.array(z.number().int().min(0)),
+  probs: z.array(z.array(z.number())),
+}
+type Rows = { indices: unknown[]; targets: unknown[]; probs: unknown[] }
+const sameLength = (p: Rows) => p.indices.length === p.targets.length && p.targets.length === p.probs.length
+const SAME_LENGTH = 'indices, targets and probs must have the same length'
+
+const singleLabelFile = z
+  .object({ ...shared, multilabel: z.literal(false).optional(), targets: z.array(z.number().int().min(0)), class_names: z.array(z.string()).min(2) })
+  .refine(sameLength, SAME_LENGTH)
   .refine((p) => p.probs.every((row) => row.length === p.class_names.length), 'every probs row needs one value per class name')
   .refine((p) => p.targets.every((t) => t < p.class_names.length), 'a target is outside the class list')
 
-/** Reads `<runDir>/test_predictions.json`; null when the run wrote none, an Error when it is malformed. */
-export function loadPredictions(runDir: string): Predictions | null {
+const multilabelFile = z
+  .object({ ...shared, multilabel: z.literal(true), targets: z.array(z.array(z.number())), class_names: z.array(z.string()).min(1) })
+  .refine(sameLength, SAME_LENGTH)
+  // `?.`: this check also runs when the lengths differ, and must then fail, not throw.
+  .refine((p) => p.probs.every((row, i) => row.length === p.class_names.length && p.targets[i]?.length === p.class_names.length), 'every row needs one value per finding')
+
+/**
+ * Reads `<runDir>/test_predictions.json`: null when the run wrote none, an Error naming the file and
+ * what is wrong when it is damaged. `"multilabel": true` selects the multi-label shape.
+ */
+export function readRunPredictions(runDir: string): RunPredictions | null {
   const file = join(runDir, 'test_predictions.json')
   if (!existsSync(file)) return null
   let raw: unknown
@@ -27,9 +46,20 @@ export function loadPredictions(runDir: string): Predictions | null {
   } catch (e) {
     throw new Error(`${file} is not valid JSON (${(e as Error).message}). Retry the run to write it again.`)
   }
-  const r = predictionsFile.safeParse(raw)
-  if (!r.success) throw new Error(`${file} is not a predictions file (${r.error.issues.map((i) => i.message).join('; ')}). Retry the run to write it again.`)
-  return { indices: r.data.indices, targets: r.data.targets, probs: r.data.probs, classNames: r.data.class_names }
+  if ((raw as { multilabel?: unknown } | null)?.multilabel === true) {
+    const r = multilabelFile.safeParse(raw)
+    if (!r.success) throw malformed(file, 'multi-label predictions file', r.error)
+    return { multilabel: true, indices: r.data.indices, targets: r.data.targets, probs: r.data.probs, classNames: r.data.class_names }
+  }
+  const r = singleLabelFile.safeParse(raw)
+  if (!r.success) throw malformed(file, 'predictions file', r.error)
+  return { multilabel: false, indices: r.data.indices, targets: r.data.targets, probs: r.data.probs, classNames: r.data.class_names }
+}
+
+/** The error for a file that parsed as JSON but is not the shape it claims: each issue with its field. */
+function malformed(file: string, what: string, error: z.ZodError): Error {
+  const issues = error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')
+  return new Error(`${file} is not a ${what} (${issues}). Retry the run to write it again.`)
 }
 
 /** The downstream cache folder a run read: from the resolved job.json the runner wrote into its folder. */

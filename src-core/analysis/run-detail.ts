@@ -5,8 +5,7 @@ import type { Db } from '../store/db.ts'
 import { findRun, lastMetrics, metricSeries, type ResultRun } from '../store/results.ts'
 import { orNull } from './cells.ts'
 import { labelFractionOf } from './baselines.ts'
-import { isMultilabelFile } from './multilabel.ts'
-import { datasetDirOfRun, loadPredictions, patientsFor } from './predictions.ts'
+import { datasetDirOfRun, patientsFor, readRunPredictions } from './predictions.ts'
 import { runExtrasOf } from './run-extras.ts'
 import { bootstrapIntervals, clustersOf, DEFAULT_BOOTSTRAP, type BootstrapOptions } from './stats/bootstrap.ts'
 import { computeMetrics, confusionMatrix, rocCurve, type Predictions } from './stats/metrics.ts'
@@ -50,7 +49,8 @@ export function runDetailOf(db: Db, run: ResultRun, opts: BootstrapOptions = DEF
     labelSubset: x.labelSubset,
   }
   // A multilabel14 run has no confusion matrix or class ROC: its per-finding AUROCs are in perFindingAuc.
-  const pred = run.stage === 'downstream' && !isMultilabelFile(run.runDir) ? loadPredictions(run.runDir) : null
+  const read = run.stage === 'downstream' ? readRunPredictions(run.runDir) : null
+  const pred = read && !read.multilabel ? read : null
   if (!pred) return { ...base, classNames: [], confusion: null, roc: [], recomputed: {} }
   const dir = datasetDirOfRun(run.runDir)
   let patients: number[] | null = null

@@ -62,6 +62,8 @@ export const runSchema = z.object({
   progress: z.record(z.string(), z.unknown()).nullable(),
   /** Ids of the runs it waits for. */
   deps: z.array(z.string()),
+  /** A done pretext run whose weights were reclaimed (storage pretext-weights): runs.retry trains it again. */
+  weightsReclaimed: z.boolean().optional(),
   /** The job spec with path placeholders. */
   spec: z.unknown(),
   /** Its Slurm job, where the run went to a cluster (runs.get only). */
@@ -76,7 +78,7 @@ export const runsApi = {
   'runs.logs': method(z.object({ id: z.string().min(1), tail: z.number().int().positive().max(100_000).optional() }), z.object({ lines: z.array(z.string()), file: z.string(), events: z.array(z.object({ t: z.string(), level: z.string(), message: z.string() })) }), 'The last lines of the run\'s worker.log (stderr) and of its event log (protocol log lines, exits).'),
   'runs.metrics': method(idInput, z.array(z.object({ split: z.string(), epoch: z.number(), step: z.number(), name: z.string(), value: z.number() })), 'Every metric the worker reported.'),
   'runs.cancel': method(idInput, runSchema, 'Cancels a queued or running run (SIGTERM, then SIGKILL after a grace period).'),
-  'runs.retry': method(idInput, runSchema, 'Re-queues a failed or cancelled run (and the runs that waited for it).'),
+  'runs.retry': method(idInput, runSchema, 'Re-queues a failed or cancelled run (and the runs that waited for it); also a done pretext run whose weights were reclaimed, which trains again from step 0 (with the extractions that failed for want of its weights).'),
   'runs.resume': method(idInput, runSchema, 'Re-queues a paused or interrupted run; it continues from its last checkpoint.'),
   'runs.artifacts': method(idInput, z.array(z.object({ kind: z.string(), name: z.string(), path: z.string(), createdAt: z.string() })), 'Files the run produced.'),
   'runs.artifactImage': method(z.object({ id: z.string().min(1), name: z.string().min(1) }), z.object({ name: z.string(), dataUrl: z.string() }), 'An image artifact as a PNG data URL.'),

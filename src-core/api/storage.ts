@@ -3,7 +3,13 @@ import { z } from 'zod'
 import { method } from './contract.ts'
 
 /** The categories `storage.prune` can reclaim. */
-export const storageCategoryIdSchema = z.enum(['finished-resumable', 'stopped-checkpoints', 'unreferenced'])
+export const storageCategoryIdSchema = z.enum(['finished-resumable', 'stopped-checkpoints', 'unreferenced', 'downstream-weights', 'pretext-weights'])
+
+/** Categories that hold weights of finished runs a study uses: reclaimed only when named, never by a prune of everything. */
+export const STORAGE_OPT_IN = ['downstream-weights', 'pretext-weights'] as const satisfies readonly z.infer<typeof storageCategoryIdSchema>[]
+
+/** What `storage.prune` reclaims when no categories are named (`xlab runs prune --yes`, Reclaim all). */
+export const STORAGE_DEFAULT_PRUNE = storageCategoryIdSchema.options.filter((id) => !(STORAGE_OPT_IN as readonly string[]).includes(id))
 
 /** One run (or stray folder) in a category. */
 export const storageItemSchema = z.object({
@@ -27,6 +33,8 @@ export const storageCategorySchema = z.object({
   id: storageCategoryIdSchema,
   /** Short title. */
   title: z.string(),
+  /** Reclaimed only when named (weights of finished runs a study uses): never part of a prune of everything. */
+  optIn: z.boolean(),
   /** What exactly it holds and what deleting it means, in a sentence. */
   holds: z.string(),
   /** Runs (or folders) in it. */
@@ -45,9 +53,9 @@ export const storageUsageSchema = z.object({
   runsDir: z.string(),
   /** Bytes of every run folder together. */
   totalBytes: z.number(),
-  /** What stays whatever is pruned: weights and encoders of finished runs studies use, and every run's logs and outputs. */
+  /** What no category holds: encoders and the other weights of finished runs studies use, and every run's logs and outputs. */
   kept: z.object({
-    /** best.pth of runs a study uses. */
+    /** best.pth of runs a study uses that no category holds (pretext weights whose extraction is not done, or not intact). */
     weightsBytes: z.number(),
     /** Encoder files of extract runs a study uses. */
     encoderBytes: z.number(),
@@ -79,7 +87,7 @@ export const storageApi = {
       /** The usage after pruning. */
       usage: storageUsageSchema,
     }),
-    'Deletes what the given categories (default: all) hold; never the weights of a finished run a study uses, never a running run.',
+    'Deletes what the given categories hold (default: all but downstream-weights and pretext-weights, which go only when named); never encoder files, never a running run.',
   ),
 } as const
 

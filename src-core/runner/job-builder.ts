@@ -64,6 +64,13 @@ export function encoderPathOf(run: RunRecord): string {
 /** The checkpoint a pretext run leaves for extraction: best.pth, else last.pth. */
 export function checkpointPathOf(run: RunRecord): string {
   for (const f of ['best.pth', 'last.pth']) if (existsSync(join(run.runDir, f))) return join(run.runDir, f)
+  // A done run without weights: they were reclaimed (storage pretext-weights) once its encoder was
+  // extracted, or deleted by hand. Only training it again gives weights to extract from.
+  if (run.state === 'done') {
+    throw new JobBuildError(
+      `Pretext run ${run.name} (${run.id}) no longer has its weights (best.pth in ${run.runDir}): they were reclaimed as pretext-weights after an earlier extraction, or deleted, and this extraction needs them. Resume the study (xlab study resume NAME) to train that pretext run again from step 0, or retry it alone in the app's Runs view; this extraction then follows it.`,
+    )
+  }
   throw new JobBuildError(`Pretext run ${run.name} (${run.id}) has no best.pth or last.pth in ${run.runDir}; retry that run.`)
 }
 

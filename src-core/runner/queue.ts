@@ -12,7 +12,7 @@ import type { SlurmSettings } from '../study/config.ts'
 import type { GpuSlots } from './devices.ts'
 import type { ExecutionHandle, Executor } from './executor.ts'
 import { buildJob, JobBuildError, type DatasetResolver } from './job-builder.ts'
-import { dropResumableState } from './run-files.ts'
+import { dropResumableState, hasCheckpoint } from './run-files.ts'
 import type { WorkerMessage } from './worker-messages.ts'
 import type { WorkerExit } from './worker-process.ts'
 
@@ -184,6 +184,17 @@ export class RunQueue {
 
   resumeStudy(studyId: string): void {
     const ids = store.listRuns(this.o.db, { studyId }).filter((r) => ['paused', 'cancelled', 'failed', 'interrupted'].includes(r.state))
+    // A done pretext run whose weights were reclaimed (storage pretext-weights) trains again when an
+    // extraction the resume re-queues needs them (job-builder.ts checkpointPathOf says to resume).
+    const reclaimed = ids
+      .filter((r) => r.stage === 'extract')
+      .flatMap((r) => store.dependenciesOf(this.o.db, r.id))
+      .map((id) => store.getRun(this.o.db, id))
+      .filter((p): p is store.RunRecord => p?.stage === 'pretext' && p.state === 'done' && !hasCheckpoint(p.runDir))
+    for (const p of reclaimed) {
+      store.requeueDoneRun(this.o.db, p.id)
+      this.emitState(p.id)
+    }
     store.requeueRuns(this.o.db, ids.map((r) => r.id), true)
     for (const r of ids) this.emitState(r.id)
     this.startStudy(studyId)
@@ -223,7 +234,11 @@ export class RunQueue {
   retryRun(runId: string): void {
     const r = store.getRun(this.o.db, runId)
     if (!r) return
-    const dependents = store.dependentsOf(this.o.db, r.id).filter((id) => store.getRun(this.o.db, id)?.state === 'cancelled')
+    // A done run here is a pretext run whose weights were reclaimed (runs.retry checks): it trains
+    // again, and the extractions that failed for want of its weights follow it.
+    const wanted = (s: string | undefined) => s === 'cancelled' || (r.state === 'done' && s === 'failed')
+    const dependents = store.dependentsOf(this.o.db, r.id).filter((id) => wanted(store.getRun(this.o.db, id)?.state))
+    if (r.state === 'done') store.requeueDoneRun(this.o.db, r.id)
     store.requeueRuns(this.o.db, [r.id, ...dependents], true)
     for (const id of [r.id, ...dependents]) this.emitState(id)
     this.reviveStudies(r.id)

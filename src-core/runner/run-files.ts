@@ -4,8 +4,8 @@
 // (`best.pth`, without optimizer state). A run keeps its resumable state until it is recorded done in
 // SQLite, and only then is it deleted, so a crash at any moment loses nothing: before the record the
 // run starts again and resumes; after it the run is done and needs only its weights.
-import { existsSync, lstatSync, readdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs'
+import { basename, join } from 'node:path'
 
 /** The resumable state's files (engine/xlab/checkpoints.py RESUMABLE_FILES). */
 export const RESUMABLE_FILES = ['last.pth', 'last.prev.pth'] as const
@@ -88,6 +88,78 @@ export function dropCheckpoints(runDir: string): Removed {
   const files = [...u.files.resumable, ...u.files.weights]
   for (const f of files) rmSync(join(runDir, f), { force: true })
   return { files, bytes: u.bytes.resumable + u.bytes.weights }
+}
+
+/** Deletes the weights (best.pth) of a done run, nothing else: its records, logs, outputs and encoders stay. */
+export function dropWeights(runDir: string): Removed {
+  const u = runFolderUsage(runDir)
+  for (const f of u.files.weights) rmSync(join(runDir, f), { force: true })
+  return { files: u.files.weights, bytes: u.bytes.weights }
+}
+
+/** Whether a run folder still holds a checkpoint an extraction can read (best.pth, else last.pth). */
+export function hasCheckpoint(runDir: string): boolean {
+  return [WEIGHTS_FILE, RESUMABLE_FILES[0]].some((f) => existsSync(join(runDir, f)))
+}
+
+/**
+ * What is wrong with an extract run's encoder files, or null when they are intact: one
+ * `encoder__*.pth` and its `.safetensors` beside it (DESIGN.md: both formats), neither empty nor cut
+ * short. Sizes and headers are read, not the tensors: a zip `.pth` (torch.save) must end in its
+ * central directory, and a `.safetensors` file must be exactly as long as its header says.
+ */
+export function encoderFilesProblem(runDir: string): string | null {
+  const dir = join(runDir, ENCODERS_DIR)
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return `it has no ${ENCODERS_DIR}/ folder`
+  }
+  const pths = names.filter((f) => f.startsWith('encoder__') && f.endsWith('.pth'))
+  if (pths.length !== 1) return `it has ${pths.length} encoder .pth files, expected one`
+  const pth = join(dir, pths[0]!)
+  const st = pths[0]!.replace(/\.pth$/, '.safetensors')
+  if (!names.includes(st)) return `${st} is missing`
+  return zipProblem(pth) ?? safetensorsProblem(join(dir, st))
+}
+
+function readAt(file: string, pos: number, len: number): Buffer {
+  const fd = openSync(file, 'r')
+  try {
+    const buf = Buffer.alloc(len)
+    const n = readSync(fd, buf, 0, len, pos)
+    return buf.subarray(0, n)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** A torch.save zip must end in an end-of-central-directory record (a cut file lost it); a legacy pickle only must not be empty. */
+function zipProblem(file: string): string | null {
+  const size = statSync(file).size
+  const name = basename(file)
+  if (size === 0) return `${name} is empty`
+  if (readAt(file, 0, 2).toString('latin1') !== 'PK') return null
+  const tail = readAt(file, Math.max(0, size - 65_557), Math.min(size, 65_557))
+  return tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06])) >= 0 ? null : `${name} is cut short (no zip directory at its end)`
+}
+
+/** A safetensors file: an 8-byte header length, a JSON header, then exactly the bytes its data offsets cover. */
+function safetensorsProblem(file: string): string | null {
+  const size = statSync(file).size
+  const name = basename(file)
+  if (size < 8) return `${name} is ${size === 0 ? 'empty' : 'cut short'}`
+  const n = Number(readAt(file, 0, 8).readBigUInt64LE(0))
+  if (8 + n > size) return `${name} is cut short (its header alone needs ${8 + n} bytes, the file has ${size})`
+  let header: Record<string, { data_offsets?: [number, number] }>
+  try {
+    header = JSON.parse(readAt(file, 8, n).toString('utf8')) as typeof header
+  } catch {
+    return `${name} has an unreadable header`
+  }
+  const end = Math.max(0, ...Object.entries(header).filter(([k]) => k !== '__metadata__').map(([, t]) => t.data_offsets?.[1] ?? 0))
+  return 8 + n + end === size ? null : `${name} has ${size} bytes where its header says ${8 + n + end}`
 }
 
 /** Total bytes of a run folder. */

@@ -2,36 +2,21 @@
 // (single-label or multi-label), the dataset cache it was scored on, and a check that the cache is
 // still the content the run was planned for (a re-import with other content shifts the rows, so a
 // thumbnail would show another image than the one the prediction belongs to).
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { z } from 'zod'
 import { ApiError } from '../api/contract.ts'
-import { loadPredictions, patientsFor } from '../analysis/predictions.ts'
+import { patientsFor, readRunPredictions, type RunPredictions } from '../analysis/predictions.ts'
 import { getDatasetByIdOrName, samplePathsAt, type DatasetRecord } from '../store/datasets.ts'
 import type { Db } from '../store/db.ts'
 import { findRun, type ResultRun } from '../store/results.ts'
 import { datasetContentChecksum } from '../study/provenance.ts'
-
-/** A run's test predictions as the gallery reads them: one row of 0/1 targets per image for multi-label runs. */
-export interface GalleryPredictions {
-  /** Cache row of each test image. */
-  indices: number[]
-  /** Single-label: the class of each image; multi-label: a 0/1 row per image. */
-  targets: number[] | number[][]
-  /** Class probabilities (softmax) or per-finding sigmoids, one row per image. */
-  probs: number[][]
-  /** Class or finding names. */
-  classNames: string[]
-  /** One sigmoid per finding. */
-  multilabel: boolean
-}
 
 /** Everything the gallery needs about one run. */
 export interface GallerySource {
   /** The run. */
   run: ResultRun
   /** Its predictions. */
-  pred: GalleryPredictions
+  pred: RunPredictions
   /** The dataset the run was scored on. */
   dataset: DatasetRecord
   /** Patient id per prediction row (null without patients.npy). */
@@ -42,35 +27,10 @@ export interface GallerySource {
   warnings: string[]
 }
 
-const multilabelFile = z
-  .object({
-    multilabel: z.literal(true),
-    indices: z.array(z.number().int().min(0)),
-    targets: z.array(z.array(z.number())),
-    probs: z.array(z.array(z.number())),
-    class_names: z.array(z.string()).min(1),
-  })
-  .refine((p) => p.indices.length === p.targets.length && p.targets.length === p.probs.length, 'indices, targets and probs must have the same length')
-  .refine((p) => p.probs.every((row, i) => row.length === p.class_names.length && p.targets[i]!.length === p.class_names.length), 'every row needs one value per finding')
-
-/** Reads test_predictions.json, either shape; null when the run wrote none. */
-export function readGalleryPredictions(runDir: string): GalleryPredictions | null {
-  const file = join(runDir, 'test_predictions.json')
-  if (!existsSync(file)) return null
-  let raw: unknown
+/** Reads test_predictions.json, either shape; null when the run wrote none, BAD_DATA when it is damaged. */
+function readGalleryPredictions(runDir: string): RunPredictions | null {
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'))
-  } catch (e) {
-    throw new ApiError('BAD_DATA', `${file} is not valid JSON (${(e as Error).message}). Retry the run to write it again.`)
-  }
-  if ((raw as { multilabel?: unknown } | null)?.multilabel === true) {
-    const r = multilabelFile.safeParse(raw)
-    if (!r.success) throw new ApiError('BAD_DATA', `${file} is not a multi-label predictions file (${r.error.issues.map((i) => i.message).join('; ')}). Retry the run to write it again.`)
-    return { indices: r.data.indices, targets: r.data.targets, probs: r.data.probs, classNames: r.data.class_names, multilabel: true }
-  }
-  try {
-    const p = loadPredictions(runDir)
-    return p && { ...p, multilabel: false }
+    return readRunPredictions(runDir)
   } catch (e) {
     throw new ApiError('BAD_DATA', (e as Error).message)
   }

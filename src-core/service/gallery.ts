@@ -4,10 +4,11 @@
 // so the tests check them on hand-made predictions.
 import { ApiError, type Handlers } from '../api/contract.ts'
 import type { galleryApi, GalleryFilter, GalleryItem, GalleryOrder } from '../api/gallery.ts'
+import type { RunPredictions } from '../analysis/predictions.ts'
 import { argmax } from '../analysis/stats/metrics.ts'
 import { rowThumbnail } from '../datasets/thumbnails.ts'
 import type { DomainFactory } from './context.ts'
-import { gallerySource, type GalleryPredictions, type GallerySource } from './gallery-source.ts'
+import { gallerySource, type GallerySource } from './gallery-source.ts'
 
 /** One prediction row reduced to what the gallery shows. */
 export interface Decision {
@@ -22,18 +23,18 @@ export interface Decision {
 }
 
 /** The decision of every image; multi-label runs for one finding (positive when its sigmoid >= 0.5). */
-export function decisions(pred: GalleryPredictions, finding: number | null): Decision[] {
+export function decisions(pred: RunPredictions, finding: number | null): Decision[] {
   if (pred.multilabel) {
     const f = finding ?? 0
     return pred.probs.map((p, row) => {
       const s = p[f]!
       const predicted = s >= 0.5 ? 1 : 0
-      return { row, trueClass: (pred.targets[row] as number[])[f]! >= 0.5 ? 1 : 0, predicted, probability: predicted ? s : 1 - s }
+      return { row, trueClass: pred.targets[row]![f]! >= 0.5 ? 1 : 0, predicted, probability: predicted ? s : 1 - s }
     })
   }
   return pred.probs.map((p, row) => {
     const predicted = argmax(p)
-    return { row, trueClass: pred.targets[row] as number, predicted, probability: p[predicted]! }
+    return { row, trueClass: pred.targets[row]!, predicted, probability: p[predicted]! }
   })
 }
 
@@ -46,7 +47,7 @@ export function selectDecisions(all: readonly Decision[], o: { order: GalleryOrd
 }
 
 /** The class names items refer to, and the finding shown (multi-label). */
-function classesOf(pred: GalleryPredictions, finding: number | undefined): { classNames: string[]; finding: number | null } {
+function classesOf(pred: RunPredictions, finding: number | undefined): { classNames: string[]; finding: number | null } {
   if (!pred.multilabel) return { classNames: pred.classNames, finding: null }
   const f = finding ?? 0
   if (f >= pred.classNames.length) throw new ApiError('BAD_REQUEST', `There are ${pred.classNames.length} findings (0 to ${pred.classNames.length - 1}); finding ${f} does not exist.`)

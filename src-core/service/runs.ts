@@ -4,6 +4,7 @@ import { join, resolve, sep } from 'node:path'
 import { ApiError, type Handlers } from '../api/contract.ts'
 import type { runsApi } from '../api/runs.ts'
 import { runQueueOf } from '../runner/lab-runner.ts'
+import { hasCheckpoint } from '../runner/run-files.ts'
 import { clusterJobOf } from '../runner/slurm/run-info.ts'
 import * as store from '../store/runs.ts'
 import type { DomainFactory, LabContext } from './context.ts'
@@ -14,7 +15,10 @@ function mustGet(ctx: LabContext, key: string): store.RunRecord {
   return r
 }
 
-const withDeps = (ctx: LabContext, r: store.RunRecord) => ({ ...r, deps: store.dependenciesOf(ctx.db, r.id) })
+/** A done pretext run whose checkpoint is gone (storage pretext-weights): a retry trains it again, for extractions planned later. */
+const weightsReclaimed = (r: store.RunRecord) => r.stage === 'pretext' && r.state === 'done' && !hasCheckpoint(r.runDir)
+
+const withDeps = (ctx: LabContext, r: store.RunRecord) => ({ ...r, deps: store.dependenciesOf(ctx.db, r.id), weightsReclaimed: weightsReclaimed(r) })
 
 /** The last `n` lines of a text file (whole file read: worker logs stay small). */
 function tailLines(file: string, n: number): string[] {
@@ -53,7 +57,7 @@ export const runsDomain: DomainFactory = (ctx) => {
     },
     'runs.retry': async ({ id }) => {
       const r = mustGet(ctx, id)
-      if (r.state !== 'failed' && r.state !== 'cancelled') throw new ApiError('CONFLICT', `Run ${r.name} is ${r.state}; only failed or cancelled runs can be retried.`)
+      if (r.state !== 'failed' && r.state !== 'cancelled' && !weightsReclaimed(r)) throw new ApiError('CONFLICT', `Run ${r.name} is ${r.state}; only failed or cancelled runs, and done pretext runs whose weights were reclaimed, can be retried.`)
       queue.retryRun(r.id)
       return withDeps(ctx, mustGet(ctx, r.id))
     },

@@ -8,13 +8,23 @@
 //    nobody made; deleting them makes a retry start over;
 //  - unreferenced: runs no study uses (an edited plan unlinks them) and folders under runs/ that no
 //    run owns; the whole folder and the run's record go.
-// Never touched: running runs, and the weights and encoders of finished runs a study uses.
+// Two more hold the weights of finished runs a study uses, and go only when a person names them
+// (`optIn`: never part of a prune of everything, never automatic):
+//  - downstream-weights: best.pth of done downstream runs (finetune, scratch, fusion-finetune). No
+//    part of the lab reads it after the run (results, predictions, galleries and fusion read the
+//    predictions and the encoder files); what is lost is the fine-tuned network itself;
+//  - pretext-weights: best.pth of done pretext runs whose extraction is done with intact encoder
+//    files (runner/run-files.ts encoderFilesProblem): the encoder lives on in the extract run's
+//    files, the pretext head or decoder is lost. An extraction planned later fails with a sentence
+//    that says to retry the pretext run (runner/job-builder.ts checkpointPathOf), and runs.retry
+//    takes such a done pretext run.
+// Never touched: running runs, encoder files, and the other weights of finished runs a study uses.
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { type Handlers } from '../api/contract.ts'
-import type { storageApi, storageCategorySchema, storageItemSchema, storageUsageSchema } from '../api/storage.ts'
+import { STORAGE_DEFAULT_PRUNE, STORAGE_OPT_IN, type storageApi, type storageCategorySchema, type storageItemSchema, type storageUsageSchema } from '../api/storage.ts'
 import type { z } from 'zod'
-import { dropCheckpoints, dropResumableState, folderBytes, runFolderUsage, type RunFolderUsage } from '../runner/run-files.ts'
+import { dropCheckpoints, dropResumableState, dropWeights, encoderFilesProblem, folderBytes, runFolderUsage, type RunFolderUsage } from '../runner/run-files.ts'
 import * as store from '../store/runs.ts'
 import type { DomainFactory, LabContext } from './context.ts'
 
@@ -30,6 +40,8 @@ const TITLES: Record<CategoryId, string> = {
   'finished-resumable': 'Resumable state of finished runs',
   'stopped-checkpoints': 'Checkpoints of old failed or cancelled runs',
   unreferenced: 'Runs no study uses',
+  'downstream-weights': 'Fine-tuned networks of finished downstream runs',
+  'pretext-weights': 'Pretext weights whose encoder is extracted',
 }
 
 function holds(id: CategoryId, days: number): string {
@@ -40,6 +52,10 @@ function holds(id: CategoryId, days: number): string {
       return `Every checkpoint (last.pth, last.prev.pth, best.pth) of failed or cancelled runs that finished ${days} or more days ago. Their logs and records stay; a retry then starts from step 0.`
     case 'unreferenced':
       return 'Runs that no study uses any more (an edited study plan left them behind) and folders in runs/ that no run of this lab owns: the whole folder and the run\'s record (metrics, logs). A study that plans the same work again trains it anew.'
+    case 'downstream-weights':
+      return 'best.pth of done finetune, scratch and fusion-finetune runs that a study uses: the fine-tuned network itself, which no part of the lab reads after the run. Their metrics, test predictions (results, galleries, fusion), logs and records stay; the network is gone, and only retraining (a new run) gives one again. Reclaimed only when chosen by name.'
+    case 'pretext-weights':
+      return "best.pth of done pretext runs whose extract run is done with intact encoder files (.pth and .safetensors): the encoder stays in the extract run's encoders/, the pretext head (or inpainting decoder) is lost. A later extraction of such a run says so: resuming the study (or retrying that pretext run) trains it again from step 0. Reclaimed only when chosen by name."
   }
 }
 
@@ -54,7 +70,7 @@ export function planStorage(ctx: LabContext, olderThanDays: number, nowMs = Date
   const inUse = store.runsInUse(ctx.db)
   const runs = store.listRuns(ctx.db)
   const owned = new Set(runs.map((r) => r.runDir))
-  const cats: Record<CategoryId, { item: Item; run: store.RunRecord | null }[]> = { 'finished-resumable': [], 'stopped-checkpoints': [], unreferenced: [] }
+  const cats: Record<CategoryId, { item: Item; run: store.RunRecord | null }[]> = { 'finished-resumable': [], 'stopped-checkpoints': [], unreferenced: [], 'downstream-weights': [], 'pretext-weights': [] }
   const kept = { weightsBytes: 0, encoderBytes: 0, otherBytes: 0, activeBytes: 0 }
   let total = 0
   const item = (run: store.RunRecord | null, dir: string, bytes: number, files: string[]): Item => ({ runId: run?.id ?? null, name: run?.name ?? dir.split(sep).pop()!, state: run?.state ?? null, dir, bytes, files })
@@ -69,13 +85,14 @@ export function planStorage(ctx: LabContext, olderThanDays: number, nowMs = Date
     kept.otherBytes += u.bytes.other
     kept.encoderBytes += u.bytes.encoder
     const old = run.finishedAt !== null && nowMs - Date.parse(run.finishedAt) >= olderThanDays * DAY_MS
-    if (run.state === 'done' && u.bytes.resumable > 0) {
-      cats['finished-resumable'].push({ item: item(run, run.runDir, u.bytes.resumable, u.files.resumable), run })
-      kept.weightsBytes += u.bytes.weights
+    if (run.state === 'done') {
+      if (u.bytes.resumable > 0) cats['finished-resumable'].push({ item: item(run, run.runDir, u.bytes.resumable, u.files.resumable), run })
+      const weights = u.bytes.weights > 0 ? weightsCategory(ctx, run, inUse) : null
+      if (weights) cats[weights].push({ item: item(run, run.runDir, u.bytes.weights, u.files.weights), run })
+      else kept.weightsBytes += u.bytes.weights
     } else if ((run.state === 'failed' || run.state === 'cancelled') && old && u.bytes.resumable + u.bytes.weights > 0) {
       cats['stopped-checkpoints'].push({ item: item(run, run.runDir, u.bytes.resumable + u.bytes.weights, [...u.files.resumable, ...u.files.weights]), run })
-    } else if (run.state === 'done') kept.weightsBytes += u.bytes.weights
-    else kept.activeBytes += u.bytes.resumable + u.bytes.weights
+    } else kept.activeBytes += u.bytes.resumable + u.bytes.weights
   }
   if (existsSync(ctx.paths.runs)) {
     for (const name of readdirSync(ctx.paths.runs)) {
@@ -91,6 +108,7 @@ export function planStorage(ctx: LabContext, olderThanDays: number, nowMs = Date
     return {
       id,
       title: TITLES[id],
+      optIn: (STORAGE_OPT_IN as readonly string[]).includes(id),
       holds: holds(id, olderThanDays),
       count: list.length,
       files: list.reduce((n, x) => n + (x.item.files[0] === '*' ? countFiles(x.item.dir) : x.item.files.length), 0),
@@ -99,6 +117,22 @@ export function planStorage(ctx: LabContext, olderThanDays: number, nowMs = Date
     }
   })
   return { usage: { runsDir: ctx.paths.runs, totalBytes: total, kept, olderThanDays, categories }, actions: new Map(Object.entries(cats) as [CategoryId, (typeof cats)[CategoryId]][]) }
+}
+
+/**
+ * The category the weights of a done run a study uses fall in, or null when they stay: downstream
+ * weights always may go; pretext weights only while every extraction of the run is done with intact
+ * encoder files and a study uses one of them (an unreferenced extract run may go in the same prune).
+ */
+function weightsCategory(ctx: LabContext, run: store.RunRecord, inUse: Set<string>): 'downstream-weights' | 'pretext-weights' | null {
+  if (run.stage === 'downstream') return 'downstream-weights'
+  if (run.stage !== 'pretext') return null
+  return pretextWeightsFree(ctx, run, inUse) ? 'pretext-weights' : null
+}
+
+function pretextWeightsFree(ctx: LabContext, run: store.RunRecord, inUse: Set<string>): boolean {
+  const extracts = store.dependentsOf(ctx.db, run.id).map((id) => store.getRun(ctx.db, id)).filter((r): r is store.RunRecord => r?.stage === 'extract')
+  return extracts.some((e) => inUse.has(e.id)) && extracts.every((e) => e.state === 'done' && encoderFilesProblem(e.runDir) === null)
 }
 
 function countFiles(dir: string): number {
@@ -131,7 +165,9 @@ export function pruneStorage(ctx: LabContext, olderThanDays: number, ids: Catego
         files += n
         bytes += item.bytes
       } else {
-        const r = id === 'finished-resumable' ? dropResumableState(item.dir) : dropCheckpoints(item.dir)
+        // An extraction may have been planned (or its encoder damaged) since the plan: the pretext weights it needs stay.
+        if (id === 'pretext-weights' && run && !pretextWeightsFree(ctx, now!, store.runsInUse(ctx.db))) continue
+        const r = id === 'finished-resumable' ? dropResumableState(item.dir) : id === 'stopped-checkpoints' ? dropCheckpoints(item.dir) : dropWeights(item.dir)
         files += r.files.length
         bytes += r.bytes
       }
@@ -150,7 +186,7 @@ export function pruneStorage(ctx: LabContext, olderThanDays: number, ids: Catego
 export const storageDomain: DomainFactory = (ctx) => {
   const handlers: Handlers<typeof storageApi> = {
     'storage.usage': async ({ olderThanDays }) => planStorage(ctx, olderThanDays).usage,
-    'storage.prune': async ({ olderThanDays, categories }) => pruneStorage(ctx, olderThanDays, categories ?? ['finished-resumable', 'stopped-checkpoints', 'unreferenced']),
+    'storage.prune': async ({ olderThanDays, categories }) => pruneStorage(ctx, olderThanDays, categories ?? STORAGE_DEFAULT_PRUNE),
   }
   return { handlers }
 }

@@ -409,6 +409,11 @@ export function trimRunEvents(db: Db, runId: string, keep: number): void {
   db.prepare('DELETE FROM run_events WHERE run_id = ? AND rowid NOT IN (SELECT rowid FROM run_events WHERE run_id = ? ORDER BY rowid DESC LIMIT ?)').run(runId, runId, keep)
 }
 
+/** Queues a done run to run again from the start (a pretext run whose weights were reclaimed); its summary stays until the new one. */
+export function requeueDoneRun(db: Db, id: string): void {
+  db.prepare("UPDATE runs SET state = 'queued', reason = NULL, finished_at = NULL, attempts = 0 WHERE id = ? AND state = 'done'").run(id)
+}
+
 /** Puts runs back in the queue (explicit retry/resume); a retry also resets the attempt count. */
 export function requeueRuns(db: Db, ids: string[], resetAttempts: boolean): void {
   const q = db.prepare(`UPDATE runs SET state = 'queued', reason = NULL, finished_at = NULL${resetAttempts ? ', attempts = 0' : ''} WHERE id = ? AND state <> 'running' AND state <> 'done'`)

@@ -51,6 +51,7 @@ export const CONFIG_FIELD_DOCS: Record<string, string> = {
   'downstream.knn.temperature': 'Temperature of the vote weights exp(similarity / temperature); smaller trusts the nearest neighbours more.',
   'downstream.labelFractions': 'Fractions of the train labels each encoder is evaluated with (e.g. [0.01, 0.1, 1]): drawn by patient, stratified, nested (each smaller subset inside the larger) and the same for every encoder; 1 (all labels) is always added. Runs at 1 are the main results.',
   'downstream.labelFractionProtocols': 'Single-encoder protocols that run the fractions below 1 (fusion always uses all labels); absent = every protocol in protocols.',
+  'downstream.finetuneTargets': 'Targets the finetune protocol (and fine-tuned fusion) runs on; absent = every target in targets. The other protocols run on every target.',
   'downstream.linearHeadSweep': 'A grid of head learning rates x weight decays tried by every linear probe (single and fused), the point with the best validation metric chosen and recorded; null = the single lrHead and weightDecay.',
   'downstream.linearHeadSweep.lrs': 'Head learning rates tried.',
   'downstream.linearHeadSweep.weightDecays': 'Weight decays tried (L2 coefficient).',

@@ -114,6 +114,8 @@ export const downstreamStageSchema = z.object({
   labelFractions,
   /** Single-encoder protocols that run the fractions below 1; absent = every one in `protocols`. */
   labelFractionProtocols: z.array(z.enum(PROTOCOLS)).optional(),
+  /** Targets the finetune protocol (and fine-tuned fusion) runs on; absent = every one in `targets`. */
+  finetuneTargets: z.array(z.enum(TARGETS)).min(1).optional(),
   /** A grid of head learning rates x weight decays per linear probe, chosen on validation; null = the single lrHead/weightDecay. */
   linearHeadSweep: z
     .object({
@@ -252,6 +254,9 @@ export const studyConfigSchema = z
     for (const [i, p] of (cfg.downstream.labelFractionProtocols ?? []).entries()) {
       if (!cfg.protocols.includes(p)) ctx.addIssue({ code: 'custom', path: ['downstream', 'labelFractionProtocols', i], message: `protocol "${p}" runs label fractions but is not in protocols (${cfg.protocols.join(', ')}): add it there or remove it here` })
     }
+    for (const [i, t] of (cfg.downstream.finetuneTargets ?? []).entries()) {
+      if (!cfg.targets.includes(t)) ctx.addIssue({ code: 'custom', path: ['downstream', 'finetuneTargets', i], message: `finetune target "${t}" is not in targets (${cfg.targets.join(', ')}): add it there or remove it here` })
+    }
     if (cfg.downstream.labelFractions.length > 1 && cfg.downstream.labelFractionProtocols?.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['downstream', 'labelFractionProtocols'], message: 'labelFractions below 1 are given but no protocol runs them: name at least one protocol, or leave labelFractionProtocols out (all of them)' })
     }
@@ -272,6 +277,12 @@ export function trainedCells(cfg: Pick<StudyConfig, 'pretextTasks' | 'pretrainDa
 /** The protocols that run the label fractions below 1 (single-encoder runs only). */
 export function fractionProtocols(cfg: Pick<StudyConfig, 'protocols' | 'downstream'>): Protocol[] {
   return cfg.downstream.labelFractionProtocols ?? [...cfg.protocols]
+}
+
+/** Whether `protocol` (a single-encoder protocol or a fusion mode) runs on `target`: fine-tuning only
+ *  on `downstream.finetuneTargets` when given. */
+export function runsOnTarget(cfg: Pick<StudyConfig, 'downstream'>, protocol: string, target: Target): boolean {
+  return protocol !== 'finetune' || !cfg.downstream.finetuneTargets || cfg.downstream.finetuneTargets.includes(target)
 }
 
 /** A study config after defaults. */

@@ -3,7 +3,7 @@
 // and the similarity probe wait for nothing. Pure: no database, no file system (dataset checksums
 // and the engine version come in as PlanProvenance).
 import { specProvenance, type PlanProvenance } from './provenance.ts'
-import { DEFAULT_CHECKPOINT_SECONDS, FROZEN_PROTOCOLS, fractionProtocols, referenceLabel, referenceNameOf, trainedCells, type FusionMode, type PretextTask, type Protocol, type StudyConfig, type Target } from './config.ts'
+import { DEFAULT_CHECKPOINT_SECONDS, FROZEN_PROTOCOLS, fractionProtocols, referenceLabel, referenceNameOf, runsOnTarget, trainedCells, type FusionMode, type PretextTask, type Protocol, type StudyConfig, type Target } from './config.ts'
 import { runIdFor, specHash, type PathRef, type RunSpec, type Stage } from './spec.ts'
 
 /** One run the study needs. */
@@ -222,6 +222,7 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
     const sources = sourcesFor(seed)
     for (const target of cfg.targets) {
       for (const protocol of cfg.protocols) {
+        if (!runsOnTarget(cfg, protocol, target)) continue
         // All labels first (the main results), then each smaller fraction.
         for (const fraction of [1, ...(withFractions.has(protocol) ? [...belowOne].reverse() : [])]) {
           if (protocol === 'scratch') {
@@ -247,6 +248,7 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
         }
       }
       for (const mode of cfg.fusion.modes) {
+        if (!runsOnTarget(cfg, mode, target)) continue
         for (const set of cfg.fusion.sets) {
           const members = set.map((label) => sourceOf(label, seed))
           add({

@@ -9,6 +9,8 @@ const RULES: [RegExp, string][] = [
   [/List studies with `xlab study list`\./g, 'The Runs view lists the studies.'],
   [/start from a preset \(xlab study create --preset (\w+)\)/g, 'start from a preset (the builder\'s Preset menu: $1)'],
   [/\s*\(xlab datasets show <id> --all\)/g, ''],
+  [/Resume the study \(xlab study resume NAME\)/g, 'Resume the study (Resume in the Runs view)'],
+  [/, or retry it alone in the app's Runs view/g, ', or retry it alone (Retry on that run)'],
 ]
 
 /** A service sentence phrased for the app. */

@@ -1,5 +1,6 @@
 """The warm worker (``python -m xlab.worker --serve``): deterministic jobs in a row in one process give
-exactly what fresh processes give; a job that does not end done ends the process with the
+exactly what fresh processes give, and each job starts the global generators from its own seed as a
+fresh process does; a job that does not end done ends the process with the
 one-shot exit code and the next job line is never read; between jobs SIGTERM ends it at once."""
 
 import json
@@ -20,8 +21,9 @@ LINEAR = {"target": "binary", "protocol": "linear", "image_size": 32, "epochs": 
 
 def _chain(tmp, caches, prefix):
     """pretext -> extract -> linear -> another pretext (seed 1) job files whose run folders start with
-    ``prefix``. The last one's weights start from the global RNG, so they show whether a warm worker
-    seeds each job afresh."""
+    ``prefix``. Each kind seeds its own model and data choices, so these show that a job after others
+    in one process trains what a fresh one trains; the worker's own per-job seeding of the global
+    generators is checked by the RNG job kind below."""
     pre, ext, lin, pre1 = tmp / f"{prefix}-pre", tmp / f"{prefix}-ext", tmp / f"{prefix}-lin", tmp / f"{prefix}-pre1"
     encoder = ext / "encoders" / "encoder__rotation__pre__s0.pth"
     return [
@@ -99,15 +101,49 @@ def test_a_failing_job_ends_the_process_with_its_exit_code_and_the_next_job_is_n
     assert not any(m["run_id"] == "never" for m in msgs)
 
 
-def test_a_job_kind_that_raises_ends_the_process_as_internal(caches, tmp_path):
-    (tmp_path / "raising_kind.py").write_text("def run(job, em, device):\n    raise RuntimeError('boom')\n")
-    script = ("import sys; from xlab import worker; worker.JOB_KINDS['pretext'] = 'raising_kind:run'; "
-              "sys.exit(worker.main(['--serve']))")
-    job = job_file(tmp_path, "pretext", tmp_path / "raises", {})
+def _worker_with_kind(tmp, source, args, stdin=""):
+    """Runs ``python -m xlab.worker ARGS`` with the pretext kind replaced by ``run`` of ``source`` (a
+    module written into ``tmp``); returns the process."""
+    (tmp / "test_kind.py").write_text(source)
+    script = "import sys; from xlab import worker; worker.JOB_KINDS['pretext'] = 'test_kind:run'; sys.exit(worker.main(sys.argv[1:]))"
     env = worker_env()
-    env["PYTHONPATH"] = f"{tmp_path}:{env['PYTHONPATH']}"
-    proc = subprocess.run([sys.executable, "-c", script], input=f"{job}\n{job}\n", capture_output=True, text=True, env=env,
+    env["PYTHONPATH"] = f"{tmp}:{env['PYTHONPATH']}"
+    return subprocess.run([sys.executable, "-c", script, *args], input=stdin, capture_output=True, text=True, env=env,
                           timeout=300, cwd=ROOT)
+
+
+# A job kind that reports the first draws of the generators every job inherits (Python's random,
+# NumPy's legacy global, torch's default) and then moves them on, as a training job would.
+RNG_KIND = """
+import random
+import numpy as np
+import torch
+
+def run(job, em, device):
+    draws = {"python": random.random(), "numpy": float(np.random.rand()), "torch": float(torch.rand(1))}
+    random.random(); np.random.rand(100); torch.rand(100)
+    return {"draws": draws}
+"""
+
+
+def test_each_job_in_a_warm_worker_starts_from_its_seed_as_a_fresh_process_does(tmp_path):
+    # One warm worker: seeds 5, 7, then 5 again; fresh processes: seeds 5 and 7.
+    warm_jobs = [job_file(tmp_path, "pretext", tmp_path / f"warm-{i}", {}, seed=s) for i, s in enumerate((5, 7, 5))]
+    proc = _worker_with_kind(tmp_path, RNG_KIND, ["--serve"], "".join(f"{j}\n" for j in warm_jobs))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    warm = [m["summary"]["draws"] for m in map(json.loads, proc.stdout.splitlines()) if m["type"] == "done"]
+    fresh = {}
+    for s in (5, 7):
+        p = _worker_with_kind(tmp_path, RNG_KIND, ["--job", str(job_file(tmp_path, "pretext", tmp_path / f"fresh-{s}", {}, seed=s))])
+        assert p.returncode == 0, p.stderr[-2000:]
+        fresh[s] = [m["summary"]["draws"] for m in map(json.loads, p.stdout.splitlines()) if m["type"] == "done"][0]
+    assert warm == [fresh[5], fresh[7], fresh[5]]
+    assert all(fresh[5][g] != fresh[7][g] for g in ("python", "numpy", "torch"))
+
+
+def test_a_job_kind_that_raises_ends_the_process_as_internal(caches, tmp_path):
+    job = job_file(tmp_path, "pretext", tmp_path / "raises", {})
+    proc = _worker_with_kind(tmp_path, "def run(job, em, device):\n    raise RuntimeError('boom')\n", ["--serve"], f"{job}\n{job}\n")
     msgs = [json.loads(line) for line in proc.stdout.splitlines()]
     assert proc.returncode == 1
     assert [m["type"] for m in msgs] == ["ready", "hello", "error"] and msgs[-1]["code"] == "INTERNAL"

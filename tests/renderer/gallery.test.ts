@@ -42,6 +42,7 @@ describe('ErrorGallery', () => {
     expect(tiles).toHaveLength(3)
     expect(tiles[0]!.text()).toMatch(/true\s*No Finding\s*predicted\s*Finding\s*p 0\.930\s*wrong\s*patient\s*1004\s*image\s*4\.png/)
     expect(tiles[0]!.attributes('data-probability')).toBe('0.93')
+    expect(tiles[0]!.classes()).toEqual(['gallery-tile', 'wrong'])
     expect(tiles[0]!.find('img').attributes('alt')).toBe('Test image images/4.png')
     expect(w.find('[data-testid=gallery-summary]').text()).toContain('6 test images, 3 of 6 wrong (50.0%). No Finding: 2 of 3 wrong (66.7%). Finding: 1 of 3 wrong (33.3%).')
     expect(w.find('[data-testid=gallery-range]').text()).toBe('1–3 of 3')

@@ -84,6 +84,41 @@ describe('study builder matrix', () => {
   })
 })
 
+describe('study builder finetune targets', () => {
+  const withTargets = (finetuneTargets?: string[]) => ({ ...structuredClone(DEMO), downstream: { ...DEMO.downstream, ...(finetuneTargets ? { finetuneTargets } : {}) } }) as typeof DEMO
+  const planned = (calls: { method: string; input: unknown }[]) => (calls.filter((c) => c.method === 'studies.plan').at(-1)!.input as { config: { downstream: { finetuneTargets?: string[] } } }).config.downstream
+
+  it('shows the preset\'s finetune targets, narrows them by a click, and ticking every task again means all of them', async () => {
+    const { w, calls } = builder({ config: withTargets(['binary']) })
+    await flush()
+    await wait()
+    expect(planned(calls).finetuneTargets).toEqual(['binary'])
+    expect((w.find('[data-testid=finetune-target-binary]').element as HTMLInputElement).checked).toBe(true)
+    expect((w.find('[data-testid=finetune-target-3class]').element as HTMLInputElement).checked).toBe(false)
+    await w.find('[data-testid=finetune-target-3class]').trigger('change')
+    await wait()
+    expect(planned(calls).finetuneTargets).toBeUndefined()
+    await w.find('[data-testid=finetune-target-binary]').trigger('change')
+    await wait()
+    expect(planned(calls).finetuneTargets).toEqual(['3class'])
+    // The last one stays ticked: no fine-tuning at all is the protocol unticked.
+    await w.find('[data-testid=finetune-target-3class]').trigger('change')
+    await wait()
+    expect(planned(calls).finetuneTargets).toEqual(['3class'])
+    w.unmount()
+  })
+
+  it('keeps the config valid when the only finetune target is unticked as a task', async () => {
+    const { w, calls } = builder({ config: withTargets(['binary']) })
+    await flush()
+    await w.find('[data-testid=target-binary]').trigger('change')
+    await wait()
+    expect(planned(calls).finetuneTargets).toBeUndefined()
+    expect(w.find('[data-testid=finetune-target-binary]').exists()).toBe(false)
+    w.unmount()
+  })
+})
+
 describe('study builder guards', () => {
   it('asks for confirmation with runs, time and reuse before anything starts', async () => {
     const { w, calls } = builder()

@@ -1,7 +1,7 @@
 // `xlab encoders import|list`: reference encoders (a torchvision resnet18 state_dict you bring).
 import { resolve } from 'node:path'
-import { LabService } from '../../service/lab-service.ts'
 import { flagString, type CliArgs } from '../args.ts'
+import { badRequest as bad, runServiceCommand } from '../service-command.ts'
 
 const HELP = `usage: xlab encoders <command> [options]   (global: --data DIR)
 
@@ -14,8 +14,6 @@ const HELP = `usage: xlab encoders <command> [options]   (global: --data DIR)
   --json prints machine-readable output.
 `
 
-const bad = (message: string) => Object.assign(new Error(message), { code: 'BAD_REQUEST' })
-
 function triple(flag: string, text: string | undefined): [number, number, number] | undefined {
   if (text === undefined) return undefined
   const v = text.split(',').map((x) => Number(x.trim()))
@@ -25,17 +23,8 @@ function triple(flag: string, text: string | undefined): [number, number, number
 
 type Encoder = { name: string; sha256: string; sourcePath: string; parameters: number; normalisation: { mean: number[]; std: number[] } | null; importedAt: string; path: string; created?: boolean }
 
-export async function run(args: CliArgs): Promise<number> {
-  const [sub, a1] = args.positional
-  if (!sub || args.flags.help) {
-    process.stdout.write(HELP)
-    return sub ? 0 : 2
-  }
-  const json = Boolean(args.flags.json)
-  const service = await LabService.open({ dataRoot: flagString(args, 'data'), allowAllPaths: true, startQueue: false })
-  const call = (method: string, input: unknown) => service.dispatch(method, input, { signal: new AbortController().signal, requestId: 'cli' })
-  const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`)
-  try {
+export function run(args: CliArgs): Promise<number> {
+  return runServiceCommand(args, HELP, async ({ sub, rest: [a1], json, call, print }) => {
     switch (sub) {
       case 'import': {
         const name = flagString(args, 'name')
@@ -55,7 +44,5 @@ export async function run(args: CliArgs): Promise<number> {
       default:
         throw bad(`unknown encoders command "${sub}"; see xlab encoders --help`)
     }
-  } finally {
-    await service.close()
-  }
+  })
 }

@@ -1,7 +1,7 @@
 // `xlab runs list|show|logs|metrics|prune`.
-import { LabService } from '../../service/lab-service.ts'
 import { flagNumber, flagString, type CliArgs } from '../args.ts'
-import { formatUsage, PRUNE_HELP } from './prune.ts'
+import { badRequest as bad, runServiceCommand } from '../service-command.ts'
+import { dryRunNote, formatUsage, PRUNE_HELP, pruneCategories } from './prune.ts'
 import type { z } from 'zod'
 import type { storageApi } from '../../api/storage.ts'
 
@@ -15,19 +15,8 @@ ${PRUNE_HELP}
   --json prints machine-readable output.
 `
 
-const bad = (message: string) => Object.assign(new Error(message), { code: 'BAD_REQUEST' })
-
-export async function run(args: CliArgs): Promise<number> {
-  const [sub, id] = args.positional
-  if (!sub || args.flags.help) {
-    process.stdout.write(HELP)
-    return sub ? 0 : 2
-  }
-  const json = Boolean(args.flags.json)
-  const service = await LabService.open({ dataRoot: flagString(args, 'data'), allowAllPaths: true, startQueue: false })
-  const call = (method: string, input: unknown) => service.dispatch(method, input, { signal: new AbortController().signal, requestId: 'cli' })
-  const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`)
-  try {
+export function run(args: CliArgs): Promise<number> {
+  return runServiceCommand(args, HELP, async ({ sub, rest: [id], json, call, print }) => {
     if (sub !== 'list' && sub !== 'prune' && !id) throw bad(`xlab runs ${sub} needs a run id or name (see \`xlab runs list\`).`)
     switch (sub) {
       case 'list': {
@@ -61,16 +50,14 @@ export async function run(args: CliArgs): Promise<number> {
         type UsageOut = z.output<(typeof storageApi)['storage.usage']['output']>
         type PruneOut = z.output<(typeof storageApi)['storage.prune']['output']>
         const show = flagNumber(args, 'show') ?? 5
+        const categories = pruneCategories(args)
         if (!args.flags.yes) {
           const u = (await call('storage.usage', { olderThanDays })) as UsageOut
           if (json) print(u)
-          else {
-            const reclaim = u.categories.reduce((n, c) => n + c.bytes, 0)
-            process.stdout.write(`${formatUsage(u, show)}Dry run: nothing was deleted. ${reclaim > 0 ? 'Run again with --yes to delete what is listed above.' : 'Nothing to reclaim.'}\n`)
-          }
+          else process.stdout.write(`${formatUsage(u, show)}${dryRunNote(u, categories)}\n`)
           return 0
         }
-        const r = (await call('storage.prune', { olderThanDays })) as PruneOut
+        const r = (await call('storage.prune', { olderThanDays, categories })) as PruneOut
         if (json) print(r)
         else {
           for (const x of r.removed) process.stdout.write(`removed ${x.id}: ${x.count} run(s), ${x.files} files, ${(x.bytes / 1e9).toFixed(2)} GB\n`)
@@ -81,7 +68,5 @@ export async function run(args: CliArgs): Promise<number> {
       default:
         throw bad(`Unknown runs command "${sub}".\n\n${HELP}`)
     }
-  } finally {
-    await service.close()
-  }
+  })
 }

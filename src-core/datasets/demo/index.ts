@@ -39,13 +39,24 @@ export function demoSpecs(scale: DemoOptions['scale']): DemoSpec[] {
   ]
 }
 
+/** The generators' version: a new one regenerates sources written by an older one. */
+const GENERATOR_VERSION = 3
+
+const stampOf = (spec: DemoSpec, seed: number) => JSON.stringify({ v: GENERATOR_VERSION, ...spec, seed })
+const markerOf = (sourcesDir: string, spec: DemoSpec) => join(sourcesDir, spec.name, '.generated.json')
+
+/** Whether the demo source folder of `spec` was written by today's generators with this seed. */
+export function demoSourceCurrent(sourcesDir: string, spec: DemoSpec, seed: number): boolean {
+  const marker = markerOf(sourcesDir, spec)
+  return existsSync(marker) && readFileSync(marker, 'utf8') === stampOf(spec, seed)
+}
+
 /** Writes one demo source folder (unless an identical one is already there); returns the import request. */
 export async function generateDemoSource(sourcesDir: string, spec: DemoSpec, o: { size: number; seed: number; onImage?: (done: number, total: number) => void }): Promise<ImportRequest> {
   const dir = join(sourcesDir, spec.name)
-  // v: the generators' version; a new one regenerates sources written by an older one.
-  const stamp = JSON.stringify({ v: 2, ...spec, seed: o.seed })
-  const marker = join(dir, '.generated.json')
-  const fresh = !(existsSync(marker) && readFileSync(marker, 'utf8') === stamp)
+  const stamp = stampOf(spec, o.seed)
+  const marker = markerOf(sourcesDir, spec)
+  const fresh = !demoSourceCurrent(sourcesDir, spec, o.seed)
   if (fresh) {
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(dir, { recursive: true })

@@ -65,6 +65,28 @@ export class Raster {
     }
   }
 
+  /** Rotates in place by `angle` (radians, clockwise on screen) about (cx, cy), bilinear; what
+   *  comes from outside the raster is `fill`. */
+  rotate(cx: number, cy: number, angle: number, fill = 0): void {
+    const src = this.data.slice()
+    const c = Math.cos(angle)
+    const s = Math.sin(angle)
+    const at = (x: number, y: number) => (x < 0 || y < 0 || x >= this.w || y >= this.h ? fill : src[y * this.w + x]!)
+    for (let y = 0; y < this.h; y++) {
+      for (let x = 0; x < this.w; x++) {
+        const dx = x - cx
+        const dy = y - cy
+        const sx = cx + dx * c + dy * s
+        const sy = cy - dx * s + dy * c
+        const x0 = Math.floor(sx)
+        const y0 = Math.floor(sy)
+        const tx = sx - x0
+        const ty = sy - y0
+        this.data[y * this.w + x] = (at(x0, y0) * (1 - tx) + at(x0 + 1, y0) * tx) * (1 - ty) + (at(x0, y0 + 1) * (1 - tx) + at(x0 + 1, y0 + 1) * tx) * ty
+      }
+    }
+  }
+
   /** Mirrors left-right in place. */
   flipX(): void {
     for (let y = 0; y < this.h; y++) this.data.subarray(y * this.w, (y + 1) * this.w).reverse()

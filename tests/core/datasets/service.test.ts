@@ -1,6 +1,7 @@
 // The typed API end to end through the lab service: demo generation (small scale), list, report,
 // thumbnails, progress events, bad requests, remove.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { datasetsApi } from '../../../src-core/api/datasets.ts'
@@ -34,6 +35,30 @@ describe('datasets API', () => {
     // Idempotent: a second call keeps the ready datasets.
     const again = datasetsApi['datasets.generateDemo'].output.parse(await call('datasets.generateDemo', { scale: 'small' }))
     expect(again.datasets.map((d) => d.id)).toEqual(r.datasets.map((d) => d.id))
+  })
+
+  it('makes again a demo dataset from older generators, or cut by the crop before revision 2, and keeps the others', async () => {
+    const before = datasetsApi['datasets.generateDemo'].output.parse(await call('datasets.generateDemo', { scale: 'small' })).datasets
+    const id = (name: string) => before.find((d) => d.name === name)!.id
+    // demo-natural: its source folder says an older generator wrote it.
+    const marker = join(service.ctx.paths.sources, 'demo-natural', '.generated.json')
+    writeFileSync(marker, readFileSync(marker, 'utf8').replace(/"v":\d+/, '"v":1'))
+    // demo-mammo: its cache was cut to the breast before crop revision 2 (the garbled cut).
+    const mammo = getDatasetByIdOrName(service.ctx.db, 'demo-mammo')!
+    const metaFile = join(mammo.dir, 'meta.json')
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8'))
+    delete meta.crop_revision
+    writeFileSync(metaFile, JSON.stringify(meta))
+    expect(datasetsApi['datasets.list'].output.parse(await call('datasets.list', {})).find((d) => d.name === 'demo-mammo')!.status).toBe('damaged')
+    const after = datasetsApi['datasets.generateDemo'].output.parse(await call('datasets.generateDemo', { scale: 'small' })).datasets
+    const idAfter = (name: string) => after.find((d) => d.name === name)!.id
+    expect(idAfter('demo-chest')).toBe(id('demo-chest'))
+    expect(idAfter('demo-brainct')).toBe(id('demo-brainct'))
+    expect(idAfter('demo-natural')).not.toBe(id('demo-natural'))
+    expect(idAfter('demo-mammo')).not.toBe(id('demo-mammo'))
+    const list = datasetsApi['datasets.list'].output.parse(await call('datasets.list', {}))
+    expect(list.map((d) => [d.name, d.status]).sort()).toEqual([['demo-brainct', 'ready'], ['demo-chest', 'ready'], ['demo-mammo', 'ready'], ['demo-natural', 'ready']])
+    expect(existsSync(mammo.dir)).toBe(false)
   })
 
   it('reports counts and gives thumbnails per label', async () => {

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { runQueueOf } from '../../../src-core/runner/lab-runner.ts'
+import { encoderFilesProblem } from '../../../src-core/runner/run-files.ts'
 import { LabService } from '../../../src-core/service/lab-service.ts'
 import * as store from '../../../src-core/store/runs.ts'
 import { dataRootWith, PYTHON, REPO, tinyConfig } from './helpers.ts'
@@ -67,6 +68,8 @@ describe.skipIf(!hasEngine)('lean checkpoints through the lab', () => {
       'worker.log',
       'worker.pid',
     ])
+    // The engine's own encoder files (a torch.save zip, a safetensors file) pass storage's integrity check.
+    expect(encoderFilesProblem(ext.runDir)).toBeNull()
     const ft = byStage.get('downstream')!
     expect(store.runArtifacts(s.ctx.db, ft.id).map((a) => a.name)).toContain('last.pth')
     expect(files(ft.runDir)).toEqual(['best.pth', 'config.json', 'job.json', 'summary.json', 'test_predictions.json', 'worker.log', 'worker.pid'])
@@ -74,5 +77,9 @@ describe.skipIf(!hasEngine)('lean checkpoints through the lab', () => {
     const keys = spawnSync(PYTHON, ['-c', `import torch,sys; c=torch.load(sys.argv[1], weights_only=False); print(sorted(c))`, join(pre.runDir, 'best.pth')], { encoding: 'utf8' })
     expect(keys.stdout).not.toMatch(/optimizer/)
     expect(keys.stdout).toMatch(/'model'/)
+    // Both runs' weights are reclaimable, by name only (storage pretext-weights / downstream-weights).
+    const usage = (await s.dispatch('storage.usage', {}, { signal: new AbortController().signal, requestId: 't' })) as { categories: { id: string; items: { runId: string }[] }[] }
+    const ids = (id: string) => usage.categories.find((c) => c.id === id)!.items.map((i) => i.runId)
+    expect([ids('pretext-weights'), ids('downstream-weights')]).toEqual([[pre.id], [ft.id]])
   }, 600_000)
 })

@@ -180,3 +180,33 @@ describe('config validation of the new fields', () => {
     expect(parseStudyConfig(cfg).downstream.labelFractions).toEqual([0.01, 0.1, 1])
   })
 })
+
+describe('finetuneTargets', () => {
+  const cfg = (finetuneTargets?: ('binary' | '3class')[]) =>
+    parseStudyConfig({
+      ...demoBefore(),
+      pretextTasks: ['rotation'],
+      pretrainDatasets: ['demo-mammo'],
+      targets: ['binary', '3class'],
+      protocols: ['linear', 'finetune', 'scratch'],
+      fusion: { sets: [], modes: ['linear', 'finetune'] },
+      seeds: [0],
+      downstream: { ...demoBefore().downstream, ...(finetuneTargets ? { finetuneTargets } : {}) },
+      baselines: { randomInit: false },
+    })
+  const downstream = (c: StudyConfig) => planStudy(c, prov()).runs.filter((r) => r.stage === 'downstream').map((r) => r.name).sort()
+
+  it('fine-tunes only on the targets named, every other protocol runs on every target, and the runs kept keep their hashes', () => {
+    const all = planStudy(cfg(), prov())
+    const some = planStudy(cfg(['binary']), prov())
+    expect(downstream(cfg(['binary']))).toEqual(['3class-linear-rotation@demo-mammo-s0', '3class-scratch-s0', 'binary-finetune-rotation@demo-mammo-s0', 'binary-linear-rotation@demo-mammo-s0', 'binary-scratch-s0'])
+    expect(downstream(cfg())).toContain('3class-finetune-rotation@demo-mammo-s0')
+    const hash = (p: typeof all, name: string) => p.runs.find((r) => r.name === name)!.hash
+    for (const name of downstream(cfg(['binary']))) expect(hash(some, name), name).toBe(hash(all, name))
+  })
+
+  it('refuses a finetune target the study does not have, and an empty list', () => {
+    expect(() => parseStudyConfig({ ...cfg(), targets: ['binary'], downstream: { ...cfg().downstream, finetuneTargets: ['3class'] } })).toThrow(/finetune target "3class" is not in targets \(binary\)/)
+    expect(() => parseStudyConfig({ ...cfg(), downstream: { ...cfg().downstream, finetuneTargets: [] } })).toThrow()
+  })
+})

@@ -8,10 +8,11 @@ describe('planStudy', () => {
   it('expands the demo preset into the full factorial', () => {
     const plan = planStudy(presetConfig('demo'))
     // 3 pretext x 3 datasets; one extract each and one for the random-init baseline; downstream: 9 encoders
-    // x 2 targets x (linear, knn, finetune) + their linear probe at label fraction 0.1 + the random-init
-    // encoder x 2 targets x (linear, knn, linear at 0.1) + 2 scratch + 4 fusion sets x 2 targets (linear
-    // fusion only in the demo); probes: 9 invariance + 1 random-init reference + 1 similarity.
-    expect(plan.counts).toEqual({ pretext: 9, extract: 9 + 1, downstream: 54 + 18 + 6 + 2 + 8, probe: 11 })
+    // x 2 targets x (linear, knn) + finetune on the binary target (finetuneTargets) + their linear probe
+    // at label fraction 0.1 on both targets + the random-init encoder x 2 targets x (linear, knn, linear
+    // at 0.1) + 2 scratch + 4 fusion sets x 2 targets (linear fusion only in the demo); probes: 9
+    // invariance + 1 random-init reference + 1 similarity.
+    expect(plan.counts).toEqual({ pretext: 9, extract: 9 + 1, downstream: 36 + 9 + 18 + 6 + 2 + 8, probe: 11 })
     expect(new Set(plan.runs.map((r) => r.name)).size).toBe(plan.runs.length)
     expect(new Set(plan.runs.map((r) => r.id)).size).toBe(plan.runs.length)
   })
@@ -77,7 +78,7 @@ describe('planStudy', () => {
         expect(r.spec.params).not.toHaveProperty('max_steps_per_epoch')
       }
     }
-    expect([presetConfig('paper').pretext.steps, presetConfig('demo').pretext.steps]).toEqual([3000, 96])
+    expect([presetConfig('paper').pretext.steps, presetConfig('demo').pretext.steps]).toEqual([3000, 48])
   })
 
   it('leaves the checkpoint interval out of the spec at its default, so runs planned before the field keep their ids', () => {
@@ -103,9 +104,9 @@ describe('planStudy', () => {
     const cfg = parseStudyConfig({ ...presetConfig('demo'), skipCells: ['structure/demo-natural', 'inpainting/demo-brainct'] })
     const plan = planStudy(cfg)
     // 2 of 9 cells gone: 7 pretext, 7 extract (+ random-init), 7 invariance probes; downstream 7 x 2 targets
-    // x 3 protocols + 14 at fraction 0.1 + 6 random-init + 2 scratch + the 8 fusion runs (the demo fusion
-    // sets use only demo-mammo and rotation+inpainting/structure cells kept).
-    expect(plan.counts).toEqual({ pretext: 7, extract: 7 + 1, downstream: 42 + 14 + 6 + 2 + 8, probe: 9 })
+    // x (linear, knn) + 7 binary finetune + 14 at fraction 0.1 + 6 random-init + 2 scratch + the 8 fusion
+    // runs (the demo fusion sets use only demo-mammo and rotation+inpainting/structure cells kept).
+    expect(plan.counts).toEqual({ pretext: 7, extract: 7 + 1, downstream: 28 + 7 + 14 + 6 + 2 + 8, probe: 9 })
     expect(plan.runs.some((r) => r.encoders?.includes('structure/demo-natural') || r.encoders?.includes('inpainting/demo-brainct'))).toBe(false)
     const fullIds = new Set(full.runs.map((r) => r.id))
     expect(plan.runs.every((r) => fullIds.has(r.id))).toBe(true)
@@ -132,7 +133,7 @@ describe('planStudy', () => {
     random.downstream.finetuneHeadInit = 'random'
     const other = planStudy(random)
     const changed = other.runs.filter((r) => !plan.runs.some((x) => x.id === r.id))
-    expect(changed.length).toBe(18 + 8) // 9 encoders x 2 targets + 4 fusion sets x 2 targets, finetune only
+    expect(changed.length).toBe(9 + 4) // 9 encoders + 4 fusion sets, finetune on the demo's one finetune target only
     expect(changed.every((r) => r.protocol === 'finetune' && r.spec.params.head_init === undefined)).toBe(true)
   })
 
@@ -168,14 +169,14 @@ describe('run provenance', () => {
     const readsMammo = (r: (typeof after.runs)[number]) => r.pretrainDataset === 'demo-mammo' || (r.encoders ?? []).some((e) => e.endsWith('/demo-mammo')) || r.name === 'probe-similarity'
     const expected = new Set(after.runs.filter(readsMammo).map((r) => r.name))
     expect(changed).toEqual(expected)
-    // per encoder and target: linear, knn, finetune and linear at fraction 0.1
-    expect(changed.size).toBe(3 + 3 + 3 * 2 * 4 + 8 + 3 + 1)
+    // per encoder and target: linear, knn and linear at fraction 0.1; finetune on binary only
+    expect(changed.size).toBe(3 + 3 + 3 * 2 * 3 + 3 + 8 + 3 + 1)
     expect(after.runs.length).toBe(before.runs.length)
     // The downstream dataset is read by every downstream run and probe: all of those re-plan.
     const chest = planStudy(presetConfig('demo'), prov({ 'demo-chest': 'c2' }))
     const chestChanged = chest.runs.filter((r) => !old.has(r.id))
     expect(new Set(chestChanged.map((r) => r.stage))).toEqual(new Set(['downstream', 'probe']))
-    expect(chestChanged.length).toBe(88 + 11)
+    expect(chestChanged.length).toBe(79 + 11)
   })
 
   it('a new engine version re-plans everything; equal inputs reuse everything', () => {
