@@ -72,6 +72,11 @@ try {
   say(`  datasets/<id>/        the imported image caches`)
   say(`  runs/<run-id>/        checkpoints, encoders/, test_predictions.json, worker.log`)
   say(`  report:               xlab study report demo --data ${dataRoot}`)
+  // Disk: what runs/ holds, and what the weights of finished runs (kept by default) would free.
+  const usage = await call('storage.usage', {})
+  const gb = (b) => `${(b / 1e9).toFixed(2)} GB`
+  const optIn = usage.categories.filter((c) => c.optIn && c.bytes > 0)
+  say(`runs/ holds ${gb(usage.totalBytes)} (encoders ${gb(usage.kept.encoderBytes)})${optIn.length ? `; the weights of finished runs, kept, are ${optIn.map((c) => `${c.id} ${gb(c.bytes)}`).join(', ')}: xlab runs prune --category ${optIn.map((c) => c.id).join(',')} --yes --data ${dataRoot} frees them` : ''}`)
   await shutdown(state === 'done' ? 0 : 1)
 } catch (err) {
   process.stderr.write(`[demo] ${err.message ?? err}\n`)
