@@ -44,7 +44,13 @@ beforeAll(() => {
 }, 900_000)
 
 afterAll(() => {
-  server?.kill('SIGTERM')
+  // npx runs `xlab serve` as a child of its own: the whole process group goes, or the server outlives the test.
+  if (!server?.pid) return
+  try {
+    process.kill(-server.pid, 'SIGTERM')
+  } catch {
+    // the group is gone already
+  }
 })
 
 describe('the npm package', () => {
@@ -85,7 +91,7 @@ describe('the npm package', () => {
 
   it('`npx xlab serve` serves the built UI: 200 with its token, 401 without', async () => {
     const token = 'pack-test-token-0123456789'
-    server = spawn('npx', ['--no', 'xlab', 'serve', '--port', '0', '--token', token], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    server = spawn('npx', ['--no', 'xlab', 'serve', '--port', '0', '--token', token], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     let out = ''
     server.stderr!.on('data', (d: Buffer) => (out += d.toString()))
     const url = await new Promise<string>((resolve, reject) => {
