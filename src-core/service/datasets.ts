@@ -41,10 +41,12 @@ export async function generateDemo(ctx: LabContext, imports: ImportManager, o: {
   for (const spec of demoSpecs(o.scale)) {
     const existing = store.getDatasetByIdOrName(ctx.db, spec.name)
     if (existing?.status === 'ready') {
-      const damage = cacheDamage(existing.dir, existing.n)
-      // Imported from sources the demo's generators no longer write (an older version), or damaged
-      // (files lost, cut by an older importer): the demo's own dataset, so it is made again.
-      const stale = !damage && existing.source === join(ctx.paths.sources, spec.name) && !demoSourceCurrent(ctx.paths.sources, spec, o.seed ?? 0)
+      // Only the demo's own dataset (imported from its generated sources) is ever made again: one from
+      // sources the generators no longer write (an older version), or damaged (files lost, cut by an
+      // older importer). A dataset of the same name imported from elsewhere is left as it is.
+      const own = existing.source === join(ctx.paths.sources, spec.name)
+      const damage = own ? cacheDamage(existing.dir, existing.n) : null
+      const stale = own && !damage && !demoSourceCurrent(ctx.paths.sources, spec, o.seed ?? 0)
       if (!damage && !stale) {
         out.push(existing)
         continue
