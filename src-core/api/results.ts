@@ -581,4 +581,22 @@ export const resultsApi = {
   'results.report': method(studyInput, z.object({ dir: z.string(), html: z.string() }), 'Writes the static HTML report and CSV tables under <data>/reports/<study>/ and returns the HTML.'),
 } as const
 
-export const resultsEvents = {} as const
+/** Progress of a study analysis, which the service computes off its event loop (results.analysis). */
+export const analysisProgressSchema = z.object({
+  /** The study being analysed. */
+  studyId: z.string(),
+  /** 'runs': per-run results (intervals, per-class AUCs); 'study': the study-level verdicts; then how it ended. */
+  phase: z.enum(['runs', 'study', 'done', 'failed', 'cancelled']),
+  /** Units finished in this phase (runs analysed, during 'runs'). */
+  done: z.number().int().nonnegative(),
+  /** Units in this phase. */
+  total: z.number().int().nonnegative(),
+  /** A sentence for the user when it failed or was cancelled. */
+  message: z.string().optional(),
+})
+export type AnalysisProgress = z.infer<typeof analysisProgressSchema>
+
+export const resultsEvents = {
+  /** A study analysis moved on (a few per second at most) or ended. */
+  onAnalysisProgress: analysisProgressSchema,
+} as const
