@@ -7,14 +7,19 @@ import { migrations as allMigrations } from './migrations/index.ts'
 
 export type Db = Database.Database
 
+/** How long a statement waits for another process's lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000
+
 /** Opens (creating if needed) a database file and applies every pending migration. */
 export function openDatabase(file: string, migrations: readonly Migration[] = allMigrations): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const db = new Database(file)
+  // The busy timeout comes first: switching a new file to WAL and migrating it take locks that
+  // another process opening the same data root at the same moment may hold.
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')
-  db.pragma('busy_timeout = 5000')
   const check = db.pragma('quick_check', { simple: true })
   if (check !== 'ok') {
     db.close()
@@ -24,36 +29,50 @@ export function openDatabase(file: string, migrations: readonly Migration[] = al
   return db
 }
 
-/** Applies migrations newer than the stored version, each in its own transaction. */
+/** The newest applied migration's version, 0 for none. */
+function schemaVersion(db: Db): number {
+  return (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0
+}
+
+/**
+ * Applies migrations newer than the stored version, each in its own transaction. Several processes
+ * may open one data root at once (the app and an `xlab` command, Slurm jobs): each migration runs
+ * under the write lock (BEGIN IMMEDIATE) and reads the version again inside it, so exactly one
+ * process applies it and the others wait for the lock and then find it applied.
+ */
 export function migrate(db: Db, migrations: readonly Migration[]): number {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     applied_at TEXT NOT NULL
   ) STRICT`)
-  const current = (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0
   const sorted = [...migrations].sort((a, b) => a.version - b.version)
   const newest = sorted.at(-1)?.version ?? 0
-  if (current > newest) {
-    throw new Error(`The lab database has schema version ${current}, newer than this program knows (${newest}). Update X-Ray SSL Lab.`)
-  }
+  const tooNew = (current: number) =>
+    new Error(`The lab database has schema version ${current}, newer than this program knows (${newest}). Update X-Ray SSL Lab.`)
+  const seen = schemaVersion(db)
+  if (seen > newest) throw tooNew(seen)
   for (const m of sorted) {
-    if (m.version <= current) continue
-    // PRAGMA foreign_keys is a no-op inside a transaction, so it is switched around it.
+    if (m.version <= seen) continue
+    // PRAGMA foreign_keys is a no-op inside a transaction and applies to this connection only, so
+    // it is switched before the lock is taken; the version check happens under the lock.
     const fkWasOn = db.pragma('foreign_keys', { simple: true }) === 1
     if (m.foreignKeysOff) db.pragma('foreign_keys = OFF')
     try {
       db.transaction(() => {
+        const current = schemaVersion(db)
+        if (current > newest) throw tooNew(current)
+        if (m.version <= current) return
         m.up(db)
         if (m.foreignKeysOff) {
           const broken = db.pragma('foreign_key_check') as unknown[]
           if (broken.length) throw new Error(`Migration ${m.version} (${m.name}) would leave ${broken.length} broken foreign key(s); the database is unchanged.`)
         }
         db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString())
-      })()
+      }).immediate()
     } finally {
       if (m.foreignKeysOff && fkWasOn) db.pragma('foreign_keys = ON')
     }
   }
-  return (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0
+  return schemaVersion(db)
 }
