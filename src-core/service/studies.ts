@@ -51,11 +51,9 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
 
     'studies.create': async ({ name, config }) => {
       const p = asBadRequest(() => previewPlan(ctx.db, config, (c) => queue.slotsFor(c.device.cpuSlots)))
-      let study = store.getStudy(ctx.db, name)
       // Re-planning a running study is safe: finished runs are reused, running ones keep running,
       // and a study left `running` by a stopped lab must stay editable.
-      if (study) store.setStudyConfig(ctx.db, study.id, p.config)
-      else study = store.insertStudy(ctx.db, { id: `st-${randomBytes(4).toString('hex')}`, name, config: p.config })
+      const { study } = store.saveStudyConfig(ctx.db, { newId: `st-${randomBytes(4).toString('hex')}`, name, config: p.config })
       const { created, reused } = store.attachPlannedRuns(ctx.db, study.id, p.plan.runs.map(toInsert), ctx.paths.run)
       // An edited study with new work is no longer finished; it waits for `studies.start`.
       if (created.length && ['done', 'failed', 'cancelled'].includes(study.state)) store.setStudyState(ctx.db, study.id, 'draft')

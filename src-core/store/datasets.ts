@@ -167,7 +167,7 @@ export function finishImport(db: Db, id: string, f: FinishedImport): void {
     db.prepare(`UPDATE datasets SET status = 'ready', import_pid = NULL, error = NULL, n = ?, height = ?, width = ?, channels = ?, label_names_json = ?, multi_label = ?, splits_json = ?, report_json = ?, updated_at = ? WHERE id = ?`).run(
       f.n, f.height, f.width, f.channels, JSON.stringify(f.labelNames), f.multiLabel ? 1 : 0, JSON.stringify(f.splits), JSON.stringify(f.report), new Date().toISOString(), id,
     )
-  })()
+  }).immediate()
 }
 
 /** The stored import report, or null before the import finished. */

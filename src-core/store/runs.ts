@@ -161,6 +161,23 @@ export function insertStudy(db: Db, s: { id: string; name: string; config: unkno
   return getStudy(db, s.id)!
 }
 
+/**
+ * The study of this name with its config replaced, or a new one under `newId`. Read and write happen
+ * under the write lock, so two processes creating one name at once get one study, not a UNIQUE error.
+ */
+export function saveStudyConfig(db: Db, s: { newId: string; name: string; config: unknown }): { study: StudyRecord; created: boolean } {
+  return db
+    .transaction(() => {
+      const existing = getStudy(db, s.name)
+      if (existing) {
+        setStudyConfig(db, existing.id, s.config)
+        return { study: getStudy(db, existing.id)!, created: false }
+      }
+      return { study: insertStudy(db, { id: s.newId, name: s.name, config: s.config }), created: true }
+    })
+    .immediate()
+}
+
 /** A study by id or by name. */
 export function getStudy(db: Db, key: string): StudyRecord | null {
   const r = db.prepare('SELECT * FROM studies WHERE id = ? OR name = ?').get(key, key) as StudyRow | undefined
@@ -224,7 +241,7 @@ export function attachPlannedRuns(db: Db, studyId: string, runs: RunInsert[], ru
       for (const dep of r.deps) insertDep.run(r.id, dep)
       link.run(studyId, r.id)
     }
-  })()
+  }).immediate()
   return { created, reused }
 }
 
@@ -314,7 +331,7 @@ export function moveStudyRuns(db: Db, studyId: string, from: RunState[], to: Run
     const upd = db.prepare('UPDATE runs SET state = ?, reason = ? WHERE id = ?')
     for (const id of ids) upd.run(to, reason, id)
     return ids
-  })()
+  }).immediate()
 }
 
 /** Runs that depend, directly or not, on a run. */
@@ -343,7 +360,7 @@ export function interruptOrphanedRuns(db: Db, reason: string): string[] {
     // The lab stopped, not the run: the attempt it was on is not used up.
     db.prepare("UPDATE runs SET state = 'interrupted', reason = ?, attempts = MAX(0, attempts - 1) WHERE state = 'running'").run(reason)
     return ids
-  })()
+  }).immediate()
 }
 
 // ---- what workers report -------------------------------------------------------------------
@@ -381,7 +398,7 @@ export function writeReports(db: Db, runId: string, batch: ReportBatch): void {
     for (const x of batch.artifacts) a.run(runId, x.kind, x.name, x.path, now())
     for (const x of batch.events) e.run(runId, x.t, x.level, x.message)
     if (batch.progress) db.prepare('UPDATE runs SET progress_json = ? WHERE id = ?').run(JSON.stringify(batch.progress), runId)
-  })()
+  }).immediate()
 }
 
 /** Metric rows of a run. */
@@ -419,7 +436,7 @@ export function requeueRuns(db: Db, ids: string[], resetAttempts: boolean): void
   const q = db.prepare(`UPDATE runs SET state = 'queued', reason = NULL, finished_at = NULL${resetAttempts ? ', attempts = 0' : ''} WHERE id = ? AND state <> 'running' AND state <> 'done'`)
   db.transaction(() => {
     for (const id of ids) q.run(id)
-  })()
+  }).immediate()
 }
 
 /** Test metrics of a study's downstream runs, one row per run and metric name. */
@@ -453,5 +470,5 @@ export function deleteRuns(db: Db, ids: string[]): void {
   const del = db.prepare('DELETE FROM runs WHERE id = ?')
   db.transaction(() => {
     for (const id of ids) del.run(id)
-  })()
+  }).immediate()
 }

@@ -1,6 +1,7 @@
 // Issue 27: several processes opening one data root at once (the app and an `xlab` command, two
 // commands, Slurm jobs sharing a data root) each get a working database; every migration is applied
-// exactly once, by one of them, and the schema is the one a single process makes.
+// exactly once, by one of them, and the schema is the one a single process makes; creating one
+// study name together gives one study.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -24,7 +25,7 @@ function schemaOf(file: string) {
 }
 
 /** Starts the children, waits until each is ready, then lets all of them open `file` at once. */
-async function openTogether(file: string): Promise<{ ok: boolean; version?: number; error?: string }[]> {
+async function openTogether(file: string): Promise<{ ok: boolean; version?: number; created?: boolean; error?: string }[]> {
   const goFile = `${file}.go`
   const children = Array.from({ length: PROCESSES }, () => spawn(process.execPath, ['--import', 'tsx', CHILD, file, goFile], { stdio: ['ignore', 'pipe', 'pipe'] }))
   const outputs = children.map((c) => {
@@ -62,6 +63,11 @@ describe(`${PROCESSES} processes opening one database together`, () => {
     const got = schemaOf(file)
     expect(got.versions.map((v) => (v as { version: number }).version)).toEqual(migrations.map((m) => m.version))
     expect(got.schema).toEqual(single().schema)
+    // Creating one study name together gives one study, made by one of them.
+    expect(results.filter((r) => r.created)).toHaveLength(1)
+    const db = openDatabase(file)
+    expect(db.prepare("SELECT COUNT(*) AS n FROM studies WHERE name = 'together'").get()).toEqual({ n: 1 })
+    db.close()
   }, 120_000)
 
   it('an older database that lacks the newest migrations', async () => {
