@@ -3,8 +3,9 @@
 // the report. A dataset is marked ready only when every file of its cache is complete.
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync, statfsSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import type { Db } from '../store/db.ts'
+import { dataRootOf } from '../store/data-root.ts'
 import * as store from '../store/datasets.ts'
 import { ImportCancelled, JOURNAL_FILE, writeImageCache, type CacheProgress } from './cache-writer.ts'
 import { channelStats, writeMeta, writeSmallFiles } from './cache-files.ts'
@@ -18,6 +19,7 @@ import { ImportInputError, type DatasetKind, type ImportPlan } from './plan.ts'
 import { buildReport, type ImportReport } from './report.ts'
 import { assignSplits, DEFAULT_FRACTIONS, findLeaks, SPLIT_NAMES, validateFractions, type SplitFractions, type SplitName } from './splits.ts'
 import { processAlive } from '../util/process.ts'
+import { removeInsideRoot } from '../util/inside-root.ts'
 
 /** What the user asks for. */
 export interface ImportRequest {
@@ -105,7 +107,7 @@ export async function prepareImport(env: ImportEnv, req: ImportRequest): Promise
     }
     if (existing.planHash !== planHash) {
       // Not the same import: start over in the same folder rather than mixing two plans.
-      rmSync(existing.dir, { recursive: true, force: true })
+      removeInsideRoot(dataRootOf(env.db) ?? dirname(env.datasetsDir), existing.dir)
     }
     id = existing.id
     store.markImporting(env.db, id, process.pid)

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { LabEvents } from '../service/events.ts'
 import type { Db } from '../store/db.ts'
+import { dataRootOf } from '../store/data-root.ts'
 import * as store from '../store/runs.ts'
 import type { RunRecord, RunState, StudyState } from '../store/runs.ts'
 import type { SlurmSettings } from '../study/config.ts'
@@ -15,6 +16,7 @@ import { buildJob, JobBuildError, type DatasetResolver } from './job-builder.ts'
 import { dropResumableState, hasCheckpoint } from './run-files.ts'
 import type { WorkerMessage } from './worker-messages.ts'
 import type { WorkerExit } from './worker-process.ts'
+import { deletablePath } from '../util/inside-root.ts'
 
 /** Per-run settings taken from the study config. */
 export interface RunSettings {
@@ -457,6 +459,8 @@ export class RunQueue {
    */
   private dropResumable(run: RunRecord): void {
     try {
+      const root = dataRootOf(this.o.db)
+      if (root) deletablePath(root, run.runDir)
       const removed = dropResumableState(run.runDir)
       if (removed.files.length) this.o.log(`[queue] [run ${run.id}] removed its resumable state (${removed.files.join(', ')}, ${(removed.bytes / 1e6).toFixed(1)} MB)`)
     } catch (err) {

@@ -2,7 +2,7 @@
 // hashes the user's file, refuses a taken name for other weights, has the engine check and convert
 // the file into a temporary folder, and only then moves it into place and stores the row, so a
 // refused or failed import leaves nothing behind.
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { ApiError, type Handlers } from '../api/contract.ts'
 import type { encodersApi } from '../api/encoders.ts'
@@ -11,6 +11,7 @@ import { fileSha256, referenceDir, writeManifest } from '../encoders/reference-f
 import { getReferenceEncoder, insertReferenceEncoder, listReferenceEncoders, type EncoderNormalisation, type ReferenceEncoderRecord } from '../store/reference-encoders.ts'
 import { REFERENCE_NAME } from '../study/config.ts'
 import type { DomainFactory } from './context.ts'
+import { removeInsideRoot } from '../util/inside-root.ts'
 
 const sameNorm = (a: EncoderNormalisation | null, b: EncoderNormalisation | null) => JSON.stringify(a) === JSON.stringify(b)
 
@@ -49,14 +50,14 @@ export const encodersDomain: DomainFactory = (ctx) => {
           const sha256 = await fileSha256(r.encoder)
           if (sha256 !== r.sha256) throw new Error(`The engine reported sha256 ${r.sha256.slice(0, 12)} for ${r.encoder}, but the file has ${sha256.slice(0, 12)}; import again.`)
           writeManifest(tmp, { name, file: basename(r.encoder), sha256 })
-          rmSync(dir, { recursive: true, force: true })
+          removeInsideRoot(ctx.dataRoot, dir)
           renameSync(tmp, dir)
           const rec: ReferenceEncoderRecord = insertReferenceEncoder(ctx.db, { name, path: join(dir, basename(r.encoder)), sha256, sourcePath: src, sourceSha256, normalisation: norm, parameters: r.parameters })
           ctx.log('encoders', `imported ${name} from ${src} (sha256 ${sha256.slice(0, 12)})`)
           ctx.events.emit('onEncodersChanged', {})
           return { ...rec, created: true }
         } finally {
-          rmSync(tmp, { recursive: true, force: true })
+          removeInsideRoot(ctx.dataRoot, tmp)
         }
       } finally {
         busy.delete(name)

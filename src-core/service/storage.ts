@@ -19,13 +19,14 @@
 //    that says to retry the pretext run (runner/job-builder.ts checkpointPathOf), and runs.retry
 //    takes such a done pretext run.
 // Never touched: running runs, encoder files, and the other weights of finished runs a study uses.
-import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { type Handlers } from '../api/contract.ts'
 import { STORAGE_DEFAULT_PRUNE, STORAGE_OPT_IN, type storageApi, type storageCategorySchema, type storageItemSchema, type storageUsageSchema } from '../api/storage.ts'
 import type { z } from 'zod'
 import { dropCheckpoints, dropResumableState, dropWeights, encoderFilesProblem, folderBytes, runFolderUsage, type RunFolderUsage } from '../runner/run-files.ts'
 import * as store from '../store/runs.ts'
+import { deletablePath, removeInsideRoot } from '../util/inside-root.ts'
 import type { DomainFactory, LabContext } from './context.ts'
 
 type Usage = z.input<typeof storageUsageSchema>
@@ -160,13 +161,14 @@ export function pruneStorage(ctx: LabContext, olderThanDays: number, ids: Catego
       if (id === 'unreferenced') {
         if (run && inUse.has(run.id)) continue
         const n = countFiles(item.dir)
-        rmSync(item.dir, { recursive: true, force: true })
+        removeInsideRoot(ctx.dataRoot, item.dir)
         if (run) store.deleteRuns(ctx.db, [run.id])
         files += n
         bytes += item.bytes
       } else {
         // An extraction may have been planned (or its encoder damaged) since the plan: the pretext weights it needs stay.
         if (id === 'pretext-weights' && run && !pretextWeightsFree(ctx, now!, store.runsInUse(ctx.db))) continue
+        deletablePath(ctx.dataRoot, item.dir)
         const r = id === 'finished-resumable' ? dropResumableState(item.dir) : id === 'stopped-checkpoints' ? dropCheckpoints(item.dir) : dropWeights(item.dir)
         files += r.files.length
         bytes += r.bytes

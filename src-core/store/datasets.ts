@@ -1,5 +1,6 @@
 // All SQL about datasets and their samples. Other modules see typed records only.
 import type { Db } from './db.ts'
+import { fromStoredPath, toStoredPath } from './data-root.ts'
 
 export type DatasetStatus = 'importing' | 'ready' | 'failed' | 'cancelled'
 export type DatasetKindName = 'chestxray14' | 'imagefolder' | 'mammogram'
@@ -92,13 +93,13 @@ interface DatasetDbRow {
 
 const COLUMNS = 'id, name, kind, source, dir, status, options_json, plan_hash, import_pid, n, height, width, channels, label_names_json, multi_label, splits_json, error, created_at, updated_at'
 
-function toRecord(r: DatasetDbRow): DatasetRecord {
+function toRecord(db: Db, r: DatasetDbRow): DatasetRecord {
   return {
     id: r.id,
     name: r.name,
     kind: r.kind,
-    source: r.source,
-    dir: r.dir,
+    source: fromStoredPath(db, r.source),
+    dir: fromStoredPath(db, r.dir),
     status: r.status,
     options: JSON.parse(r.options_json) as Record<string, unknown>,
     planHash: r.plan_hash,
@@ -118,20 +119,20 @@ function toRecord(r: DatasetDbRow): DatasetRecord {
 
 /** Every dataset, newest first. */
 export function listDatasets(db: Db): DatasetRecord[] {
-  return (db.prepare(`SELECT ${COLUMNS} FROM datasets ORDER BY created_at DESC, name`).all() as DatasetDbRow[]).map(toRecord)
+  return (db.prepare(`SELECT ${COLUMNS} FROM datasets ORDER BY created_at DESC, name`).all() as DatasetDbRow[]).map((r) => toRecord(db, r))
 }
 
 /** A dataset by id or by name; null when there is none. */
 export function getDatasetByIdOrName(db: Db, key: string): DatasetRecord | null {
   const r = db.prepare(`SELECT ${COLUMNS} FROM datasets WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1`).get(key, key, key) as DatasetDbRow | undefined
-  return r ? toRecord(r) : null
+  return r ? toRecord(db, r) : null
 }
 
 /** Creates a dataset row in state `importing`. */
 export function insertDataset(db: Db, d: { id: string; name: string; kind: DatasetKindName; source: string; dir: string; options: Record<string, unknown>; importPid: number }): void {
   const now = new Date().toISOString()
   db.prepare(`INSERT INTO datasets (id, name, kind, source, dir, status, options_json, import_pid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'importing', ?, ?, ?, ?)`).run(
-    d.id, d.name, d.kind, d.source, d.dir, JSON.stringify(d.options), d.importPid, now, now,
+    d.id, d.name, d.kind, toStoredPath(db, d.source), toStoredPath(db, d.dir), JSON.stringify(d.options), d.importPid, now, now,
   )
 }
 

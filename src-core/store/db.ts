@@ -1,7 +1,8 @@
 // Opens lab.sqlite in WAL mode and brings its schema up to date. Only src-core/store touches SQL.
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, resolve } from 'node:path'
+import { setDataRoot } from './data-root.ts'
 import type { Migration } from './migration.ts'
 import { migrations as allMigrations } from './migrations/index.ts'
 
@@ -14,6 +15,8 @@ const BUSY_TIMEOUT_MS = 5000
 export function openDatabase(file: string, migrations: readonly Migration[] = allMigrations): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const db = new Database(file)
+  // Paths inside the data root (the folder of lab.sqlite) are stored relative to it (data-root.ts).
+  if (file !== ':memory:') setDataRoot(db, dirname(resolve(file)))
   // The busy timeout comes first: switching a new file to WAL and migrating it take locks that
   // another process opening the same data root at the same moment may hold.
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)

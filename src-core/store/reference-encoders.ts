@@ -1,5 +1,6 @@
 // All SQL about reference encoders (migration 0004): encoders a user imported under a name.
 import type { Db } from './db.ts'
+import { fromStoredPath, toStoredPath } from './data-root.ts'
 
 /** Input normalisation an encoder was trained with, per RGB channel. */
 export interface EncoderNormalisation {
@@ -40,11 +41,11 @@ interface Row {
   imported_at: string
 }
 
-const toRecord = (r: Row): ReferenceEncoderRecord => ({
+const toRecord = (db: Db, r: Row): ReferenceEncoderRecord => ({
   name: r.name,
-  path: r.path,
+  path: fromStoredPath(db, r.path),
   sha256: r.sha256,
-  sourcePath: r.source_path,
+  sourcePath: fromStoredPath(db, r.source_path),
   sourceSha256: r.source_sha256,
   normalisation: r.normalisation_json ? (JSON.parse(r.normalisation_json) as EncoderNormalisation) : null,
   parameters: r.parameters,
@@ -53,13 +54,13 @@ const toRecord = (r: Row): ReferenceEncoderRecord => ({
 
 /** Every reference encoder, by name. */
 export function listReferenceEncoders(db: Db): ReferenceEncoderRecord[] {
-  return (db.prepare('SELECT * FROM reference_encoders ORDER BY name').all() as Row[]).map(toRecord)
+  return (db.prepare('SELECT * FROM reference_encoders ORDER BY name').all() as Row[]).map((r) => toRecord(db, r))
 }
 
 /** One reference encoder by name; null when none has that name. */
 export function getReferenceEncoder(db: Db, name: string): ReferenceEncoderRecord | null {
   const r = db.prepare('SELECT * FROM reference_encoders WHERE name = ?').get(name) as Row | undefined
-  return r ? toRecord(r) : null
+  return r ? toRecord(db, r) : null
 }
 
 /** Stores a new reference encoder (the name must be free: the service checks re-imports first). */
@@ -68,6 +69,6 @@ export function insertReferenceEncoder(db: Db, e: Omit<ReferenceEncoderRecord, '
   db.prepare(
     `INSERT INTO reference_encoders (name, path, sha256, source_path, source_sha256, normalisation_json, parameters, imported_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(e.name, e.path, e.sha256, e.sourcePath, e.sourceSha256, e.normalisation ? JSON.stringify(e.normalisation) : null, e.parameters, importedAt)
+  ).run(e.name, toStoredPath(db, e.path), e.sha256, toStoredPath(db, e.sourcePath), e.sourceSha256, e.normalisation ? JSON.stringify(e.normalisation) : null, e.parameters, importedAt)
   return { ...e, importedAt }
 }

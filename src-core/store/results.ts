@@ -30,8 +30,8 @@ function parseJson<T>(text: string | null, fallback: T): T {
   }
 }
 
-function toResultRun(row: RunRow): ResultRun {
-  const run = toRun(row)
+function toResultRun(db: Db, row: RunRow): ResultRun {
+  const run = toRun(db, row)
   return { ...run, encoders: run.encoders ?? [] }
 }
 
@@ -55,18 +55,18 @@ export function studyRuns(db: Db, studyId: string, stage?: string): ResultRun[] 
        ORDER BY r.name`,
     )
     .all(studyId, studyId, stage ?? null, stage ?? null) as RunRow[]
-  return rows.map(toResultRun)
+  return rows.map((r) => toResultRun(db, r))
 }
 
 /** Every run of one stage across all studies. */
 export function allRuns(db: Db, stage: string): ResultRun[] {
-  return (db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.stage = ? ORDER BY r.name`).all(stage) as RunRow[]).map(toResultRun)
+  return (db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.stage = ? ORDER BY r.name`).all(stage) as RunRow[]).map((r) => toResultRun(db, r))
 }
 
 /** One run by id. */
 export function findRun(db: Db, id: string): ResultRun | null {
   const r = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = ?`).get(id) as RunRow | undefined
-  return r ? toResultRun(r) : null
+  return r ? toResultRun(db, r) : null
 }
 
 /** The last reported value of each metric of a run on one split (highest epoch, then step). */

@@ -1,6 +1,7 @@
 // All SQL about studies, runs, their dependencies and what workers report. Nothing else in the
 // lab runs these queries (the analysis team reads the same tables through store/results.ts).
 import type { Db } from './db.ts'
+import { fromStoredPath, toStoredPath } from './data-root.ts'
 
 export type RunState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted' | 'paused'
 export type StudyState = 'draft' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled'
@@ -115,8 +116,8 @@ export interface RunRow {
 
 const parse = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T))
 
-/** Parses a `runs` row (SELECT *) into a RunRecord. */
-export function toRun(r: RunRow): RunRecord {
+/** Parses a `runs` row (SELECT *) of this database into a RunRecord (the run folder made absolute in its data root). */
+export function toRun(db: Db, r: RunRow): RunRecord {
   return {
     id: r.id,
     studyId: r.study_id,
@@ -134,7 +135,7 @@ export function toRun(r: RunRow): RunRecord {
     protocol: r.protocol,
     fusionMode: r.fusion_mode,
     encoders: parse<string[]>(r.encoders_json),
-    runDir: r.run_dir,
+    runDir: fromStoredPath(db, r.run_dir),
     summary: parse<Record<string, unknown>>(r.summary_json),
     createdAt: r.created_at,
     startedAt: r.started_at,
@@ -209,7 +210,7 @@ export function runsByHash(db: Db, hashes: string[]): Map<string, RunRecord> {
   const q = db.prepare('SELECT * FROM runs WHERE spec_hash = ?')
   for (const h of hashes) {
     const r = q.get(h) as RunRow | undefined
-    if (r) out.set(h, toRun(r))
+    if (r) out.set(h, toRun(db, r))
   }
   return out
 }
@@ -235,7 +236,7 @@ export function attachPlannedRuns(db: Db, studyId: string, runs: RunInsert[], ru
     for (const r of runs) {
       if (exists.get(r.id)) reused.push(r.id)
       else {
-        insertRun.run(r.id, studyId, r.name, r.stage, JSON.stringify(r.spec), r.hash, r.pretext, r.pretrainDataset, r.seed, r.target, r.protocol, r.fusionMode, r.encoders ? JSON.stringify(r.encoders) : null, runDirFor(r.id), now())
+        insertRun.run(r.id, studyId, r.name, r.stage, JSON.stringify(r.spec), r.hash, r.pretext, r.pretrainDataset, r.seed, r.target, r.protocol, r.fusionMode, r.encoders ? JSON.stringify(r.encoders) : null, toStoredPath(db, runDirFor(r.id)), now())
         created.push(r.id)
       }
       for (const dep of r.deps) insertDep.run(r.id, dep)
@@ -249,7 +250,7 @@ export function attachPlannedRuns(db: Db, studyId: string, runs: RunInsert[], ru
 
 export function getRun(db: Db, id: string): RunRecord | null {
   const r = db.prepare('SELECT * FROM runs WHERE id = ? OR name = ? ORDER BY created_at LIMIT 1').get(id, id) as RunRow | undefined
-  return r ? toRun(r) : null
+  return r ? toRun(db, r) : null
 }
 
 /** Runs, optionally of one study (through study_runs) and/or in one state, in creation order. */
@@ -265,7 +266,7 @@ export function listRuns(db: Db, filter: { studyId?: string; state?: RunState } 
     args.push(filter.state)
   }
   const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid`
-  return (db.prepare(sql).all(...args) as RunRow[]).map(toRun)
+  return (db.prepare(sql).all(...args) as RunRow[]).map((r) => toRun(db, r))
 }
 
 /** Study ids a run belongs to. */
@@ -295,7 +296,7 @@ export function readyRuns(db: Db, limit: number): RunRecord[] {
        ORDER BY r.created_at, r.rowid LIMIT ?`,
     )
     .all(limit) as RunRow[]
-  return rows.map(toRun)
+  return rows.map((r) => toRun(db, r))
 }
 
 /** Marks a run started (one more attempt) unless another scheduler took it first; true if it did. */
@@ -395,7 +396,7 @@ export function writeReports(db: Db, runId: string, batch: ReportBatch): void {
   const e = db.prepare('INSERT INTO run_events (run_id, t, level, message) VALUES (?, ?, ?, ?)')
   db.transaction(() => {
     for (const p of batch.metrics) for (const [name, value] of Object.entries(p.values)) if (Number.isFinite(value)) m.run(runId, p.split, p.epoch, p.step, name, value)
-    for (const x of batch.artifacts) a.run(runId, x.kind, x.name, x.path, now())
+    for (const x of batch.artifacts) a.run(runId, x.kind, x.name, toStoredPath(db, x.path), now())
     for (const x of batch.events) e.run(runId, x.t, x.level, x.message)
     if (batch.progress) db.prepare('UPDATE runs SET progress_json = ? WHERE id = ?').run(JSON.stringify(batch.progress), runId)
   }).immediate()
@@ -410,7 +411,7 @@ export function runArtifacts(db: Db, runId: string): ArtifactRecord[] {
   return (db.prepare('SELECT kind, name, path, created_at FROM artifacts WHERE run_id = ? ORDER BY created_at, name').all(runId) as { kind: string; name: string; path: string; created_at: string }[]).map((r) => ({
     kind: r.kind,
     name: r.name,
-    path: r.path,
+    path: fromStoredPath(db, r.path),
     createdAt: r.created_at,
   }))
 }

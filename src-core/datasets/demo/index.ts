@@ -1,13 +1,14 @@
 // The four demo datasets: generated into <dataRoot>/sources/<name>/ in the real layouts, then
 // imported through the same importers as real data. Seeded: the same options give the same bytes.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { drawBrainCt, BRAIN_CLASSES } from './brainct.ts'
 import { generateChestDemo } from './chest.ts'
 import { drawMammogram, MAMMO_CLASSES } from './mammo.ts'
 import { drawNatural, NATURAL_CLASSES } from './natural.ts'
 import { imageSeed, pool } from './raster.ts'
 import type { ImportRequest } from '../import-job.ts'
+import { removeInsideRoot } from '../../util/inside-root.ts'
 
 /** How big the demo is. */
 export interface DemoOptions {
@@ -58,7 +59,8 @@ export async function generateDemoSource(sourcesDir: string, spec: DemoSpec, o: 
   const marker = markerOf(sourcesDir, spec)
   const fresh = !demoSourceCurrent(sourcesDir, spec, o.seed)
   if (fresh) {
-    rmSync(dir, { recursive: true, force: true })
+    // The sources folder lies in the data root (layout().sources); nothing outside it is deleted.
+    removeInsideRoot(dirname(sourcesDir), dir)
     mkdirSync(dir, { recursive: true })
   }
   const done = (k: number) => o.onImage?.(k, spec.count)
