@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { LabEvents } from '../service/events.ts'
 import type { Db } from '../store/db.ts'
+import { isBusyError, retryWhileBusy, WRITE_RETRY_MS } from '../store/busy.ts'
 import { dataRootOf } from '../store/data-root.ts'
 import * as store from '../store/runs.ts'
 import type { RunRecord, RunState, StudyState } from '../store/runs.ts'
@@ -51,10 +52,12 @@ export interface RunQueueOptions {
   eventTail?: number
   /** How often the store is re-read for changes made by other processes (ms). */
   pollMs?: number
+  /** How long a write waits for a database locked by another process before the run fails (ms). */
+  writeRetryMs?: number
 }
 
-/** Why we asked a worker to stop; decides the state it ends in. */
-type StopIntent = 'cancel' | 'pause' | 'shutdown'
+/** Why we asked a worker to stop; decides the state it ends in (`write-failed`: its reports could not be stored). */
+type StopIntent = 'cancel' | 'pause' | 'shutdown' | 'write-failed'
 
 interface ActiveRun {
   run: RunRecord
@@ -62,6 +65,12 @@ interface ActiveRun {
   slot: number
   batch: store.ReportBatch
   flushTimer: NodeJS.Timeout | null
+  /** Set while the database is locked: the held reports are written again when it fires. */
+  retryTimer: NodeJS.Timeout | null
+  /** When the current run of failed writes began (null while writes succeed). */
+  writeFailingSince: number | null
+  /** Why this run's reports could not be stored, once that is final. */
+  writeFailure: string | null
   intent: StopIntent | null
   settings: RunSettings
   /** Slurm runs do not take a slot of this machine. */
@@ -121,6 +130,16 @@ export class RunQueue {
 
   /** Applies state changes made by other processes to the workers of this one. */
   private syncWithStore(): void {
+    try {
+      this.applyStoreChanges()
+    } catch (err) {
+      // Another process holds the write lock: the next poll looks again.
+      if (!isBusyError(err)) throw err
+      this.o.log(`[queue] the database is locked by another process (${(err as Error).message}); waiting`)
+    }
+  }
+
+  private applyStoreChanges(): void {
     for (const a of this.active.values()) {
       const r = store.getRun(this.o.db, a.run.id)
       if (!r || r.state === 'running' || a.intent) continue
@@ -262,21 +281,29 @@ export class RunQueue {
     if (this.stopped || this.ticking) return
     this.ticking = true
     try {
-      const slots = this.slotCount()
-      const local = () => [...this.active.values()].filter((a) => !a.remote).length
-      const remote = () => this.active.size - local()
-      // Ready runs in order; a run whose executor is full waits, the others go on. Settings are
-      // read once per study per tick (hundreds of runs may be ready at once).
-      const active = store.activeStudyIds(this.o.db)
-      const byStudy = new Map<string, RunSettings>()
-      for (const next of store.readyRuns(this.o.db, slots + 500)) {
-        if (this.active.has(next.id)) continue
-        const settings = this.settingsFor(next, active, byStudy)
-        const room = settings.executor === 'slurm' ? remote() < (settings.slurm?.maxJobs ?? 50) : local() < slots
-        if (room) this.launch(next, settings)
-      }
+      this.startReadyRuns()
+    } catch (err) {
+      // Another process holds the write lock: the poller ticks again within a second.
+      if (!isBusyError(err)) throw err
+      this.o.log(`[queue] the database is locked by another process (${(err as Error).message}); runs start when it is free`)
     } finally {
       this.ticking = false
+    }
+  }
+
+  private startReadyRuns(): void {
+    const slots = this.slotCount()
+    const local = () => [...this.active.values()].filter((a) => !a.remote).length
+    const remote = () => this.active.size - local()
+    // Ready runs in order; a run whose executor is full waits, the others go on. Settings are
+    // read once per study per tick (hundreds of runs may be ready at once).
+    const active = store.activeStudyIds(this.o.db)
+    const byStudy = new Map<string, RunSettings>()
+    for (const next of store.readyRuns(this.o.db, slots + 500)) {
+      if (this.active.has(next.id)) continue
+      const settings = this.settingsFor(next, active, byStudy)
+      const room = settings.executor === 'slurm' ? remote() < (settings.slurm?.maxJobs ?? 50) : local() < slots
+      if (room) this.launch(next, settings)
     }
   }
 
@@ -320,7 +347,7 @@ export class RunQueue {
       return
     }
     const { slot, cudaDevice } = remote ? { slot: -1, cudaDevice: undefined } : this.freeSlot()
-    const a: ActiveRun = { run: started, slot, settings, remote, batch: { metrics: [], artifacts: [], events: [] }, flushTimer: null, intent: null, handle: null as never }
+    const a: ActiveRun = { run: started, slot, settings, remote, batch: { metrics: [], artifacts: [], events: [] }, flushTimer: null, retryTimer: null, writeFailingSince: null, writeFailure: null, intent: null, handle: null as never }
     this.active.set(run.id, a)
     a.handle = this.o.executor.launch(
       { job, jobFile, slot, gpu, cudaDevice, runName: run.name, executor: settings.executor, slurm: settings.slurm },
@@ -408,25 +435,87 @@ export class RunQueue {
     a.flushTimer ??= setTimeout(() => this.flush(a), this.o.flushMs ?? 250)
   }
 
-  /** Writes buffered reports in one transaction and pushes the latest progress. */
-  private flush(a: ActiveRun): void {
+  /**
+   * Writes buffered reports in one transaction and pushes the latest progress. The reports stay in
+   * memory until they are stored: a database locked by another process is waited for (retried with
+   * a growing pause), and a write that cannot succeed stops the worker and fails the run.
+   */
+  private flush(a: ActiveRun, retrying = false): void {
     if (a.flushTimer) clearTimeout(a.flushTimer)
     a.flushTimer = null
+    // While a locked database is waited for, new reports join the held batch; the retry writes them.
+    if (a.retryTimer && !retrying) return
+    a.retryTimer = null
     const b = a.batch
     if (!b.metrics.length && !b.artifacts.length && !b.events.length && !b.progress) return
+    try {
+      store.writeReports(this.o.db, a.run.id, b)
+    } catch (err) {
+      this.onWriteFailure(a, err)
+      return
+    }
     a.batch = { metrics: [], artifacts: [], events: [] }
-    store.writeReports(this.o.db, a.run.id, b)
+    if (a.writeFailingSince !== null) this.o.log(`[queue] [run ${a.run.id}] the database accepted writes again after ${((Date.now() - a.writeFailingSince) / 1000).toFixed(1)} s; every held report is stored`)
+    a.writeFailingSince = null
     if (b.progress) this.o.events.emit('onRunProgress', b.progress as never)
+  }
+
+  private onWriteFailure(a: ActiveRun, err: unknown): void {
+    const now = Date.now()
+    const first = a.writeFailingSince === null
+    a.writeFailingSince ??= now
+    const waited = now - a.writeFailingSince
+    if (isBusyError(err) && waited < (this.o.writeRetryMs ?? WRITE_RETRY_MS)) {
+      if (first) this.o.log(`[queue] [run ${a.run.id}] the database is locked by another process (${(err as Error).message}); this run's reports are held in memory and written when it is free`)
+      a.retryTimer = setTimeout(() => this.flush(a, true), Math.min(2000, 250 + waited / 4))
+      return
+    }
+    if (a.writeFailure) return
+    a.writeFailure = describeWriteFailure(err, waited)
+    this.o.log(`[queue] [run ${a.run.id}] ${a.writeFailure}`)
+    // Stopped, the worker writes a checkpoint first: a resume continues from there.
+    a.intent = 'write-failed'
+    a.handle.stop(a.writeFailure)
+  }
+
+  /** Stores what a run still holds, waiting for a locked database; returns why it could not, or null. */
+  private async storeHeld(a: ActiveRun): Promise<string | null> {
+    if (a.retryTimer) clearTimeout(a.retryTimer)
+    if (a.flushTimer) clearTimeout(a.flushTimer)
+    a.retryTimer = a.flushTimer = null
+    const b = a.batch
+    if (!b.metrics.length && !b.artifacts.length && !b.events.length && !b.progress) return null
+    try {
+      await retryWhileBusy(() => store.writeReports(this.o.db, a.run.id, b), { giveUpMs: this.remainingRetryMs(a) })
+      a.batch = { metrics: [], artifacts: [], events: [] }
+      return null
+    } catch (err) {
+      const lost = b.metrics.length + b.artifacts.length
+      return `${describeWriteFailure(err, Date.now() - (a.writeFailingSince ?? Date.now()))}${lost ? ` ${lost} metric/artifact report(s) of its last attempt were not stored.` : ''}`
+    }
+  }
+
+  private remainingRetryMs(a: ActiveRun): number {
+    const budget = this.o.writeRetryMs ?? WRITE_RETRY_MS
+    return a.writeFailingSince === null ? budget : Math.max(0, budget - (Date.now() - a.writeFailingSince))
+  }
+
+  /** A store write of the run loop, waiting for a database locked by another process. */
+  private write<T>(what: () => T): Promise<T> {
+    return retryWhileBusy(what, { giveUpMs: this.o.writeRetryMs ?? WRITE_RETRY_MS })
   }
 
   // ---- exits -------------------------------------------------------------------------------
 
-  private onExit(a: ActiveRun, exit: WorkerExit): void {
-    this.flush(a)
+  private async onExit(a: ActiveRun, exit: WorkerExit): Promise<void> {
+    const unstored = await this.storeHeld(a)
     const run = a.run
     let state: RunState
     let reason: string | null = exit.message
-    if (exit.reason === 'done') {
+    if (a.intent === 'write-failed' || unstored) {
+      state = 'failed'
+      reason = a.writeFailure ?? unstored
+    } else if (exit.reason === 'done') {
       state = 'done'
       reason = null
       try {
@@ -442,13 +531,20 @@ export class RunQueue {
       state = 'interrupted'
       reason = `${exit.message} Retrying (attempt ${run.attempts + 1} of ${a.settings.maxAttempts}) from the last checkpoint.`
     } else state = 'failed'
-    store.writeReports(this.o.db, run.id, { metrics: [], artifacts: [], events: [{ t: new Date().toISOString(), level: state === 'done' ? 'info' : 'error', message: `worker exit: ${exit.reason}${reason ? ` - ${reason}` : ''}` }] })
-    store.trimRunEvents(this.o.db, run.id, this.o.eventTail ?? 200)
-    this.active.delete(run.id)
-    // Stopping the lab is not a failed attempt of the run: it must not use up its retries.
-    if (a.intent === 'shutdown') store.forgiveAttempt(this.o.db, run.id)
+    const event = { t: new Date().toISOString(), level: state === 'done' ? 'info' : 'error', message: `worker exit: ${exit.reason}${reason ? ` - ${reason}` : ''}` }
+    await this.write(() => {
+      store.writeReports(this.o.db, run.id, { metrics: [], artifacts: [], events: [event] })
+      store.trimRunEvents(this.o.db, run.id, this.o.eventTail ?? 200)
+      // Stopping the lab is not a failed attempt of the run: it must not use up its retries.
+      if (a.intent === 'shutdown') store.forgiveAttempt(this.o.db, run.id)
+    })
     this.o.log(`[queue] [run ${run.id}] [pid ${a.handle.pid ?? '-'}] ${run.name}: ${state}${reason ? ` (${reason})` : ''}`)
-    this.settle(run, state, reason, exit.summary)
+    // The run leaves the active set only once its end is stored: stop() waits for that before the database closes.
+    try {
+      await this.write(() => this.settle(run, state, reason, exit.summary))
+    } finally {
+      this.active.delete(run.id)
+    }
     if (state === 'done') this.dropResumable(run)
     this.tick()
   }
@@ -521,6 +617,15 @@ export class RunQueue {
     const r = store.getRun(this.o.db, runId)
     if (r) this.o.events.emit('onRunState', { runId, studyId: r.studyId, state: r.state, ...(r.reason ? { reason: r.reason } : {}) })
   }
+}
+
+/** A sentence for reports the lab could not store in lab.sqlite, with what to do. */
+export function describeWriteFailure(err: unknown, waitedMs: number): string {
+  const message = (err as Error).message ?? String(err)
+  if (isBusyError(err)) {
+    return `The lab could not store this run's reports: another process held the database lock for ${Math.round(waitedMs / 1000)} s (${message}). The run was stopped at its last checkpoint; close the other program and resume the study.`
+  }
+  return `The lab could not store this run's reports (${message}). The run was stopped at its last checkpoint; fix the cause, then resume the study.`
 }
 
 /** A sentence for a run folder the lab cannot write, naming the path and what to do. */
