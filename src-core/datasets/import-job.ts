@@ -20,6 +20,7 @@ import { buildReport, type ImportReport } from './report.ts'
 import { assignSplits, DEFAULT_FRACTIONS, findLeaks, SPLIT_NAMES, validateFractions, type SplitFractions, type SplitName } from './splits.ts'
 import { processAlive } from '../util/process.ts'
 import { removeInsideRoot } from '../util/inside-root.ts'
+import { idShapedNameProblem } from '../util/names.ts'
 
 /** What the user asks for. */
 export interface ImportRequest {
@@ -93,28 +94,40 @@ export async function prepareImport(env: ImportEnv, req: ImportRequest): Promise
   if (req.allowFile) refuseOutside(plan, req.allowFile)
   plan.warnings.push(...(await importHints(plan)))
   const name = req.name ?? basename(req.path)
+  const badName = idShapedNameProblem(name, 'dataset')
+  if (badName) throw new ImportInputError(badName)
   const splits = splitPlan(plan, fractions, seed)
   const options = { size, color: req.color ?? 'auto', split: fractions, seed, lateralityFlip: plan.lateralityFlip, policy: plan.policy }
   const planHash = hashPlan(req.kind, options, plan)
 
-  let existing = store.getDatasetByIdOrName(env.db, name)
-  if (existing && existing.name !== name) existing = null
-  let id: string
-  if (existing) {
+  // The name is claimed under the write lock (an immediate transaction): of two processes importing
+  // one name at the same moment, one gets it and the other is refused with a sentence.
+  const claim = env.db.transaction((): { id: string; clear: string | null } => {
+    let existing = store.getDatasetByIdOrName(env.db, name)
+    if (existing && existing.name !== name) existing = null
+    if (!existing) {
+      const id = `ds-${randomBytes(4).toString('hex')}`
+      store.insertDataset(env.db, { id, name, kind: req.kind, source: req.path, dir: join(env.datasetsDir, id), options, importPid: process.pid })
+      return { id, clear: null }
+    }
     if (existing.status === 'ready') throw new ImportInputError(`A dataset named "${name}" already exists. Remove it (xlab datasets remove ${name}) or choose another --name.`)
     if (existing.status === 'importing' && existing.importPid !== null && existing.importPid !== process.pid && processAlive(existing.importPid)) {
-      throw new ImportInputError(`"${name}" is being imported by another process (pid ${existing.importPid}). Wait for it or cancel it there.`)
+      throw new ImportInputError(busyMessage(name, existing.importPid))
     }
-    if (existing.planHash !== planHash) {
-      // Not the same import: start over in the same folder rather than mixing two plans.
-      removeInsideRoot(dataRootOf(env.db) ?? dirname(env.datasetsDir), existing.dir)
-    }
-    id = existing.id
-    store.markImporting(env.db, id, process.pid)
-  } else {
-    id = `ds-${randomBytes(4).toString('hex')}`
-    store.insertDataset(env.db, { id, name, kind: req.kind, source: req.path, dir: join(env.datasetsDir, id), options, importPid: process.pid })
+    store.markImporting(env.db, existing.id, process.pid)
+    // Not the same import: start over in the same folder rather than mixing two plans.
+    return { id: existing.id, clear: existing.planHash !== planHash ? existing.dir : null }
+  })
+  let claimed: { id: string; clear: string | null }
+  try {
+    claimed = claim.immediate()
+  } catch (err) {
+    // Another process inserted the name between its check and ours.
+    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ImportInputError(busyMessage(name, null))
+    throw err
   }
+  const id = claimed.id
+  if (claimed.clear) removeInsideRoot(dataRootOf(env.db) ?? dirname(env.datasetsDir), claimed.clear)
   store.setPlanHash(env.db, id, planHash)
   const dir = join(env.datasetsDir, id)
   return {
@@ -122,6 +135,10 @@ export async function prepareImport(env: ImportEnv, req: ImportRequest): Promise
     name,
     run: (opts) => runImport(env, { id, name, dir, kind: req.kind, source: req.path, size, plan, splits, planHash, concurrency: req.concurrency }, opts),
   }
+}
+
+function busyMessage(name: string, pid: number | null): string {
+  return `"${name}" is being imported by another process${pid ? ` (pid ${pid})` : ''}: one import per name at a time. Wait for it (xlab datasets list shows when it is ready) or cancel it there, or choose another --name.`
 }
 
 /** Moves files the caller may not read to the skipped list. */

@@ -12,6 +12,8 @@ export type ImportEvent = Omit<ImportProgress, 'phase'> & { phase: ImportProgres
 
 export class ImportManager {
   private readonly active = new Map<string, { controller: AbortController; done: Promise<store.DatasetRecord> }>()
+  /** Names whose import is being planned here (before its dataset row exists). */
+  private readonly planning = new Set<string>()
 
   constructor(
     private readonly env: { db: Db; datasetsDir: string },
@@ -21,9 +23,19 @@ export class ImportManager {
   /** Plans (refusing bad input at once), then imports in the background. */
   async start(req: ImportRequest): Promise<{ id: string; name: string; done: Promise<store.DatasetRecord> }> {
     // Checked before planning: preparing a different plan under a running import's name would clear its folder.
-    const running = store.getDatasetByIdOrName(this.env.db, req.name ?? basename(req.path))
-    if (running && this.active.has(running.id)) throw new ImportInputError(`"${running.name}" is already being imported. Wait for it, or cancel it first.`)
-    const prepared = await prepareImport(this.env, req)
+    const name = req.name ?? basename(req.path)
+    const running = store.getDatasetByIdOrName(this.env.db, name)
+    if ((running && this.active.has(running.id)) || this.planning.has(name)) {
+      throw new ImportInputError(`"${running?.name ?? name}" is already being imported: one import per name at a time. Wait for it, or cancel it first, or choose another name.`)
+    }
+    // Reserved before the first await: a second request for the name while this one plans is refused.
+    this.planning.add(name)
+    let prepared: Awaited<ReturnType<typeof prepareImport>>
+    try {
+      prepared = await prepareImport(this.env, req)
+    } finally {
+      this.planning.delete(name)
+    }
     const controller = new AbortController()
     this.hooks.onChanged?.()
     const last = { done: 0, total: 0 }

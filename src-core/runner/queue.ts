@@ -57,7 +57,7 @@ export interface RunQueueOptions {
 }
 
 /** Why we asked a worker to stop; decides the state it ends in (`write-failed`: its reports could not be stored). */
-type StopIntent = 'cancel' | 'pause' | 'shutdown' | 'write-failed'
+type StopIntent = 'cancel' | 'pause' | 'shutdown' | 'write-failed' | 'requeue'
 
 interface ActiveRun {
   run: RunRecord
@@ -108,6 +108,8 @@ export class RunQueue {
   private ticking = false
   private poller: NodeJS.Timeout | null = null
   private readonly settledWaiters: { studyId: string; resolve: (s: StudyState) => void }[] = []
+  /** When set, only runs of this study start here (`xlab study run NAME` never runs another study's runs). */
+  private focus: string | null = null
 
   constructor(private readonly o: RunQueueOptions) {}
 
@@ -157,6 +159,16 @@ export class RunQueue {
     await Promise.all(all.map((a) => a.handle.waitForExit(graceMs + 5000)))
     // Exits are handled asynchronously; wait until every run has been written.
     while (this.active.size) await new Promise((r) => setTimeout(r, 20))
+  }
+
+  /** Starts only runs of this study from now on (null: every running study's). */
+  focusOn(studyId: string | null): void {
+    this.focus = studyId
+  }
+
+  /** Resolves once no run of the study is active here (after a pause, its workers have checkpointed and exited). */
+  async whenStudyIdle(studyId: string): Promise<void> {
+    while ([...this.active.values()].some((a) => store.studiesOfRun(this.o.db, a.run.id).includes(studyId))) await new Promise((r) => setTimeout(r, 50))
   }
 
   /** Ids of running runs. */
@@ -218,6 +230,8 @@ export class RunQueue {
     }
     store.requeueRuns(this.o.db, ids.map((r) => r.id), true)
     for (const r of ids) this.emitState(r.id)
+    // A worker still stopping after a pause ends queued again (onExit), not paused over the resume.
+    for (const a of this.active.values()) if (a.intent === 'pause' && store.studiesOfRun(this.o.db, a.run.id).includes(studyId)) a.intent = 'requeue'
     this.startStudy(studyId)
   }
 
@@ -301,6 +315,7 @@ export class RunQueue {
     const byStudy = new Map<string, RunSettings>()
     for (const next of store.readyRuns(this.o.db, slots + 500)) {
       if (this.active.has(next.id)) continue
+      if (this.focus && !store.studiesOfRun(this.o.db, next.id).includes(this.focus)) continue
       const settings = this.settingsFor(next, active, byStudy)
       const room = settings.executor === 'slurm' ? remote() < (settings.slurm?.maxJobs ?? 50) : local() < slots
       if (room) this.launch(next, settings)
@@ -525,8 +540,18 @@ export class RunQueue {
         reason = describeRunDirFailure(err, run.runDir)
       }
     } else if (a.intent === 'shutdown') state = 'interrupted'
-    else if (a.intent === 'pause') state = 'paused'
-    else if (a.intent === 'cancel' || exit.reason === 'cancelled') state = 'cancelled'
+    else if (a.intent === 'requeue' || (a.intent === 'pause' && this.resumedSince(run))) {
+      // Paused, then resumed before the worker had exited: the later command wins.
+      state = 'interrupted'
+      reason = 'Resumed while it was pausing; it continues from its checkpoint.'
+    } else if (a.intent === 'pause') state = 'paused'
+    else if (a.intent === 'cancel') state = 'cancelled'
+    else if (exit.reason === 'cancelled' && run.attempts < a.settings.maxAttempts) {
+      // Stopped from outside the lab (a SIGTERM to this one worker, a node's shutdown): that run is
+      // retried from its checkpoint; the study goes on.
+      state = 'interrupted'
+      reason = `The worker was stopped from outside the lab (${exit.message}). Retrying (attempt ${run.attempts + 1} of ${a.settings.maxAttempts}) from the last checkpoint.`
+    } else if (exit.reason === 'cancelled') state = 'failed'
     else if (RETRYABLE.has(exit.reason) && run.attempts < a.settings.maxAttempts) {
       state = 'interrupted'
       reason = `${exit.message} Retrying (attempt ${run.attempts + 1} of ${a.settings.maxAttempts}) from the last checkpoint.`
@@ -535,8 +560,8 @@ export class RunQueue {
     await this.write(() => {
       store.writeReports(this.o.db, run.id, { metrics: [], artifacts: [], events: [event] })
       store.trimRunEvents(this.o.db, run.id, this.o.eventTail ?? 200)
-      // Stopping the lab is not a failed attempt of the run: it must not use up its retries.
-      if (a.intent === 'shutdown') store.forgiveAttempt(this.o.db, run.id)
+      // Stopping the lab, or a pause the user took back, is not a failed attempt of the run.
+      if (a.intent === 'shutdown' || state === 'interrupted' && (a.intent === 'requeue' || a.intent === 'pause')) store.forgiveAttempt(this.o.db, run.id)
     })
     this.o.log(`[queue] [run ${run.id}] [pid ${a.handle.pid ?? '-'}] ${run.name}: ${state}${reason ? ` (${reason})` : ''}`)
     // The run leaves the active set only once its end is stored: stop() waits for that before the database closes.
@@ -563,6 +588,16 @@ export class RunQueue {
       // The run is done either way; what is left is listed by `xlab runs prune`.
       this.o.log(`[queue] [run ${run.id}] could not remove its resumable state: ${(err as Error).message}`)
     }
+  }
+
+  /**
+   * True when a run this lab is pausing was resumed meanwhile, by this process or another one: its
+   * stored state went back to queued, or a study it belongs to is running again.
+   */
+  private resumedSince(run: RunRecord): boolean {
+    const now = store.getRun(this.o.db, run.id)
+    if (now && (now.state === 'queued' || now.state === 'interrupted')) return true
+    return store.studiesOfRun(this.o.db, run.id).some((id) => store.getStudy(this.o.db, id)?.state === 'running')
   }
 
   /** Records a run's new state and its consequences for dependents and studies. */

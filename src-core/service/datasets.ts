@@ -83,6 +83,9 @@ export const datasetsDomain: DomainFactory = (ctx) => {
     'datasets.remove': async ({ id }) => {
       const d = find(ctx, id)
       if (imports.isActive(d.id)) throw new ApiError('BUSY', `"${d.name}" is being imported. Cancel the import first.`)
+      if (d.status === 'importing' && d.importPid !== null && d.importPid !== process.pid && processAlive(d.importPid)) {
+        throw new ApiError('BUSY', `"${d.name}" is being imported by another process (pid ${d.importPid}). Cancel the import there (Ctrl-C) or wait for it, then remove it.`)
+      }
       removeInsideRoot(ctx.dataRoot, d.dir)
       store.deleteDataset(ctx.db, d.id)
       ctx.events.emit('onDatasetsChanged', {})

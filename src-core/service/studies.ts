@@ -7,6 +7,7 @@ import * as store from '../store/runs.ts'
 import { PRESET_NAMES, presetConfig } from '../study/presets.ts'
 import { previewPlan, toInsert } from '../study/plan-service.ts'
 import type { DomainFactory, LabContext } from './context.ts'
+import { idShapedNameProblem } from '../util/names.ts'
 
 function studyOut(ctx: LabContext, s: store.StudyRecord) {
   return { ...s, counts: store.studyStateCounts(ctx.db, s.id) }
@@ -50,6 +51,9 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
     },
 
     'studies.create': async ({ name, config }) => {
+      // An id-shaped name is refused unless it is an existing study's name (made by an older version).
+      const badName = store.getStudy(ctx.db, name)?.name === name ? null : idShapedNameProblem(name, 'study')
+      if (badName) throw new ApiError('BAD_REQUEST', badName)
       const p = asBadRequest(() => previewPlan(ctx.db, config, (c) => queue.slotsFor(c.device.cpuSlots)))
       // Re-planning a running study is safe: finished runs are reused, running ones keep running,
       // and a study left `running` by a stopped lab must stay editable.

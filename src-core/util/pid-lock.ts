@@ -62,9 +62,10 @@ function removeStale(file: string, owner: number): boolean {
 
 /**
  * Takes `file`; when a live process holds it, throws the error `busy(ownerPid)` returns. Returns
- * the release function (a no-op once someone else took the file over).
+ * the release function (a no-op once someone else took the file over). `isOwner(pid)` may say that
+ * a live pid is not the kind of process that takes this lock (a reused pid): the lock is then stale.
  */
-export function takePidLock(file: string, busy: (owner: number) => Error): () => void {
+export function takePidLock(file: string, busy: (owner: number) => Error, isOwner: (pid: number) => boolean = () => true): () => void {
   const deadline = Date.now() + 2 * TAKEOVER_STALE_MS
   while (Date.now() < deadline) {
     if (create(file)) {
@@ -78,7 +79,7 @@ export function takePidLock(file: string, busy: (owner: number) => Error): () =>
     }
     const owner = ownerOf(file)
     if (owner === null) continue
-    if (owner && owner !== process.pid && processAlive(owner)) throw busy(owner)
+    if (owner && owner !== process.pid && processAlive(owner) && isOwner(owner)) throw busy(owner)
     // A stale lock from a process that died (or an unreadable one): take it over.
     if (!removeStale(file, owner)) Atomics.wait(sleeper, 0, 0, 20)
   }

@@ -123,27 +123,44 @@ function printStatus(service: LabService, studyKey: string): number {
   return 0
 }
 
-/** Starts (or resumes) a study in this process and follows it until it settles; Ctrl-C pauses cleanly. */
+/**
+ * Starts (or resumes) a study in this process and follows it until it settles. The queue starts
+ * only now, focused on this study: another study left running (a killed lab) is not run here.
+ * Ctrl-C (or SIGTERM) pauses the study: running runs checkpoint, and `xlab study resume` goes on;
+ * a second Ctrl-C stops at once (the runs resume from their last checkpoint).
+ */
 async function runToEnd(service: LabService, studyId: string, args: CliArgs, resume: boolean): Promise<number> {
   const call = caller(service)
-  const queue = (await import('../../runner/lab-runner.ts')).runQueueOf(service.ctx)
+  const runner = await import('../../runner/lab-runner.ts')
+  const queue = runner.runQueueOf(service.ctx)
+  queue.focusOn(studyId)
+  await runner.startRunQueue(service.ctx)
+  const name = store.getStudy(service.ctx.db, studyId)?.name ?? studyId
   const tty = Boolean(process.stdout.isTTY) && !args.flags.plain && !args.flags.json
   const detach = watchStudy(service, studyId, { tty, out: process.stdout })
-  let interrupted = false
+  let pausing = false
+  let paused: () => void = () => undefined
+  const pausedNow = new Promise<'paused'>((r) => (paused = () => r('paused')))
   const onSignal = () => {
-    if (interrupted) return
-    interrupted = true
-    process.stderr.write('\nxlab: stopping; running runs checkpoint and resume on the next `xlab study run` or `resume`.\n')
-    void service.close().then(() => process.exit(130))
+    if (pausing) {
+      process.stderr.write('\nxlab: stopping now; running runs resume from their last checkpoint.\n')
+      void service.close().then(() => process.exit(130))
+      return
+    }
+    pausing = true
+    process.stderr.write(`\nxlab: pausing study ${name}; running runs write a checkpoint first (Ctrl-C again stops at once). \`xlab study resume ${name}\` continues.\n`)
+    queue.pauseStudy(studyId)
+    void queue.whenStudyIdle(studyId).then(paused)
   }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   await call(resume ? 'studies.resume' : 'studies.start', { id: studyId })
-  const state = await queue.whenSettled(studyId)
+  const state = await Promise.race([queue.whenSettled(studyId), pausedNow])
   detach()
   process.off('SIGINT', onSignal)
   process.off('SIGTERM', onSignal)
-  process.stdout.write(`study ${store.getStudy(service.ctx.db, studyId)?.name}: ${state}\n`)
+  process.stdout.write(`study ${name}: ${state}\n`)
+  if (pausing) return 130
   return state === 'done' ? 0 : 1
 }
 
@@ -171,8 +188,8 @@ export async function run(args: CliArgs): Promise<number> {
     return mod.runReportCommand({ ...args, positional: args.positional.slice(1) })
   }
   const json = Boolean(args.flags.json)
-  const startQueue = sub === 'run' || sub === 'resume'
-  const service = await LabService.open({ dataRoot: flagString(args, 'data'), allowAllPaths: true, startQueue })
+  // `run` and `resume` start the queue themselves once the study is known (runToEnd).
+  const service = await LabService.open({ dataRoot: flagString(args, 'data'), allowAllPaths: true, startQueue: false })
   const call = caller(service)
   try {
     switch (sub) {
