@@ -38,6 +38,8 @@ export interface DecodeOptions {
   policy: ResizePolicy
   /** Mirror images whose breast lies on the right so all face left (mammograms). */
   lateralityFlip?: boolean
+  /** Reads a file's bytes (default readFile); the import passes the PathGuard's open-time check (guarded-read.ts). */
+  read?: (file: string) => Promise<Buffer>
 }
 
 export interface RawImage {
@@ -49,7 +51,8 @@ export interface RawImage {
 
 /** Decodes and resizes one file. Throws SkipError for files that must be left out. */
 export async function decodeToRow(file: string, opts: DecodeOptions): Promise<Buffer> {
-  const buf = await readFile(file).catch((e: NodeJS.ErrnoException) => {
+  const buf = await (opts.read ?? readFile)(file).catch((e: NodeJS.ErrnoException) => {
+    if (e instanceof SkipError) throw e
     throw new SkipError('unreadable', `cannot read the file (${e.code ?? e.message})`)
   })
   if (buf.length === 0) throw new SkipError('zero-byte', 'the file is empty (0 bytes)')

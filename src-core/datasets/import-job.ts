@@ -20,6 +20,7 @@ import { buildReport, type ImportReport } from './report.ts'
 import { assignSplits, DEFAULT_FRACTIONS, findLeaks, SPLIT_NAMES, validateFractions, type SplitFractions, type SplitName } from './splits.ts'
 import { processAlive } from '../util/process.ts'
 import { removeInsideRoot } from '../util/inside-root.ts'
+import { readIfAllowed } from './guarded-read.ts'
 import { idShapedNameProblem } from '../util/names.ts'
 
 /** What the user asks for. */
@@ -46,7 +47,8 @@ export interface ImportRequest {
   policy?: ResizePolicy
   /**
    * True for files the caller may read (the service's PathGuard on each file's resolved path): a
-   * symlink inside the chosen folder that leads outside it is skipped, not imported.
+   * symlink inside the chosen folder that leads outside it is skipped, not imported. Checked when
+   * the import is planned and again on the real path of each file when it is opened (guarded-read.ts).
    */
   allowFile?: (file: string) => boolean
 }
@@ -133,7 +135,7 @@ export async function prepareImport(env: ImportEnv, req: ImportRequest): Promise
   return {
     id,
     name,
-    run: (opts) => runImport(env, { id, name, dir, kind: req.kind, source: req.path, size, plan, splits, planHash, concurrency: req.concurrency }, opts),
+    run: (opts) => runImport(env, { id, name, dir, kind: req.kind, source: req.path, size, plan, splits, planHash, concurrency: req.concurrency, allowFile: req.allowFile }, opts),
   }
 }
 
@@ -223,11 +225,12 @@ interface ImportJob {
   splits: SplitName[]
   planHash: string
   concurrency?: number
+  allowFile?: (file: string) => boolean
 }
 
 async function runImport(env: ImportEnv, job: ImportJob, opts: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void }): Promise<store.DatasetRecord> {
   const t0 = Date.now()
-  const { plan, dir } = job
+  const { plan, dir, allowFile } = job
   const emit = (phase: ImportProgress['phase'], p: CacheProgress) => opts.onProgress?.({ datasetId: job.id, name: job.name, phase, ...p })
   try {
     mkdirSync(dir, { recursive: true })
@@ -236,7 +239,7 @@ async function runImport(env: ImportEnv, job: ImportJob, opts: { signal?: AbortS
     const res = await writeImageCache({
       dir,
       files: plan.items.map((it) => it.file),
-      decode: { size: job.size, channels: plan.channels, policy: plan.policy, lateralityFlip: plan.lateralityFlip },
+      decode: { size: job.size, channels: plan.channels, policy: plan.policy, lateralityFlip: plan.lateralityFlip, ...(allowFile ? { read: (f: string) => readIfAllowed(f, allowFile) } : {}) },
       planHash: job.planHash,
       concurrency: job.concurrency,
       signal: opts.signal,
