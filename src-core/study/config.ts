@@ -17,7 +17,22 @@ export type FusionMode = (typeof FUSION_MODES)[number]
 
 const optimizer = z.enum(['sgd', 'adam', 'adamw'])
 const schedule = z.enum(['cosine', 'step', 'constant'])
-const positiveInt = z.number().int().positive()
+/** Counts (steps, epochs, images, ...): whole, at least 1, and at most what a job can run (a billion). */
+const positiveInt = z.number().int().positive().max(1e9)
+/** A learning rate the engine's optimisers can take: above 10 the first step overflows to NaN. */
+const learningRate = z.number().min(1e-9).max(10)
+/** An L2 weight decay (per step: above 1 it flips the sign of every weight). */
+const weightDecay = z.number().min(0).max(1)
+/** Largest seed: numpy, torch and JSON all hold it exactly. */
+export const MAX_SEED = 2 ** 31 - 1
+/** Deepest nesting of a study config: the schema's is 4; anything far deeper is not a config. */
+export const MAX_CONFIG_DEPTH = 32
+/** A list whose entries must be distinct: a repeated entry would plan the same runs twice. */
+const distinct = <T extends z.ZodTypeAny>(item: T, what: string, min = 0) =>
+  z
+    .array(item)
+    .min(min)
+    .refine((xs) => new Set(xs.map((x) => JSON.stringify(x))).size === xs.length, { message: `${what} lists an entry twice; each may appear once` })
 /** Largest batch a job takes: beyond it no GPU this lab targets holds the activations. */
 export const MAX_BATCH_SIZE = 4096
 /** Most parallel CPU workers a study may ask for (each is a process with its own memory). */
@@ -60,11 +75,11 @@ export const pretextStageSchema = z.object({
   /** Network inputs per step, the same for every task (rotation in all4 mode rotates batch/4 images four ways). */
   batchSize,
   optimizer,
-  lr: z.number().positive(),
-  weightDecay: z.number().min(0),
+  lr: learningRate,
+  weightDecay,
   schedule,
   /** Linear warm-up length in steps. */
-  warmupSteps: z.number().int().min(0).default(0),
+  warmupSteps: z.number().int().min(0).max(1e9).default(0),
   /** Validation (and best.pth) every this many steps; absent = four times per run. */
   valEverySteps: positiveInt.optional(),
   /** Caps the train split (a seeded subset); absent = all of it. */
@@ -72,19 +87,19 @@ export const pretextStageSchema = z.object({
   /** Inside a validation round, last.pth only every this many steps (a grid the time limit below applies to). */
   checkpointEverySteps: positiveInt.default(50),
   /** At most one last.pth (the resumable state) per this many seconds; 0 = at every grid step and round end. */
-  checkpointEverySeconds: z.number().min(0).default(DEFAULT_CHECKPOINT_SECONDS),
+  checkpointEverySeconds: z.number().min(0).max(86_400).default(DEFAULT_CHECKPOINT_SECONDS),
 })
 
 export const downstreamStageSchema = z.object({
   epochs: positiveInt,
   batchSize,
   optimizer,
-  lrHead: z.number().positive(),
+  lrHead: learningRate,
   /** Encoder learning rate for finetune and fused finetune (smaller than the head's). */
-  lrEncoder: z.number().positive(),
+  lrEncoder: learningRate,
   /** Learning rate of the whole network for the scratch baseline. */
-  lrScratch: z.number().positive(),
-  weightDecay: z.number().min(0),
+  lrScratch: learningRate,
+  weightDecay,
   schedule,
   imbalance: z.enum(['weighted_loss', 'balanced_sampler', 'none']),
   /** How a finetune run's head starts: `linear_probe` trains it on frozen features first (LP-FT, with
@@ -106,23 +121,23 @@ export const downstreamStageSchema = z.object({
     .object({
       /** Neighbours that vote. */
       k: positiveInt.default(20),
-      /** Vote weight exp(similarity / temperature). */
-      temperature: z.number().positive().default(0.07),
+      /** Vote weight exp(similarity / temperature); from 0.001 (float32 keeps it non-zero) to 100. */
+      temperature: z.number().min(0.001).max(100).default(0.07),
     })
     .default({ k: 20, temperature: 0.07 }),
   /** Fractions of the train labels (drawn by patient, stratified, nested); 1 is always included. */
   labelFractions,
   /** Single-encoder protocols that run the fractions below 1; absent = every one in `protocols`. */
-  labelFractionProtocols: z.array(z.enum(PROTOCOLS)).optional(),
+  labelFractionProtocols: distinct(z.enum(PROTOCOLS), 'labelFractionProtocols').optional(),
   /** Targets the finetune protocol (and fine-tuned fusion) runs on; absent = every one in `targets`. */
-  finetuneTargets: z.array(z.enum(TARGETS)).min(1).optional(),
+  finetuneTargets: distinct(z.enum(TARGETS), 'finetuneTargets', 1).optional(),
   /** A grid of head learning rates x weight decays per linear probe, chosen on validation; null = the single lrHead/weightDecay. */
   linearHeadSweep: z
     .object({
       /** Head learning rates tried. */
-      lrs: z.array(z.number().positive()).min(1),
+      lrs: distinct(learningRate, 'linearHeadSweep.lrs', 1),
       /** Weight decays tried. */
-      weightDecays: z.array(z.number().min(0)).min(1),
+      weightDecays: distinct(weightDecay, 'linearHeadSweep.weightDecays', 1),
     })
     .nullable()
     .default(null),
@@ -134,9 +149,9 @@ export const deviceSchema = z.object({
   /** Parallel jobs when no GPU is visible (each one is a separate worker process). */
   cpuSlots: positiveInt.max(MAX_CPU_SLOTS).default(1),
   /** torch threads per job (passed as job field `threads`); 0 lets torch decide. */
-  threadsPerJob: z.number().int().min(0).default(0),
+  threadsPerJob: z.number().int().min(0).max(1024).default(0),
   /** How many times a failed run is tried in total before it stays failed. */
-  maxAttempts: positiveInt.default(2),
+  maxAttempts: positiveInt.max(100).default(2),
   /** Where the study's jobs run: worker processes on this machine, or one `sbatch` job per run. */
   executor: z.enum(['local', 'slurm']).default('local'),
   /** Slurm job settings, used when `executor` is `slurm` (absent: all defaults). */
@@ -181,24 +196,24 @@ export const studyConfigSchema = z
   .object({
     /** Which preset the config started from (informational). */
     preset: z.string().optional(),
-    pretextTasks: z.array(z.enum(PRETEXT_TASKS)).min(1),
+    pretextTasks: distinct(z.enum(PRETEXT_TASKS), 'pretextTasks', 1),
     /** Pretraining dataset names (datasets.name). */
-    pretrainDatasets: z.array(z.string().min(1)).min(1),
+    pretrainDatasets: distinct(z.string().min(1), 'pretrainDatasets', 1),
     /** Cells of the pretext x pretraining-dataset matrix left out (`<pretext>/<dataset>`): their
      *  pretext, extract, downstream and probe runs are not planned. Default: the full matrix. */
-    skipCells: z.array(encoderLabel).default([]),
+    skipCells: distinct(encoderLabel, 'skipCells').default([]),
     /** The downstream dataset name (a ChestX-ray14-layout import). */
     downstreamDataset: z.string().min(1),
-    targets: z.array(z.enum(TARGETS)).min(1),
-    protocols: z.array(z.enum(PROTOCOLS)).min(1),
+    targets: distinct(z.enum(TARGETS), 'targets', 1),
+    protocols: distinct(z.enum(PROTOCOLS), 'protocols', 1),
     fusion: z
       .object({
         /** Each set lists 2 or 3 encoder labels trained with the same seed. */
         sets: z.array(z.array(fusionMember).min(2).max(3)).default([]),
-        modes: z.array(z.enum(FUSION_MODES)).default(['linear', 'finetune']),
+        modes: distinct(z.enum(FUSION_MODES), 'fusion.modes').default(['linear', 'finetune']),
       })
       .default({ sets: [], modes: ['linear', 'finetune'] }),
-    seeds: z.array(z.number().int().min(0)).min(1),
+    seeds: z.array(z.number().int().min(0).max(MAX_SEED)).min(1),
     imageSize: z.number().int().min(16).max(1024),
     pretext: pretextStageSchema,
     downstream: downstreamStageSchema,
@@ -206,7 +221,7 @@ export const studyConfigSchema = z
       .object({
         invariance: z.boolean().default(true),
         similarity: z.boolean().default(true),
-        nImages: positiveInt.default(64),
+        nImages: positiveInt.max(100_000).default(64),
       })
       .default({ invariance: true, similarity: true, nImages: 64 }),
     /** Baselines below the pretext encoders. */
@@ -250,6 +265,10 @@ export const studyConfigSchema = z
         }
       }
     }
+    const setKeys = cfg.fusion.sets.map((s) => [...s].sort().join('+'))
+    for (const [i, key] of setKeys.entries()) {
+      if (setKeys.indexOf(key) !== i) ctx.addIssue({ code: 'custom', path: ['fusion', 'sets', i], message: `fusion set ${cfg.fusion.sets[i]!.join(' + ')} is listed twice (in some order); each set may appear once` })
+    }
     if (new Set(cfg.referenceEncoders).size !== cfg.referenceEncoders.length) ctx.addIssue({ code: 'custom', path: ['referenceEncoders'], message: 'referenceEncoders names the same encoder twice' })
     for (const [i, p] of (cfg.downstream.labelFractionProtocols ?? []).entries()) {
       if (!cfg.protocols.includes(p)) ctx.addIssue({ code: 'custom', path: ['downstream', 'labelFractionProtocols', i], message: `protocol "${p}" runs label fractions but is not in protocols (${cfg.protocols.join(', ')}): add it there or remove it here` })
@@ -292,10 +311,28 @@ export type StudyConfigInput = z.input<typeof studyConfigSchema>
 
 /** Parses a config and turns zod issues into one sentence a person can act on. */
 export function parseStudyConfig(raw: unknown): StudyConfig {
+  const depth = nestingDepth(raw, MAX_CONFIG_DEPTH)
+  if (depth > MAX_CONFIG_DEPTH) {
+    throw Object.assign(new Error(`The study config is not valid (it is nested more than ${MAX_CONFIG_DEPTH} levels deep; a study config has at most 4). Start from a preset (xlab study create --preset demo).`), { code: 'BAD_REQUEST' })
+  }
   // zod drops keys it does not know; a misspelt one would silently plan runs without that setting.
   const unknown = unknownConfigKeys(raw, studyConfigSchema).map((k) => `${k.path}: unknown field${k.nearest ? ` (did you mean ${k.nearest}?)` : `; valid here: ${k.valid.join(', ')}`}`)
   const r = studyConfigSchema.safeParse(raw)
   if (r.success && !unknown.length) return r.data
   const issues = [...unknown, ...(r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`))].join('; ')
   throw Object.assign(new Error(`The study config is not valid (${issues}). Fix these fields or start from a preset (xlab study create --preset demo).`), { code: 'BAD_REQUEST' })
+}
+
+/** How deeply objects and arrays nest in `value`, counted without recursion and only up to `limit + 1`. */
+function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0
+  const stack: [unknown, number][] = [[value, 0]]
+  while (stack.length) {
+    const [v, d] = stack.pop()!
+    if (v === null || typeof v !== 'object') continue
+    deepest = Math.max(deepest, d + 1)
+    if (deepest > limit) return deepest
+    for (const child of Object.values(v)) stack.push([child, d + 1])
+  }
+  return deepest
 }

@@ -39,7 +39,14 @@ export function datasetProblems(db: Db, cfg: StudyConfig): string[] {
     if (n < 2) out.push(tooSmall('pretrainDatasets', cfg.pretext.batchSize, n, name))
   }
   const down = usable(cfg.downstreamDataset, 'downstreamDataset')
-  if (down) {
+  // The downstream targets are ChestX-ray14 findings: another kind of set would fail only in the
+  // downstream runs, after every pretext and extract run of the study had trained.
+  if (down && down.kind !== 'chestxray14') {
+    out.push(
+      `downstreamDataset: "${cfg.downstreamDataset}" is a ${down.kind} import, but the downstream tasks (${cfg.targets.join(', ')}) read ChestX-ray14 findings ("No Finding", "Pneumonia", ...); ` +
+        'name a chest set imported with xlab datasets import chestxray14 FOLDER (the demo\'s is demo-chest)',
+    )
+  } else if (down) {
     const n = trainSize(down, cfg.downstream.maxTrainImages)
     if (n < 2) out.push(tooSmall('downstreamDataset', cfg.downstream.batchSize, n, cfg.downstreamDataset))
     for (const s of ['val', 'test'] as const) if (!((down.splits[s] ?? 0) > 0)) out.push(`downstreamDataset: "${cfg.downstreamDataset}" has no ${s} images; import it again with a ${s} share`)

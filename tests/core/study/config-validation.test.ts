@@ -58,7 +58,7 @@ describe('the field reference', () => {
   it('xlab study config --help prints it', () => {
     const r = cli(['study', 'config', '--help'])
     expect(r.status, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/downstream\.maxStepsPerEpoch {2}\(integer; > 0; default -\)\n {4}Caps the steps of each finetune\/scratch epoch/)
+    expect(r.stdout).toMatch(/downstream\.maxStepsPerEpoch {2}\(integer; > 0, <= 1000000000; default -\)\n {4}Caps the steps of each finetune\/scratch epoch/)
     expect(r.stdout).toMatch(/device\.cpuSlots {2}\(integer; > 0, <= 64; default 1\)/)
   })
 })
@@ -73,6 +73,8 @@ describe('datasets a study uses', () => {
     service = await LabService.open({ dataRoot: root, allowAllPaths: true, startQueue: false })
     const src = tmp()
     for (let i = 0; i < 40; i++) await writePng(join(src, i % 2 ? 'a' : 'b', `${i}.png`), i)
+    // The downstream set is a chest set (a study refuses another kind when it is planned).
+    await call('datasets.generateDemo', { scale: 'small', size: 16 })
     for (const name of ['small', 'broken']) {
       const { id } = (await call('datasets.import', { kind: 'imagefolder', path: src, name, size: 16 })) as { id: string }
       for (let i = 0; i < 600 && ((await call('datasets.get', { id })) as { status: string }).status === 'importing'; i++) await new Promise((r) => setTimeout(r, 50))
@@ -82,7 +84,7 @@ describe('datasets a study uses', () => {
     await service.close()
   })
 
-  const config = (over: Record<string, unknown> = {}) => ({ ...tinyConfig(), pretrainDatasets: ['small'], downstreamDataset: 'small', ...over })
+  const config = (over: Record<string, unknown> = {}) => ({ ...tinyConfig(), pretrainDatasets: ['small'], downstreamDataset: 'demo-chest', ...over })
 
   it('refuses a training split too small for one step when the study is created; a batch larger than the split is one step', async () => {
     const src = tmp()
