@@ -9,8 +9,10 @@ Two kinds of file in a run folder (docs/architecture.md, "Checkpoints"):
 
 from __future__ import annotations
 
+import errno
 import os
 import random
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -36,11 +38,31 @@ def save_atomic(obj, path: str | Path, keep_previous: bool = True) -> Path:
     against power loss, costs seconds per write on a busy disk, and the previous file covers it."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    torch.save(obj, tmp)
+    try:
+        torch.save(obj, tmp)
+    except BaseException as e:
+        # A half-written temp file is never used: remove it (on a full disk it is the largest file there).
+        tmp.unlink(missing_ok=True)
+        raise _disk_full_or(e, path) from e
     if keep_previous and path.exists():
         os.replace(path, previous_of(path))
     os.replace(tmp, path)
     return path
+
+
+def _disk_full_or(e: BaseException, path: Path) -> BaseException:
+    """torch.save reports a full disk as a RuntimeError ("file write failed"): make it the OSError
+    (ENOSPC) the worker reports as such, naming the file. Any other error is returned as it is."""
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+        return e
+    if isinstance(e, RuntimeError) and "write" in str(e).lower():
+        try:
+            free = shutil.disk_usage(path.parent).free
+        except OSError:
+            free = None
+        if free is not None and free < 64 * 2**20:
+            return OSError(errno.ENOSPC, f"No space left on device ({free // 2**20} MB free)", str(path))
+    return e
 
 
 def rng_state() -> dict:

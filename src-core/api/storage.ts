@@ -68,6 +68,17 @@ export const storageUsageSchema = z.object({
   olderThanDays: z.number(),
   /** Reclaimable space by category. */
   categories: z.array(storageCategorySchema),
+  /** The disk holding the data root: its free space, and a warning when that is below the threshold `xlab doctor` uses. */
+  disk: z
+    .object({
+      /** Free bytes (null when they cannot be read). */
+      freeBytes: z.number().nullable(),
+      /** The threshold below which the lab warns. */
+      lowBelowBytes: z.number(),
+      /** A sentence when free space is low, else null. */
+      warning: z.string().nullable(),
+    })
+    .optional(),
 })
 
 const ageInput = {

@@ -1,6 +1,7 @@
 // Doctor's sections about the engine: the accelerator and the build chosen for it, the engine's
 // Python environment, the last verification (versions, device, GPU memory, the bf16/fp16
 // convolution) and the data root's free disk space.
+import { LOW_DISK_WARN_BYTES } from '../util/disk-space.ts'
 import { existsSync } from 'node:fs'
 import { detectAccelerator, describeAccelerator, type Accelerator } from '../environment/accelerator.ts'
 import { chooseBuild, type BuildChoice } from '../environment/build-choice.ts'
@@ -31,7 +32,7 @@ export interface EngineDoctorContext extends DoctorContext {
 }
 
 /** Below this much free space on the data root, doctor warns (one demo study needs ~1 GB, a paper study far more). */
-export const LOW_DISK_BYTES = 20e9
+export const LOW_DISK_BYTES = LOW_DISK_WARN_BYTES
 
 /** Gathers the facts; `verify: false` reads the last stored verification instead of running one. */
 export async function environmentFacts(dataRoot: string, opts: { verify?: boolean; verification?: Verification; accelerator?: Accelerator } = {}): Promise<EnvironmentFacts> {

@@ -14,10 +14,11 @@ import type { SlurmSettings } from '../study/config.ts'
 import type { GpuSlots } from './devices.ts'
 import type { ExecutionHandle, Executor } from './executor.ts'
 import { buildJob, JobBuildError, type DatasetResolver } from './job-builder.ts'
-import { dropResumableState, hasCheckpoint } from './run-files.ts'
+import { dropResumableState, hasCheckpoint, removeTempFiles } from './run-files.ts'
 import type { WorkerMessage } from './worker-messages.ts'
 import type { WorkerExit } from './worker-process.ts'
 import { deletablePath } from '../util/inside-root.ts'
+import { diskFullMessage, freeBytes, isDiskFullError, looksLikeDiskFull } from '../util/disk-space.ts'
 
 /** Per-run settings taken from the study config. */
 export interface RunSettings {
@@ -98,6 +99,9 @@ function killOrphanWorker(runDir: string, log: (m: string) => void): void {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') log(`[queue] could not check ${pidFile} for an orphaned worker: ${(err as Error).message}`)
   }
 }
+
+/** Free space below which a failed job is taken to have failed for want of disk space. */
+const DISK_FULL_BYTES = 16e6
 
 /** Exits that are worth another attempt (resuming from last.pth). */
 const RETRYABLE: ReadonlySet<WorkerExit['reason']> = new Set(['killed', 'crashed', 'heartbeat-timeout', 'oom'])
@@ -486,7 +490,7 @@ export class RunQueue {
       return
     }
     if (a.writeFailure) return
-    a.writeFailure = describeWriteFailure(err, waited)
+    a.writeFailure = isDiskFullError(err) ? diskFullMessage(this.dataRootFor(a.run)) : describeWriteFailure(err, waited)
     this.o.log(`[queue] [run ${a.run.id}] ${a.writeFailure}`)
     // Stopped, the worker writes a checkpoint first: a resume continues from there.
     a.intent = 'write-failed'
@@ -508,6 +512,10 @@ export class RunQueue {
       const lost = b.metrics.length + b.artifacts.length
       return `${describeWriteFailure(err, Date.now() - (a.writeFailingSince ?? Date.now()))}${lost ? ` ${lost} metric/artifact report(s) of its last attempt were not stored.` : ''}`
     }
+  }
+
+  private dataRootFor(run: RunRecord): string {
+    return dataRootOf(this.o.db) ?? dirname(dirname(run.runDir))
   }
 
   private remainingRetryMs(a: ActiveRun): number {
@@ -556,6 +564,15 @@ export class RunQueue {
       state = 'interrupted'
       reason = `${exit.message} Retrying (attempt ${run.attempts + 1} of ${a.settings.maxAttempts}) from the last checkpoint.`
     } else state = 'failed'
+    // A job that failed on a full disk stops with one clear sentence, whatever layer noticed it
+    // first (measured before its temp files go, so the sentence gives the free space it met).
+    if (exit.reason !== 'done' && a.intent === null && (looksLikeDiskFull(reason ?? '') || (freeBytes(run.runDir) ?? Infinity) < DISK_FULL_BYTES)) {
+      state = 'failed'
+      reason = `${diskFullMessage(this.dataRootFor(run))}${exit.message ? ` (The worker said: ${exit.message})` : ''}`
+    }
+    // The job has ended: temp files it never renamed into place are garbage (a full disk leaves them at their largest).
+    const temp = removeTempFiles(run.runDir)
+    if (temp.files.length) this.o.log(`[queue] [run ${run.id}] removed temp files the job left (${temp.files.join(', ')}, ${(temp.bytes / 1e6).toFixed(1)} MB)`)
     const event = { t: new Date().toISOString(), level: state === 'done' ? 'info' : 'error', message: `worker exit: ${exit.reason}${reason ? ` - ${reason}` : ''}` }
     await this.write(() => {
       store.writeReports(this.o.db, run.id, { metrics: [], artifacts: [], events: [event] })
@@ -566,11 +583,14 @@ export class RunQueue {
     this.o.log(`[queue] [run ${run.id}] [pid ${a.handle.pid ?? '-'}] ${run.name}: ${state}${reason ? ` (${reason})` : ''}`)
     // The run leaves the active set only once its end is stored: stop() waits for that before the database closes.
     try {
-      await this.write(() => this.settle(run, state, reason, exit.summary))
+      await this.write(() => {
+        this.settle(run, state, reason, exit.summary)
+        // In the same turn as the record: whoever waits for the study sees the folder as it stays.
+        if (state === 'done') this.dropResumable(run)
+      })
     } finally {
       this.active.delete(run.id)
     }
-    if (state === 'done') this.dropResumable(run)
     this.tick()
   }
 
@@ -668,6 +688,6 @@ export function describeRunDirFailure(err: unknown, runDir: string): string {
   const e = err as NodeJS.ErrnoException
   const where = e.path ?? runDir
   if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') return `The lab cannot write to ${where} (${e.code}). Check the permissions of the run folder ${runDir}, then retry the run.`
-  if (e.code === 'ENOSPC') return `The disk holding ${where} is full. Free some space, then retry the run.`
+  if (e.code === 'ENOSPC') return diskFullMessage(dirname(dirname(runDir)), 'then retry the run')
   return `Could not prepare the run folder ${runDir}: ${e.message ?? String(err)}`
 }

@@ -166,3 +166,36 @@ function safetensorsProblem(file: string): string | null {
 export function folderBytes(u: RunFolderUsage): number {
   return u.bytes.resumable + u.bytes.weights + u.bytes.encoder + u.bytes.other
 }
+
+/** The engine's temp files (`.<name>.tmp-<pid>`, renamed into place when whole; engine/xlab/checkpoints.py). */
+const ENGINE_TEMP = /^\..+\.tmp-\d+$/
+
+/**
+ * Deletes the temp files a job left in its run folder (and its encoders/ and features/ folders):
+ * a job that ended never renames them into place, and a full disk leaves them at their largest.
+ * Call only once the job has ended.
+ */
+export function removeTempFiles(runDir: string): Removed {
+  const out: Removed = { files: [], bytes: 0 }
+  for (const sub of ['', 'encoders', 'features']) {
+    const dir = sub ? join(runDir, sub) : runDir
+    let names: string[]
+    try {
+      names = readdirSync(dir)
+    } catch {
+      continue
+    }
+    for (const name of names) {
+      if (!ENGINE_TEMP.test(name)) continue
+      const file = join(dir, name)
+      try {
+        out.bytes += statSync(file).size
+        rmSync(file, { force: true })
+        out.files.push(sub ? `${sub}/${name}` : name)
+      } catch {
+        // Gone meanwhile, or not ours to remove: `xlab runs prune` lists what is left.
+      }
+    }
+  }
+  return out
+}

@@ -239,6 +239,11 @@ export class WarmJob {
   ) {
     this.exited = new Promise((resolve) => (this.resolveExit = resolve))
     this.logStream = createWriteStream(req.logFile, { flags: 'a' })
+    this.logStream.on('error', (err) => {
+      // A full disk or a vanished run folder must not bring the lab down: the log stops, the run goes on.
+      this.worker.tag(`worker.log cannot be written (${err.message}); its lines are dropped`, req.runId)
+      this.logStream = null
+    })
     this.worker.tag(`job ${req.jobFile} given to the warm worker (its job ${worker.jobsDone + 1})`, req.runId)
     this.armHeartbeat()
   }

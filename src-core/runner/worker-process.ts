@@ -156,6 +156,11 @@ export class WorkerProcess {
   start(): void {
     const o = this.opts
     this.logStream = createWriteStream(o.logFile, { flags: 'a' })
+    this.logStream.on('error', (err) => {
+      // A full disk or a vanished run folder must not bring the lab down: the log stops, the run goes on.
+      this.tag(`worker.log cannot be written (${err.message}); its lines are dropped`)
+      this.logStream = null
+    })
     let child: ChildProcess
     try {
       child = spawn(o.python, o.args, { cwd: o.cwd, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] })

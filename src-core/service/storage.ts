@@ -27,6 +27,7 @@ import type { z } from 'zod'
 import { dropCheckpoints, dropResumableState, dropWeights, encoderFilesProblem, folderBytes, runFolderUsage, type RunFolderUsage } from '../runner/run-files.ts'
 import * as store from '../store/runs.ts'
 import { deletablePath, removeInsideRoot } from '../util/inside-root.ts'
+import { freeBytes, LOW_DISK_WARN_BYTES } from '../util/disk-space.ts'
 import type { DomainFactory, LabContext } from './context.ts'
 
 type Usage = z.input<typeof storageUsageSchema>
@@ -117,7 +118,7 @@ export function planStorage(ctx: LabContext, olderThanDays: number, nowMs = Date
       items: list.map((x) => x.item),
     }
   })
-  return { usage: { runsDir: ctx.paths.runs, totalBytes: total, kept, olderThanDays, categories }, actions: new Map(Object.entries(cats) as [CategoryId, (typeof cats)[CategoryId]][]) }
+  return { usage: { runsDir: ctx.paths.runs, totalBytes: total, kept, olderThanDays, categories, disk: diskOf(ctx.dataRoot) }, actions: new Map(Object.entries(cats) as [CategoryId, (typeof cats)[CategoryId]][]) }
 }
 
 /**
@@ -139,6 +140,17 @@ function pretextWeightsFree(ctx: LabContext, run: store.RunRecord, inUse: Set<st
 function countFiles(dir: string): number {
   const u = runFolderUsage(dir)
   return u.files.resumable.length + u.files.weights.length + u.files.encoder.length + u.files.other.length
+}
+
+/** The data root's disk as the Storage view shows it: free space, and a warning below the doctor's threshold. */
+function diskOf(dataRoot: string) {
+  const free = freeBytes(dataRoot)
+  const low = free !== null && free < LOW_DISK_WARN_BYTES
+  return {
+    freeBytes: free,
+    lowBelowBytes: LOW_DISK_WARN_BYTES,
+    warning: low ? `The disk holding ${dataRoot} has ${(free / 1e9).toFixed(1)} GB free, less than ${LOW_DISK_WARN_BYTES / 1e9} GB: checkpoints and dataset caches of a full study may not fit. Reclaim space below, or move the data root to a larger disk (it can be moved as a folder).` : null,
+  }
 }
 
 function isUnder(root: string, dir: string): boolean {

@@ -8,12 +8,6 @@ export function isBusyError(err: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
 }
 
-/** True when the disk holding the database is full (SQLITE_FULL, or ENOSPC from the file system). */
-export function isDiskFullError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code
-  return code === 'SQLITE_FULL' || code === 'ENOSPC' || (typeof code === 'string' && code.startsWith('SQLITE_IOERR') && /no space|disk is full/i.test(String((err as Error).message)))
-}
-
 /** How long retried writes wait in all before they give up (ms), unless told otherwise. */
 export const WRITE_RETRY_MS = 5 * 60_000
 
