@@ -57,6 +57,16 @@ export const studiesApi = {
   'studies.pause': method(idInput, studySchema, 'Stops starting new runs and checkpoints the running ones; resume continues.'),
   'studies.resume': method(idInput, studySchema, 'Re-queues paused, cancelled, interrupted and failed runs and starts the study.'),
   'studies.cancel': method(idInput, studySchema, 'Cancels every unfinished run of a study.'),
+  'studies.export': method(
+    z.object({ id: z.string().min(1), file: z.string().min(1), weights: z.boolean().optional() }),
+    z.object({ file: z.string(), runs: z.number(), files: z.number(), bytes: z.number() }),
+    'Writes a study to one file (config, runs, metrics, predictions, dataset checksums, the engine lock; encoders and weights with `weights`).',
+  ),
+  'studies.import': method(
+    z.object({ file: z.string().min(1), name: z.string().min(1).max(80).optional() }),
+    z.object({ id: z.string(), name: z.string(), created: z.number(), reused: z.number(), files: z.number(), datasetNotes: z.array(z.string()) }),
+    'Imports a study export file into this data root (under its own name, or `name`).',
+  ),
 } as const
 
 export const studiesEvents = {

@@ -8,6 +8,12 @@ import { PRESET_NAMES, presetConfig } from '../study/presets.ts'
 import { previewPlan, toInsert } from '../study/plan-service.ts'
 import type { DomainFactory, LabContext } from './context.ts'
 import { idShapedNameProblem } from '../util/names.ts'
+import { existsSync, readFileSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import { environmentDir, environmentLayout } from '../environment/locations.ts'
+import { labResources } from '../environment/resources.ts'
+import { engineVersionAt } from '../study/provenance.ts'
+import { exportStudy, importStudy } from '../study/transfer.ts'
 
 function studyOut(ctx: LabContext, s: store.StudyRecord) {
   return { ...s, counts: store.studyStateCounts(ctx.db, s.id) }
@@ -71,6 +77,23 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
     'studies.pause': control((sid) => queue.pauseStudy(sid)),
     'studies.resume': control((sid) => queue.resumeStudy(sid)),
     'studies.cancel': control((sid) => queue.cancelStudy(sid)),
+
+    'studies.export': async ({ id, file, weights }) => {
+      const s = mustGet(ctx, id)
+      // The folder the file goes to must be one the user opened (the file itself may not exist yet).
+      const dir = ctx.pathGuard.check(dirname(resolve(file)))
+      const out = join(dir, basename(file))
+      const engineDir = labResources().engineDir
+      const lockFile = [environmentLayout(environmentDir()).requirements, join(engineDir, 'requirements.txt')].find((f) => existsSync(f))
+      const r = asBadRequest(() => exportStudy(ctx.db, s.id, out, { weights, engine: { version: engineVersionAt(engineDir), lock: lockFile ? readFileSync(lockFile, 'utf8') : null } }))
+      return { file: out, ...r }
+    },
+    'studies.import': async ({ file, name }) => {
+      const path = ctx.pathGuard.check(file)
+      const nameProblem = (n: string) => (store.getStudy(ctx.db, n) ? `A study named "${n}" already exists here. Import under another name (xlab study import FILE --name NEW).` : idShapedNameProblem(n, 'study'))
+      const r = asBadRequest(() => importStudy(ctx.db, path, { name, newId: `st-${randomBytes(4).toString('hex')}`, nameProblem }))
+      return r
+    },
   }
   return {
     handlers,

@@ -5,7 +5,10 @@
 // outside it (an import source elsewhere).
 import { isAbsolute, join, resolve } from 'node:path'
 import { insideRoot } from '../util/inside-root.ts'
-import type { Db } from './db.ts'
+import type Database from 'better-sqlite3'
+
+/** An open database (db.ts's Db, named here without importing db.ts, which imports this file). */
+type Db = Database.Database
 
 const roots = new WeakMap<Db, string>()
 

@@ -19,6 +19,9 @@ const HELP = `usage: xlab study <command> [options]   (global: --data DIR)
   cancel NAME                                         cancel every unfinished run
   list                                                all studies
   results NAME                                        the test-split results table of a study
+  export NAME FILE [--weights]                        the study as one file (config, runs, metrics, predictions,
+                                                      dataset checksums, engine lock; --weights adds encoders and weights)
+  import FILE [--name NEW]                            a study export into this data root (results identical)
   config --help                                       every study-config field: meaning, unit, default, allowed values
   report ...                                          write the study report (analysis)
   --json prints machine-readable output; --plain disables the progress bars.
@@ -237,6 +240,23 @@ export async function run(args: CliArgs): Promise<number> {
         if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
         else if (!rows.length) process.stdout.write(`study ${s.name} (${s.state}) has no finished downstream runs yet; \`xlab study status ${s.name}\` shows where it is.\n`)
         else process.stdout.write(`Test-split results of study ${s.name} (${s.state}; per encoder / protocol / task):\n\n${formatResultTable(rows)}\n`)
+        return 0
+      }
+      case 'export': {
+        const file = args.positional[2]
+        if (!name || !file) throw bad('xlab study export needs a study name and a file, e.g. `xlab study export demo demo.xlabstudy.gz`.')
+        const r = (await call('studies.export', { id: name, file, weights: args.flags.weights === true })) as { file: string; runs: number; files: number; bytes: number }
+        process.stdout.write(json ? `${JSON.stringify(r, null, 2)}\n` : `exported study ${name} to ${r.file}: ${r.runs} run(s), ${r.files} file(s), ${(r.bytes / 1e6).toFixed(1)} MB\n`)
+        return 0
+      }
+      case 'import': {
+        if (!name) throw bad('xlab study import needs an export file, e.g. `xlab study import demo.xlabstudy.gz`.')
+        const r = (await call('studies.import', { file: name, name: flagString(args, 'name') })) as { id: string; name: string; created: number; reused: number; files: number; datasetNotes: string[] }
+        if (json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
+        else {
+          process.stdout.write(`imported study ${r.name} (${r.id}): ${r.created} run(s) added, ${r.reused} already here, ${r.files} file(s)\n`)
+          for (const n of r.datasetNotes) process.stdout.write(`note: ${n}\n`)
+        }
         return 0
       }
       case 'cancel': {

@@ -8,7 +8,7 @@
 // rewritten relative, and the copy then reads (and deletes) its own files, never the original's.
 import { isAbsolute, posix, win32 } from 'node:path'
 import { dataRootOf, toStoredPath } from '../data-root.ts'
-import type { Db } from '../db.ts'
+import type Database from 'better-sqlite3'
 import type { Migration } from '../migration.ts'
 
 /** The root a lab-owned folder was written in: `/a/root` for `/a/root/datasets/ds-1`, else null. */
@@ -22,7 +22,7 @@ function rootOf(p: string, tail: string[]): string | null {
 }
 
 /** The stored form of `p`: relative to the current root, else to an older root it was written in. */
-function relocate(db: Db, p: string, oldRoots: Set<string>): string {
+function relocate(db: Database.Database, p: string, oldRoots: Set<string>): string {
   const stored = toStoredPath(db, p)
   if (!isAbsolute(stored)) return stored
   for (const old of oldRoots) {
