@@ -44,6 +44,8 @@ export const reportSchema = z.object({
   resize: z.object({ policy: z.string(), size: z.number(), channels: z.number(), lateralityFlip: z.boolean() }),
   seconds: z.number(),
   resumed: z.boolean(),
+  /** Rows per window source (how each image went to 8 bits) and per DICOM transfer syntax UID. */
+  decoding: z.object({ windows: z.record(z.string(), z.number()), transferSyntaxes: z.record(z.string(), z.number()) }).optional(),
 })
 
 const fractions = z.object({ train: z.number().min(0).max(1), val: z.number().min(0).max(1), test: z.number().min(0).max(1) })

@@ -243,6 +243,8 @@ async function runImport(env: ImportEnv, job: ImportJob, opts: { signal?: AbortS
       ...(plan.policy === 'crop-foreground' ? { crop_revision: CROP_REVISION } : {}),
     }, files)
     const decodeSkips = res.skipped.map((s) => ({ file: plan.items[s.entry]!.rel, reason: s.reason, message: s.message }))
+    for (const m of res.counts.multiFrame.slice(0, 50)) plan.warnings.push(`${plan.items[m.entry]!.rel} holds ${m.frames} frames; only the first is imported.`)
+    if (res.counts.multiFrame.length > 50) plan.warnings.push(`... and ${res.counts.multiFrame.length - 50} more multi-frame files, each imported by its first frame.`)
     const skipped = [...plan.skipped, ...decodeSkips]
     const report: ImportReport = buildReport({
       labelNames: plan.labelNames,
@@ -254,6 +256,7 @@ async function runImport(env: ImportEnv, job: ImportJob, opts: { signal?: AbortS
       seconds: (Date.now() - t0) / 1000,
       resumed: res.resumed,
       considered: plan.items.length + plan.skipped.filter((s) => s.reason !== 'csv-row-without-image' && s.reason !== 'duplicate-row').length,
+      decoding: { windows: res.counts.windows, transferSyntaxes: res.counts.transferSyntaxes },
     })
     const samples: store.SampleRow[] = kept.map((it, i) => ({
       path: it.rel, idx: i, labels: it.labels.map((l) => plan.labelNames[l]).join('|'), patientId: it.patient, followUp: it.followUp, view: it.view, split: splits[i]!, status: 'ok', reason: null,

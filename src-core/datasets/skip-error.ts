@@ -15,6 +15,7 @@ export type SkipReason =
   | 'invalid-row'
   | 'outside-allowed-folders'
   | 'duplicate-file'
+  | 'empty-window'
 
 /** A file that is left out, with a sentence for the report. */
 export class SkipError extends Error {
