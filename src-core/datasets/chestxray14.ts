@@ -6,6 +6,7 @@ import { basename, extname, join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { CHEST_LABELS, threeClassTarget } from './chest-labels.ts'
 import { CsvError, parseCsv } from './csv.ts'
+import { chosenColumn, type ColumnChoice } from './labels-csv.ts'
 import { listDirs, listFiles, relPath, requireDir, skipUnusable } from './fs-scan.ts'
 import { IMAGE_EXTENSIONS } from './image-decode.ts'
 import { ImportInputError, type ImportPlan, type PlanItem, type SkippedFile } from './plan.ts'
@@ -45,8 +46,11 @@ export function findChestTable(root: string): string {
   throw new ImportInputError(`${root} has no ChestX-ray14 table: expected one of ${TABLE_NAMES.join(', ')}. Point the import at the folder that holds Data_Entry_2017.csv and images/.`)
 }
 
-/** Parses the table text; throws when a needed column is missing. */
-export function parseChestTable(text: string, source = 'the table'): ChestTable {
+/**
+ * Parses the table text; throws when a needed column is missing. `columns` names other columns for
+ * Image Index (file), Finding Labels (label) and Patient ID (patient), for tables written by other tools.
+ */
+export function parseChestTable(text: string, source = 'the table', columns: ColumnChoice = {}): ChestTable {
   let all: string[][]
   try {
     all = parseCsv(text)
@@ -56,11 +60,13 @@ export function parseChestTable(text: string, source = 'the table'): ChestTable 
   }
   const header = (all[0] ?? []).map((h) => h.trim())
   const col = (name: string) => header.indexOf(name)
-  const missing = REQUIRED.filter((r) => col(r) < 0)
+  const chosen: Record<(typeof REQUIRED)[number], string | undefined> = { 'Image Index': columns.file, 'Finding Labels': columns.label, 'Patient ID': columns.patient }
+  const missing = REQUIRED.filter((r) => !chosen[r] && col(r) < 0)
   if (missing.length) {
-    throw new ImportInputError(`${source} lacks the column(s) ${missing.map((m) => `"${m}"`).join(', ')} (found: ${header.filter(Boolean).join(', ') || 'nothing'}). A ChestX-ray14 table needs Image Index, Finding Labels and Patient ID.`)
+    const flag = { 'Image Index': '--file-column', 'Finding Labels': '--label-column', 'Patient ID': '--patient-column' }
+    throw new ImportInputError(`${source} lacks the column(s) ${missing.map((m) => `"${m}"`).join(', ')} (found: ${header.filter(Boolean).join(', ') || 'nothing'}). A ChestX-ray14 table needs Image Index, Finding Labels and Patient ID: name the columns that hold them (${missing.map((m) => flag[m]).join(', ')}, or the import wizard's column pickers).`)
   }
-  const [ci, cl, cp] = REQUIRED.map(col) as [number, number, number]
+  const [ci, cl, cp] = REQUIRED.map((r) => (chosen[r] ? chosenColumn(header, chosen[r], `"${r}"`, source) : col(r))) as [number, number, number]
   const cf = col('Follow-up #')
   const cv = col('View Position')
   const known = new Set<string>(CHEST_LABELS)
@@ -110,7 +116,8 @@ export function parseChestTable(text: string, source = 'the table'): ChestTable 
   return { rows, duplicates, unknownLabels, invalid }
 }
 
-function readTable(file: string): string {
+/** The table's text (unpacked when it is .gz). */
+export function readTable(file: string): string {
   const buf = readFileSync(file)
   if (!file.endsWith('.gz')) return buf.toString('utf8')
   try {
@@ -171,11 +178,11 @@ function patientNumbers(ids: Iterable<string>): { numbers: Map<string, number>; 
 }
 
 /** Plans a ChestX-ray14 import. */
-export function planChestXray14(root: string): ImportPlan {
+export function planChestXray14(root: string, columns: ColumnChoice = {}): ImportPlan {
   requireDir(root, 'ChestX-ray14 dataset')
   const tableFile = findChestTable(root)
   const tableName = basename(tableFile)
-  const table = parseChestTable(readTable(tableFile), tableName)
+  const table = parseChestTable(readTable(tableFile), tableName, columns)
   if (table.rows.length === 0 && table.invalid.length > 0) {
     const what = table.invalid.every((r) => r.field === 'Patient ID') ? 'has a usable Patient ID' : 'can be used'
     throw new ImportInputError(`No row of ${tableName} ${what} (e.g. ${table.invalid[0]!.message}). The lab splits by patient, so every row needs its patient's number in "Patient ID", and its labels in "Finding Labels".`)

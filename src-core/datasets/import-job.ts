@@ -13,6 +13,7 @@ import { planChestXray14 } from './chestxray14.ts'
 import type { ResizePolicy } from './image-decode.ts'
 import { planImageFolder, type ColorMode } from './imagefolder.ts'
 import { importHints } from './hints.ts'
+import type { ColumnChoice } from './labels-csv.ts'
 import { planMammograms } from './mammogram.ts'
 import { ImportInputError, type DatasetKind, type ImportPlan } from './plan.ts'
 import { buildReport, type ImportReport } from './report.ts'
@@ -41,6 +42,8 @@ export interface ImportRequest {
   concurrency?: number
   /** Overrides the kind's resize policy (crop for chest and image folders, pad for mammograms). */
   policy?: ResizePolicy
+  /** Columns of the label table chosen by the user (labels.csv; the ChestX-ray14 table); others are recognised by name. */
+  columns?: ColumnChoice
   /**
    * True for files the caller may read (the service's PathGuard on each file's resolved path): a
    * symlink inside the chosen folder that leads outside it is skipped, not imported.
@@ -134,9 +137,13 @@ function refuseOutside(plan: ImportPlan, allowFile: (file: string) => boolean): 
 }
 
 async function makePlan(req: ImportRequest): Promise<ImportPlan> {
-  if (req.kind === 'chestxray14') return planChestXray14(req.path)
-  if (req.kind === 'imagefolder') return planImageFolder(req.path, req.color ?? 'auto')
-  return planMammograms(req.path, req.lateralityFlip ?? true)
+  const columns = Object.fromEntries(Object.entries(req.columns ?? {}).filter(([, v]) => typeof v === 'string' && v.trim() !== '')) as ColumnChoice
+  if (req.kind === 'chestxray14') return planChestXray14(req.path, columns)
+  if (req.kind === 'imagefolder') {
+    if (Object.keys(columns).length) throw new ImportInputError('An image folder takes its labels from its class folders and has no label table, so columns cannot be chosen. Leave --file-column, --label-column and --patient-column out, or import as mammogram with a labels.csv.')
+    return planImageFolder(req.path, req.color ?? 'auto')
+  }
+  return planMammograms(req.path, req.lateralityFlip ?? true, columns)
 }
 
 /** Splits the plan's items; refuses a source split that puts one patient in two splits. */
