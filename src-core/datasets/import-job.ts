@@ -2,7 +2,7 @@
 // the patient-leak check, decode into the cache (resumable), small files, meta.json, SQLite rows and
 // the report. A dataset is marked ready only when every file of its cache is complete.
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, rmSync, statfsSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, statfsSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { Db } from '../store/db.ts'
 import * as store from '../store/datasets.ts'
@@ -108,6 +108,7 @@ export async function prepareImport(env: ImportEnv, req: ImportRequest): Promise
     }
     if (existing.planHash !== planHash) {
       // Not the same import: start over in the same folder rather than mixing two plans.
+      if (existsSync(join(existing.dir, JOURNAL_FILE))) plan.warnings.push('The source changed since the interrupted import (files added, removed or modified, or other options), so the import started over rather than keep rows decoded from the old files.')
       rmSync(existing.dir, { recursive: true, force: true })
     }
     id = existing.id
@@ -190,12 +191,20 @@ function emptySplits(splits: readonly SplitName[], fractions: SplitFractions): S
   return SPLIT_NAMES.filter((s) => fractions[s] > 0 && !splits.includes(s))
 }
 
+/** Size and modification time of a file ('-' when it cannot be read: the decode reports why). */
+function fileStamp(file: string): string {
+  const st = statSync(file, { throwIfNoEntry: false })
+  return st ? `${st.size}:${st.mtimeMs}` : '-'
+}
+
 function hashPlan(kind: string, options: object, plan: ImportPlan): string {
   const h = createHash('sha256')
   // The crop revision: rows an older cut wrote must not be resumed into a cache the new cut finishes.
   const crop = plan.policy === 'crop-foreground' ? { crop: CROP_REVISION } : {}
   h.update(JSON.stringify({ kind, options, channels: plan.channels, policy: plan.policy, labels: plan.labelNames, ...crop }))
-  for (const it of plan.items) h.update(`${it.rel}\t${it.labels.join(',')}\t${it.patient}\n`)
+  // Each file's size and modification time too: a file changed between a kill and the resumed
+  // import changes the hash, so the import starts over instead of keeping the old file's pixels.
+  for (const it of plan.items) h.update(`${it.rel}\t${it.labels.join(',')}\t${it.patient}\t${fileStamp(it.file)}\n`)
   return h.digest('hex').slice(0, 32)
 }
 
