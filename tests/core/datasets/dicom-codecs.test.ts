@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { decodeRle, syntaxName } from '../../../src-core/datasets/dicom-codecs.ts'
 import { decodeDicom, readDicomValues } from '../../../src-core/datasets/dicom.ts'
 import { prepareImport } from '../../../src-core/datasets/import-job.ts'
-import type { ImportReport } from '../../../src-core/datasets/report.ts'
+import { formatReport, type ImportReport } from '../../../src-core/datasets/report.ts'
 import { getReport } from '../../../src-core/store/datasets.ts'
 import { freshEnv, REPO, runPython, tmp } from './helpers.ts'
 
@@ -92,6 +92,11 @@ describe('compressed DICOM', () => {
       '1.2.840.10008.1.2.4.80', '1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.4.91', '1.2.840.10008.1.2.5',
     ])
     expect(report.decoding!.transferSyntaxes['1.2.840.10008.1.2.4.90']).toBe(2)
+    // `xlab datasets show` names them.
+    const shown = formatReport(report)
+    expect(shown).toMatch(/DICOM transfer syntaxes: .*JPEG 2000 Lossless \(1\.2\.840\.10008\.1\.2\.4\.90\) 2/)
+    expect(shown).toMatch(/RLE Lossless \(1\.2\.840\.10008\.1\.2\.5\) 1/)
+    expect(shown).toMatch(/to 8 bits: 10 by percentile window 0\.5-99\.5%/)
     expect(report.warnings).toContain('films/multiframe-j2k.dcm holds 3 frames; only the first is imported.')
     expect(report.skipped).toEqual([expect.objectContaining({ file: 'films/jpeg-extended.dcm', reason: 'unsupported-format', message: expect.stringContaining(syntaxName('1.2.840.10008.1.2.4.51')) })])
     // The multi-frame file's first frame is the source image (later frames are its negative).
