@@ -29,7 +29,7 @@ const CHEST_GUESS = { file: 'Image Index', label: 'Finding Labels', patient: 'Pa
 
 /** Reads the table an import of `kind` at `root` would use; a folder without one gives table null. */
 export function previewTable(kind: DatasetKind, root: string, maxRows = 5): TablePreview {
-  requireDir(root, 'folder to import')
+  requireDir(root, 'folder with the images')
   const none = (note: string): TablePreview => ({ table: null, columns: [], rows: [], guess: { file: null, label: null, patient: null }, required: [], note })
   if (kind === 'imagefolder') return none('Image folders are labelled by their class folders; there is no table to map.')
   let file: string
