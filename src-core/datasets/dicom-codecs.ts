@@ -176,10 +176,15 @@ export function decodeRle(data: Uint8Array, layout: FrameLayout): FrameSamples {
   return out
 }
 
+/** The skip of a file compressed in a syntax the lab has no decoder for, naming it and a conversion. */
+export function unsupportedSyntax(uid: string): SkipError {
+  return new SkipError('unsupported-format', `the pixel data is compressed as ${syntaxName(uid)}, which the lab cannot decode; convert the file, e.g. "gdcmconv --raw in.dcm out.dcm"`)
+}
+
 /** Decodes one compressed frame. Throws SkipError naming the transfer syntax when it cannot. */
 export async function decodeFrame(uid: string, data: Uint8Array, layout: FrameLayout): Promise<FrameSamples> {
   const family = FAMILY[uid]
-  if (!family) throw new SkipError('unsupported-format', `the pixel data is compressed as ${syntaxName(uid)}, which the lab cannot decode; convert the file, e.g. "gdcmconv --raw in.dcm out.dcm"`)
+  if (!family) throw unsupportedSyntax(uid)
   try {
     if (family === 'rle') return decodeRle(data, layout)
     if (family === 'jpeg-lossless') return decodeJpegLossless(data, layout)

@@ -5,7 +5,7 @@
 // 8 bits last.
 import { inflateRawSync } from 'node:zlib'
 import dicomParser from 'dicom-parser'
-import { canDecode, decodeFrame, describeError, NATIVE_SYNTAXES, syntaxName, type FrameLayout, type FrameSamples } from './dicom-codecs.ts'
+import { canDecode, decodeFrame, describeError, NATIVE_SYNTAXES, syntaxName, unsupportedSyntax, type FrameLayout, type FrameSamples } from './dicom-codecs.ts'
 import type { GreyImage } from './pgm.ts'
 import { SkipError } from './skip-error.ts'
 import { applyWindow, percentileWindow, type Window } from './window.ts'
@@ -142,7 +142,7 @@ export async function readDicomValues(buf: Buffer): Promise<DicomValues> {
   let stored: FrameSamples
   const compressed = !!pixel.encapsulatedPixelData || !NATIVE_SYNTAXES.has(ts)
   if (compressed) {
-    if (!canDecode(ts)) await decodeFrame(ts, new Uint8Array(0), layout) // throws, naming the syntax
+    if (!canDecode(ts)) throw unsupportedSyntax(ts)
     stored = await decodeFrame(ts, firstFrame(ds, pixel, ts, frames), layout)
     if (stored.length < n) throw new SkipError('corrupt', `the ${syntaxName(ts)} frame holds ${stored.length} of ${n} pixels`)
   } else {
