@@ -114,7 +114,10 @@ export async function readDicomValues(buf: Buffer): Promise<DicomValues> {
     ds = dicomParser.parseDicom(new Uint8Array(buf.buffer, buf.byteOffset, buf.length), { inflater } as dicomParser.ParseDicomOptions)
   } catch (e) {
     const msg = describeError(e)
-    throw new SkipError(/end of|beyond|buffer overread|past end/i.test(msg) ? 'truncated' : 'corrupt', `DICOM parse error: ${msg}`)
+    if (/end of|beyond|buffer over(read|run)|past end|greater than or equal to 'byteArray' length/i.test(msg)) {
+      throw new SkipError('truncated', `the DICOM file ends before its data does: it was cut off (copy it again); parser: ${msg}`)
+    }
+    throw new SkipError('corrupt', `DICOM parse error: ${msg}`)
   }
   // Offsets below refer to the parsed byte array (for a deflated file, the inflated one).
   const bytes = ds.byteArray

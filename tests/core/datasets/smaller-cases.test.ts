@@ -4,12 +4,14 @@ import { spawnSync } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { decodeDicom } from '../../../src-core/datasets/dicom.ts'
 import { prepareImport } from '../../../src-core/datasets/import-job.ts'
+import { SkipError } from '../../../src-core/datasets/skip-error.ts'
 import { planImageFolder } from '../../../src-core/datasets/imagefolder.ts'
 import { readNpy } from '../../../src-core/datasets/npy.ts'
 import type { ImportReport } from '../../../src-core/datasets/report.ts'
 import { getReport } from '../../../src-core/store/datasets.ts'
-import { freshEnv, REPO, tmp, writePng } from './helpers.ts'
+import { dicomFile, freshEnv, REPO, tmp, writePng } from './helpers.ts'
 
 async function classes(names: string[], per = 2, size = 24, root = tmp('xlab-small-')): Promise<string> {
   for (const [c, name] of names.entries()) for (let i = 0; i < per; i++) await writePng(join(root, name, `${name}${i}.png`), c * per + i, size)
@@ -55,6 +57,17 @@ describe('smaller cases', () => {
     expect(r.status, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/imported 4 of/)
     expect(r.stdout).toMatch(/Class folder "locked" was left out: .*locked cannot be read: the lab has no permission to list it \(EACCES\)\. Give the user running the lab read and execute permission/)
+  })
+
+  it('says why a cut-off DICOM is skipped, never "[object Object]"', async () => {
+    const full = dicomFile({ rows: 16, cols: 16, pixels: Uint16Array.from({ length: 256 }, (_, i) => i * 16) })
+    for (const cut of [full.length - 300, full.length - 520, 330]) {
+      const err = (await decodeDicom(full.subarray(0, cut)).catch((e: unknown) => e)) as SkipError
+      expect(err).toBeInstanceOf(SkipError)
+      expect(err.message, String(cut)).not.toMatch(/object Object|is not a function/)
+      expect(err.reason, err.message).toBe('truncated')
+      expect(err.message).toMatch(/cut off|truncated/)
+    }
   })
 
   it('re-decodes a file changed between an interrupted import and its resumption', async () => {
