@@ -82,4 +82,17 @@ describe('import wizard', () => {
     expect(w.find('[data-testid=folder-chooser]').exists()).toBe(false)
     expect(f.calls.filter((c) => c.method === 'folders.list').map((c) => c.input.path)).toEqual([null, '/srv/data', '/srv/data/mias'])
   })
+
+  it('shows how the images went to 8 bits and the DICOM transfer syntaxes in the import report', async () => {
+    const ds = { id: 'ds-1', name: 'films', kind: 'mammogram', source: '/s', dir: '/d', status: 'ready', n: 3, height: 32, width: 32, channels: 1, labelNames: ['mammogram'], multiLabel: false, splits: { train: 2, val: 1, test: 0 }, error: null, createdAt: '' }
+    const report = { considered: 3, imported: 3, skippedCount: 0, splits: { train: 2, val: 1, test: 0, total: 3 }, perLabel: {}, targets: null, patients: null, skipped: [], skippedByReason: {}, warnings: [], splitSource: 'seeded', resize: { policy: 'crop-foreground', size: 32, channels: 1, lateralityFlip: false }, seconds: 1, resumed: false, decoding: { windows: { percentile: 2, 'dicom-window': 1 }, transferSyntaxes: { '1.2.840.10008.1.2.4.90': 3 } } }
+    const f = fakeLab({ 'datasets.list': () => [ds], 'datasets.report': () => report })
+    setLab(f.api)
+    const w = mount(DatasetsView, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
+    await flush()
+    await w.findAll('button').find((b) => b.text() === 'Report')!.trigger('click')
+    await flush()
+    expect(w.find('[data-testid=report-windows]').text()).toBe('To 8 bits: percentile 2, dicom-window 1.')
+    expect(w.find('[data-testid=report-syntaxes]').text()).toBe('DICOM transfer syntaxes: 1.2.840.10008.1.2.4.90 (3).')
+  })
 })
