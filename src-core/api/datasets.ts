@@ -44,6 +44,21 @@ export const reportSchema = z.object({
   resize: z.object({ policy: z.string(), size: z.number(), channels: z.number(), lateralityFlip: z.boolean() }),
   seconds: z.number(),
   resumed: z.boolean(),
+  /** Rows per window source (how each image went to 8 bits) and per DICOM transfer syntax UID. */
+  decoding: z.object({ windows: z.record(z.string(), z.number()), transferSyntaxes: z.record(z.string(), z.number()) }).optional(),
+})
+
+const columnChoice = z.object({ file: z.string().optional(), label: z.string().optional(), patient: z.string().optional() })
+const nullableColumn = z.string().nullable()
+
+/** The label table an import would read: columns, first rows and the columns it would use. */
+export const tablePreviewSchema = z.object({
+  table: z.string().nullable(),
+  columns: z.array(z.string()),
+  rows: z.array(z.array(z.string())),
+  guess: z.object({ file: nullableColumn, label: nullableColumn, patient: nullableColumn }),
+  required: z.array(z.enum(['file', 'label', 'patient'])),
+  note: z.string().nullable(),
 })
 
 const fractions = z.object({ train: z.number().min(0).max(1), val: z.number().min(0).max(1), test: z.number().min(0).max(1) })
@@ -66,9 +81,16 @@ export const datasetsApi = {
       policy: z.enum(['shorter-side-center-crop', 'pad-square', 'crop-foreground']).optional(),
       /** Decodes in flight (default 2 per core); lower it to leave cores free. */
       concurrency: z.number().int().min(1).max(64).optional(),
+      /** Columns of the label table to use (header names as written); unnamed ones are recognised by name. */
+      columns: columnChoice.optional(),
     }),
     z.object({ id: z.string(), name: z.string() }),
     'Starts importing a folder (bad input is refused at once); returns the dataset id, progress comes as onImportProgress.',
+  ),
+  'datasets.previewTable': method(
+    z.object({ kind, path: z.string().min(1) }),
+    tablePreviewSchema,
+    "The label table an import of this folder would read: its columns, first rows and the columns used unless others are chosen.",
   ),
   'datasets.cancelImport': method(idInput, z.object({ cancelled: z.boolean() }), 'Stops a running import; running it again resumes it.'),
   'datasets.remove': method(idInput, z.object({ removed: z.string() }), 'Deletes a dataset and its cache.'),

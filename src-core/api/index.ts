@@ -3,6 +3,7 @@ import type { ApiClient } from './contract.ts'
 import { datasetsApi, datasetsEvents } from './datasets.ts'
 import { encodersApi, encodersEvents } from './encoders.ts'
 import { environmentApi, environmentEvents } from './environment.ts'
+import { foldersApi, foldersEvents } from './folders.ts'
 import { galleryApi, galleryEvents } from './gallery.ts'
 import { notesApi, notesEvents } from './notes.ts'
 import { resultsApi, resultsEvents } from './results.ts'
@@ -20,6 +21,7 @@ export const apiMethods = {
   ...notesApi,
   ...storageApi,
   ...encodersApi,
+  ...foldersApi,
 } as const
 
 export const apiEvents = {
@@ -32,6 +34,7 @@ export const apiEvents = {
   ...notesEvents,
   ...storageEvents,
   ...encodersEvents,
+  ...foldersEvents,
 } as const
 
 export type ApiMethods = typeof apiMethods

@@ -6,7 +6,7 @@
 import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { decodeToRow, type DecodeOptions } from './image-decode.ts'
+import { decodeToRowInfo, type DecodeInfo, type DecodeOptions } from './image-decode.ts'
 import { npyHeader, readNpyHeader } from './npy.ts'
 import { SkipError, type SkipReason } from './skip-error.ts'
 
@@ -49,8 +49,20 @@ export interface CacheWriteOptions {
   onProgress?: (p: CacheProgress) => void
 }
 
+/** What the decodes told, counted over the rows written (kept across a resume in the journal). */
+export interface DecodeCounts {
+  /** Rows per window source (8-bit, percentile, dicom-window ...). */
+  windows: Record<string, number>
+  /** DICOM rows per transfer syntax UID. */
+  transferSyntaxes: Record<string, number>
+  /** Multi-frame DICOM files of which only the first frame was imported: input index and frame count. */
+  multiFrame: { entry: number; frames: number }[]
+}
+
 /** What was written. */
 export interface CacheWriteResult {
+  /** Windows, transfer syntaxes and multi-frame files of the rows written. */
+  counts: DecodeCounts
   /** Input indices that became rows 0..n-1, in order. */
   kept: number[]
   /** Input indices that were left out. */
@@ -66,6 +78,8 @@ interface Journal {
   /** Rows in images.npy that are complete and durable. */
   written: number
   skipped: DecodeSkip[]
+  /** Counts of the committed rows (absent in journals of older versions). */
+  counts?: DecodeCounts
 }
 
 export const JOURNAL_FILE = 'import-journal.json'
@@ -91,6 +105,8 @@ export async function writeImageCache(o: CacheWriteOptions): Promise<CacheWriteR
   const resumed = !!journal && journal.planHash === o.planHash && existsSync(imagesFile)
   if (!resumed) journal = { planHash: o.planHash, next: 0, written: 0, skipped: [] }
   const j = journal!
+  j.counts ??= { windows: {}, transferSyntaxes: {}, multiFrame: [] }
+  const counts = j.counts
   const fd = openSync(imagesFile, resumed ? 'r+' : 'w')
   try {
     if (!resumed) writeSync(fd, npyHeader('u1', shapeOf(o.files.length), HEADER_BYTES), 0, HEADER_BYTES, 0)
@@ -100,7 +116,7 @@ export async function writeImageCache(o: CacheWriteOptions): Promise<CacheWriteR
 
     const total = o.files.length
     const concurrency = Math.max(1, o.concurrency ?? availableParallelism() * 2)
-    const ready = new Map<number, Buffer | DecodeSkip>()
+    const ready = new Map<number, { row: Buffer; info: DecodeInfo } | DecodeSkip>()
     let launched = j.next
     let pending: Buffer[] = []
     let lastFlush = Date.now()
@@ -122,9 +138,12 @@ export async function writeImageCache(o: CacheWriteOptions): Promise<CacheWriteR
       while (ready.has(j.next)) {
         const r = ready.get(j.next)!
         ready.delete(j.next)
-        if (Buffer.isBuffer(r)) {
-          pending.push(r)
+        if ('row' in r) {
+          pending.push(r.row)
           j.written++
+          counts.windows[r.info.window] = (counts.windows[r.info.window] ?? 0) + 1
+          if (r.info.transferSyntax) counts.transferSyntaxes[r.info.transferSyntax] = (counts.transferSyntaxes[r.info.transferSyntax] ?? 0) + 1
+          if (r.info.frames) counts.multiFrame.push({ entry: j.next, frames: r.info.frames })
         } else j.skipped.push(r)
         j.next++
       }
@@ -139,7 +158,7 @@ export async function writeImageCache(o: CacheWriteOptions): Promise<CacheWriteR
     }
     const decodeOne = async (i: number) => {
       try {
-        ready.set(i, await decodeToRow(o.files[i]!, o.decode))
+        ready.set(i, await decodeToRowInfo(o.files[i]!, o.decode))
       } catch (e) {
         if (!(e instanceof SkipError)) throw e
         ready.set(i, { entry: i, reason: e.reason, message: e.message })
@@ -177,7 +196,7 @@ export async function writeImageCache(o: CacheWriteOptions): Promise<CacheWriteR
   const skippedSet = new Set(j.skipped.map((s) => s.entry))
   const kept: number[] = []
   for (let i = 0; i < o.files.length; i++) if (!skippedSet.has(i)) kept.push(i)
-  return { kept, skipped: j.skipped, resumed }
+  return { kept, skipped: j.skipped, resumed, counts }
 }
 
 function readJournal(file: string): Journal | null {

@@ -7,6 +7,7 @@ import sharp from 'sharp'
 import { decodeDicom } from './dicom.ts'
 import { decodePgm } from './pgm.ts'
 import { SkipError } from './skip-error.ts'
+import { applyWindow, percentileWindow, type Samples, type WindowSource } from './window.ts'
 
 /** How a non-square image becomes a square cache row. `crop-foreground` (mammograms): cut to the
  *  bounding box of the foreground (the breast) first, then fit into the square; what padding is
@@ -42,6 +43,16 @@ export interface DecodeOptions {
   read?: (file: string) => Promise<Buffer>
 }
 
+/** What the decode of one file tells the import report. */
+export interface DecodeInfo {
+  /** Where the window to 8 bits came from. */
+  window: WindowSource
+  /** DICOM transfer syntax UID, for DICOM files. */
+  transferSyntax?: string
+  /** Frames in a multi-frame DICOM file (only the first is imported); absent for one frame. */
+  frames?: number
+}
+
 export interface RawImage {
   data: Uint8Array
   width: number
@@ -51,6 +62,11 @@ export interface RawImage {
 
 /** Decodes and resizes one file. Throws SkipError for files that must be left out. */
 export async function decodeToRow(file: string, opts: DecodeOptions): Promise<Buffer> {
+  return (await decodeToRowInfo(file, opts)).row
+}
+
+/** decodeToRow with what the import report counts (the window, the DICOM transfer syntax). */
+export async function decodeToRowInfo(file: string, opts: DecodeOptions): Promise<{ row: Buffer; info: DecodeInfo }> {
   const buf = await (opts.read ?? readFile)(file).catch((e: NodeJS.ErrnoException) => {
     if (e instanceof SkipError) throw e
     throw new SkipError('unreadable', `cannot read the file (${e.code ?? e.message})`)
@@ -58,8 +74,8 @@ export async function decodeToRow(file: string, opts: DecodeOptions): Promise<Bu
   if (buf.length === 0) throw new SkipError('zero-byte', 'the file is empty (0 bytes)')
   const fit = opts.policy === 'shorter-side-center-crop' ? 'cover' : 'contain'
   const direct = opts.channels === 1 && !opts.lateralityFlip && opts.policy !== 'crop-foreground' ? await directGrey(buf, opts.size, fit) : null
-  if (direct) return direct
-  const raw = await decodeFull(file, buf, opts.size)
+  if (direct) return { row: direct, info: { window: '8-bit' } }
+  const { img: raw, info } = await decodeFull(file, buf, opts.size)
   const pixels = opts.channels === 1 ? toGrey(raw) : toRgb(raw)
   let pipeline = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 1 | 3 } })
   // Which way the breast faces is judged on the whole film: inside its own box a breast is nearly balanced.
@@ -84,7 +100,7 @@ export async function decodeToRow(file: string, opts: DecodeOptions): Promise<Bu
   if (faceLeft !== null) {
     if (faceLeft) mirror(row, opts.size)
   } else if (opts.lateralityFlip && opts.channels === 1) flipToLeft(row, opts.size)
-  return row
+  return { row, info }
 }
 
 /**
@@ -151,31 +167,42 @@ export function foregroundBox(img: RawImage): { left: number; top: number; width
  */
 const FULL_DECODE_PIXELS = 16_000_000
 
-async function decodeFull(file: string, buf: Buffer, size: number): Promise<RawImage> {
+async function decodeFull(file: string, buf: Buffer, size: number): Promise<{ img: RawImage; info: DecodeInfo }> {
   const ext = extname(file).toLowerCase()
   const isDicom = ext === '.dcm' || ext === '.dicom' || (buf.length > 132 && buf.toString('latin1', 128, 132) === 'DICM')
   if (isDicom) {
-    const img = decodeDicom(buf)
-    return { data: img.data, width: img.width, height: img.height, channels: 1 }
+    const img = await decodeDicom(buf)
+    return { img: { data: img.data, width: img.width, height: img.height, channels: 1 }, info: { window: img.window.source, transferSyntax: img.transferSyntax, ...(img.frames > 1 ? { frames: img.frames } : {}) } }
   }
   if (ext === '.pgm' || buf.toString('latin1', 0, 2) === 'P5' || buf.toString('latin1', 0, 2) === 'P2') {
     const img = decodePgm(buf)
-    return { data: img.data, width: img.width, height: img.height, channels: 1 }
+    return { img: { data: img.data, width: img.width, height: img.height, channels: 1 }, info: { window: img.window.source } }
   }
   try {
     // failOn 'warning' turns a truncated PNG/JPEG into an error instead of a half-grey image.
-    let pipeline = sharp(buf, { failOn: 'warning', sequentialRead: true }).rotate()
     const meta = await sharp(buf).metadata().catch(() => null)
+    const deep = !!meta?.depth && meta.depth !== 'uchar' && meta.depth !== 'char'
+    const grey = (meta?.channels ?? 1) <= 2
+    const float = meta?.depth === 'float' || meta?.depth === 'double' || meta?.depth === 'complex' || meta?.depth === 'dpcomplex'
+    const space = float ? (grey ? 'b-w' : 'srgb') : grey ? 'grey16' : 'rgb16'
+    let pipeline = sharp(buf, { failOn: 'warning', sequentialRead: true })
+    // 16-bit and float files stay at their depth through libvips (whose sRGB default would take
+    // them to 8 bits first) until the window below.
+    pipeline = deep ? pipeline.pipelineColourspace(space).rotate().removeAlpha() : pipeline.rotate()
     if (meta?.width && meta.height && meta.width * meta.height > FULL_DECODE_PIXELS) {
       const side = Math.max(4 * size, 1024)
       pipeline = pipeline.resize({ width: side, height: side, fit: 'outside', withoutEnlargement: true })
     }
-    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true })
-    const bytesPerSample = data.length / (info.width * info.height * info.channels)
-    let pixels: Uint8Array = data
-    if (bytesPerSample === 2) pixels = stretch16(new Uint16Array(data.buffer, data.byteOffset, data.length / 2))
-    return { data: pixels, width: info.width, height: info.height, channels: info.channels }
+    if (!deep) {
+      const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true })
+      return { img: { data, width: info.width, height: info.height, channels: info.channels }, info: { window: '8-bit' } }
+    }
+    const { data, info } = await pipeline.toColourspace(space).raw({ depth: float ? 'float' : 'ushort' }).toBuffer({ resolveWithObject: true })
+    const samples: Samples = float ? new Float32Array(data.buffer, data.byteOffset, data.length / 4) : new Uint16Array(data.buffer, data.byteOffset, data.length / 2)
+    const window = percentileWindow(samples)
+    return { img: { data: applyWindow(samples, window), width: info.width, height: info.height, channels: info.channels }, info: { window: window.source } }
   } catch (e) {
+    if (e instanceof SkipError) throw e
     const msg = (e as Error).message
     if (/unsupported image format/i.test(msg)) throw new SkipError('unsupported-format', 'the file is not an image format the lab reads (PNG, JPEG, TIFF, WebP, PGM, DICOM)')
     if (/truncat|premature|end of (file|stream)|unexpected end|read error|incomplete/i.test(msg)) throw new SkipError('truncated', `the image is truncated (${firstLine(msg)})`)
@@ -188,20 +215,6 @@ async function decodeFull(file: string, buf: Buffer, size: number): Promise<RawI
 
 function firstLine(s: string): string {
   return s.split('\n')[0]!.trim()
-}
-
-/** 16-bit PNG/TIFF: min-max to 8 bits (these files carry no window). */
-function stretch16(v: Uint16Array): Uint8Array {
-  let min = 65535
-  let max = 0
-  for (const x of v) {
-    if (x < min) min = x
-    if (x > max) max = x
-  }
-  const span = max - min || 1
-  const out = new Uint8Array(v.length)
-  for (let i = 0; i < v.length; i++) out[i] = Math.round(((v[i]! - min) * 255) / span)
-  return out
 }
 
 /**

@@ -17,13 +17,14 @@ export async function planImageFolder(root: string, color: ColorMode): Promise<I
   const parts: { dir: string; fixed: PlanItem['fixedSplit'] }[] = layoutSplits
     ? [{ dir: join(root, 'train'), fixed: null }, ...(['val', 'test'] as const).filter((s) => existsSync(join(root, s))).map((s) => ({ dir: join(root, s), fixed: 'test' as const }))]
     : [{ dir: root, fixed: null }]
-  const classes = [...new Set(parts.flatMap((p) => listDirs(p.dir)))].sort()
-  if (!classes.length) {
-    throw new ImportInputError(`${root} has no class folders. An image folder dataset is laid out as <folder>/<class>/<image>, e.g. Normal/ and Stroke/.`)
-  }
   const items: PlanItem[] = []
   const skipped: SkippedFile[] = []
   const warnings: string[] = []
+  const unreadable = new Set<string>()
+  const classes = [...new Set(parts.flatMap((p) => listDirs(p.dir, skipUnusable(root, skipped))))].sort()
+  if (!classes.length) {
+    throw new ImportInputError(`${root} has no class folders. An image folder dataset is laid out as <folder>/<class>/<image>, e.g. Normal/ and Stroke/.`)
+  }
   for (const p of parts) {
     for (const f of listFiles(p.dir, false, skipUnusable(root, skipped))) {
       // A labels.csv or README beside the class folders is not an image that lacks its label.
@@ -33,7 +34,18 @@ export async function planImageFolder(root: string, color: ColorMode): Promise<I
     for (const [ci, c] of classes.entries()) {
       const dir = join(p.dir, c)
       if (!existsSync(dir)) continue
-      for (const f of listFiles(dir, true, skipUnusable(root, skipped))) {
+      let files: string[]
+      try {
+        files = listFiles(dir, true, skipUnusable(root, skipped))
+      } catch (e) {
+        // One unreadable class folder leaves its images out; the others are imported.
+        if (!(e instanceof ImportInputError)) throw e
+        skipped.push({ file: relPath(root, dir), reason: 'unreadable', message: e.message })
+        warnings.push(`Class folder "${c}" was left out: ${e.message}`)
+        unreadable.add(c)
+        continue
+      }
+      for (const f of files) {
         if (!IMAGE_EXTENSIONS.has(extname(f).toLowerCase())) {
           skipped.push({ file: relPath(root, f), reason: 'unsupported-format', message: `${extname(f) || 'a file without an extension'} is not an image format the lab reads` })
           continue
@@ -43,7 +55,7 @@ export async function planImageFolder(root: string, color: ColorMode): Promise<I
     }
   }
   if (!items.length) throw new ImportInputError(`The class folders under ${root} hold no images (PNG, JPEG, TIFF, WebP, PGM or DICOM). Check the path.`)
-  for (const c of classes) if (!items.some((it) => it.labels[0] === classes.indexOf(c))) warnings.push(`Class folder "${c}" holds no images; it is kept as an empty label.`)
+  for (const c of classes) if (!unreadable.has(c) && !items.some((it) => it.labels[0] === classes.indexOf(c))) warnings.push(`Class folder "${c}" holds no images; it is kept as an empty label.`)
   const channels = color === 'grey' ? 1 : color === 'rgb' ? 3 : await detectColour(items)
   return {
     labelNames: classes,

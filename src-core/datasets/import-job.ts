@@ -2,7 +2,7 @@
 // the patient-leak check, decode into the cache (resumable), small files, meta.json, SQLite rows and
 // the report. A dataset is marked ready only when every file of its cache is complete.
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, rmSync, statfsSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, statfsSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { Db } from '../store/db.ts'
 import { dataRootOf } from '../store/data-root.ts'
@@ -14,6 +14,7 @@ import { planChestXray14 } from './chestxray14.ts'
 import type { ResizePolicy } from './image-decode.ts'
 import { planImageFolder, type ColorMode } from './imagefolder.ts'
 import { importHints } from './hints.ts'
+import type { ColumnChoice } from './labels-csv.ts'
 import { planMammograms } from './mammogram.ts'
 import { ImportInputError, type DatasetKind, type ImportPlan } from './plan.ts'
 import { buildReport, type ImportReport } from './report.ts'
@@ -45,6 +46,8 @@ export interface ImportRequest {
   concurrency?: number
   /** Overrides the kind's resize policy (crop for chest and image folders, pad for mammograms). */
   policy?: ResizePolicy
+  /** Columns of the label table chosen by the user (labels.csv; the ChestX-ray14 table); others are recognised by name. */
+  columns?: ColumnChoice
   /**
    * True for files the caller may read (the service's PathGuard on each file's resolved path): a
    * symlink inside the chosen folder that leads outside it is skipped, not imported. Checked when
@@ -129,7 +132,10 @@ export async function prepareImport(env: ImportEnv, req: ImportRequest): Promise
     throw err
   }
   const id = claimed.id
-  if (claimed.clear) removeInsideRoot(dataRootOf(env.db) ?? dirname(env.datasetsDir), claimed.clear)
+  if (claimed.clear) {
+    if (existsSync(join(claimed.clear, JOURNAL_FILE))) plan.warnings.push('The source changed since the interrupted import (files added, removed or modified, or other options), so the import started over rather than keep rows decoded from the old files.')
+    removeInsideRoot(dataRootOf(env.db) ?? dirname(env.datasetsDir), claimed.clear)
+  }
   store.setPlanHash(env.db, id, planHash)
   const dir = join(env.datasetsDir, id)
   return {
@@ -155,9 +161,13 @@ function refuseOutside(plan: ImportPlan, allowFile: (file: string) => boolean): 
 }
 
 async function makePlan(req: ImportRequest): Promise<ImportPlan> {
-  if (req.kind === 'chestxray14') return planChestXray14(req.path)
-  if (req.kind === 'imagefolder') return planImageFolder(req.path, req.color ?? 'auto')
-  return planMammograms(req.path, req.lateralityFlip ?? true)
+  const columns = Object.fromEntries(Object.entries(req.columns ?? {}).filter(([, v]) => typeof v === 'string' && v.trim() !== '')) as ColumnChoice
+  if (req.kind === 'chestxray14') return planChestXray14(req.path, columns)
+  if (req.kind === 'imagefolder') {
+    if (Object.keys(columns).length) throw new ImportInputError('An image folder takes its labels from its class folders and has no label table, so columns cannot be chosen. Leave --file-column, --label-column and --patient-column out, or import as mammogram with a labels.csv.')
+    return planImageFolder(req.path, req.color ?? 'auto')
+  }
+  return planMammograms(req.path, req.lateralityFlip ?? true, columns)
 }
 
 /** Splits the plan's items; refuses a source split that puts one patient in two splits. */
@@ -204,12 +214,20 @@ function emptySplits(splits: readonly SplitName[], fractions: SplitFractions): S
   return SPLIT_NAMES.filter((s) => fractions[s] > 0 && !splits.includes(s))
 }
 
+/** Size and modification time of a file ('-' when it cannot be read: the decode reports why). */
+function fileStamp(file: string): string {
+  const st = statSync(file, { throwIfNoEntry: false })
+  return st ? `${st.size}:${st.mtimeMs}` : '-'
+}
+
 function hashPlan(kind: string, options: object, plan: ImportPlan): string {
   const h = createHash('sha256')
   // The crop revision: rows an older cut wrote must not be resumed into a cache the new cut finishes.
   const crop = plan.policy === 'crop-foreground' ? { crop: CROP_REVISION } : {}
   h.update(JSON.stringify({ kind, options, channels: plan.channels, policy: plan.policy, labels: plan.labelNames, ...crop }))
-  for (const it of plan.items) h.update(`${it.rel}\t${it.labels.join(',')}\t${it.patient}\n`)
+  // Each file's size and modification time too: a file changed between a kill and the resumed
+  // import changes the hash, so the import starts over instead of keeping the old file's pixels.
+  for (const it of plan.items) h.update(`${it.rel}\t${it.labels.join(',')}\t${it.patient}\t${fileStamp(it.file)}\n`)
   return h.digest('hex').slice(0, 32)
 }
 
@@ -265,6 +283,8 @@ async function runImport(env: ImportEnv, job: ImportJob, opts: { signal?: AbortS
       ...(plan.policy === 'crop-foreground' ? { crop_revision: CROP_REVISION } : {}),
     }, files)
     const decodeSkips = res.skipped.map((s) => ({ file: plan.items[s.entry]!.rel, reason: s.reason, message: s.message }))
+    for (const m of res.counts.multiFrame.slice(0, 50)) plan.warnings.push(`${plan.items[m.entry]!.rel} holds ${m.frames} frames; only the first is imported.`)
+    if (res.counts.multiFrame.length > 50) plan.warnings.push(`... and ${res.counts.multiFrame.length - 50} more multi-frame files, each imported by its first frame.`)
     const skipped = [...plan.skipped, ...decodeSkips]
     const report: ImportReport = buildReport({
       labelNames: plan.labelNames,
@@ -276,6 +296,7 @@ async function runImport(env: ImportEnv, job: ImportJob, opts: { signal?: AbortS
       seconds: (Date.now() - t0) / 1000,
       resumed: res.resumed,
       considered: plan.items.length + plan.skipped.filter((s) => s.reason !== 'csv-row-without-image' && s.reason !== 'duplicate-row').length,
+      decoding: { windows: res.counts.windows, transferSyntaxes: res.counts.transferSyntaxes },
     })
     const samples: store.SampleRow[] = kept.map((it, i) => ({
       path: it.rel, idx: i, labels: it.labels.map((l) => plan.labelNames[l]).join('|'), patientId: it.patient, followUp: it.followUp, view: it.view, split: splits[i]!, status: 'ok', reason: null,

@@ -2,11 +2,11 @@
 // labels.csv beside the images when present (file, label, optional patient), else from a mini-MIAS
 // Info.txt (normal / benign / malignant; patients are the left/right pairs), else from class
 // folders, else one label for unlabelled pretraining sets.
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
 import { listDirs, listFiles, relPath, requireDir, skipUnusable } from './fs-scan.ts'
 import { IMAGE_EXTENSIONS } from './image-decode.ts'
-import { LABELS_CSV, readLabelsCsv, type LabelsTable } from './labels-csv.ts'
+import { LABELS_CSV, labelsTableOrFallback, type ColumnChoice } from './labels-csv.ts'
 import { ImportInputError, type ImportPlan, type PlanItem, type SkippedFile } from './plan.ts'
 
 const MIAS_LABELS = ['normal', 'benign', 'malignant'] as const
@@ -34,17 +34,19 @@ export function parseMiasInfo(text: string): Map<string, number> {
 }
 
 /** Plans a mammogram import. */
-export function planMammograms(root: string, lateralityFlip: boolean): ImportPlan {
+export function planMammograms(root: string, lateralityFlip: boolean, columns: ColumnChoice = {}): ImportPlan {
   requireDir(root, 'mammogram folder')
-  const csv: LabelsTable | null = existsSync(join(root, LABELS_CSV)) ? readLabelsCsv(join(root, LABELS_CSV)) : null
-  const infoFile = csv ? undefined : findMiasInfo(root)
+  // labels.csv first; when its columns cannot be found, MIAS_Info.txt or the class folders (said in a warning).
+  const fallbackInfo = findMiasInfo(root)
+  const { csv, note } = labelsTableOrFallback(root, columns, fallbackInfo ? basename(fallbackInfo) : listDirs(root).length ? 'the class folders' : null)
+  const infoFile = csv ? undefined : fallbackInfo
   const infoName = infoFile ? basename(infoFile) : 'Info.txt'
   const mias = infoFile ? parseMiasInfo(readFileSync(infoFile, 'latin1')) : null
   const classDirs = mias || csv ? [] : listDirs(root)
   const labelNames = csv ? csv.labelNames : mias ? [...MIAS_LABELS] : classDirs.length ? classDirs : ['mammogram']
   const items: PlanItem[] = []
   const skipped: SkippedFile[] = []
-  const warnings: string[] = []
+  const warnings: string[] = note ? [note] : []
   const matched = new Set<string>()
   if (infoFile && mias!.size === 0) throw new ImportInputError(`${infoFile} has no MIAS rows (lines like "mdb001 G CIRC B 535 425 197"). Fix or remove it to import by folders.`)
   for (const f of listFiles(root, true, skipUnusable(root, skipped))) {

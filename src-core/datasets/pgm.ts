@@ -1,6 +1,7 @@
 // Netpbm grey images (PGM P5 binary, P2 text), the format of mini-MIAS. libvips as bundled with
 // sharp has no PPM loader, so the file is parsed here and handed to sharp as raw pixels.
 import { SkipError } from './skip-error.ts'
+import { applyWindow, percentileWindow, type Window } from './window.ts'
 
 /** A decoded 8-bit grey image. */
 export interface GreyImage {
@@ -15,8 +16,12 @@ export interface GreyImage {
 /** Largest image accepted (pixels): 16k x 16k, far above any mammogram scanner. */
 const MAX_PIXELS = 268_435_456
 
-/** Parses a PGM; 16-bit files (maxval > 255) are scaled to 8 bits by their maxval. */
-export function decodePgm(buf: Buffer): GreyImage {
+/**
+ * Parses a PGM. An 8-bit file (maxval up to 255) is scaled by its maxval; a 16-bit one (maxval above
+ * 255) keeps its values until the percentile window takes it to 8 bits. A value above maxval (a
+ * broken writer) is clipped to maxval, never wrapped round.
+ */
+export function decodePgm(buf: Buffer): GreyImage & { window: Window } {
   const magic = buf.subarray(0, 2).toString('latin1')
   if (magic !== 'P5' && magic !== 'P2') throw new SkipError('unsupported-format', `not a grey PGM (magic "${magic}"); colour PPM/PBM files are not supported`)
   let pos = 2
@@ -40,19 +45,21 @@ export function decodePgm(buf: Buffer): GreyImage {
   if (magic === 'P5' && buf.length - pos - 1 < n * (maxval > 255 ? 2 : 1)) {
     throw new SkipError('truncated', `the PGM raster is truncated (${Math.max(0, buf.length - pos - 1)} of ${n * (maxval > 255 ? 2 : 1)} bytes for ${width}x${height})`)
   }
-  const data = new Uint8Array(n)
+  const samples = maxval > 255 ? new Uint16Array(n) : new Uint8Array(n)
   if (magic === 'P5') {
     pos++ // exactly one whitespace byte separates the header from the raster
     const bytes = maxval > 255 ? 2 : 1
-    for (let i = 0; i < n; i++) {
-      const v = bytes === 1 ? buf[pos + i]! : buf.readUInt16BE(pos + 2 * i)
-      data[i] = maxval === 255 ? v : Math.round((v * 255) / maxval)
-    }
+    for (let i = 0; i < n; i++) samples[i] = Math.min(maxval, bytes === 1 ? buf[pos + i]! : buf.readUInt16BE(pos + 2 * i))
   } else {
     if (buf.length - pos < 2 * n - 1) throw new SkipError('truncated', `the PGM raster is truncated (${width}x${height} values cannot fit in ${buf.length - pos} bytes)`)
     const values = buf.subarray(pos).toString('latin1').trim().split(/\s+/).map(Number)
     if (values.length < n) throw new SkipError('truncated', `the PGM raster is truncated (${values.length} of ${n} values)`)
-    for (let i = 0; i < n; i++) data[i] = Math.round((values[i]! * 255) / maxval)
+    for (let i = 0; i < n; i++) samples[i] = Math.min(maxval, Math.max(0, Number.isFinite(values[i]) ? values[i]! : 0))
   }
-  return { width, height, data }
+  if (maxval > 255) {
+    const window = percentileWindow(samples)
+    return { width, height, data: applyWindow(samples, window), window }
+  }
+  const data = maxval === 255 ? (samples as Uint8Array) : Uint8Array.from(samples, (v) => Math.round((v * 255) / maxval))
+  return { width, height, data, window: { source: '8-bit', lo: 0, hi: maxval } }
 }

@@ -1,7 +1,9 @@
 // The import report stored with the dataset: counts per label and split, the ChestX-ray14 targets,
 // and every skipped file with its reason.
 import { BINARY_NAMES, THREE_CLASS_NAMES, binaryTarget, threeClassTarget } from './chest-labels.ts'
+import { syntaxName } from './dicom-codecs.ts'
 import { POLICY_DESCRIPTIONS, type ResizePolicy } from './image-decode.ts'
+import { WINDOW_DESCRIPTIONS, type WindowSource } from './window.ts'
 import type { SkippedFile } from './plan.ts'
 import type { SplitName } from './splits.ts'
 
@@ -38,6 +40,12 @@ export interface ImportReport {
   seconds: number
   /** True when an interrupted import was continued. */
   resumed: boolean
+  /**
+   * How the imported images were taken to 8 bits (rows per window source: 8-bit, percentile,
+   * dicom-window, dicom-voi-lut, min-max) and the DICOM transfer syntaxes seen (rows per UID).
+   * Absent in reports of older versions.
+   */
+  decoding?: { windows: Record<string, number>; transferSyntaxes: Record<string, number> }
 }
 
 const zero = (): SplitCounts => ({ train: 0, val: 0, test: 0, total: 0 })
@@ -53,6 +61,7 @@ export function buildReport(a: {
   seconds: number
   resumed: boolean
   considered: number
+  decoding?: ImportReport['decoding']
 }): ImportReport {
   const splits = zero()
   const perLabel: Record<string, SplitCounts> = Object.fromEntries(a.labelNames.map((l) => [l, zero()]))
@@ -101,6 +110,7 @@ export function buildReport(a: {
     resize: a.resize,
     seconds: a.seconds,
     resumed: a.resumed,
+    ...(a.decoding ? { decoding: a.decoding } : {}),
   }
 }
 
@@ -114,6 +124,12 @@ export function formatReport(r: ImportReport, maxSkipped = 50): string {
     `split: ${r.splitSource}`,
     row('all images', r.splits),
   ]
+  if (r.decoding) {
+    const windows = Object.entries(r.decoding.windows)
+    if (windows.some(([w]) => w !== '8-bit')) lines.push(`to 8 bits: ${windows.map(([w, n]) => `${n} by ${WINDOW_DESCRIPTIONS[w as WindowSource] ?? w}`).join('; ')}`)
+    const ts = Object.entries(r.decoding.transferSyntaxes)
+    if (ts.length) lines.push(`DICOM transfer syntaxes: ${ts.map(([uid, n]) => `${syntaxName(uid)} ${n}`).join(', ')}`)
+  }
   if (r.patients) lines.push(`  ${'patients'.padEnd(22)} ${String(r.patients.total).padStart(7)}         train ${String(r.patients.train).padStart(6)}  val ${String(r.patients.val).padStart(5)}  test ${String(r.patients.test).padStart(6)}`)
   lines.push('labels:')
   for (const [l, c] of Object.entries(r.perLabel)) lines.push(row(l, c))

@@ -14,6 +14,8 @@ export type SkipReason =
   | 'unreadable'
   | 'invalid-row'
   | 'outside-allowed-folders'
+  | 'duplicate-file'
+  | 'empty-window'
 
 /** A file that is left out, with a sentence for the report. */
 export class SkipError extends Error {

@@ -4,6 +4,7 @@ import { ApiError, type Handlers } from '../api/contract.ts'
 import type { datasetsApi } from '../api/datasets.ts'
 import { demoSourceCurrent, demoSpecs, generateDemoSource } from '../datasets/demo/index.ts'
 import { ImportManager } from '../datasets/import-manager.ts'
+import { previewTable } from '../datasets/table-preview.ts'
 import { ImportInputError } from '../datasets/plan.ts'
 import type { ImportReport } from '../datasets/report.ts'
 import { cacheDamage, damagedMessage } from '../datasets/cache-health.ts'
@@ -78,6 +79,14 @@ export const datasetsDomain: DomainFactory = (ctx) => {
       const path = ctx.pathGuard.check(input.path)
       const started = await imports.start({ ...input, path, allowFile: (file) => ctx.pathGuard.allows(file) }).catch(asApiError)
       return { id: started.id, name: started.name }
+    },
+    'datasets.previewTable': async ({ kind, path }) => {
+      const root = ctx.pathGuard.check(path)
+      try {
+        return previewTable(kind, root)
+      } catch (e) {
+        return asApiError(e)
+      }
     },
     'datasets.cancelImport': async ({ id }) => ({ cancelled: imports.cancel(find(ctx, id).id) }),
     'datasets.remove': async ({ id }) => {

@@ -10,6 +10,7 @@ import { openDatabase } from '../store/db.ts'
 import { datasetsDomain } from './datasets.ts'
 import { encodersDomain } from './encoders.ts'
 import { environmentDomain } from './environment.ts'
+import { foldersDomain } from './folders.ts'
 import { LabEvents } from './events.ts'
 import { galleryDomain } from './gallery.ts'
 import { notesDomain } from './notes.ts'
@@ -32,6 +33,7 @@ const domains: DomainFactory[] = [
   notesDomain,
   storageDomain,
   encodersDomain,
+  foldersDomain,
 ]
 
 export class LabService {

@@ -13,6 +13,9 @@ const HELP = `usage: xlab datasets <command> [options]   (global: --data DIR)
   demo [--scale small|default] [--size PX]       generate the four demo datasets and import them
   import <kind> <path> [--name N] [--size PX] [--color grey|rgb|auto] [--split 0.7,0.1,0.2] [--seed S] [--flip yes|no] [--jobs N]
                                                  [--resize crop|pad|foreground]  (default: crop; foreground for mammograms)
+                                                 [--file-column C] [--label-column C] [--patient-column C]
+                                                 columns of labels.csv / the ChestX-ray14 table, when
+                                                 they have other names (path, relpath, filepath ... are recognised)
                                                  kind: chestxray14 | imagefolder | mammogram
                                                  an interrupted import resumes when run again
   list                                           datasets with status and size
@@ -77,6 +80,7 @@ export async function run(args: CliArgs): Promise<number> {
           lateralityFlip: parseFlip(flagString(args, 'flip')),
           concurrency: flagNumber(args, 'jobs'),
           policy: parseResize(flagString(args, 'resize')),
+          columns: columnFlags(args),
         }
         const { id, name } = (await call('datasets.import', input)) as { id: string; name: string }
         const end = await waitForImport(service, id)
@@ -154,6 +158,14 @@ function parseSplit(text: string) {
   } catch (e) {
     throw bad((e as Error).message)
   }
+}
+
+/** --file-column, --label-column, --patient-column, or undefined when none is given. */
+function columnFlags(args: CliArgs): { file?: string; label?: string; patient?: string } | undefined {
+  const c = { file: flagString(args, 'file-column'), label: flagString(args, 'label-column'), patient: flagString(args, 'patient-column') }
+  for (const [k, v] of Object.entries(c)) if (v !== undefined && v.trim() === '') throw bad(`--${k}-column needs the column's name as written in the table's first line.`)
+  const given = Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined))
+  return Object.keys(given).length ? given : undefined
 }
 
 /** Resolves with the terminal phase of an import started through the API. */

@@ -24,7 +24,7 @@ describe('ChestX-ray14 table (real, 112,120 rows)', () => {
     expect([...seen].sort()).toEqual([...CHEST_LABELS].sort())
     // No Finding is exclusive.
     expect(table.rows.filter((r) => r.labels.includes('No Finding') && r.labels.length > 1)).toEqual([])
-    expect(table.rows[1]).toMatchObject({ image: '00000001_001.png', labels: ['Cardiomegaly', 'Emphysema'], patient: 1, followUp: 1, view: 'PA' })
+    expect(table.rows[1]).toMatchObject({ image: '00000001_001.png', labels: ['Cardiomegaly', 'Emphysema'], patient: '1', followUp: 1, view: 'PA' })
   })
 
   it('gives the published prevalence and the derived targets', () => {
@@ -55,7 +55,7 @@ describe('ChestX-ray14 table (real, 112,120 rows)', () => {
     const plan: ImportPlan = {
       labelNames: [...CHEST_LABELS],
       multiLabel: true,
-      items: table.rows.map((r) => ({ file: r.image, rel: r.image, labels: r.labels.map((l) => CHEST_LABELS.indexOf(l as never)), patient: r.patient, followUp: r.followUp, view: r.view, fixedSplit: null })),
+      items: table.rows.map((r) => ({ file: r.image, rel: r.image, labels: r.labels.map((l) => CHEST_LABELS.indexOf(l as never)), patient: Number(r.patient), followUp: r.followUp, view: r.view, fixedSplit: null })),
       skipped: [], warnings: [], hasPatients: true, splitSource: '', channels: 1, policy: 'shorter-side-center-crop', lateralityFlip: false,
       stratum: (it) => threeClassTarget(it.labels.map((i) => CHEST_LABELS[i]!)),
     }
@@ -97,7 +97,7 @@ describe('ChestX-ray14 import with stand-in images', () => {
       expect(names.filter((_, k) => row[k] === 1).sort()).toEqual([...sorted[i]!.labels].sort())
     }
     const patients = [...(readNpy(join(rec.dir, 'patients.npy')).data as BigInt64Array)].map(Number)
-    expect(patients).toEqual(sorted.map((r) => r.patient))
+    expect(patients).toEqual(sorted.map((r) => Number(r.patient)))
     const split = new Array<string>(240)
     for (const s of ['train', 'val', 'test']) for (const i of readNpy(join(rec.dir, `split-${s}.npy`)).data as Uint32Array) split[i] = s
     expect(split.filter(Boolean).length).toBe(240)
@@ -113,20 +113,20 @@ describe('ChestX-ray14 import with stand-in images', () => {
     const header = tableText.split('\n')[0]!
     writeFileSync(join(lists, 'Data_Entry_2017.csv'), [header, ...tableText.split('\n').slice(1, 241)].join('\n'))
     for (const [i, r] of subset.entries()) await writePng(join(lists, 'images', r.image), i, 16)
-    const testPatients = new Set(subset.filter((r) => r.patient % 4 === 0).map((r) => r.patient))
-    writeFileSync(join(lists, 'test_list.txt'), subset.filter((r) => testPatients.has(r.patient)).map((r) => r.image).join('\n'))
-    writeFileSync(join(lists, 'train_val_list.txt'), subset.filter((r) => !testPatients.has(r.patient)).map((r) => r.image).join('\n'))
+    const testPatients = new Set(subset.filter((r) => Number(r.patient) % 4 === 0).map((r) => Number(r.patient)))
+    writeFileSync(join(lists, 'test_list.txt'), subset.filter((r) => testPatients.has(Number(r.patient))).map((r) => r.image).join('\n'))
+    writeFileSync(join(lists, 'train_val_list.txt'), subset.filter((r) => !testPatients.has(Number(r.patient))).map((r) => r.image).join('\n'))
     const env = freshEnv()
     const rec = await (await prepareImport(env, { kind: 'chestxray14', path: lists, name: 'official', size: 16 })).run({})
     const patients = [...(readNpy(join(rec.dir, 'patients.npy')).data as BigInt64Array)].map(Number)
     const test = [...(readNpy(join(rec.dir, 'split-test.npy')).data as Uint32Array)]
     expect(test.map((i) => patients[i]!).every((p) => testPatients.has(p))).toBe(true)
-    expect(test.length).toBe(subset.filter((r) => testPatients.has(r.patient)).length)
+    expect(test.length).toBe(subset.filter((r) => testPatients.has(Number(r.patient))).length)
 
     // Move one image of a test patient into train_val: the split now leaks.
-    const leaked = subset.find((r) => testPatients.has(r.patient) && subset.filter((o) => o.patient === r.patient).length > 1)!
-    writeFileSync(join(lists, 'test_list.txt'), subset.filter((r) => testPatients.has(r.patient) && r !== leaked).map((r) => r.image).join('\n'))
-    writeFileSync(join(lists, 'train_val_list.txt'), subset.filter((r) => !testPatients.has(r.patient) || r === leaked).map((r) => r.image).join('\n'))
+    const leaked = subset.find((r) => testPatients.has(Number(r.patient)) && subset.filter((o) => o.patient === r.patient).length > 1)!
+    writeFileSync(join(lists, 'test_list.txt'), subset.filter((r) => testPatients.has(Number(r.patient)) && r !== leaked).map((r) => r.image).join('\n'))
+    writeFileSync(join(lists, 'train_val_list.txt'), subset.filter((r) => !testPatients.has(Number(r.patient)) || r === leaked).map((r) => r.image).join('\n'))
     await expect(prepareImport(freshEnv(), { kind: 'chestxray14', path: lists, name: 'leaky', size: 16 })).rejects.toThrow(/leaks patients.*patient \d+/)
     expect(existsSync(join(lists, 'x'))).toBe(false)
   })

@@ -1,4 +1,5 @@
 // Test helpers: temp folders, the shared real data, tiny generated images and DICOM files.
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -7,6 +8,9 @@ import { openDatabase, type Db } from '../../../src-core/store/db.ts'
 
 /** ../shared/data relative to the repository root (CI has it at the same place). */
 export const SHARED_DATA = resolve(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data')
+
+/** The repository root. */
+export const REPO = resolve(import.meta.dirname, '..', '..', '..')
 
 export function tmp(prefix = 'xlab-ds-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
@@ -71,4 +75,11 @@ export function dicomFile(o: { rows: number; cols: number; pixels?: Uint16Array;
   if (o.intercept !== undefined) parts.push(element(0x0028, 0x1052, 'DS', str(String(o.intercept))), element(0x0028, 0x1053, 'DS', str(String(o.slope ?? 1))))
   if (o.pixels) parts.push(element(0x7fe0, 0x0010, 'OW', Buffer.from(o.pixels.buffer, o.pixels.byteOffset, o.pixels.byteLength)))
   return Buffer.concat([Buffer.alloc(128), str('DICM'), meta, ...parts])
+}
+
+/** Runs a Python file with the engine's venv (pydicom, python-gdcm, numpy, Pillow: engine/requirements.txt); returns stdout. */
+export function runPython(script: string, ...args: string[]): string {
+  const r = spawnSync(process.execPath, [join(REPO, 'scripts', 'py.mjs'), script, ...args], { encoding: 'utf8', timeout: 120_000 })
+  if (r.status !== 0) throw new Error(`${script} failed (exit ${r.status}): ${r.stderr}`)
+  return r.stdout
 }

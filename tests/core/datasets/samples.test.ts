@@ -170,17 +170,17 @@ describe('real sample files', () => {
 describe('DICOM', () => {
   const px = (rows: number, cols: number, f: (i: number) => number) => Uint16Array.from({ length: rows * cols }, (_, i) => f(i))
 
-  it('applies rescale, the VOI window and MONOCHROME1 inversion, mapping 16 bits to 8', () => {
+  it('applies rescale, the VOI window and MONOCHROME1 inversion, mapping 16 bits to 8', async () => {
     const pixels = px(2, 2, (i) => [0, 1000, 2000, 4095][i]!)
-    const plain = decodeDicom(dicomFile({ rows: 2, cols: 2, pixels }))
+    const plain = await decodeDicom(dicomFile({ rows: 2, cols: 2, pixels }))
     expect([...plain.data]).toEqual([0, 62, 125, 255]) // min-max without a window
-    const windowed = decodeDicom(dicomFile({ rows: 2, cols: 2, pixels, center: 1000, width: 1000 }))
+    const windowed = await decodeDicom(dicomFile({ rows: 2, cols: 2, pixels, center: 1000, width: 1000 }))
     expect([...windowed.data]).toEqual([0, 128, 255, 255])
-    const rescaled = decodeDicom(dicomFile({ rows: 2, cols: 2, pixels, intercept: -1000, slope: 1, center: 0, width: 1000 }))
+    const rescaled = await decodeDicom(dicomFile({ rows: 2, cols: 2, pixels, intercept: -1000, slope: 1, center: 0, width: 1000 }))
     expect([...rescaled.data]).toEqual([0, 128, 255, 255])
-    const inverted = decodeDicom(dicomFile({ rows: 2, cols: 2, pixels, photometric: 'MONOCHROME1', center: 1000, width: 1000 }))
+    const inverted = await decodeDicom(dicomFile({ rows: 2, cols: 2, pixels, photometric: 'MONOCHROME1', center: 1000, width: 1000 }))
     expect([...inverted.data]).toEqual([255, 127, 0, 0])
-    expect(decodeDicom(dicomFile({ rows: 2, cols: 2, pixels, laterality: 'R' })).laterality).toBe('R')
+    expect((await decodeDicom(dicomFile({ rows: 2, cols: 2, pixels, laterality: 'R' }))).laterality).toBe('R')
   })
 
   it('imports DICOM mammograms next to PNGs', async () => {

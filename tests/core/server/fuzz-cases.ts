@@ -16,7 +16,7 @@ export interface FuzzCase {
 
 // Methods that only read (or refuse for want of data) on an empty lab: a fuzz run must not start
 // imports or demo generation that would outlive it.
-const SAFE_METHODS = ['datasets.list', 'datasets.get', 'datasets.report', 'datasets.thumbnails', 'datasets.cancelImport', 'studies.presets', 'studies.plan', 'studies.list', 'studies.get', 'runs.list', 'runs.get', 'runs.logs', 'runs.metrics', 'runs.artifacts', 'runs.artifactImage', 'results.table', 'results.run', 'results.analysis']
+const SAFE_METHODS = ['datasets.list', 'datasets.get', 'datasets.report', 'datasets.thumbnails', 'datasets.cancelImport', 'datasets.previewTable', 'folders.list', 'studies.presets', 'studies.plan', 'studies.list', 'studies.get', 'runs.list', 'runs.get', 'runs.logs', 'runs.metrics', 'runs.artifacts', 'runs.artifactImage', 'results.table', 'results.run', 'results.analysis']
 const HOSTILE_METHODS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'prototype', '', '%', '%E0%A4%A', '%00', '..', 'datasets.list/../x', 'a'.repeat(5000), '\u{1F600}', 'datasets.', '.list']
 const TARGETS = ['//[', '/%', '/?token=%', 'http://%', '/%E0%A4%A', '//', '/..%2f..%2fetc/passwd', '*', 'http://[::1', '/api/', '/api/%', '/api/constructor', '/ws?token=%', '/\u00ff', '/' + 'x'.repeat(9000), '/?token=&token=', 'http://x:99999/']
 const COOKIES = ['xlab_token=%', 'xlab_token=%E0%A4%A', 'xlab_token', '=', ';;;', 'xlab_token=%%%; xlab_token=a', `xlab_token=${'%'.repeat(200)}`, 'xlab_token=\u00ff', 'a=b; xlab_token=%zz']
