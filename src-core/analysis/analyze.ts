@@ -8,11 +8,9 @@ import { baselineRows, isPretextOrScratch, labelFractionOf, randomInitComparison
 import { ensembleComparisons } from './ensembles.ts'
 import { fusionComparisons } from './h2.ts'
 import { labelEfficiency, type ScoredRun } from './label-efficiency.ts'
-import { CHEXNET_MEAN_AUROC, meanFindingAuc, multilabelCells, type MultilabelPredictions } from './multilabel.ts'
+import { CHEXNET_MEAN_AUROC, multilabelCells, type MultilabelPredictions } from './multilabel.ts'
 import { runExtrasOf } from './run-extras.ts'
-import { bootstrapInterval } from './stats/bootstrap.ts'
-import { hierarchicalIntervals } from './stats/hierarchical.ts'
-import { computeMetric } from './stats/metrics.ts'
+import { hierarchicalOf, intervalOf, plainStat, testSetOf } from './stats/resampled.ts'
 import { anovaTables, correlations, invarianceRows, similarityFloor, similarityRows } from './h1.ts'
 import { runFlags, sampleSizes } from './samples.ts'
 import { scratchComparisons, selectOnValidation } from './selection.ts'
@@ -48,10 +46,10 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
   const ensembles = ensembleComparisons(main, cells, clusters, opts, warnings)
   const ml = data.multilabel
   const mlClusters = clustersOf(ml.indices.length, ml.patients)
-  const mlInterval = (preds: readonly MultilabelPredictions[]) =>
-    preds.length === 1 ? bootstrapInterval(ml.indices.length, mlClusters, (rows) => meanFindingAuc(preds[0]!, rows), opts) : hierarchicalIntervals(preds.length, ml.indices.length, mlClusters, (s, rows) => ({ v: meanFindingAuc(preds[s]!, rows) }), opts).v
-  const scored: ScoredRun[] = data.runs.map((l) => ({ run: l.run, n: l.pred.targets.length, auc: (rows) => computeMetric(l.pred, 'roc_auc', rows) }))
-  const mlScored: ScoredRun[] = ml.runs.map((l) => ({ run: l.run, n: l.pred.targets.length, auc: (rows) => meanFindingAuc(l.pred, rows) }))
+  const mlSet = testSetOf(ml.indices.length, mlClusters, opts)
+  const mlInterval = (preds: readonly MultilabelPredictions[]) => (preds.length === 1 ? intervalOf(plainStat(preds[0]!, mlSet, 'mean_auc'), opts.level) : hierarchicalOf(preds, mlSet, 'mean_auc'))
+  const scored: ScoredRun[] = data.runs.map((l) => ({ run: l.run, pred: l.pred, stat: 'roc_auc' }))
+  const mlScored: ScoredRun[] = ml.runs.map((l) => ({ run: l.run, pred: l.pred, stat: 'mean_auc' }))
   const curves = [...labelEfficiency(scored, clusters, opts), ...labelEfficiency(mlScored, mlClusters, opts)]
   const scratch = scratchComparisons(selection, cells, runsById, clusters, opts).map((c) => ({
     ...c,

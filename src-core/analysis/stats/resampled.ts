@@ -1,0 +1,459 @@
+// The bootstrap at the users' scale. Every interval of the analysis is a statistic of one run (or of
+// a member-average ensemble) on resampled test images, combined across runs (seed means, paired
+// differences). Resampling patients only changes how often each image counts, so a resample is an
+// image-weight vector (the multiplicity of its patient among the drawn clusters): the resamples of
+// a test set are drawn once and shared by every run on it (which pairs every comparison on the same
+// resamples), each run's scores are sorted once, and each resample's metrics are weighted counts in
+// O(images) over typed arrays (AUC as the weighted Mann-Whitney count over the presorted scores).
+// A run's statistics on all resamples are computed once, as vectors, and every interval that uses
+// the run reads them. The random streams are exactly those of stats/bootstrap.ts `resamples` and
+// stats/hierarchical.ts `hierarchicalResamples`, and weights are whole numbers (exact sums), so the
+// numbers equal those of the row-list implementation for the same seed.
+import { mulberry32 } from '../../util/rng.ts'
+import { quantileSorted, verdictOf, bootstrapPValue, type BootstrapOptions, type Interval, type PairedDifference } from './bootstrap.ts'
+import { tTwoSided } from './distributions.ts'
+import { tQuantileTwoSided, type SeedPairedDifference } from './hierarchical.ts'
+import { argmax, METRIC_NAMES, type MetricName, type Predictions } from './metrics.ts'
+
+/** Image weights of one resample (how often each image is drawn). */
+export type Weights = Uint16Array | Uint32Array | Float64Array
+
+/**
+ * One random stream of resamples of a test set: the image weights of every replicate and, for the
+ * hierarchical bootstrap over `nSeeds` >= 2 seeds, the seed positions each replicate drew.
+ */
+export interface Draws {
+  /** Number of seeds the stream draws (1: the plain patient bootstrap). */
+  nSeeds: number
+  /** Image weights per replicate. */
+  weights: Weights[]
+  /** Drawn seed positions per replicate (nSeeds values each); [0] for nSeeds 1. */
+  seeds: Int32Array[]
+}
+
+let nextId = 0
+
+/** The resamples of one test set (n images grouped in clusters) under one set of bootstrap options. */
+export class TestSet {
+  /** Identifies this set in vector caches. */
+  readonly id = ++nextId
+  readonly n: number
+  readonly clusters: readonly number[][]
+  readonly opts: BootstrapOptions
+  private readonly streams = new Map<number, Draws>()
+  private ones: Float64Array | null = null
+
+  constructor(n: number, clusters: readonly number[][], opts: BootstrapOptions) {
+    this.n = n
+    this.clusters = clusters
+    this.opts = opts
+  }
+
+  /** Weight 1 for every image (the statistic on the test set itself). */
+  all(): Float64Array {
+    return (this.ones ??= new Float64Array(this.n).fill(1))
+  }
+
+  /**
+   * The stream of `hierarchicalResamples(nSeeds, clusters, opts)` (nSeeds 1: that of `resamples`):
+   * per replicate, nSeeds seed draws (only when nSeeds >= 2) then one cluster draw per cluster.
+   */
+  draws(nSeeds: number): Draws {
+    const hit = this.streams.get(nSeeds)
+    if (hit) return hit
+    const rand = mulberry32(this.opts.seed)
+    const m = this.clusters.length
+    const Ctor = m < 65_536 ? Uint16Array : Uint32Array
+    const clusterOf = this.clusters
+    const weights: Weights[] = []
+    const seeds: Int32Array[] = []
+    const picks = new Uint32Array(m)
+    for (let b = 0; b < this.opts.replicates; b++) {
+      const s = new Int32Array(nSeeds)
+      if (nSeeds > 1) for (let j = 0; j < nSeeds; j++) s[j] = Math.floor(rand() * nSeeds)
+      seeds.push(s)
+      picks.fill(0)
+      for (let j = 0; j < m; j++) picks[Math.floor(rand() * m)]!++
+      const w = new Ctor(this.n)
+      for (let c = 0; c < m; c++) {
+        const k = picks[c]!
+        if (k) for (const i of clusterOf[c]!) w[i] = k
+      }
+      weights.push(w)
+    }
+    const d = { nSeeds, weights, seeds }
+    this.streams.set(nSeeds, d)
+    return d
+  }
+
+  /** Drops the drawn streams (they are rebuilt on demand). */
+  release(): void {
+    this.streams.clear()
+  }
+}
+
+const testSets = new WeakMap<readonly number[][], Map<string, TestSet>>()
+
+/** The TestSet of a cluster list and options, shared by every caller that passes the same array. */
+export function testSetOf(n: number, clusters: readonly number[][], opts: BootstrapOptions): TestSet {
+  let byOpts = testSets.get(clusters)
+  if (!byOpts) testSets.set(clusters, (byOpts = new Map()))
+  const key = `${n}|${opts.replicates}|${opts.seed}|${opts.level}`
+  let ts = byOpts.get(key)
+  if (!ts) byOpts.set(key, (ts = new TestSet(n, clusters, opts)))
+  return ts
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scoring kernels
+
+/** Sorted-once form of a single-label prediction set. */
+interface PreparedSingle {
+  k: number
+  /** target * k + predicted class, per image. */
+  cell: Int32Array
+  /** Per class: image positions in ascending score order. */
+  orders: Int32Array[]
+  /** Per class, in that order: 1 where the image is of the class. */
+  positive: Uint8Array[]
+  /** Per class, in that order: 1 where a new tie group starts. */
+  starts: Uint8Array[]
+}
+
+function prepareSingle(pred: Predictions): PreparedSingle {
+  const n = pred.targets.length
+  const k = pred.classNames.length
+  const cell = new Int32Array(n)
+  for (let i = 0; i < n; i++) cell[i] = pred.targets[i]! * k + argmax(pred.probs[i]!)
+  const orders: Int32Array[] = []
+  const positive: Uint8Array[] = []
+  const starts: Uint8Array[] = []
+  for (let c = 0; c < k; c++) {
+    const score = new Float64Array(n)
+    for (let i = 0; i < n; i++) score[i] = pred.probs[i]![c]!
+    const built = sortedScores(score, (i) => pred.targets[i] === c)
+    orders.push(built.order)
+    positive.push(built.positive)
+    starts.push(built.starts)
+  }
+  return { k, cell, orders, positive, starts }
+}
+
+function sortedScores(score: Float64Array, isPositive: (i: number) => boolean): { order: Int32Array; positive: Uint8Array; starts: Uint8Array } {
+  const n = score.length
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a]! - score[b]!)
+  const positive = new Uint8Array(n)
+  const starts = new Uint8Array(n)
+  for (let j = 0; j < n; j++) {
+    positive[j] = isPositive(order[j]!) ? 1 : 0
+    starts[j] = j === 0 || score[order[j]!] !== score[order[j - 1]!] ? 1 : 0
+  }
+  return { order, positive, starts }
+}
+
+/**
+ * AUC with image weights: each positive-negative pair counts w_pos * w_neg, tied scores half (the
+ * Mann-Whitney count with midranks). With whole-number weights every sum is exact, so the value
+ * does not depend on the summation order. NaN when one class has no weight.
+ */
+export function weightedAucSorted(order: Int32Array, positive: Uint8Array, starts: Uint8Array, w: Weights): number {
+  const n = order.length
+  let negBelow = 0
+  let num = 0
+  let totalPos = 0
+  let posW = 0
+  let negW = 0
+  for (let j = 0; j < n; j++) {
+    if (starts[j] && j) {
+      num += posW * (negBelow + negW / 2)
+      negBelow += negW
+      totalPos += posW
+      posW = 0
+      negW = 0
+    }
+    const wi = w[order[j]!]!
+    if (positive[j]) posW += wi
+    else negW += wi
+  }
+  num += posW * (negBelow + negW / 2)
+  negBelow += negW
+  totalPos += posW
+  if (totalPos === 0 || negBelow === 0) return NaN
+  return num / (totalPos * negBelow)
+}
+
+/** accuracy, weighted F1, balanced accuracy from a k x k confusion (rows true, columns predicted), as metrics.ts. */
+function fromConfusion(m: Float64Array, k: number): { accuracy: number; f1: number; balanced: number } {
+  let total = 0
+  let correct = 0
+  let f1Sum = 0
+  let recallSum = 0
+  let present = 0
+  for (let c = 0; c < k; c++) {
+    let support = 0
+    let predicted = 0
+    for (let j = 0; j < k; j++) {
+      support += m[c * k + j]!
+      predicted += m[j * k + c]!
+    }
+    const tp = m[c * k + c]!
+    total += support
+    correct += tp
+    if (support > 0) {
+      present++
+      recallSum += tp / support
+      const denom = support + predicted
+      f1Sum += support * (denom > 0 ? (2 * tp) / denom : 0)
+    }
+  }
+  return { accuracy: total ? correct / total : NaN, f1: total ? f1Sum / total : NaN, balanced: present ? recallSum / present : NaN }
+}
+
+/** The statistics scored per single-label run: METRIC_NAMES then `auc:<class>` per class. */
+export function singleStatNames(pred: Pick<Predictions, 'classNames'>): string[] {
+  return [...METRIC_NAMES, ...pred.classNames.map((c) => `auc:${c}`)]
+}
+
+function scoreSingle(p: PreparedSingle, w: Weights, out: Float64Array, at: number, stride: number): void {
+  const k = p.k
+  const m = new Float64Array(k * k)
+  const cell = p.cell
+  for (let i = 0; i < cell.length; i++) m[cell[i]!]! += w[i]!
+  const c = fromConfusion(m, k)
+  let sum = 0
+  let count = 0
+  let binary = NaN
+  for (let cls = 0; cls < k; cls++) {
+    const auc = weightedAucSorted(p.orders[cls]!, p.positive[cls]!, p.starts[cls]!, w)
+    out[(4 + cls) * stride + at] = auc
+    if (cls === 1) binary = auc
+    if (Number.isFinite(auc)) {
+      sum += auc
+      count++
+    }
+  }
+  out[0 * stride + at] = c.accuracy
+  out[1 * stride + at] = c.f1
+  out[2 * stride + at] = c.balanced
+  out[3 * stride + at] = k === 2 ? binary : count ? sum / count : NaN
+}
+
+/** Per-image multi-label predictions (see multilabel.ts). */
+export interface MultiPredictions {
+  targets: number[][]
+  probs: number[][]
+  classNames: string[]
+}
+
+interface PreparedMulti {
+  orders: Int32Array[]
+  positive: Uint8Array[]
+  starts: Uint8Array[]
+}
+
+function prepareMulti(pred: MultiPredictions): PreparedMulti {
+  const n = pred.targets.length
+  const out: PreparedMulti = { orders: [], positive: [], starts: [] }
+  pred.classNames.forEach((_, k) => {
+    const score = new Float64Array(n)
+    for (let i = 0; i < n; i++) score[i] = pred.probs[i]![k]!
+    const s = sortedScores(score, (i) => pred.targets[i]![k]! > 0.5)
+    out.orders.push(s.order)
+    out.positive.push(s.positive)
+    out.starts.push(s.starts)
+  })
+  return out
+}
+
+/** Mean of the defined per-finding AUCs (as multilabel.ts meanFindingAuc). */
+function scoreMulti(p: PreparedMulti, w: Weights, out: Float64Array, at: number): void {
+  let sum = 0
+  let count = 0
+  for (let k = 0; k < p.orders.length; k++) {
+    const auc = weightedAucSorted(p.orders[k]!, p.positive[k]!, p.starts[k]!, w)
+    if (Number.isFinite(auc)) {
+      sum += auc
+      count++
+    }
+  }
+  out[at] = count ? sum / count : NaN
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-run statistic vectors
+
+/** A run's statistics: their names, the value on the test set, and one value per replicate of a stream. */
+export interface StatVectors {
+  /** Statistic names, in storage order. */
+  names: string[]
+  /** The value on all test images, per statistic. */
+  estimate: Float64Array
+  /** names.length x replicates values, statistic-major. */
+  values: Float64Array
+  /** Replicates. */
+  replicates: number
+}
+
+/** One statistic's replicate values (a view, no copy). */
+export function statValues(v: StatVectors, name: string): Float64Array {
+  const i = v.names.indexOf(name)
+  if (i < 0) throw new Error(`No statistic "${name}" among ${v.names.join(', ')}.`)
+  return v.values.subarray(i * v.replicates, (i + 1) * v.replicates)
+}
+
+/** One statistic's value on all test images. */
+export function statEstimate(v: StatVectors, name: string): number {
+  const i = v.names.indexOf(name)
+  if (i < 0) throw new Error(`No statistic "${name}" among ${v.names.join(', ')}.`)
+  return v.estimate[i]!
+}
+
+type Scored = Predictions | MultiPredictions
+const preparedSingle = new WeakMap<Predictions, PreparedSingle>()
+const preparedMulti = new WeakMap<MultiPredictions, PreparedMulti>()
+const vectorCache = new WeakMap<Scored, Map<string, StatVectors>>()
+
+const isMulti = (p: Scored): p is MultiPredictions => Array.isArray(p.targets[0])
+
+/** Vectors computed elsewhere (e.g. read back from the store) for a prediction set on a stream. */
+export function seedVectors(pred: Scored, ts: TestSet, nSeeds: number, v: StatVectors): void {
+  let byStream = vectorCache.get(pred)
+  if (!byStream) vectorCache.set(pred, (byStream = new Map()))
+  byStream.set(`${ts.id}|${nSeeds}`, v)
+}
+
+/** Whether the vectors of a prediction set on a stream are computed already. */
+export function hasVectors(pred: Scored, ts: TestSet, nSeeds: number): boolean {
+  return vectorCache.get(pred)?.has(`${ts.id}|${nSeeds}`) ?? false
+}
+
+/**
+ * The statistics of a prediction set on every replicate of a stream, computed once (single-label:
+ * METRIC_NAMES and `auc:<class>`; multi-label: `mean_auc`, the mean over the findings).
+ */
+export function vectorsOf(pred: Scored, ts: TestSet, nSeeds: number): StatVectors {
+  let byStream = vectorCache.get(pred)
+  if (!byStream) vectorCache.set(pred, (byStream = new Map()))
+  const key = `${ts.id}|${nSeeds}`
+  const hit = byStream.get(key)
+  if (hit) return hit
+  if (pred.targets.length !== ts.n) throw new Error(`${pred.targets.length} predictions for a test set of ${ts.n} images.`)
+  const draws = ts.draws(nSeeds)
+  const B = draws.weights.length
+  let v: StatVectors
+  if (isMulti(pred)) {
+    let p = preparedMulti.get(pred)
+    if (!p) preparedMulti.set(pred, (p = prepareMulti(pred)))
+    const estimate = new Float64Array(1)
+    scoreMulti(p, ts.all(), estimate, 0)
+    const values = new Float64Array(B)
+    for (let b = 0; b < B; b++) scoreMulti(p, draws.weights[b]!, values, b)
+    v = { names: ['mean_auc'], estimate, values, replicates: B }
+  } else {
+    let p = preparedSingle.get(pred)
+    if (!p) preparedSingle.set(pred, (p = prepareSingle(pred)))
+    const names = singleStatNames(pred)
+    const estimate = new Float64Array(names.length)
+    scoreSingle(p, ts.all(), estimate, 0, 1)
+    const values = new Float64Array(names.length * B)
+    for (let b = 0; b < B; b++) scoreSingle(p, draws.weights[b]!, values, b, B)
+    v = { names, estimate, values, replicates: B }
+  }
+  byStream.set(key, v)
+  return v
+}
+
+// ---------------------------------------------------------------------------------------------
+// Intervals from vectors (the same arithmetic as bootstrap.ts and hierarchical.ts)
+
+function percentile(values: ArrayLike<number>, level: number): { lo: number; hi: number; valid: number } {
+  const finite: number[] = []
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) finite.push(values[i]!)
+  finite.sort((a, b) => a - b)
+  const tail = (1 - level) / 2
+  return { lo: quantileSorted(finite, tail), hi: quantileSorted(finite, 1 - tail), valid: finite.length }
+}
+
+/** A run statistic: its value on the test set and its replicate values on the plain stream. */
+export interface Vector {
+  estimate: number
+  values: Float64Array
+}
+
+/** A statistic of a run (or ensemble) on the plain patient bootstrap. */
+export function plainStat(pred: Scored, ts: TestSet, name: string): Vector {
+  const v = vectorsOf(pred, ts, 1)
+  return { estimate: statEstimate(v, name), values: statValues(v, name) }
+}
+
+/** Percentile interval of a statistic's replicate values (bootstrap.ts bootstrapInterval). */
+export function intervalOf(s: Vector, level: number): Interval {
+  return { estimate: s.estimate, ...percentile(s.values, level) }
+}
+
+/** Interval, verdict and bootstrap p of a - b on the same resamples (bootstrap.ts differenceInterval). */
+export function differenceOf(a: Vector, b: Vector, level: number): PairedDifference {
+  const values = new Array<number>(a.values.length)
+  for (let i = 0; i < values.length; i++) values[i] = a.values[i]! - b.values[i]!
+  const r = { estimate: a.estimate - b.estimate, ...percentile(values, level) }
+  return { ...r, verdict: verdictOf(r.lo, r.hi), p: bootstrapPValue(values) }
+}
+
+/**
+ * The seed-mean interval of the hierarchical bootstrap (hierarchical.ts hierarchicalIntervals) of
+ * one statistic of each seed's prediction set.
+ */
+export function hierarchicalOf(preds: readonly Scored[], ts: TestSet, name: string): Interval {
+  const k = preds.length
+  const vs = preds.map((p) => vectorsOf(p, ts, k))
+  const vals = vs.map((v) => statValues(v, name))
+  const est = vs.map((v) => statEstimate(v, name))
+  const draws = ts.draws(k)
+  const B = draws.weights.length
+  const values = new Float64Array(B)
+  for (let b = 0; b < B; b++) {
+    const s = draws.seeds[b]!
+    let acc = 0
+    for (let j = 0; j < k; j++) acc += vals[s[j]!]![b]!
+    values[b] = acc / k
+  }
+  const estimate = est.reduce((acc, x) => acc + x, 0) / k
+  return { estimate, ...percentile(values, ts.opts.level) }
+}
+
+/**
+ * The paired test across k >= 2 seeds of a_s - b_s (hierarchical.ts seedPairedDifference), from the
+ * plain-stream vectors of each seed's pair.
+ */
+export function seedPairedOf(pairs: readonly { a: Vector; b: Vector }[], level: number): SeedPairedDifference {
+  const k = pairs.length
+  if (k < 2) throw new Error('seedPairedOf needs two or more seeds')
+  const d = pairs.map((p) => p.a.estimate - p.b.estimate)
+  const mean = d.reduce((a, b) => a + b, 0) / k
+  const seedVar = d.reduce((a, x) => a + (x - mean) ** 2, 0) / (k - 1)
+  const B = pairs[0]!.a.values.length
+  const finite: number[] = []
+  for (let b = 0; b < B; b++) {
+    let s = 0
+    for (let t = 0; t < k; t++) s += pairs[t]!.a.values[b]! - pairs[t]!.b.values[b]!
+    const x = s / k
+    if (Number.isFinite(x)) finite.push(x)
+  }
+  const bm = finite.reduce((a, b) => a + b, 0) / Math.max(1, finite.length)
+  const patientVar = finite.length > 1 ? finite.reduce((a, x) => a + (x - bm) ** 2, 0) / (finite.length - 1) : 0
+  const se = Math.sqrt(seedVar / k + patientVar)
+  const df = k - 1
+  if (!(se > 0) || !Number.isFinite(mean)) return { estimate: mean, lo: mean, hi: mean, valid: finite.length, p: Number.isFinite(mean) && mean !== 0 ? 0 : 1, se: 0, df }
+  const q = tQuantileTwoSided(1 - level, df)
+  return { estimate: mean, lo: mean - q * se, hi: mean + q * se, valid: finite.length, p: tTwoSided(mean / se, df), se, df }
+}
+
+/** The difference of seed means: the paired test across seeds with two or more, the patient bootstrap with one (h2.ts acrossSeeds). */
+export function acrossSeedsOf(pairs: readonly { a: Vector; b: Vector }[], level: number): PairedDifference {
+  if (pairs.length === 1) return differenceOf(pairs[0]!.a, pairs[0]!.b, level)
+  const d = seedPairedOf(pairs, level)
+  return { ...d, verdict: verdictOf(d.lo, d.hi) }
+}
+
+/** The recomputed metric names (re-exported for callers of this module). */
+export type { MetricName }
