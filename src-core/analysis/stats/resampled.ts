@@ -9,14 +9,16 @@
 // the run reads them. The random streams are exactly those of stats/bootstrap.ts `resamples` and
 // stats/hierarchical.ts `hierarchicalResamples`, and weights are whole numbers (exact sums), so the
 // numbers equal those of the row-list implementation for the same seed.
+import { createHash } from 'node:crypto'
 import { mulberry32 } from '../../util/rng.ts'
+import { argsortAscending } from './argsort.ts'
 import { quantileSorted, verdictOf, bootstrapPValue, type BootstrapOptions, type Interval, type PairedDifference } from './bootstrap.ts'
 import { tTwoSided } from './distributions.ts'
 import { tQuantileTwoSided, type SeedPairedDifference } from './hierarchical.ts'
 import { argmax, METRIC_NAMES, type MetricName, type Predictions } from './metrics.ts'
 
 /** Image weights of one resample (how often each image is drawn). */
-export type Weights = Uint16Array | Uint32Array | Float64Array
+export type Weights = Uint16Array | Uint32Array
 
 /**
  * One random stream of resamples of a test set: the image weights of every replicate and, for the
@@ -25,6 +27,8 @@ export type Weights = Uint16Array | Uint32Array | Float64Array
 export interface Draws {
   /** Number of seeds the stream draws (1: the plain patient bootstrap). */
   nSeeds: number
+  /** Number of replicates. */
+  replicates: number
   /** Image weights per replicate. */
   weights: Weights[]
   /** Drawn seed positions per replicate (nSeeds values each); [0] for nSeeds 1. */
@@ -32,6 +36,17 @@ export interface Draws {
 }
 
 let nextId = 0
+
+/** Where computed statistic vectors are kept between analyses (the store, by run); optional. */
+export interface VectorStore {
+  /** Stored vectors of a prediction set on a stream of `ts`, or null. */
+  get(pred: Predictions | MultiPredictions, ts: TestSet, nSeeds: number): StatVectors | null
+  /** Keeps freshly computed vectors. */
+  put(pred: Predictions | MultiPredictions, ts: TestSet, nSeeds: number, v: StatVectors): void
+}
+
+/** How many vector sets were computed (not read from a store) in this process: for tests and benches. */
+export const vectorCounters = { computed: 0, stored: 0 }
 
 /** The resamples of one test set (n images grouped in clusters) under one set of bootstrap options. */
 export class TestSet {
@@ -41,7 +56,10 @@ export class TestSet {
   readonly clusters: readonly number[][]
   readonly opts: BootstrapOptions
   private readonly streams = new Map<number, Draws>()
-  private ones: Float64Array | null = null
+  private ones: Weights | null = null
+  private fp: string | null = null
+  /** Keeps vectors between analyses (set by the analysis when it has a store). */
+  store: VectorStore | null = null
 
   constructor(n: number, clusters: readonly number[][], opts: BootstrapOptions) {
     this.n = n
@@ -50,8 +68,9 @@ export class TestSet {
   }
 
   /** Weight 1 for every image (the statistic on the test set itself). */
-  all(): Float64Array {
-    return (this.ones ??= new Float64Array(this.n).fill(1))
+  all(): Weights {
+    // The same array type as the drawn weights, so the scoring loops see one element kind.
+    return (this.ones ??= (this.clusters.length < 65_536 ? new Uint16Array(this.n) : new Uint32Array(this.n)).fill(1))
   }
 
   /**
@@ -65,25 +84,31 @@ export class TestSet {
     const m = this.clusters.length
     const Ctor = m < 65_536 ? Uint16Array : Uint32Array
     const clusterOf = this.clusters
+    const B = this.opts.replicates
     const weights: Weights[] = []
     const seeds: Int32Array[] = []
     const picks = new Uint32Array(m)
-    for (let b = 0; b < this.opts.replicates; b++) {
+    for (let b = 0; b < B; b++) {
+      const w = new Ctor(this.n)
+      weights.push(w)
       const s = new Int32Array(nSeeds)
       if (nSeeds > 1) for (let j = 0; j < nSeeds; j++) s[j] = Math.floor(rand() * nSeeds)
       seeds.push(s)
       picks.fill(0)
       for (let j = 0; j < m; j++) picks[Math.floor(rand() * m)]!++
-      const w = new Ctor(this.n)
       for (let c = 0; c < m; c++) {
         const k = picks[c]!
         if (k) for (const i of clusterOf[c]!) w[i] = k
       }
-      weights.push(w)
     }
-    const d = { nSeeds, weights, seeds }
+    const d = { nSeeds, replicates: B, weights, seeds }
     this.streams.set(nSeeds, d)
     return d
+  }
+
+  /** A fingerprint of the images' grouping (n and the clusters): stored vectors are valid only for the same one. */
+  fingerprint(): string {
+    return (this.fp ??= createHash('sha256').update(`${this.n}|`).update(JSON.stringify(this.clusters)).digest('hex').slice(0, 16))
   }
 
   /** Drops the drawn streams (they are rebuilt on demand). */
@@ -107,17 +132,53 @@ export function testSetOf(n: number, clusters: readonly number[][], opts: Bootst
 // ---------------------------------------------------------------------------------------------
 // Scoring kernels
 
+/** Sorted-once form of one class's scores (one-vs-rest). */
+interface SortedClass {
+  /** Image positions in ascending score order. */
+  order: Int32Array
+  /** In that order: 1 where the image is of the class, else 0. */
+  positive: Float64Array
+  /** [start, end) of each group of two or more tied scores in that order, flattened. */
+  ties: Int32Array
+}
+
 /** Sorted-once form of a single-label prediction set. */
 interface PreparedSingle {
   k: number
-  /** target * k + predicted class, per image. */
-  cell: Int32Array
-  /** Per class: image positions in ascending score order. */
-  orders: Int32Array[]
-  /** Per class, in that order: 1 where the image is of the class. */
-  positive: Uint8Array[]
-  /** Per class, in that order: 1 where a new tie group starts. */
-  starts: Uint8Array[]
+  /** Images grouped by confusion cell (target * k + predicted class), cell by cell. */
+  byCell: Int32Array
+  /** End in byCell of each of the k * k cells. */
+  cellEnds: Int32Array
+  /** Per class; an entry may repeat another's object (see prepareSingle). */
+  classes: SortedClass[]
+}
+
+function sortedScores(score: Float64Array, isPositive: (i: number) => boolean): SortedClass {
+  const n = score.length
+  const order = argsortAscending(score)
+  const positive = new Float64Array(n)
+  const ties: number[] = []
+  for (let j = 0; j < n; j++) {
+    positive[j] = isPositive(order[j]!) ? 1 : 0
+    if (j > 0 && score[order[j]!] === score[order[j - 1]!]) {
+      if (ties.length && ties[ties.length - 1] === j) ties[ties.length - 1] = j + 1
+      else ties.push(j - 1, j + 1)
+    }
+  }
+  return { order, positive, ties: Int32Array.from(ties) }
+}
+
+/**
+ * Whether ranking by `a` is exactly the reverse of ranking by `b` (a_i < a_j iff b_i > b_j, equal
+ * iff equal), checked along `order`, the ascending order of b.
+ */
+function reverses(a: Float64Array, b: Float64Array, order: Int32Array): boolean {
+  for (let j = 1; j < order.length; j++) {
+    const i = order[j]!
+    const h = order[j - 1]!
+    if (b[i] === b[h] ? a[i] !== a[h] : !(a[i]! < a[h]!)) return false
+  }
+  return true
 }
 
 function prepareSingle(pred: Predictions): PreparedSingle {
@@ -125,65 +186,67 @@ function prepareSingle(pred: Predictions): PreparedSingle {
   const k = pred.classNames.length
   const cell = new Int32Array(n)
   for (let i = 0; i < n; i++) cell[i] = pred.targets[i]! * k + argmax(pred.probs[i]!)
-  const orders: Int32Array[] = []
-  const positive: Uint8Array[] = []
-  const starts: Uint8Array[] = []
-  for (let c = 0; c < k; c++) {
+  const byCell = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => cell[a]! - cell[b]! || a - b)
+  const cellEnds = new Int32Array(k * k)
+  for (let i = 0; i < n; i++) cellEnds[cell[i]!]!++
+  for (let c = 1; c < k * k; c++) cellEnds[c]! += cellEnds[c - 1]!
+  const scores = Array.from({ length: k }, (_, c) => {
     const score = new Float64Array(n)
     for (let i = 0; i < n; i++) score[i] = pred.probs[i]![c]!
-    const built = sortedScores(score, (i) => pred.targets[i] === c)
-    orders.push(built.order)
-    positive.push(built.positive)
-    starts.push(built.starts)
-  }
-  return { k, cell, orders, positive, starts }
-}
-
-function sortedScores(score: Float64Array, isPositive: (i: number) => boolean): { order: Int32Array; positive: Uint8Array; starts: Uint8Array } {
-  const n = score.length
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a]! - score[b]!)
-  const positive = new Uint8Array(n)
-  const starts = new Uint8Array(n)
-  for (let j = 0; j < n; j++) {
-    positive[j] = isPositive(order[j]!) ? 1 : 0
-    starts[j] = j === 0 || score[order[j]!] !== score[order[j - 1]!] ? 1 : 0
-  }
-  return { order, positive, starts }
+    return score
+  })
+  const classes: SortedClass[] = []
+  for (let c = 0; c < k; c++) classes.push(sortedScores(scores[c]!, (i) => pred.targets[i] === c))
+  // Two classes whose scores rank the images exactly the other way round (p0 = 1 - p1) have the
+  // same AUC: every pair counts the same way from either side. It is then counted once (as class 1).
+  if (k === 2 && reverses(scores[0]!, scores[1]!, classes[1]!.order)) classes[0] = classes[1]!
+  return { k, byCell, cellEnds, classes }
 }
 
 /**
- * AUC with image weights: each positive-negative pair counts w_pos * w_neg, tied scores half (the
- * Mann-Whitney count with midranks). With whole-number weights every sum is exact, so the value
- * does not depend on the summation order. NaN when one class has no weight.
+ * AUC of one class under image weights `w`: each positive-negative pair counts w_pos * w_neg, tied
+ * scores half (the Mann-Whitney count with midranks). Runs of distinct scores are summed without
+ * branches (a positive adds its weight times the negative weight below it; a branch on the class
+ * would be mispredicted half the time); groups of tied scores count their negatives half. With
+ * whole-number weights every sum is exact, so the value does not depend on the summation order.
+ * NaN when one class has no weight.
  */
-export function weightedAucSorted(order: Int32Array, positive: Uint8Array, starts: Uint8Array, w: Weights): number {
+function weightedAuc(s: SortedClass, w: Weights): number {
+  const { order, positive, ties } = s
   const n = order.length
   let negBelow = 0
   let num = 0
   let totalPos = 0
-  let posW = 0
-  let negW = 0
-  for (let j = 0; j < n; j++) {
-    if (starts[j] && j) {
-      num += posW * (negBelow + negW / 2)
-      negBelow += negW
-      totalPos += posW
-      posW = 0
-      negW = 0
+  let j = 0
+  for (let t = 0; ; t += 2) {
+    const stop = t < ties.length ? ties[t]! : n
+    for (; j < stop; j++) {
+      const wi = w[order[j]!]!
+      const pw = positive[j]! * wi
+      num += pw * negBelow
+      totalPos += pw
+      negBelow += wi - pw
     }
-    const wi = w[order[j]!]!
-    if (positive[j]) posW += wi
-    else negW += wi
+    if (t >= ties.length) break
+    const end = ties[t + 1]!
+    let posW = 0
+    let negW = 0
+    for (; j < end; j++) {
+      const wi = w[order[j]!]!
+      const pw = positive[j]! * wi
+      posW += pw
+      negW += wi - pw
+    }
+    num += posW * (negBelow + negW / 2)
+    negBelow += negW
+    totalPos += posW
   }
-  num += posW * (negBelow + negW / 2)
-  negBelow += negW
-  totalPos += posW
   if (totalPos === 0 || negBelow === 0) return NaN
   return num / (totalPos * negBelow)
 }
 
-/** accuracy, weighted F1, balanced accuracy from a k x k confusion (rows true, columns predicted), as metrics.ts. */
-function fromConfusion(m: Float64Array, k: number): { accuracy: number; f1: number; balanced: number } {
+/** accuracy, weighted F1, balanced accuracy from a k x k confusion at m[at..] (rows true, columns predicted), as metrics.ts. */
+function fromConfusion(m: Float64Array, at: number, k: number): { accuracy: number; f1: number; balanced: number } {
   let total = 0
   let correct = 0
   let f1Sum = 0
@@ -193,10 +256,10 @@ function fromConfusion(m: Float64Array, k: number): { accuracy: number; f1: numb
     let support = 0
     let predicted = 0
     for (let j = 0; j < k; j++) {
-      support += m[c * k + j]!
-      predicted += m[j * k + c]!
+      support += m[at + c * k + j]!
+      predicted += m[at + j * k + c]!
     }
-    const tp = m[c * k + c]!
+    const tp = m[at + c * k + c]!
     total += support
     correct += tp
     if (support > 0) {
@@ -214,28 +277,36 @@ export function singleStatNames(pred: Pick<Predictions, 'classNames'>): string[]
   return [...METRIC_NAMES, ...pred.classNames.map((c) => `auc:${c}`)]
 }
 
-function scoreSingle(p: PreparedSingle, w: Weights, out: Float64Array, at: number, stride: number): void {
+/** Every statistic under weights `w` into out (statistic-major, `B` values per statistic) at replicate `at`. */
+function scoreSingle(p: PreparedSingle, w: Weights, out: Float64Array, at: number, B: number): void {
   const k = p.k
   const m = new Float64Array(k * k)
-  const cell = p.cell
-  for (let i = 0; i < cell.length; i++) m[cell[i]!]! += w[i]!
-  const c = fromConfusion(m, k)
+  // Cell by cell into a local sum: no store-to-load chain through the matrix. Whole numbers: exact in any order.
+  const { byCell, cellEnds } = p
+  let j = 0
+  for (let c = 0; c < m.length; c++) {
+    let sum = 0
+    for (const end = cellEnds[c]!; j < end; j++) sum += w[byCell[j]!]!
+    m[c] = sum
+  }
+  const c = fromConfusion(m, 0, k)
+  out[at] = c.accuracy
+  out[B + at] = c.f1
+  out[2 * B + at] = c.balanced
   let sum = 0
   let count = 0
-  let binary = NaN
   for (let cls = 0; cls < k; cls++) {
-    const auc = weightedAucSorted(p.orders[cls]!, p.positive[cls]!, p.starts[cls]!, w)
-    out[(4 + cls) * stride + at] = auc
-    if (cls === 1) binary = auc
+    const s = p.classes[cls]!
+    const same = p.classes.indexOf(s)
+    const auc = same < cls ? out[(4 + same) * B + at]! : weightedAuc(s, w)
+    out[(4 + cls) * B + at] = auc
+    // Macro mean over the classes with an AUC (a class absent from a resample has none), in class order.
     if (Number.isFinite(auc)) {
       sum += auc
       count++
     }
   }
-  out[0 * stride + at] = c.accuracy
-  out[1 * stride + at] = c.f1
-  out[2 * stride + at] = c.balanced
-  out[3 * stride + at] = k === 2 ? binary : count ? sum / count : NaN
+  out[3 * B + at] = k === 2 ? out[5 * B + at]! : count ? sum / count : NaN
 }
 
 /** Per-image multi-label predictions (see multilabel.ts). */
@@ -246,31 +317,26 @@ export interface MultiPredictions {
 }
 
 interface PreparedMulti {
-  orders: Int32Array[]
-  positive: Uint8Array[]
-  starts: Uint8Array[]
+  findings: SortedClass[]
 }
 
 function prepareMulti(pred: MultiPredictions): PreparedMulti {
   const n = pred.targets.length
-  const out: PreparedMulti = { orders: [], positive: [], starts: [] }
-  pred.classNames.forEach((_, k) => {
-    const score = new Float64Array(n)
-    for (let i = 0; i < n; i++) score[i] = pred.probs[i]![k]!
-    const s = sortedScores(score, (i) => pred.targets[i]![k]! > 0.5)
-    out.orders.push(s.order)
-    out.positive.push(s.positive)
-    out.starts.push(s.starts)
-  })
-  return out
+  return {
+    findings: pred.classNames.map((_, k) => {
+      const score = new Float64Array(n)
+      for (let i = 0; i < n; i++) score[i] = pred.probs[i]![k]!
+      return sortedScores(score, (i) => pred.targets[i]![k]! > 0.5)
+    }),
+  }
 }
 
-/** Mean of the defined per-finding AUCs (as multilabel.ts meanFindingAuc). */
+/** Mean of the defined per-finding AUCs (as multilabel.ts meanFindingAuc) under weights `w`. */
 function scoreMulti(p: PreparedMulti, w: Weights, out: Float64Array, at: number): void {
   let sum = 0
   let count = 0
-  for (let k = 0; k < p.orders.length; k++) {
-    const auc = weightedAucSorted(p.orders[k]!, p.positive[k]!, p.starts[k]!, w)
+  for (const f of p.findings) {
+    const auc = weightedAuc(f, w)
     if (Number.isFinite(auc)) {
       sum += auc
       count++
@@ -338,8 +404,14 @@ export function vectorsOf(pred: Scored, ts: TestSet, nSeeds: number): StatVector
   const hit = byStream.get(key)
   if (hit) return hit
   if (pred.targets.length !== ts.n) throw new Error(`${pred.targets.length} predictions for a test set of ${ts.n} images.`)
+  const stored = ts.store?.get(pred, ts, nSeeds)
+  if (stored) {
+    vectorCounters.stored++
+    byStream.set(key, stored)
+    return stored
+  }
   const draws = ts.draws(nSeeds)
-  const B = draws.weights.length
+  const B = draws.replicates
   let v: StatVectors
   if (isMulti(pred)) {
     let p = preparedMulti.get(pred)
@@ -359,6 +431,8 @@ export function vectorsOf(pred: Scored, ts: TestSet, nSeeds: number): StatVector
     for (let b = 0; b < B; b++) scoreSingle(p, draws.weights[b]!, values, b, B)
     v = { names, estimate, values, replicates: B }
   }
+  vectorCounters.computed++
+  ts.store?.put(pred, ts, nSeeds, v)
   byStream.set(key, v)
   return v
 }
@@ -409,7 +483,7 @@ export function hierarchicalOf(preds: readonly Scored[], ts: TestSet, name: stri
   const vals = vs.map((v) => statValues(v, name))
   const est = vs.map((v) => statEstimate(v, name))
   const draws = ts.draws(k)
-  const B = draws.weights.length
+  const B = draws.replicates
   const values = new Float64Array(B)
   for (let b = 0; b < B; b++) {
     const s = draws.seeds[b]!
