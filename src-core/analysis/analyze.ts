@@ -10,7 +10,7 @@ import { fusionComparisons } from './h2.ts'
 import { labelEfficiency, type ScoredRun } from './label-efficiency.ts'
 import { CHEXNET_MEAN_AUROC, multilabelCells, type MultilabelPredictions } from './multilabel.ts'
 import { runExtrasOf } from './run-extras.ts'
-import { hierarchicalOf, intervalOf, plainStat, testSetOf, vectorsOf, type VectorStore } from './stats/resampled.ts'
+import { hierarchicalOf, intervalOf, plainStat, testSetOf, vectorCounters, vectorsOf, type VectorStore } from './stats/resampled.ts'
 import { anovaTables, correlations, invarianceRows, similarityFloor, similarityRows } from './h1.ts'
 import { runFlags, sampleSizes } from './samples.ts'
 import { scratchComparisons, selectOnValidation } from './selection.ts'
@@ -61,11 +61,13 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
   testSet.store = mlSet.store = hooks.store ?? null
   const all = [...data.runs.map((l) => ({ l, ts: testSet })), ...ml.runs.map((l) => ({ l, ts: mlSet }))]
   const streams = streamsOf(all.map((x) => x.l))
+  const before = { ...vectorCounters }
   all.forEach(({ l, ts }, i) => {
     hooks.checkCancelled?.()
     for (const k of streams.get(l.run)!) vectorsOf(l.pred, ts, k)
     hooks.onProgress?.({ phase: 'runs', done: i + 1, total: all.length })
   })
+  const perRunCache = { computed: vectorCounters.computed - before.computed, reused: vectorCounters.stored - before.stored }
   hooks.checkCancelled?.()
   hooks.onProgress?.({ phase: 'study', done: 0, total: 1 })
   const perRun = runIntervals(data.runs, clusters, opts)
@@ -144,5 +146,5 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
     seeds: seeds.length ? seeds : ((cfg.seeds as number[] | undefined) ?? []),
     datasets: (cfg.pretrainDatasets as string[] | undefined) ?? similarity.map((s) => s.dataset),
   })
-  return { ...base, summary, caveats: [...caveats, ...solvedEarlyLines(data.allRuns), ...batchNormLines(data.allRuns)] }
+  return { ...base, summary, caveats: [...caveats, ...solvedEarlyLines(data.allRuns), ...batchNormLines(data.allRuns)], ...(hooks.store ? { perRunCache } : {}) }
 }
