@@ -5,7 +5,7 @@ import { ApiError, type Handlers } from '../api/contract.ts'
 import type { AnalysisProgress, resultsApi, StudyAnalysis } from '../api/results.ts'
 import { studyFingerprint } from '../analysis/collect.ts'
 import { analyseOffLoop, AnalysisCancelled, readCachedAnalysis, writeCachedAnalysis } from '../analysis/off-loop.ts'
-import { DEFAULT_BOOTSTRAP } from '../analysis/stats/bootstrap.ts'
+import { DEFAULT_BOOTSTRAP, type BootstrapOptions } from '../analysis/stats/bootstrap.ts'
 import { writeStudyReport } from '../analysis/report/write-report.ts'
 import { resultsTable } from '../analysis/results-table.ts'
 import { runDetail } from '../analysis/run-detail.ts'
@@ -32,6 +32,26 @@ export async function studyDatasetDirs(ctx: LabContext, config: Record<string, u
   return Object.fromEntries(names.map((n) => [n, resolve(n)]))
 }
 
+/**
+ * A study's analysis: the one kept on disk for this fingerprint and bootstrap, else computed in a
+ * worker thread (per-run statistics reused from the store) and kept. `signal` stops the worker.
+ */
+export async function keptOrComputedAnalysis(
+  ctx: LabContext,
+  studyId: string,
+  bootstrap: BootstrapOptions,
+  opts: { signal?: AbortSignal; onProgress?: (p: { phase: 'runs' | 'study'; done: number; total: number }) => void; fingerprint?: string } = {},
+): Promise<StudyAnalysis> {
+  const study = mustStudy(ctx, studyId)
+  const fingerprint = opts.fingerprint ?? studyFingerprint(ctx.db, study.id) ?? ''
+  const kept = readCachedAnalysis(ctx.dataRoot, study.id, fingerprint, bootstrap)
+  if (kept) return kept
+  const input = { dbFile: ctx.paths.db, studyId: study.id, bootstrap, datasetDirs: await studyDatasetDirs(ctx, study.config) }
+  const analysis = await analyseOffLoop(input, { signal: opts.signal, onProgress: opts.onProgress })
+  writeCachedAnalysis(ctx.dataRoot, study.id, fingerprint, bootstrap, analysis)
+  return analysis
+}
+
 export const resultsDomain: DomainFactory = (ctx) => {
   // The analysis of a paper-sized study is seconds to minutes of work: it runs in a worker thread
   // (analysis/off-loop.ts) so every other call is answered meanwhile, and is kept in memory, on
@@ -39,15 +59,12 @@ export const resultsDomain: DomainFactory = (ctx) => {
   const memory = new Map<string, { fingerprint: string; analysis: StudyAnalysis }>()
   const jobs = new Map<string, { fingerprint: string; promise: Promise<StudyAnalysis>; controller: AbortController; waiters: number }>()
   const progress = (studyId: string, p: Omit<AnalysisProgress, 'studyId'>) => ctx.events.emit('onAnalysisProgress', { studyId, ...p })
-  const startJob = async (studyId: string, fingerprint: string) => {
+  const startJob = (studyId: string, fingerprint: string) => {
     const controller = new AbortController()
-    const study = mustStudy(ctx, studyId)
-    const input = { dbFile: ctx.paths.db, studyId, bootstrap: DEFAULT_BOOTSTRAP, datasetDirs: await studyDatasetDirs(ctx, study.config) }
     const job = { fingerprint, controller, waiters: 0, promise: null as unknown as Promise<StudyAnalysis> }
-    job.promise = analyseOffLoop(input, { signal: controller.signal, onProgress: (p) => progress(studyId, p) })
+    job.promise = keptOrComputedAnalysis(ctx, studyId, DEFAULT_BOOTSTRAP, { signal: controller.signal, onProgress: (p) => progress(studyId, p), fingerprint })
       .then((analysis) => {
         memory.set(studyId, { fingerprint, analysis })
-        writeCachedAnalysis(ctx.dataRoot, studyId, fingerprint, DEFAULT_BOOTSTRAP, analysis)
         progress(studyId, { phase: 'done', done: analysis.runs.length, total: analysis.runs.length })
         return analysis
       })
@@ -77,7 +94,7 @@ export const resultsDomain: DomainFactory = (ctx) => {
       job.controller.abort() // a run changed meanwhile: that analysis is already out of date
       job = undefined
     }
-    job ??= await startJob(studyId, fingerprint)
+    job ??= startJob(studyId, fingerprint)
     const j = job
     j.waiters++
     // Every caller waits on the same job; the job is stopped when the last of them gives up.
