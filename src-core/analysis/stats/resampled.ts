@@ -140,6 +140,8 @@ interface SortedClass {
   positive: Float64Array
   /** [start, end) of each group of two or more tied scores in that order, flattened. */
   ties: Int32Array
+  /** Index in `ties` of an empty group marking where the confusion is read (binary fast path), or -1. */
+  cutGroup: number
 }
 
 /** Sorted-once form of a single-label prediction set. */
@@ -151,6 +153,8 @@ interface PreparedSingle {
   cellEnds: Int32Array
   /** Per class; an entry may repeat another's object (see prepareSingle). */
   classes: SortedClass[]
+  /** Binary with p0 ranking exactly against p1: the confusion is read off class 1's AUC pass. */
+  fused: boolean
 }
 
 function sortedScores(score: Float64Array, isPositive: (i: number) => boolean): SortedClass {
@@ -165,7 +169,7 @@ function sortedScores(score: Float64Array, isPositive: (i: number) => boolean): 
       else ties.push(j - 1, j + 1)
     }
   }
-  return { order, positive, ties: Int32Array.from(ties) }
+  return { order, positive, ties: Int32Array.from(ties), cutGroup: -1 }
 }
 
 /**
@@ -199,9 +203,38 @@ function prepareSingle(pred: Predictions): PreparedSingle {
   for (let c = 0; c < k; c++) classes.push(sortedScores(scores[c]!, (i) => pred.targets[i] === c))
   // Two classes whose scores rank the images exactly the other way round (p0 = 1 - p1) have the
   // same AUC: every pair counts the same way from either side. It is then counted once (as class 1).
-  if (k === 2 && reverses(scores[0]!, scores[1]!, classes[1]!.order)) classes[0] = classes[1]!
-  return { k, byCell, cellEnds, classes }
+  let fused = false
+  if (k === 2 && reverses(scores[0]!, scores[1]!, classes[1]!.order)) {
+    // Along ascending p1 (p0 descending) the predicted class (argmax, first on ties) is 0 then 1:
+    // the confusion is the weight of each class before and after that cut, which the AUC pass of
+    // class 1 can note on its way (an empty tie group marks the place).
+    const order = classes[1]!.order
+    let cut = n
+    let monotone = true
+    for (let j = 0; j < n; j++) {
+      const one = argmax(pred.probs[order[j]!]!) === 1
+      if (one && cut === n) cut = j
+      else if (!one && cut < n) monotone = false
+    }
+    if (monotone) {
+      const t = classes[1]!.ties
+      let at = 0
+      while (at < t.length && t[at]! < cut) at += 2
+      const ties = new Int32Array(t.length + 2)
+      ties.set(t.subarray(0, at), 0)
+      ties[at] = cut
+      ties[at + 1] = cut
+      ties.set(t.subarray(at), at + 2)
+      classes[1] = { ...classes[1]!, ties, cutGroup: at }
+      fused = true
+    }
+    classes[0] = classes[1]!
+  }
+  return { k, byCell, cellEnds, classes, fused }
 }
+
+/** Negative and positive weight before the cut group and in all, noted by the last weightedAuc pass. */
+const noted = { cutNeg: 0, cutPos: 0, neg: 0, pos: 0 }
 
 /**
  * AUC of one class under image weights `w`: each positive-negative pair counts w_pos * w_neg, tied
@@ -228,6 +261,10 @@ function weightedAuc(s: SortedClass, w: Weights): number {
       negBelow += wi - pw
     }
     if (t >= ties.length) break
+    if (t === s.cutGroup) {
+      noted.cutNeg = negBelow
+      noted.cutPos = totalPos
+    }
     const end = ties[t + 1]!
     let posW = 0
     let negW = 0
@@ -241,6 +278,8 @@ function weightedAuc(s: SortedClass, w: Weights): number {
     negBelow += negW
     totalPos += posW
   }
+  noted.neg = negBelow
+  noted.pos = totalPos
   if (totalPos === 0 || negBelow === 0) return NaN
   return num / (totalPos * negBelow)
 }
@@ -281,13 +320,23 @@ export function singleStatNames(pred: Pick<Predictions, 'classNames'>): string[]
 function scoreSingle(p: PreparedSingle, w: Weights, out: Float64Array, at: number, B: number): void {
   const k = p.k
   const m = new Float64Array(k * k)
-  // Cell by cell into a local sum: no store-to-load chain through the matrix. Whole numbers: exact in any order.
-  const { byCell, cellEnds } = p
-  let j = 0
-  for (let c = 0; c < m.length; c++) {
-    let sum = 0
-    for (const end = cellEnds[c]!; j < end; j++) sum += w[byCell[j]!]!
-    m[c] = sum
+  let fusedAuc = NaN
+  if (p.fused) {
+    // One pass for binary: class 1's AUC, noting the weights on either side of the predicted-class cut.
+    fusedAuc = weightedAuc(p.classes[1]!, w)
+    m[0] = noted.cutNeg
+    m[1] = noted.neg - noted.cutNeg
+    m[2] = noted.cutPos
+    m[3] = noted.pos - noted.cutPos
+  } else {
+    // Cell by cell into a local sum: no store-to-load chain through the matrix. Whole numbers: exact in any order.
+    const { byCell, cellEnds } = p
+    let j = 0
+    for (let c = 0; c < m.length; c++) {
+      let sum = 0
+      for (const end = cellEnds[c]!; j < end; j++) sum += w[byCell[j]!]!
+      m[c] = sum
+    }
   }
   const c = fromConfusion(m, 0, k)
   out[at] = c.accuracy
@@ -298,7 +347,7 @@ function scoreSingle(p: PreparedSingle, w: Weights, out: Float64Array, at: numbe
   for (let cls = 0; cls < k; cls++) {
     const s = p.classes[cls]!
     const same = p.classes.indexOf(s)
-    const auc = same < cls ? out[(4 + same) * B + at]! : weightedAuc(s, w)
+    const auc = same < cls ? out[(4 + same) * B + at]! : p.fused ? fusedAuc : weightedAuc(s, w)
     out[(4 + cls) * B + at] = auc
     // Macro mean over the classes with an AUC (a class absent from a resample has none), in class order.
     if (Number.isFinite(auc)) {

@@ -68,6 +68,25 @@ describe('statistic vectors equal the row-list statistics on each resample', () 
     }
   })
 
+  it('binary, scores of the two classes ranking the images exactly the other way round (one pass)', () => {
+    const targets = Array.from({ length: n }, () => (rand() < 0.4 ? 1 : 0))
+    const probs = targets.map((t) => {
+      const p1 = round(Math.min(1, rand() * 0.8 + 0.3 * t))
+      return [round(1 - p1), p1]
+    })
+    probs[0] = [0.5, 0.5] // a tie between the classes: argmax takes class 0
+    const pred = { indices: targets.map((_, i) => i), targets, probs, classNames: ['No Finding', 'Finding'] }
+    const ts = testSetOf(n, clusters, opts)
+    const v = vectorsOf(pred, ts, 1)
+    expect(statEstimate(v, 'accuracy')).toBe(metricsWithClassAuc(pred).accuracy)
+    let b = 0
+    for (const rows of resamples(clusters, opts)) {
+      const want = metricsWithClassAuc(pred, rows)
+      for (const name of v.names) expect(statValues(v, name)[b]).toBe(want[name])
+      b++
+    }
+  })
+
   it('multi-label: the mean over findings of the defined AUCs', () => {
     const targets = Array.from({ length: n }, () => Array.from({ length: 4 }, (_, k) => (rand() < 0.1 * (k + 1) ? 1 : 0)))
     const probs = targets.map((row) => row.map((y) => round(rand() * 0.7 + 0.3 * y)))
