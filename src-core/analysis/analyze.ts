@@ -23,12 +23,10 @@ import { correlationVerdicts, fusionVerdicts, overallVerdict, randomInitVerdicts
 
 const NO_PROVENANCE = { datasets: {}, engine: [], stale: true, staleReasons: ['provenance was not collected'] }
 
-/** What a caller can add to an analysis: progress, cancellation, a store of per-run results. */
+/** What a caller can add to an analysis: progress and a store of per-run results (it is cancelled by terminating its worker). */
 export interface AnalysisHooks {
   /** Told after each run's statistics ('runs') and when the study-level part starts ('study'). */
   onProgress?(p: { phase: 'runs' | 'study'; done: number; total: number }): void
-  /** Throws to stop the analysis (called between runs). */
-  checkCancelled?(): void
   /** Keeps each run's statistic vectors between analyses (see run-store.ts). */
   store?: VectorStore | null
 }
@@ -54,7 +52,7 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
   const unit = data.patients ? 'patient' : 'image'
   const ml = data.multilabel
   const mlClusters = clustersOf(ml.indices.length, ml.patients)
-  // Per-run results first (the bulk of the work, with progress and cancellation between runs): each
+  // Per-run results first (the bulk of the work, with progress after each run): each
   // run's statistics on the shared resamples, read from the store where they were kept.
   const testSet = testSetOf(data.indices.length, clusters, opts)
   const mlSet = testSetOf(ml.indices.length, mlClusters, opts)
@@ -63,12 +61,10 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
   const streams = streamsOf(all.map((x) => x.l))
   const before = { ...vectorCounters }
   all.forEach(({ l, ts }, i) => {
-    hooks.checkCancelled?.()
     for (const k of streams.get(l.run)!) vectorsOf(l.pred, ts, k)
     hooks.onProgress?.({ phase: 'runs', done: i + 1, total: all.length })
   })
   const perRunCache = { computed: vectorCounters.computed - before.computed, reused: vectorCounters.stored - before.stored }
-  hooks.checkCancelled?.()
   hooks.onProgress?.({ phase: 'study', done: 0, total: 1 })
   const perRun = runIntervals(data.runs, clusters, opts)
   // The main results use all labels; runs on fewer labels feed the label-efficiency curves only.
