@@ -110,11 +110,6 @@ export class TestSet {
   fingerprint(): string {
     return (this.fp ??= createHash('sha256').update(`${this.n}|`).update(JSON.stringify(this.clusters)).digest('hex').slice(0, 16))
   }
-
-  /** Drops the drawn streams (they are rebuilt on demand). */
-  release(): void {
-    this.streams.clear()
-  }
 }
 
 const testSets = new WeakMap<readonly number[][], Map<string, TestSet>>()
@@ -429,18 +424,6 @@ const preparedMulti = new WeakMap<MultiPredictions, PreparedMulti>()
 const vectorCache = new WeakMap<Scored, Map<string, StatVectors>>()
 
 const isMulti = (p: Scored): p is MultiPredictions => Array.isArray(p.targets[0])
-
-/** Vectors computed elsewhere (e.g. read back from the store) for a prediction set on a stream. */
-export function seedVectors(pred: Scored, ts: TestSet, nSeeds: number, v: StatVectors): void {
-  let byStream = vectorCache.get(pred)
-  if (!byStream) vectorCache.set(pred, (byStream = new Map()))
-  byStream.set(`${ts.id}|${nSeeds}`, v)
-}
-
-/** Whether the vectors of a prediction set on a stream are computed already. */
-export function hasVectors(pred: Scored, ts: TestSet, nSeeds: number): boolean {
-  return vectorCache.get(pred)?.has(`${ts.id}|${nSeeds}`) ?? false
-}
 
 /**
  * The statistics of a prediction set on every replicate of a stream, computed once (single-label:
