@@ -1,6 +1,7 @@
 // Issue 21: a live `xlab serve` computes a study's analysis off its event loop. While the Results
 // view's analysis runs (its progress events arriving), runs.list answers within 250 ms, and SIGTERM
-// ends the server within 2 s, analysis or not.
+// ends the server within 2 s, analysis or not. `xlab study report` shows the progress on stderr and
+// stops on Ctrl-C.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -88,5 +89,25 @@ describe('xlab serve while a study is analysed', () => {
     await new Promise((ok) => child!.once('exit', ok))
     expect(performance.now() - t0).toBeLessThan(2000)
     ws.terminate()
+  }, 120_000)
+
+  it('xlab study report shows progress on stderr and stops on Ctrl-C', async () => {
+    const bin = resolve(import.meta.dirname, '..', '..', '..', 'bin', 'xlab.mjs')
+    // Another resampling than the app's: nothing kept applies, the report must compute.
+    const c = spawn(process.execPath, [bin, '--data', root, 'study', 'report', 'fixture-study', '--replicates', '4000'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let err = ''
+    await new Promise<void>((ok, fail) => {
+      c.stderr!.on('data', (d: Buffer) => {
+        err += String(d)
+        if (/analysing: runs \d+\/\d+/.test(err)) ok()
+      })
+      c.on('exit', () => fail(new Error(`xlab study report ended before its progress:\n${err}`)))
+    })
+    const t0 = performance.now()
+    c.kill('SIGINT')
+    const code = await new Promise<number | null>((ok) => c.once('exit', (x) => ok(x)))
+    expect(performance.now() - t0).toBeLessThan(2000)
+    expect(code).toBe(130)
+    expect(err).toMatch(/cancelled \(Ctrl-C\)/)
   }, 120_000)
 })
