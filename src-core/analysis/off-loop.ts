@@ -30,6 +30,7 @@ export type WorkerMessage =
   | { kind: 'progress'; phase: 'runs' | 'study'; done: number; total: number }
   | { kind: 'done'; analysis: StudyAnalysis }
   | { kind: 'failed'; message: string }
+  | { kind: 'log'; message: string }
 
 /** The error of an analysis stopped by its signal. */
 export class AnalysisCancelled extends Error {
@@ -59,7 +60,10 @@ function startWorker(workerData: WorkerInput): Worker {
 }
 
 /** Runs the analysis in a worker thread; rejects with AnalysisCancelled when `signal` aborts (the worker is terminated). */
-export function analyseOffLoop(input: WorkerInput, opts: { signal?: AbortSignal; onProgress?: (p: { phase: 'runs' | 'study'; done: number; total: number }) => void } = {}): Promise<StudyAnalysis> {
+export function analyseOffLoop(
+  input: WorkerInput,
+  opts: { signal?: AbortSignal; onProgress?: (p: { phase: 'runs' | 'study'; done: number; total: number }) => void; log?: (message: string) => void } = {},
+): Promise<StudyAnalysis> {
   return new Promise<StudyAnalysis>((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new AnalysisCancelled())
     const worker = startWorker(input)
@@ -77,6 +81,7 @@ export function analyseOffLoop(input: WorkerInput, opts: { signal?: AbortSignal;
     opts.signal?.addEventListener('abort', onAbort, { once: true })
     worker.on('message', (m: WorkerMessage) => {
       if (m.kind === 'progress') opts.onProgress?.({ phase: m.phase, done: m.done, total: m.total })
+      else if (m.kind === 'log') opts.log?.(m.message)
       else if (m.kind === 'done') finish(() => resolve(m.analysis))
       else finish(() => reject(new Error(m.message)))
     })

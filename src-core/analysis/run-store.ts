@@ -18,8 +18,8 @@ export function vectorKey(ts: TestSet, nSeeds: number): string {
   return `v${ANALYSIS_VERSION}|B${ts.opts.replicates}|seed${ts.opts.seed}|t${ts.fingerprint()}|k${nSeeds}`
 }
 
-/** A VectorStore on the lab's database for the prediction sets of `runs` (others are not kept). */
-export function dbVectorStore(db: Db, runs: readonly { run: ResultRun; pred: Predictions | MultiPredictions }[]): VectorStore {
+/** A VectorStore on the lab's database for the prediction sets of `runs` (others are not kept); a failed write is told to `onKeepFailed`. */
+export function dbVectorStore(db: Db, runs: readonly { run: ResultRun; pred: Predictions | MultiPredictions }[], onKeepFailed?: (message: string) => void): VectorStore {
   const runOf = new Map<Predictions | MultiPredictions, ResultRun>(runs.map((l) => [l.pred, l.run]))
   return {
     get(pred, ts, nSeeds): StatVectors | null {
@@ -31,7 +31,13 @@ export function dbVectorStore(db: Db, runs: readonly { run: ResultRun; pred: Pre
     },
     put(pred, ts, nSeeds, v): void {
       const run = runOf.get(pred)
-      if (run) putRunVectors(db, run.id, vectorKey(ts, nSeeds), run.finishedAt, v)
+      if (!run) return
+      try {
+        putRunVectors(db, run.id, vectorKey(ts, nSeeds), run.finishedAt, v)
+      } catch (e) {
+        // Keeping is an optimisation: a busy or read-only database must not fail the analysis.
+        onKeepFailed?.(`${run.name}: its statistics were not kept (${(e as Error).message}); they are computed again next time.`)
+      }
     },
   }
 }

@@ -18,7 +18,7 @@ try {
     const data = collectStudy(db, input.studyId, { resolveDataset: (name) => input.datasetDirs[name] ?? null })
     let last = 0
     const analysis = analyzeStudy(data, input.bootstrap, {
-      store: dbVectorStore(db, [...data.runs, ...data.multilabel.runs]),
+      store: dbVectorStore(db, [...data.runs, ...data.multilabel.runs], (message) => post({ kind: 'log', message })),
       onProgress: (p) => {
         const now = Date.now()
         // A few messages per second at most; the first and last of each phase always.

@@ -47,8 +47,13 @@ export async function keptOrComputedAnalysis(
   const kept = readCachedAnalysis(ctx.dataRoot, study.id, fingerprint, bootstrap)
   if (kept) return kept
   const input = { dbFile: ctx.paths.db, studyId: study.id, bootstrap, datasetDirs: await studyDatasetDirs(ctx, study.config) }
-  const analysis = await analyseOffLoop(input, { signal: opts.signal, onProgress: opts.onProgress })
-  writeCachedAnalysis(ctx.dataRoot, study.id, fingerprint, bootstrap, analysis)
+  const analysis = await analyseOffLoop(input, { signal: opts.signal, onProgress: opts.onProgress, log: (m) => ctx.log('results', m) })
+  try {
+    writeCachedAnalysis(ctx.dataRoot, study.id, fingerprint, bootstrap, analysis)
+  } catch (e) {
+    // Kept only to be quicker next time: a full or read-only disk must not lose this answer.
+    ctx.log('results', `the analysis of ${study.name} was not kept on disk (${(e as Error).message}); it is computed again after a restart.`)
+  }
   return analysis
 }
 
