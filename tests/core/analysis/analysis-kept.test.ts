@@ -1,15 +1,17 @@
 // Issue 21: the analysis is computed once and kept. A restart serves the analysis kept on disk
 // without computing anything (no worker, no progress), a new finished run computes only the
 // per-run statistics it changes (its own, and the seed-resampling of the cell it joins) while every
-// other run's are read back from the store, and the numbers equal a full analysis from scratch.
+// other run's are read back from the store, and the numbers equal a full analysis from scratch. A
+// run's detail reads its kept statistics.
 // Cancelling the call stops the worker and says so.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { AnalysisProgress, StudyAnalysis } from '../../../src-core/api/results.ts'
+import type { AnalysisProgress, RunResult, StudyAnalysis } from '../../../src-core/api/results.ts'
 import { analyzeStudy } from '../../../src-core/analysis/analyze.ts'
 import { collectStudy } from '../../../src-core/analysis/collect.ts'
+import { vectorCounters } from '../../../src-core/analysis/stats/resampled.ts'
 import { LabService } from '../../../src-core/service/lab-service.ts'
 import * as runsStore from '../../../src-core/store/runs.ts'
 import { differences } from './deep-diff.ts'
@@ -65,6 +67,13 @@ describe('the analysis is kept', () => {
     expect(again.generatedAt).toBe(first.generatedAt)
     expect(differences(again, first)).toEqual([])
     expect(seen).toEqual([])
+    // A run's detail reads the statistics the analysis kept: the same intervals, nothing computed.
+    const shown = first.runs[0]!
+    const before = { ...vectorCounters }
+    const detail = (await call(service, 'results.run', { runId: shown.runId })) as RunResult
+    expect(vectorCounters).toEqual({ computed: before.computed, stored: before.stored + 1 })
+    expect(detail.recomputed.roc_auc).toEqual(shown.metrics.roc_auc)
+    expect(detail.recomputed.accuracy).toEqual(shown.metrics.accuracy)
   }, 60_000)
 
   it('a new finished run computes only its own statistics and those of the cell it joins', async () => {
