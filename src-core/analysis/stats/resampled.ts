@@ -15,7 +15,7 @@ import { argsortAscending } from './argsort.ts'
 import { quantileSorted, verdictOf, bootstrapPValue, type BootstrapOptions, type Interval, type PairedDifference } from './bootstrap.ts'
 import { tTwoSided } from './distributions.ts'
 import { tQuantileTwoSided, type SeedPairedDifference } from './hierarchical.ts'
-import { argmax, METRIC_NAMES, type MetricName, type Predictions } from './metrics.ts'
+import { argmax, METRIC_NAMES, type Predictions } from './metrics.ts'
 
 /** Image weights of one resample (how often each image is drawn). */
 export type Weights = Uint16Array | Uint32Array
@@ -52,8 +52,11 @@ export const vectorCounters = { computed: 0, stored: 0 }
 export class TestSet {
   /** Identifies this set in vector caches. */
   readonly id = ++nextId
+  /** Test images. */
   readonly n: number
+  /** Image positions grouped by patient (the resampling unit). */
   readonly clusters: readonly number[][]
+  /** Replicates, seed and level. */
   readonly opts: BootstrapOptions
   private readonly streams = new Map<number, Draws>()
   private ones: Weights | null = null
@@ -355,8 +358,11 @@ function scoreSingle(p: PreparedSingle, w: Weights, out: Float64Array, at: numbe
 
 /** Per-image multi-label predictions (see multilabel.ts). */
 export interface MultiPredictions {
+  /** 0/1 per finding, per image. */
   targets: number[][]
+  /** Probability per finding, per image. */
   probs: number[][]
+  /** Finding names. */
   classNames: string[]
 }
 
@@ -482,7 +488,9 @@ function percentile(values: ArrayLike<number>, level: number): { lo: number; hi:
 
 /** A run statistic: its value on the test set and its replicate values on the plain stream. */
 export interface Vector {
+  /** The statistic on all test images. */
   estimate: number
+  /** The statistic on each replicate. */
   values: Float64Array
 }
 
@@ -561,5 +569,3 @@ export function acrossSeedsOf(pairs: readonly { a: Vector; b: Vector }[], level:
   return { ...d, verdict: verdictOf(d.lo, d.hi) }
 }
 
-/** The recomputed metric names (re-exported for callers of this module). */
-export type { MetricName }
