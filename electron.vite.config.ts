@@ -7,7 +7,8 @@ export default defineConfig({
     plugins: [externalizeDepsPlugin()],
     build: {
       rollupOptions: {
-        input: { index: resolve('src-main/index.ts'), 'lab-service': resolve('src-main/lab-service-entry.ts') },
+        // The analysis worker thread of the lab service (src-core/analysis/off-loop.ts) is its own entry.
+        input: { index: resolve('src-main/index.ts'), 'lab-service': resolve('src-main/lab-service-entry.ts'), 'analysis-worker': resolve('src-core/analysis/worker.ts') },
       },
     },
   },

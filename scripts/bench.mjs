@@ -3,7 +3,7 @@
 // reference in the same run and writes a list of {name, value, unit, reference, ratio} to its own
 // file; this script merges them into bench-results.json and prints one table. The engine part
 // measures in interleaved rounds and reports the median ratio with its spread (engine/xlab/bench.py).
-// XLAB_BENCH_ONLY=engine,import limits the parts; XLAB_BENCH_ENGINE_ARGS adds options to the engine part
+// XLAB_BENCH_ONLY=engine,import limits the parts (engine, import, runs-table, analysis); XLAB_BENCH_ENGINE_ARGS adds options to the engine part
 // (e.g. "--size 32 --batch 32 --rounds 5" on a loaded machine; `python -m xlab.bench --help`).
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -19,6 +19,7 @@ const parts = [
   ['engine', 'node', ['scripts/py.mjs', '-m', 'xlab.bench', ...(process.env.XLAB_BENCH_ENGINE_ARGS?.split(/\s+/).filter(Boolean) ?? [])]],
   ['import', 'node', ['--import', 'tsx', 'scripts/bench-import.ts']],
   ['runs-table', 'node', ['--import', 'tsx', 'scripts/bench-runs-table.ts']],
+  ['analysis', 'node', ['--import', 'tsx', 'scripts/bench-analysis.ts']],
 ]
 const only = process.env.XLAB_BENCH_ONLY?.split(',')
 const all = []

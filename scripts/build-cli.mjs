@@ -13,13 +13,17 @@ await build({
   configFile: false,
   logLevel: 'warn',
   build: {
-    ssr: join(root, 'src-core', 'cli', 'main.ts'),
+    // The analysis worker thread (src-core/analysis/off-loop.ts) is its own entry, beside main.js.
+    ssr: true,
     outDir: join(root, 'out', 'cli'),
     emptyOutDir: true,
     target: 'node20',
     minify: false,
     sourcemap: true,
-    rollupOptions: { output: { format: 'esm', entryFileNames: 'main.js', chunkFileNames: '[name]-[hash].js' } },
+    rollupOptions: {
+      input: { main: join(root, 'src-core', 'cli', 'main.ts'), 'analysis-worker': join(root, 'src-core', 'analysis', 'worker.ts') },
+      output: { format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+    },
   },
 })
-process.stderr.write('[build-cli] out/cli/main.js\n')
+process.stderr.write('[build-cli] out/cli/main.js, out/cli/analysis-worker.js\n')

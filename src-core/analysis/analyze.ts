@@ -8,11 +8,9 @@ import { baselineRows, isPretextOrScratch, labelFractionOf, randomInitComparison
 import { ensembleComparisons } from './ensembles.ts'
 import { fusionComparisons } from './h2.ts'
 import { labelEfficiency, type ScoredRun } from './label-efficiency.ts'
-import { CHEXNET_MEAN_AUROC, meanFindingAuc, multilabelCells, type MultilabelPredictions } from './multilabel.ts'
+import { CHEXNET_MEAN_AUROC, multilabelCells, type MultilabelPredictions } from './multilabel.ts'
 import { runExtrasOf } from './run-extras.ts'
-import { bootstrapInterval } from './stats/bootstrap.ts'
-import { hierarchicalIntervals } from './stats/hierarchical.ts'
-import { computeMetric } from './stats/metrics.ts'
+import { hierarchicalOf, intervalOf, plainStat, testSetOf, vectorCounters, vectorsOf, type VectorStore } from './stats/resampled.ts'
 import { anovaTables, correlations, invarianceRows, similarityFloor, similarityRows } from './h1.ts'
 import { runFlags, sampleSizes } from './samples.ts'
 import { scratchComparisons, selectOnValidation } from './selection.ts'
@@ -25,11 +23,49 @@ import { correlationVerdicts, fusionVerdicts, overallVerdict, randomInitVerdicts
 
 const NO_PROVENANCE = { datasets: {}, engine: [], stale: true, staleReasons: ['provenance was not collected'] }
 
+/** What a caller can add to an analysis: progress and a store of per-run results (it is cancelled by terminating its worker). */
+export interface AnalysisHooks {
+  /** Told after each run's statistics ('runs') and when the study-level part starts ('study'). */
+  onProgress?(p: { phase: 'runs' | 'study'; done: number; total: number }): void
+  /** Keeps each run's statistic vectors between analyses (see run-store.ts). */
+  store?: VectorStore | null
+}
+
+/**
+ * The streams each run is resampled on: the patient bootstrap, and the hierarchical bootstrap over
+ * as many seeds as its group (its cell, or its label-fraction point) has.
+ */
+function streamsOf(runs: readonly { run: StudyData['runs'][number]['run'] }[]): Map<StudyData['runs'][number]['run'], number[]> {
+  const groups = new Map<string, number>()
+  const keyOf = (r: StudyData['runs'][number]['run']) => `${cellKeyOf(r)}|${labelFractionOf(r)}`
+  for (const l of runs) groups.set(keyOf(l.run), (groups.get(keyOf(l.run)) ?? 0) + 1)
+  return new Map(runs.map((l) => {
+    const k = groups.get(keyOf(l.run))!
+    return [l.run, k > 1 ? [1, k] : [1]]
+  }))
+}
+
 /** Builds the analysis of collected study data. */
-export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_BOOTSTRAP): StudyAnalysis {
+export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_BOOTSTRAP, hooks: AnalysisHooks = {}): StudyAnalysis {
   const warnings = [...data.warnings]
   const clusters = clustersOf(data.indices.length, data.patients)
   const unit = data.patients ? 'patient' : 'image'
+  const ml = data.multilabel
+  const mlClusters = clustersOf(ml.indices.length, ml.patients)
+  // Per-run results first (the bulk of the work, with progress after each run): each
+  // run's statistics on the shared resamples, read from the store where they were kept.
+  const testSet = testSetOf(data.indices.length, clusters, opts)
+  const mlSet = testSetOf(ml.indices.length, mlClusters, opts)
+  testSet.store = mlSet.store = hooks.store ?? null
+  const all = [...data.runs.map((l) => ({ l, ts: testSet })), ...ml.runs.map((l) => ({ l, ts: mlSet }))]
+  const streams = streamsOf(all.map((x) => x.l))
+  const before = { ...vectorCounters }
+  all.forEach(({ l, ts }, i) => {
+    for (const k of streams.get(l.run)!) vectorsOf(l.pred, ts, k)
+    hooks.onProgress?.({ phase: 'runs', done: i + 1, total: all.length })
+  })
+  const perRunCache = { computed: vectorCounters.computed - before.computed, reused: vectorCounters.stored - before.stored }
+  hooks.onProgress?.({ phase: 'study', done: 0, total: 1 })
   const perRun = runIntervals(data.runs, clusters, opts)
   // The main results use all labels; runs on fewer labels feed the label-efficiency curves only.
   const main = data.runs.filter((l) => labelFractionOf(l.run) === 1)
@@ -46,12 +82,9 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
   const selection = selectOnValidation(pretextCells, runsById, warnings)
   const beatsRandomInit = randomInitComparisons(main, clusters, opts)
   const ensembles = ensembleComparisons(main, cells, clusters, opts, warnings)
-  const ml = data.multilabel
-  const mlClusters = clustersOf(ml.indices.length, ml.patients)
-  const mlInterval = (preds: readonly MultilabelPredictions[]) =>
-    preds.length === 1 ? bootstrapInterval(ml.indices.length, mlClusters, (rows) => meanFindingAuc(preds[0]!, rows), opts) : hierarchicalIntervals(preds.length, ml.indices.length, mlClusters, (s, rows) => ({ v: meanFindingAuc(preds[s]!, rows) }), opts).v
-  const scored: ScoredRun[] = data.runs.map((l) => ({ run: l.run, n: l.pred.targets.length, auc: (rows) => computeMetric(l.pred, 'roc_auc', rows) }))
-  const mlScored: ScoredRun[] = ml.runs.map((l) => ({ run: l.run, n: l.pred.targets.length, auc: (rows) => meanFindingAuc(l.pred, rows) }))
+  const mlInterval = (preds: readonly MultilabelPredictions[]) => (preds.length === 1 ? intervalOf(plainStat(preds[0]!, mlSet, 'mean_auc'), opts.level) : hierarchicalOf(preds, mlSet, 'mean_auc'))
+  const scored: ScoredRun[] = data.runs.map((l) => ({ run: l.run, pred: l.pred, stat: 'roc_auc' }))
+  const mlScored: ScoredRun[] = ml.runs.map((l) => ({ run: l.run, pred: l.pred, stat: 'mean_auc' }))
   const curves = [...labelEfficiency(scored, clusters, opts), ...labelEfficiency(mlScored, mlClusters, opts)]
   const scratch = scratchComparisons(selection, cells, runsById, clusters, opts).map((c) => ({
     ...c,
@@ -109,5 +142,5 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
     seeds: seeds.length ? seeds : ((cfg.seeds as number[] | undefined) ?? []),
     datasets: (cfg.pretrainDatasets as string[] | undefined) ?? similarity.map((s) => s.dataset),
   })
-  return { ...base, summary, caveats: [...caveats, ...solvedEarlyLines(data.allRuns), ...batchNormLines(data.allRuns)] }
+  return { ...base, summary, caveats: [...caveats, ...solvedEarlyLines(data.allRuns), ...batchNormLines(data.allRuns)], ...(hooks.store ? { perRunCache } : {}) }
 }

@@ -8,10 +8,9 @@
 import type { BaselineOut, RandomInitComparisonOut, ResultCell } from '../api/results.ts'
 import type { ResultRun } from '../store/results.ts'
 import type { LoadedRun } from './collect.ts'
-import { acrossSeeds } from './h2.ts'
+import { pairedAcrossSeeds } from './h2.ts'
 import { orNull } from './cells.ts'
 import { holmAdjust, type BootstrapOptions } from './stats/bootstrap.ts'
-import { computeMetric } from './stats/metrics.ts'
 import { PRIMARY_METRIC } from './verdict-rules.ts'
 
 /** Label of the random-init encoder in run encoders (study/planner.ts RANDOM_INIT_LABEL). */
@@ -73,8 +72,7 @@ export function randomInitComparisons(runs: readonly LoadedRun[], clusters: numb
     const base = random.get(`${target}|${protocol}`)!
     const pairs = members.filter((l) => base.has(l.run.seed)).sort((a, b) => a.run.seed - b.run.seed)
     if (!pairs.length) continue
-    const n = pairs[0]!.pred.targets.length
-    const d = acrossSeeds(pairs.length, n, clusters, (s, rows) => computeMetric(pairs[s]!.pred, PRIMARY_METRIC, rows) - computeMetric(base.get(pairs[s]!.run.seed)!.pred, PRIMARY_METRIC, rows), opts)
+    const d = pairedAcrossSeeds(pairs.map((l) => ({ a: l.pred, b: base.get(l.run.seed)!.pred })), clusters, PRIMARY_METRIC, opts)
     out.push({ target, protocol, encoder, seeds: pairs.map((l) => l.run.seed), difference: { estimate: orNull(d.estimate), lo: orNull(d.lo), hi: orNull(d.hi), verdict: d.verdict, p: orNull(d.p) } })
   }
   const adjusted = holmAdjust(out.map((c) => c.difference.p ?? NaN))

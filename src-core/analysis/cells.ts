@@ -3,10 +3,10 @@
 // only patients, which the report says covers test-set sampling only).
 import type { ResultCell } from '../api/results.ts'
 import type { LoadedRun } from './collect.ts'
-import { bootstrapIntervals, type BootstrapOptions, type Interval } from './stats/bootstrap.ts'
+import type { BootstrapOptions, Interval } from './stats/bootstrap.ts'
 import { mean, sampleSd } from './stats/describe.ts'
-import { hierarchicalIntervals } from './stats/hierarchical.ts'
 import { classAucs, computeMetrics, METRIC_NAMES, type Predictions } from './stats/metrics.ts'
+import { hierarchicalOf, intervalOf, singleStatNames, statEstimate, statValues, testSetOf, vectorsOf } from './stats/resampled.ts'
 
 /** Every recomputed metric and the one-vs-rest AUC of each class (keys `auc:<class>`). */
 export function metricsWithClassAuc(pred: Predictions, rows?: readonly number[]): Record<string, number> {
@@ -37,11 +37,26 @@ export function cellLabelOf(r: LoadedRun['run']): string {
   return `${r.target} ${r.protocol} ${r.encoders[0]}`
 }
 
-/** Intervals of every recomputed metric of each run. */
-export function runIntervals(runs: readonly LoadedRun[], clusters: number[][], opts: BootstrapOptions): Map<string, Record<string, Interval>> {
+/** Intervals of every recomputed metric and per-class AUC of one run (patient bootstrap; keys as metricsWithClassAuc). */
+export function runInterval(pred: Predictions, clusters: readonly number[][], opts: BootstrapOptions): Record<string, Interval> {
+  const v = vectorsOf(pred, testSetOf(pred.targets.length, clusters, opts), 1)
+  return Object.fromEntries(v.names.map((name) => [name, intervalOf({ estimate: statEstimate(v, name), values: statValues(v, name) }, opts.level)]))
+}
+
+/** Intervals of every recomputed metric of each run; `onRun` is told after each run (progress). */
+export function runIntervals(runs: readonly LoadedRun[], clusters: number[][], opts: BootstrapOptions, onRun?: (done: number) => void): Map<string, Record<string, Interval>> {
   const out = new Map<string, Record<string, Interval>>()
-  for (const l of runs) out.set(l.run.id, bootstrapIntervals(l.pred.targets.length, clusters, (rows) => metricsWithClassAuc(l.pred, rows), opts))
+  runs.forEach((l, i) => {
+    out.set(l.run.id, runInterval(l.pred, clusters, opts))
+    onRun?.(i + 1)
+  })
   return out
+}
+
+/** The hierarchical (seeds, then patients) interval of every statistic of runs that differ by seed. */
+function hierarchicalStats(preds: readonly Predictions[], clusters: readonly number[][], opts: BootstrapOptions): Record<string, Interval> {
+  const ts = testSetOf(preds[0]!.targets.length, clusters, opts)
+  return Object.fromEntries(singleStatNames(preds[0]!).map((name) => [name, hierarchicalOf(preds, ts, name)]))
 }
 
 /** Groups runs into cells and summarises each metric across seeds. */
@@ -61,7 +76,7 @@ export function buildCells(
     const kind = cellKindOf(first)
     // One seed: the run's own interval is the cell's; several: the hierarchical bootstrap of the seed mean.
     const joint: Record<string, Interval> =
-      members.length === 1 ? perRun.get(first.id)! : hierarchicalIntervals(members.length, members[0]!.pred.targets.length, clusters, (s, rows) => metricsWithClassAuc(members[s]!.pred, rows), opts)
+      members.length === 1 ? perRun.get(first.id)! : hierarchicalStats(members.map((m) => m.pred), clusters, opts)
     const metrics: ResultCell['metrics'] = {}
     for (const name of METRIC_NAMES) {
       const values = members.map((m) => perRun.get(m.run.id)![name]!.estimate)

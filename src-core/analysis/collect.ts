@@ -70,6 +70,8 @@ export interface CollectOptions {
 }
 
 function align(pred: Predictions, order: readonly number[]): Predictions {
+  // Runs of one split predict the same images in the same order: no copy then.
+  if (pred.indices.length === order.length && pred.indices.every((idx, i) => idx === order[i])) return pred
   const pos = new Map(pred.indices.map((idx, i) => [idx, i]))
   const rows = order.map((idx) => pos.get(idx)!)
   return { indices: [...order], targets: rows.map((r) => pred.targets[r]!), probs: rows.map((r) => pred.probs[r]!), classNames: pred.classNames }

@@ -7,12 +7,12 @@
 // seeds, the patient bootstrap with one), as for H2.
 import type { EnsembleOut, ResultCell } from '../api/results.ts'
 import type { LoadedRun } from './collect.ts'
-import { acrossSeeds, validationValue } from './h2.ts'
+import { pairedAcrossSeeds, validationValue } from './h2.ts'
 import { cellKindOf, orNull } from './cells.ts'
-import { bootstrapInterval, type BootstrapOptions } from './stats/bootstrap.ts'
+import type { BootstrapOptions } from './stats/bootstrap.ts'
 import { mean } from './stats/describe.ts'
-import { hierarchicalIntervals } from './stats/hierarchical.ts'
 import { computeMetric, type Predictions } from './stats/metrics.ts'
+import { hierarchicalOf, intervalOf, plainStat, testSetOf } from './stats/resampled.ts'
 import { PRIMARY_METRIC } from './verdict-rules.ts'
 
 /** The member-average prediction set (members aligned on the same test images). */
@@ -39,8 +39,9 @@ export function ensembleComparisons(runs: readonly LoadedRun[], cells: readonly 
     const n = ens[0]!.targets.length
     const all = Array.from({ length: n }, (_, i) => i)
     const auc = (pred: Predictions, rows: readonly number[]) => computeMetric(pred, PRIMARY_METRIC, rows)
-    const ensIv = paired.length === 1 ? bootstrapInterval(n, clusters, (rows) => auc(ens[0]!, rows), opts) : hierarchicalIntervals(paired.length, n, clusters, (s, rows) => ({ v: auc(ens[s]!, rows) }), opts).v
-    const diff = acrossSeeds(paired.length, n, clusters, (s, rows) => auc(paired[s]!.f.pred, rows) - auc(ens[s]!, rows), opts)
+    const ts = testSetOf(n, clusters, opts)
+    const ensIv = paired.length === 1 ? intervalOf(plainStat(ens[0]!, ts, PRIMARY_METRIC), opts.level) : hierarchicalOf(ens, ts, PRIMARY_METRIC)
+    const diff = pairedAcrossSeeds(paired.map((p, s) => ({ a: p.f.pred, b: ens[s]! })), clusters, PRIMARY_METRIC, opts)
     // The best member as H2 picks it: on validation where every member reported it, else on test.
     const memberScores = cell.encoders.map((e, j) => {
       const vals = paired.map((p) => validationValue(p.members[j]!, PRIMARY_METRIC))

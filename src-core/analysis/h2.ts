@@ -10,9 +10,10 @@
 import type { FusionComparison } from '../api/results.ts'
 import type { LoadedRun } from './collect.ts'
 import { cellKindOf, orNull } from './cells.ts'
-import { differenceInterval, holmAdjust, pairedDifference, verdictOf, type BootstrapOptions, type PairedDifference, type Verdict } from './stats/bootstrap.ts'
+import { differenceInterval, holmAdjust, verdictOf, type BootstrapOptions, type PairedDifference, type Verdict } from './stats/bootstrap.ts'
 import { seedPairedDifference } from './stats/hierarchical.ts'
-import { computeMetric, METRIC_NAMES, type MetricName } from './stats/metrics.ts'
+import { computeMetric, METRIC_NAMES, type MetricName, type Predictions } from './stats/metrics.ts'
+import { acrossSeedsOf, differenceOf, plainStat, testSetOf } from './stats/resampled.ts'
 
 interface Pairing {
   seed: number
@@ -39,6 +40,15 @@ export function acrossSeeds(k: number, n: number, clusters: number[][], diffOf: 
   if (k === 1) return differenceInterval(n, clusters, (rows) => diffOf(0, rows), opts)
   const d = seedPairedDifference(k, n, clusters, diffOf, opts)
   return { ...d, verdict: verdictOf(d.lo, d.hi) }
+}
+
+/**
+ * acrossSeeds for differences of one statistic of paired prediction sets (a_s - b_s, seed s), from
+ * the vectors every run computes once on the shared resamples.
+ */
+export function pairedAcrossSeeds(pairs: readonly { a: Predictions; b: Predictions }[], clusters: readonly number[][], metric: MetricName, opts: BootstrapOptions): PairedDifference {
+  const ts = testSetOf(pairs[0]!.a.targets.length, clusters, opts)
+  return acrossSeedsOf(pairs.map((p) => ({ a: plainStat(p.a, ts, metric), b: plainStat(p.b, ts, metric) })), opts.level)
 }
 
 /** Holm's correction within each metric: all fusion comparisons of the study form one family. */
@@ -86,9 +96,9 @@ export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[]
         pairings.push({ seed: f.run.seed, fusion: f, best: best.c, fusionValue: computeMetric(f.pred, metric, all), memberValue: best.v, selectedBy: byValidation ? 'validation' : 'test' })
       }
       if (!pairings.length) continue
-      const n = pairings[0]!.fusion.pred.targets.length
+      const ts = testSetOf(pairings[0]!.fusion.pred.targets.length, clusters, opts)
       const perSeed = pairings.map((p) => {
-        const d = pairedDifference(n, clusters, (rows) => computeMetric(p.fusion.pred, metric, rows), (rows) => computeMetric(p.best.pred, metric, rows), opts)
+        const d = differenceOf(plainStat(p.fusion.pred, ts, metric), plainStat(p.best.pred, ts, metric), opts.level)
         return {
           seed: p.seed,
           fusionRunId: p.fusion.run.id,
@@ -100,7 +110,7 @@ export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[]
           difference: differenceOut(d),
         }
       })
-      const pooled = pairings.length === 1 ? perSeed[0]!.difference : differenceOut(acrossSeeds(pairings.length, n, clusters, (s, rows) => computeMetric(pairings[s]!.fusion.pred, metric, rows) - computeMetric(pairings[s]!.best.pred, metric, rows), opts))
+      const pooled = pairings.length === 1 ? perSeed[0]!.difference : differenceOut(pairedAcrossSeeds(pairings.map((p) => ({ a: p.fusion.pred, b: p.best.pred })), clusters, metric, opts))
       out.push({ target, mode, encoders, metric: metric satisfies MetricName, difference: pooled, perSeed })
     }
   }

@@ -6,19 +6,20 @@
 import type { LabelEfficiencyOut } from '../api/results.ts'
 import { labelFractionOf } from './baselines.ts'
 import { orNull } from './cells.ts'
-import { bootstrapInterval, type BootstrapOptions } from './stats/bootstrap.ts'
+import type { BootstrapOptions } from './stats/bootstrap.ts'
 import { mean } from './stats/describe.ts'
-import { hierarchicalIntervals } from './stats/hierarchical.ts'
+import { hierarchicalOf, intervalOf, plainStat, testSetOf, type MultiPredictions } from './stats/resampled.ts'
+import type { Predictions } from './stats/metrics.ts'
 import type { ResultRun } from '../store/results.ts'
 
-/** A run the curve can score: its id, seed and fraction, and its primary metric on any resample of the test images. */
+/** A run the curve can score: its id, seed and fraction, its predictions and the statistic that is its ROC-AUC. */
 export interface ScoredRun {
   /** The run. */
   run: ResultRun
-  /** Test images it predicted (the resampled rows index these). */
-  n: number
-  /** ROC-AUC (mean over findings for multilabel14) on rows. */
-  auc: (rows: readonly number[]) => number
+  /** Its test predictions (aligned on the test set the clusters describe). */
+  pred: Predictions | MultiPredictions
+  /** `roc_auc` for a class target, `mean_auc` (mean over findings) for multilabel14. */
+  stat: 'roc_auc' | 'mean_auc'
 }
 
 /** Labelled train images a run used: the label subset's size, else the train split's. */
@@ -46,10 +47,11 @@ export function labelEfficiency(runs: readonly ScoredRun[], clusters: number[][]
       .sort(([a], [b]) => a - b)
       .map(([fraction, rs]) => {
         rs.sort((a, b) => a.run.seed - b.run.seed)
-        const n = rs[0]!.n
-        const iv = rs.length === 1 ? bootstrapInterval(n, clusters, rs[0]!.auc, opts) : hierarchicalIntervals(rs.length, n, clusters, (s, rows) => ({ auc: rs[s]!.auc(rows) }), opts).auc
+        const ts = testSetOf(rs[0]!.pred.targets.length, clusters, opts)
+        const stat = rs[0]!.stat
+        const iv = rs.length === 1 ? intervalOf(plainStat(rs[0]!.pred, ts, stat), opts.level) : hierarchicalOf(rs.map((r) => r.pred), ts, stat)
         const sizes = rs.map((r) => trainImagesOf(r.run)).filter((x): x is number => x !== null)
-        return { fraction, nTrain: sizes.length ? Math.round(mean(sizes)) : null, auc: orNull(mean(rs.map((r) => r.auc(Array.from({ length: n }, (_, i) => i))))), lo: orNull(iv.lo), hi: orNull(iv.hi), runIds: rs.map((r) => r.run.id) }
+        return { fraction, nTrain: sizes.length ? Math.round(mean(sizes)) : null, auc: orNull(mean(rs.map((r) => plainStat(r.pred, ts, stat).estimate))), lo: orNull(iv.lo), hi: orNull(iv.hi), runIds: rs.map((r) => r.run.id) }
       })
     out.push({ target, protocol, encoder, points })
   }

@@ -34,10 +34,16 @@ const multilabelFile = z
   .refine((p) => p.probs.every((row, i) => row.length === p.class_names.length && p.targets[i]?.length === p.class_names.length), 'every row needs one value per finding')
 
 /**
- * Reads `<runDir>/test_predictions.json`: null when the run wrote none, an Error naming the file and
- * what is wrong when it is damaged. `"multilabel": true` selects the multi-label shape.
+ * Reads a run's test predictions: the binary form (`test_predictions.npy`, one float64 row per image:
+ * dataset index, target or one 0/1 per finding, probability per class; class names from
+ * summary.json) when the engine wrote it, read in one go; else `<runDir>/test_predictions.json`
+ * (runs of engines before 0.3 and hand-written fixtures). Null when the run wrote neither, an Error
+ * naming the file and what is wrong when it is damaged. `"multilabel": true` selects the
+ * multi-label shape.
  */
 export function readRunPredictions(runDir: string): RunPredictions | null {
+  const binary = readBinaryPredictions(runDir)
+  if (binary) return binary
   const file = join(runDir, 'test_predictions.json')
   if (!existsSync(file)) return null
   let raw: unknown
@@ -86,4 +92,62 @@ export function patientsFor(datasetDir: string, indices: readonly number[]): num
     if (p === undefined) throw new Error(`Test image index ${i} is outside ${file} (${all.length} images); the predictions do not belong to this dataset.`)
     return p
   })
+}
+
+/**
+ * The binary predictions when `test_predictions.npy` and the class names in summary.json agree on
+ * the shape; null otherwise (the JSON is then read, and says what is wrong if it is damaged too).
+ */
+export function readBinaryPredictions(runDir: string): RunPredictions | null {
+  const file = join(runDir, 'test_predictions.npy')
+  const summaryFile = join(runDir, 'summary.json')
+  if (!existsSync(file) || !existsSync(summaryFile)) return null
+  let classNames: string[]
+  let multilabel: boolean
+  try {
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as { class_names?: unknown; multilabel?: unknown }
+    if (!Array.isArray(summary.class_names) || !summary.class_names.every((c) => typeof c === 'string') || summary.class_names.length < 1) return null
+    classNames = summary.class_names as string[]
+    multilabel = summary.multilabel === true
+  } catch {
+    return null
+  }
+  let mat: Float64Array
+  let shape: number[]
+  try {
+    const r = readNpy(file)
+    if (r.header.dtype !== 'f8') return null
+    mat = r.data as Float64Array
+    shape = r.header.shape
+  } catch {
+    return null
+  }
+  const k = classNames.length
+  const width = 1 + (multilabel ? k : 1) + k
+  if (shape.length !== 2 || shape[1] !== width || (!multilabel && k < 2)) return null
+  const n = shape[0]!
+  const indices = new Array<number>(n)
+  const probs = new Array<number[]>(n)
+  const pOff = width - k
+  for (let i = 0; i < n; i++) {
+    const row = i * width
+    const idx = mat[row]!
+    if (!Number.isInteger(idx) || idx < 0) return null
+    indices[i] = idx
+    const p = new Array<number>(k)
+    for (let c = 0; c < k; c++) p[c] = mat[row + pOff + c]!
+    probs[i] = p
+  }
+  if (multilabel) {
+    const targets = new Array<number[]>(n)
+    for (let i = 0; i < n; i++) targets[i] = Array.from(mat.subarray(i * width + 1, i * width + 1 + k))
+    return { multilabel: true, indices, targets, probs, classNames }
+  }
+  const targets = new Array<number>(n)
+  for (let i = 0; i < n; i++) {
+    const t = mat[i * width + 1]!
+    if (!Number.isInteger(t) || t < 0 || t >= k) return null
+    targets[i] = t
+  }
+  return { multilabel: false, indices, targets, probs, classNames }
 }

@@ -3,7 +3,9 @@
 import { resolve } from 'node:path'
 import { flagNumber, flagString, type CliArgs } from '../cli/args.ts'
 import { LabService } from '../service/lab-service.ts'
-import { datasetDirResolver } from '../service/results.ts'
+import type { StudyAnalysis } from '../api/results.ts'
+import { datasetDirResolver, keptOrComputedAnalysis } from '../service/results.ts'
+import { AnalysisCancelled } from './off-loop.ts'
 import { findStudy } from '../store/results.ts'
 import { writeStudyReport } from './report/write-report.ts'
 import { DEFAULT_BOOTSTRAP } from './stats/bootstrap.ts'
@@ -32,7 +34,26 @@ export async function runReportCommand(args: CliArgs): Promise<number> {
     if (!study) throw Object.assign(new Error(`There is no study "${studyKey}". List studies with \`xlab study list\`.`), { code: 'NOT_FOUND' })
     const outFlag = flagString(args, 'out')
     const out = outFlag ? resolve(outFlag) : resolve(service.ctx.paths.reports, study.id)
-    const r = writeStudyReport(service.ctx.db, study.id, out, { resolveDataset: await datasetDirResolver(service.ctx), bootstrap: { ...DEFAULT_BOOTSTRAP, replicates } })
+    const bootstrap = { ...DEFAULT_BOOTSTRAP, replicates }
+    // The analysis kept by the app (or an earlier report) when nothing changed; else computed off
+    // this thread with progress on stderr, and Ctrl-C stops it.
+    const controller = new AbortController()
+    const onSigint = () => controller.abort()
+    process.once('SIGINT', onSigint)
+    let analysis: StudyAnalysis
+    try {
+      analysis = await keptOrComputedAnalysis(service.ctx, study.id, bootstrap, { signal: controller.signal, onProgress: progressLine() })
+    } catch (e) {
+      if (e instanceof AnalysisCancelled) {
+        process.stderr.write('\nxlab study report: cancelled (Ctrl-C); the statistics of the runs finished so far are kept for next time.\n')
+        return 130
+      }
+      throw e
+    } finally {
+      process.off('SIGINT', onSigint)
+      if (process.stderr.isTTY) process.stderr.write('\n')
+    }
+    const r = writeStudyReport(service.ctx.db, study.id, out, { resolveDataset: await datasetDirResolver(service.ctx), bootstrap, analysis })
     if (args.flags.json) {
       process.stdout.write(`${JSON.stringify(r.analysis, null, 2)}\n`)
       return 0
@@ -46,5 +67,19 @@ export async function runReportCommand(args: CliArgs): Promise<number> {
     return 0
   } finally {
     await service.close()
+  }
+}
+
+/** Progress on stderr: one rewritten line on a terminal, a line every 10% otherwise. */
+function progressLine(): (p: { phase: 'runs' | 'study'; done: number; total: number }) => void {
+  let lastDecile = -1
+  return (p) => {
+    const text = p.phase === 'runs' ? `analysing: runs ${p.done}/${p.total}` : 'analysing: study-level comparisons and verdicts'
+    if (process.stderr.isTTY) process.stderr.write(`\r${text.padEnd(60)}`)
+    else {
+      const decile = p.phase === 'runs' ? Math.floor((10 * p.done) / Math.max(1, p.total)) : 11
+      if (decile !== lastDecile) process.stderr.write(`${text}\n`)
+      lastDecile = decile
+    }
   }
 }

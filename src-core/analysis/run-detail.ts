@@ -7,8 +7,10 @@ import { orNull } from './cells.ts'
 import { labelFractionOf } from './baselines.ts'
 import { datasetDirOfRun, patientsFor, readRunPredictions } from './predictions.ts'
 import { runExtrasOf } from './run-extras.ts'
-import { bootstrapIntervals, clustersOf, DEFAULT_BOOTSTRAP, type BootstrapOptions } from './stats/bootstrap.ts'
-import { computeMetrics, confusionMatrix, rocCurve, type Predictions } from './stats/metrics.ts'
+import { dbVectorStore } from './run-store.ts'
+import { clustersOf, DEFAULT_BOOTSTRAP, type BootstrapOptions } from './stats/bootstrap.ts'
+import { confusionMatrix, METRIC_NAMES, rocCurve, type Predictions } from './stats/metrics.ts'
+import { intervalOf, statEstimate, statValues, testSetOf, vectorsOf } from './stats/resampled.ts'
 
 /** ROC curves of a prediction set: the positive class for binary, every class one-vs-rest otherwise. */
 export function rocCurves(pred: Predictions): RunResult['roc'] {
@@ -59,7 +61,12 @@ export function runDetailOf(db: Db, run: ResultRun, opts: BootstrapOptions = DEF
   } catch {
     patients = null // the interval then resamples images; the analysis view reports why
   }
-  const intervals = bootstrapIntervals(pred.targets.length, clustersOf(pred.targets.length, patients), (rows) => computeMetrics(pred, rows), opts)
+  // The run's statistics on the resamples, from the store when the study's analysis kept them (the
+  // same test images and patients give the same key), else computed once and kept.
+  const ts = testSetOf(pred.targets.length, clustersOf(pred.targets.length, patients), opts)
+  ts.store = dbVectorStore(db, [{ run, pred }])
+  const v = vectorsOf(pred, ts, 1)
+  const intervals = Object.fromEntries(METRIC_NAMES.map((k) => [k, intervalOf({ estimate: statEstimate(v, k), values: statValues(v, k) }, opts.level)]))
   return {
     ...base,
     classNames: pred.classNames,

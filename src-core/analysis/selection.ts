@@ -4,11 +4,10 @@
 // winner of all pretrained cells of a target is compared with scratch as a paired difference.
 import type { ResultCell, SelectionOut } from '../api/results.ts'
 import type { LoadedRun } from './collect.ts'
-import { acrossSeeds, validationValue } from './h2.ts'
+import { pairedAcrossSeeds, validationValue } from './h2.ts'
 import { orNull } from './cells.ts'
 import { holmAdjust, type BootstrapOptions, type PairedDifference } from './stats/bootstrap.ts'
 import { mean } from './stats/describe.ts'
-import { computeMetric } from './stats/metrics.ts'
 import { PRIMARY_METRIC } from './verdict-rules.ts'
 
 /** The protocol group a cell is selected within. */
@@ -72,8 +71,7 @@ export function scratchComparisons(selection: readonly SelectionOut[], cells: re
     const b = bySeed(scratch)
     const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y)
     if (!seeds.length) continue
-    const n = a.get(seeds[0]!)!.pred.targets.length
-    const difference = acrossSeeds(seeds.length, n, clusters, (s, rows) => computeMetric(a.get(seeds[s]!)!.pred, PRIMARY_METRIC, rows) - computeMetric(b.get(seeds[s]!)!.pred, PRIMARY_METRIC, rows), opts)
+    const difference = pairedAcrossSeeds(seeds.map((s) => ({ a: a.get(s)!.pred, b: b.get(s)!.pred })), clusters, PRIMARY_METRIC, opts)
     out.push({ target: sel.target, label: sel.label, chosenFrom: sel.chosenFrom, seeds, difference })
   }
   const adjusted = holmAdjust(out.map((c) => c.difference.p))

@@ -549,6 +549,8 @@ export const studyAnalysisSchema = z.object({
   caveats: z.array(z.string()),
   /** Problems met while collecting the data (missing predictions, failed runs). */
   warnings: z.array(z.string()),
+  /** Per-run statistics (run x resampling) computed for this analysis and read back from the store (issue 21). */
+  perRunCache: z.object({ computed: z.number().int().nonnegative(), reused: z.number().int().nonnegative() }).optional(),
 })
 
 export type ResultsRow = z.infer<typeof resultsRowSchema>

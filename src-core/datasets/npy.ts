@@ -4,10 +4,10 @@
 import { closeSync, openSync, readSync, writeFileSync } from 'node:fs'
 
 /** The element types the cache uses. */
-export type NpyDtype = 'u1' | 'u4' | 'i8' | 'f4'
+export type NpyDtype = 'u1' | 'u4' | 'i8' | 'f4' | 'f8'
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 0x01, 0x00])
-const ITEM_SIZE: Record<NpyDtype, number> = { u1: 1, u4: 4, i8: 8, f4: 4 }
+const ITEM_SIZE: Record<NpyDtype, number> = { u1: 1, u4: 4, i8: 8, f4: 4, f8: 8 }
 
 /** Bytes per element of a dtype. */
 export function itemSize(dtype: NpyDtype): number {
@@ -67,7 +67,7 @@ export function readNpyHeader(file: string): NpyHeader {
 }
 
 /** A typed array of the given dtype. */
-export type NpyArray = Uint8Array | Uint32Array | BigInt64Array | Float32Array
+export type NpyArray = Uint8Array | Uint32Array | BigInt64Array | Float32Array | Float64Array
 
 /** Writes a whole (small) array: labels, patients, split indices. */
 export function writeNpy(file: string, dtype: NpyDtype, shape: readonly number[], data: NpyArray): void {
@@ -91,7 +91,7 @@ export function readNpy(file: string): { header: NpyHeader; data: NpyArray } {
   }
   if (got < bytes.length) throw new Error(`${file} is shorter than its header says (${header.shape.join('x')} ${header.dtype}). Import the dataset again.`)
   const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)
-  const data = header.dtype === 'u1' ? new Uint8Array(ab) : header.dtype === 'u4' ? new Uint32Array(ab) : header.dtype === 'i8' ? new BigInt64Array(ab) : new Float32Array(ab)
+  const data = header.dtype === 'u1' ? new Uint8Array(ab) : header.dtype === 'u4' ? new Uint32Array(ab) : header.dtype === 'i8' ? new BigInt64Array(ab) : header.dtype === 'f8' ? new Float64Array(ab) : new Float32Array(ab)
   return { header, data }
 }
 

@@ -2,9 +2,10 @@
 // static report (written under <data>/reports/<study id>/).
 import { join } from 'node:path'
 import { ApiError, type Handlers } from '../api/contract.ts'
-import type { resultsApi, StudyAnalysis } from '../api/results.ts'
-import { analyzeStudy } from '../analysis/analyze.ts'
-import { collectStudy, studyFingerprint } from '../analysis/collect.ts'
+import type { AnalysisProgress, resultsApi, StudyAnalysis } from '../api/results.ts'
+import { studyFingerprint } from '../analysis/collect.ts'
+import { analyseOffLoop, AnalysisCancelled, readCachedAnalysis, writeCachedAnalysis } from '../analysis/off-loop.ts'
+import { DEFAULT_BOOTSTRAP, type BootstrapOptions } from '../analysis/stats/bootstrap.ts'
 import { writeStudyReport } from '../analysis/report/write-report.ts'
 import { resultsTable } from '../analysis/results-table.ts'
 import { runDetail } from '../analysis/run-detail.ts'
@@ -24,17 +25,104 @@ export async function datasetDirResolver(ctx: LabContext): Promise<(name: string
   return (name) => resolve(name)?.dir ?? null
 }
 
+/** The cache folder of every dataset a study names (the worker has no resolver of its own). */
+export async function studyDatasetDirs(ctx: LabContext, config: Record<string, unknown>): Promise<Record<string, string | null>> {
+  const resolve = await datasetDirResolver(ctx)
+  const names = [config.downstreamDataset, ...(Array.isArray(config.pretrainDatasets) ? config.pretrainDatasets : [])].filter((x): x is string => typeof x === 'string')
+  return Object.fromEntries(names.map((n) => [n, resolve(n)]))
+}
+
+/**
+ * A study's analysis: the one kept on disk for this fingerprint and bootstrap, else computed in a
+ * worker thread (per-run statistics reused from the store) and kept. `signal` stops the worker.
+ */
+export async function keptOrComputedAnalysis(
+  ctx: LabContext,
+  studyId: string,
+  bootstrap: BootstrapOptions,
+  opts: { signal?: AbortSignal; onProgress?: (p: { phase: 'runs' | 'study'; done: number; total: number }) => void; fingerprint?: string } = {},
+): Promise<StudyAnalysis> {
+  const study = mustStudy(ctx, studyId)
+  const fingerprint = opts.fingerprint ?? studyFingerprint(ctx.db, study.id) ?? ''
+  const kept = readCachedAnalysis(ctx.dataRoot, study.id, fingerprint, bootstrap)
+  if (kept) return kept
+  const input = { dbFile: ctx.paths.db, studyId: study.id, bootstrap, datasetDirs: await studyDatasetDirs(ctx, study.config) }
+  const analysis = await analyseOffLoop(input, { signal: opts.signal, onProgress: opts.onProgress, log: (m) => ctx.log('results', m) })
+  try {
+    writeCachedAnalysis(ctx.dataRoot, study.id, fingerprint, bootstrap, analysis)
+  } catch (e) {
+    // Kept only to be quicker next time: a full or read-only disk must not lose this answer.
+    ctx.log('results', `the analysis of ${study.name} was not kept on disk (${(e as Error).message}); it is computed again after a restart.`)
+  }
+  return analysis
+}
+
 export const resultsDomain: DomainFactory = (ctx) => {
-  // The bootstrap of a full study takes seconds of this process's single thread; the Results and
-  // Compare views ask for the same analysis repeatedly, so it is kept until a run of the study changes.
-  const cache = new Map<string, { fingerprint: string; analysis: StudyAnalysis }>()
-  const analysisOf = async (studyId: string): Promise<StudyAnalysis> => {
+  // The analysis of a paper-sized study is seconds to minutes of work: it runs in a worker thread
+  // (analysis/off-loop.ts) so every other call is answered meanwhile, and is kept in memory, on
+  // disk (keyed by the study's fingerprint) and per run in the store, so it is computed once.
+  const memory = new Map<string, { fingerprint: string; analysis: StudyAnalysis }>()
+  const jobs = new Map<string, { fingerprint: string; promise: Promise<StudyAnalysis>; controller: AbortController; waiters: number }>()
+  const progress = (studyId: string, p: Omit<AnalysisProgress, 'studyId'>) => ctx.events.emit('onAnalysisProgress', { studyId, ...p })
+  const startJob = (studyId: string, fingerprint: string) => {
+    const controller = new AbortController()
+    const job = { fingerprint, controller, waiters: 0, promise: null as unknown as Promise<StudyAnalysis> }
+    job.promise = keptOrComputedAnalysis(ctx, studyId, DEFAULT_BOOTSTRAP, { signal: controller.signal, onProgress: (p) => progress(studyId, p), fingerprint })
+      .then((analysis) => {
+        memory.set(studyId, { fingerprint, analysis })
+        progress(studyId, { phase: 'done', done: analysis.runs.length, total: analysis.runs.length })
+        return analysis
+      })
+      .catch((e: Error) => {
+        if (e instanceof AnalysisCancelled) progress(studyId, { phase: 'cancelled', done: 0, total: 0, message: 'The analysis was cancelled; open Results again to compute it.' })
+        else progress(studyId, { phase: 'failed', done: 0, total: 0, message: e.message })
+        throw e
+      })
+      .finally(() => {
+        if (jobs.get(studyId) === job) jobs.delete(studyId)
+      })
+    job.promise.catch(() => {}) // each waiter gets the error; none is left unhandled
+    jobs.set(studyId, job)
+    return job
+  }
+  const analysisOf = async (studyId: string, signal?: AbortSignal): Promise<StudyAnalysis> => {
     const fingerprint = studyFingerprint(ctx.db, studyId) ?? ''
-    const hit = cache.get(studyId)
+    const hit = memory.get(studyId)
     if (hit && hit.fingerprint === fingerprint) return hit.analysis
-    const analysis = analyzeStudy(collectStudy(ctx.db, studyId, { resolveDataset: await datasetDirResolver(ctx) }))
-    cache.set(studyId, { fingerprint, analysis })
-    return analysis
+    const kept = readCachedAnalysis(ctx.dataRoot, studyId, fingerprint, DEFAULT_BOOTSTRAP)
+    if (kept) {
+      memory.set(studyId, { fingerprint, analysis: kept })
+      return kept
+    }
+    let job = jobs.get(studyId)
+    if (job && job.fingerprint !== fingerprint) {
+      job.controller.abort() // a run changed meanwhile: that analysis is already out of date
+      job = undefined
+    }
+    job ??= startJob(studyId, fingerprint)
+    const j = job
+    j.waiters++
+    // Every caller waits on the same job; the job is stopped when the last of them gives up.
+    return new Promise<StudyAnalysis>((resolve, reject) => {
+      const onAbort = () => {
+        if (--j.waiters === 0) j.controller.abort()
+        reject(new ApiError('CANCELLED', 'The analysis was cancelled.'))
+      }
+      if (signal?.aborted) return onAbort()
+      signal?.addEventListener('abort', onAbort, { once: true })
+      j.promise.then(
+        (a) => {
+          signal?.removeEventListener('abort', onAbort)
+          j.waiters--
+          resolve(a)
+        },
+        (e: Error) => {
+          signal?.removeEventListener('abort', onAbort)
+          j.waiters--
+          reject(e instanceof AnalysisCancelled ? new ApiError('CANCELLED', e.message) : e)
+        },
+      )
+    })
   }
   const handlers: Handlers<typeof resultsApi> = {
     'results.table': async ({ studyId }) => resultsTable(ctx.db, studyId ? mustStudy(ctx, studyId).id : undefined),
@@ -44,15 +132,20 @@ export const resultsDomain: DomainFactory = (ctx) => {
       if (run.stage !== 'downstream') throw new ApiError('BAD_REQUEST', `${run.name} is a ${run.stage} run; results exist for downstream runs only.`)
       return runDetail(ctx.db, run.id)
     },
-    'results.analysis': async ({ studyId }) => {
-      return analysisOf(mustStudy(ctx, studyId).id)
+    'results.analysis': async ({ studyId }, call) => {
+      return analysisOf(mustStudy(ctx, studyId).id, call.signal)
     },
-    'results.report': async ({ studyId }) => {
+    'results.report': async ({ studyId }, call) => {
       const study = mustStudy(ctx, studyId)
-      const r = writeStudyReport(ctx.db, study.id, join(ctx.paths.reports, study.id), { resolveDataset: await datasetDirResolver(ctx), analysis: await analysisOf(study.id) })
+      const analysis = await analysisOf(study.id, call.signal)
+      const r = writeStudyReport(ctx.db, study.id, join(ctx.paths.reports, study.id), { resolveDataset: await datasetDirResolver(ctx), analysis })
       ctx.log('results', `report of ${study.name} written to ${r.dir}`)
       return { dir: r.dir, html: r.html }
     },
   }
-  return { handlers }
+  // Stopping the service stops every analysis (a worker thread must not keep the process alive).
+  const stop = () => {
+    for (const j of jobs.values()) j.controller.abort()
+  }
+  return { handlers, stop }
 }

@@ -24,6 +24,13 @@ export const useResultsStore = defineStore('results', () => {
   const analysisLoading = ref(false)
   /** Errors per run detail. */
   const runErrors = ref<Record<string, string>>({})
+  /** The analysis's progress while it is computed off the service's event loop: a line for the user. */
+  const analysisProgress = ref<string | null>(null)
+
+  api.on('onAnalysisProgress', (p) => {
+    if (p.studyId !== studyId.value) return
+    analysisProgress.value = p.phase === 'runs' ? `runs ${p.done} of ${p.total}` : p.phase === 'study' ? 'comparisons and verdicts' : null
+  })
 
   async function load(id: string | null) {
     if (id !== studyId.value) analysis.value = null
@@ -49,6 +56,7 @@ export const useResultsStore = defineStore('results', () => {
 
   async function loadAnalysis(id: string) {
     analysisLoading.value = true
+    analysisProgress.value = null
     try {
       const a = await api.call('results.analysis', { studyId: id })
       // A slower answer for a study no longer shown must not replace the current one.
@@ -68,5 +76,5 @@ export const useResultsStore = defineStore('results', () => {
     return api.call('results.report', { studyId: id })
   }
 
-  return { rows, studyId, runs, analysis, analysisError, analysisLoading, error, runErrors, load, loadRun, loadAnalysis, report }
+  return { rows, studyId, runs, analysis, analysisError, analysisLoading, analysisProgress, error, runErrors, load, loadRun, loadAnalysis, report }
 })

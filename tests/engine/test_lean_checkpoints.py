@@ -142,7 +142,7 @@ def test_a_finished_run_keeps_only_its_weights(tmp_path, caches):
     assert res.code == 0, res.stderr[-2000:]
     for name in checkpoints.RESUMABLE_FILES:
         (down / name).unlink(missing_ok=True)
-    assert sorted(p.name for p in down.iterdir()) == ["best.pth", "config.json", "job.json", "summary.json", "test_predictions.json"]
+    assert sorted(p.name for p in down.iterdir()) == ["best.pth", "config.json", "job.json", "summary.json", "test_predictions.json", "test_predictions.npy"]
     assert "optimizer" not in torch.load(down / "best.pth", weights_only=False)
 
 

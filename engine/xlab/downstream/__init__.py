@@ -175,7 +175,7 @@ def run_downstream(job: Job, em: Emitter, device: Device) -> dict:
         history, best, ips, steps = end_to_end(job, p, model, batches, splits, y, objective, device, em, run_dir, config, watch)
         last_epoch = p.epochs
         with watch:
-            probs = predict(model, batches, splits["test"], max(p.batch_size, 256), device, em, "test",
+            probs = predict(model, batches, splits["test"], inference_batch(p.batch_size, device, p.image_size, len(p.encoders)), device, em, "test",
                             activation=objective.probs).numpy()
     with watch:
         test = write_test_outputs(run_dir, splits["test"], y[splits["test"]], probs, objective, em, last_epoch, steps)
@@ -194,6 +194,23 @@ def run_downstream(job: Job, em: Emitter, device: Device) -> dict:
     return summary
 
 
+def inference_batch(batch_size: int, device, image_size: int, encoders: int = 1) -> int:
+    """Batch of the passes without gradients (frozen features, validation and test predictions). On
+    the CPU it is the job's batch size: a larger batch is no faster there and costs memory (a floor
+    of 256 took 2.5 GB at 224 px). On a CUDA device it grows up to 256 as far as half the free
+    device memory allows (about 20 input-sized buffers per image and encoder for a ResNet-18 forward
+    without gradients), never below the job's batch."""
+    batch = max(1, int(batch_size))
+    if device.type != "cuda":
+        return batch
+    try:
+        free, _total = torch.cuda.mem_get_info(device.torch_device)
+    except (RuntimeError, AssertionError):  # no memory query on this build or device
+        return batch
+    per_image = 20 * 3 * image_size * image_size * 4 * max(1, encoders)
+    return max(batch, min(256, int(free // 2 // per_image)))
+
+
 def frozen_protocol(p, model, batches, splits, full_train, capped, y, objective, cache, member_norm, device, em, watch, seed, extra):
     """linear and knn: one feature pass per encoder and split (cached, see features.py), then the head
     (or the sweep of heads) or the kNN vote. Returns (history, best, images_per_s, steps, test probs)
@@ -208,7 +225,7 @@ def frozen_protocol(p, model, batches, splits, full_train, capped, y, objective,
         train_pass = splits["train"] if adabn else full_train if len(capped) * 2 >= len(full_train) else capped
         passes = {"train": train_pass, "val": splits["val"], "test": splits["test"]}
         feats, info = frozen_features(model=model, batches=batches, passes=passes, encoder_paths=p.encoders, member_norm=member_norm,
-                                      cache=cache, image_size=p.image_size, batchnorm=p.batchnorm, batch_size=max(p.batch_size, 256),
+                                      cache=cache, image_size=p.image_size, batchnorm=p.batchnorm, batch_size=inference_batch(p.batch_size, device, p.image_size, len(p.encoders)),
                                       device=device, em=em, use_cache=not adabn)
         f = {s: feats[s][rows(passes[s], splits[s])] for s in passes}
     ips = info["computed"] / info["seconds"] if info["computed"] and info["seconds"] > 0 else None
@@ -325,7 +342,7 @@ def end_to_end(job, p, model, batches, splits, y, objective: Objective, device, 
 
     def validate(epoch):
         with watch:
-            probs = predict(model, batches, splits["val"], max(p.batch_size, 256), device, activation=objective.probs).numpy()
+            probs = predict(model, batches, splits["val"], inference_batch(p.batch_size, device, p.image_size, len(p.encoders)), device, activation=objective.probs).numpy()
             vm = scalar_metrics(objective.metrics(y[splits["val"]], probs))
         return vm, selection_value(vm, p.selection_metric)
 

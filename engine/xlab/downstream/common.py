@@ -62,9 +62,24 @@ def write_test_outputs(run_dir: Path, idx: np.ndarray, y: np.ndarray, probs: np.
              "probs": [[round(float(v), 6) for v in row] for row in probs], "class_names": objective.class_names}
     if objective.multilabel:
         preds["multilabel"] = True
+    write_prediction_matrix(run_dir / "test_predictions.npy", idx, y, preds["probs"])
     path = run_dir / "test_predictions.json"
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps(preds))
     os.replace(tmp, path)
     em.artifact(str(path), "predictions", path.name)
     return metrics
+
+
+def write_prediction_matrix(path: Path, idx: np.ndarray, y: np.ndarray, probs: list) -> None:
+    """The test predictions in binary form for the analysis (read in one go instead of parsing the
+    JSON): one float64 row per image, [dataset index, target (or one 0/1 per finding), probability
+    per class], the probabilities exactly the JSON's (rounded to 6 decimals). Class names and whether
+    the target is multi-label are in summary.json (``class_names``, ``multilabel``)."""
+    n = len(idx)
+    t = np.asarray(y, dtype=np.float64).reshape(n, -1)
+    p = np.asarray(probs, dtype=np.float64).reshape(n, -1)
+    mat = np.concatenate([np.asarray(idx, dtype=np.float64).reshape(n, 1), t, p], axis=1)
+    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}.npy")
+    np.save(tmp, np.ascontiguousarray(mat))
+    os.replace(tmp, path)

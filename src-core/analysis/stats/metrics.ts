@@ -3,6 +3,8 @@
 // uses: weighted F1 weights each class's F1 by its support; balanced accuracy is the mean recall
 // over the classes present; ROC-AUC is binary on the positive class or one-vs-rest macro.
 
+import { argsortAscending } from './argsort.ts'
+
 /** The metrics recomputed from predictions (the engine's `loss` is taken from the metrics table). */
 export const METRIC_NAMES = ['accuracy', 'f1_weighted', 'balanced_accuracy', 'roc_auc'] as const
 export type MetricName = (typeof METRIC_NAMES)[number]
@@ -51,9 +53,11 @@ function prepare(pred: Predictions): Prepared {
   const orders: Int32Array[] = []
   const groupStart: Uint8Array[] = []
   for (let c = 0; c < k; c++) {
-    const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => pred.probs[a]![c]! - pred.probs[b]![c]!)
+    const score = new Float64Array(n)
+    for (let i = 0; i < n; i++) score[i] = pred.probs[i]![c]!
+    const order = argsortAscending(score)
     const starts = new Uint8Array(n)
-    for (let j = 0; j < n; j++) starts[j] = j === 0 || pred.probs[order[j]!]![c] !== pred.probs[order[j - 1]!]![c] ? 1 : 0
+    for (let j = 0; j < n; j++) starts[j] = j === 0 || score[order[j]!] !== score[order[j - 1]!] ? 1 : 0
     orders.push(order)
     groupStart.push(starts)
   }

@@ -1,0 +1,84 @@
+// REFERENCE COPY of the analysis before issue 21 (commit 30d581b), kept to check that the fast
+// implementation gives the same numbers. Not used by the app.
+// The baselines below the pretext encoders (issue 15): the frozen random-init ResNet-18 and the
+// reference encoders a user imported. They are shown beside the pretext cells, never as cells of
+// H1 (whose factors are pretext task x pretraining dataset), and every pretext encoder is compared
+// with the random-init encoder of the same target, protocol and seeds: the paired difference
+// encoder - random-init on the same resamples (the paired test across seeds with two or more), one
+// Holm family over all these comparisons of the study, as the beats-scratch comparisons are corrected
+// over their targets.
+import type { BaselineOut, RandomInitComparisonOut, ResultCell } from '../../../../src-core/api/results.ts'
+import type { ResultRun } from '../../../../src-core/store/results.ts'
+import type { LoadedRun } from '../../../../src-core/analysis/collect.ts'
+import { acrossSeeds } from './h2.ts'
+import { orNull } from './cells.ts'
+import { holmAdjust, type BootstrapOptions } from './stats/bootstrap.ts'
+import { computeMetric } from './stats/metrics.ts'
+import { PRIMARY_METRIC } from '../../../../src-core/analysis/verdict-rules.ts'
+
+/** Label of the random-init encoder in run encoders (study/planner.ts RANDOM_INIT_LABEL). */
+export const RANDOM_INIT = 'random-init'
+
+/** What kind of encoder a label names. */
+export type EncoderKind = 'pretext' | 'random-init' | 'reference'
+
+/** pretext (`rotation/demo-mammo`), random-init, or reference (`ref:<name>`). */
+export function encoderKindOf(label: string): EncoderKind {
+  if (label === RANDOM_INIT) return 'random-init'
+  if (label.startsWith('ref:')) return 'reference'
+  return 'pretext'
+}
+
+/** The share of train labels a downstream run used (1 unless its spec asked for fewer). */
+export function labelFractionOf(run: Pick<ResultRun, 'spec'>): number {
+  const f = run.spec?.params?.label_fraction
+  return typeof f === 'number' && f > 0 && f < 1 ? f : 1
+}
+
+/** A single-encoder run or cell whose encoder is a baseline (random-init or reference). */
+export function isBaselineEncoder(encoders: readonly string[]): boolean {
+  return encoders.length === 1 && encoderKindOf(encoders[0]!) !== 'pretext'
+}
+
+/** A cell or run that H1 may use: single-encoder on a pretext encoder (or scratch). */
+export function isPretextOrScratch(encoders: readonly string[]): boolean {
+  return encoders.every((e) => encoderKindOf(e) === 'pretext')
+}
+
+/** The baseline rows: every random-init and reference cell at fraction 1, with its ROC-AUC interval. */
+export function baselineRows(cells: readonly ResultCell[]): BaselineOut[] {
+  return cells
+    .filter((c) => c.kind === 'single' && isBaselineEncoder(c.encoders))
+    .map((c) => {
+      const m = c.metrics[PRIMARY_METRIC]
+      return { target: c.target, protocol: c.protocol, encoder: c.encoders[0]!, kind: encoderKindOf(c.encoders[0]!) as 'random-init' | 'reference', auc: m?.mean ?? null, lo: m?.lo ?? null, hi: m?.hi ?? null, runIds: c.runIds }
+    })
+}
+
+/** Every pretext encoder minus the random-init encoder of the same target and protocol, paired by seed; Holm over all of them. */
+export function randomInitComparisons(runs: readonly LoadedRun[], clusters: number[][], opts: BootstrapOptions): RandomInitComparisonOut[] {
+  const single = runs.filter((l) => l.run.encoders.length === 1 && !l.run.fusionMode && l.run.protocol !== 'scratch')
+  const key = (l: LoadedRun) => `${l.run.target}|${l.run.protocol}`
+  const random = new Map<string, Map<number, LoadedRun>>()
+  for (const l of single.filter((x) => x.run.encoders[0] === RANDOM_INIT)) {
+    if (!random.has(key(l))) random.set(key(l), new Map())
+    random.get(key(l))!.set(l.run.seed, l)
+  }
+  const groups = new Map<string, LoadedRun[]>()
+  for (const l of single.filter((x) => encoderKindOf(x.run.encoders[0]!) === 'pretext' && random.has(key(x)))) {
+    const g = `${key(l)}|${l.run.encoders[0]}`
+    groups.set(g, [...(groups.get(g) ?? []), l])
+  }
+  const out: Omit<RandomInitComparisonOut, 'pHolm'>[] = []
+  for (const [g, members] of groups) {
+    const [target, protocol, encoder] = g.split('|') as [string, string, string]
+    const base = random.get(`${target}|${protocol}`)!
+    const pairs = members.filter((l) => base.has(l.run.seed)).sort((a, b) => a.run.seed - b.run.seed)
+    if (!pairs.length) continue
+    const n = pairs[0]!.pred.targets.length
+    const d = acrossSeeds(pairs.length, n, clusters, (s, rows) => computeMetric(pairs[s]!.pred, PRIMARY_METRIC, rows) - computeMetric(base.get(pairs[s]!.run.seed)!.pred, PRIMARY_METRIC, rows), opts)
+    out.push({ target, protocol, encoder, seeds: pairs.map((l) => l.run.seed), difference: { estimate: orNull(d.estimate), lo: orNull(d.lo), hi: orNull(d.hi), verdict: d.verdict, p: orNull(d.p) } })
+  }
+  const adjusted = holmAdjust(out.map((c) => c.difference.p ?? NaN))
+  return out.map((c, i) => ({ ...c, pHolm: orNull(adjusted[i]) })).sort((a, b) => a.target.localeCompare(b.target) || a.protocol.localeCompare(b.protocol) || a.encoder.localeCompare(b.encoder))
+}
