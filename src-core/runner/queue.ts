@@ -360,7 +360,7 @@ export class RunQueue {
     const t = new Date().toISOString()
     switch (m.type) {
       case 'progress': {
-        const payload = { runId: a.run.id, stage: m.stage, epoch: m.epoch, epochs: m.epochs, step: m.step, steps: m.steps, loss: m.loss ?? null, imagesPerSec: m.images_per_s ?? null, etaS: m.eta_s ?? null }
+        const payload = { runId: a.run.id, stage: m.stage, epoch: m.epoch, epochs: m.epochs, step: m.step, steps: m.steps, loss: m.loss ?? null, imagesPerSec: m.images_per_s ?? null, etaS: m.eta_s ?? null, memoryMb: m.memory_mb ?? null }
         a.batch.progress = payload
         break
       }
