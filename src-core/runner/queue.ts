@@ -143,6 +143,11 @@ export class RunQueue {
     return [...this.active.keys()]
   }
 
+  /** GPU slots of this machine (0: jobs run on CPU slots). */
+  gpuCount(): number {
+    return this.o.gpus.count
+  }
+
   /** Slots a study with this CPU setting would get on this machine. */
   slotsFor(cpuSlots: number): number {
     if (this.o.gpus.count > 0) return this.o.gpus.count

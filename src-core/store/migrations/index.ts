@@ -4,10 +4,12 @@ import { migration0001 } from './0001-datasets.ts'
 import { migration0002 } from './0002-studies-runs.ts'
 import { migration0003 } from './0003-notes-tags.ts'
 import { migration0004 } from './0004-reference-encoders.ts'
+import { migration0010 } from './0010-device-throughput.ts'
 
 export const migrations: readonly Migration[] = [
   migration0001,
   migration0002,
   migration0003,
   migration0004,
+  migration0010,
 ]
