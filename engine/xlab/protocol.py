@@ -72,7 +72,9 @@ class Emitter:
 
 class Progress:
     """Rate-limited ``progress`` messages with images/s measured over the interval since the last one;
-    ``memory`` (MiB the job holds now, see live.memory_mb) is sent with each when given."""
+    ``memory`` (MiB the job holds now, see live.memory_mb) is sent with each when given. ``eta_s`` is the
+    remaining steps at the rate of this process so far (wall time per step since its first update,
+    validation included), so it does not jump with one slow or fast interval."""
 
     def __init__(self, emitter: Emitter, stage: str, epochs: int, min_interval_s: float = 0.5,
                  memory: Callable[[], float | None] | None = None):
@@ -82,20 +84,24 @@ class Progress:
         self._t0 = time.perf_counter()
         self._images = 0
         self._last = self._t0
+        self._first: tuple[float, int] | None = None  # (time, step) of the first update: the rate's origin
         self.images_per_s: float | None = None
 
     def update(self, epoch: int, step: int, steps: int, images: int, loss: float | None, force: bool = False,
                remaining_steps: int | None = None) -> None:
         self._images += images
         now = time.perf_counter()
+        if self._first is None:
+            self._first = (self._t0, step - 1)
         if not force and now - self._last < self.min_interval_s:
             return
         dt = now - self._t0
         if dt > 0 and self._images:
             self.images_per_s = self._images / dt
         eta = None
-        if remaining_steps is not None and self.images_per_s and images:
-            eta = remaining_steps * images / self.images_per_s
+        t_first, step_first = self._first
+        if remaining_steps is not None and step > step_first and now > t_first:
+            eta = remaining_steps * (now - t_first) / (step - step_first)
         extra = {"memory_mb": self.memory()} if self.memory else {}
         self.emitter.send("progress", stage=self.stage, epoch=epoch, epochs=self.epochs, step=step, steps=steps,
                           loss=loss, images_per_s=self.images_per_s, eta_s=eta, **extra)
