@@ -139,6 +139,10 @@ export function liveChartConfig(series: readonly StepSeries[], o: LiveChartOptio
     datasets.push({ label: smooth ? `${label} (EMA ${o.smoothing})` : label, data: smooth ? ema(s.points, o.smoothing) : s.points, borderColor: colour, backgroundColor: colour, borderDash: dash, borderWidth: 1.8, pointRadius })
   }
   const map = o.epochs
+  // Both x axes get the same explicit bounds (the zoom, else the data's extent), so the top axis never
+  // depends on the order Chart.js lays the two out in.
+  const xs = series.flatMap((s) => s.points.map((p) => p.x))
+  const bounds = o.range ?? (xs.length ? { min: Math.min(...xs), max: Math.max(...xs) } : null)
   return {
     type: 'line',
     data: { datasets },
@@ -147,7 +151,7 @@ export function liveChartConfig(series: readonly StepSeries[], o: LiveChartOptio
       animation: false,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
-        x: { type: 'linear', title: { display: true, text: 'optimiser step' }, ticks: { precision: 0 }, ...(o.range ? { min: o.range.min, max: o.range.max } : {}) },
+        x: { type: 'linear', title: { display: true, text: 'optimiser step' }, ticks: { precision: 0 }, ...(bounds ?? {}) },
         ...(map.length > 1
           ? {
               epochs: {
@@ -155,11 +159,7 @@ export function liveChartConfig(series: readonly StepSeries[], o: LiveChartOptio
                 position: 'top',
                 title: { display: true, text: 'epochs (data passes)' },
                 grid: { drawOnChartArea: false },
-                afterDataLimits: (axis: Scale) => {
-                  const x = axis.chart.scales.x!
-                  axis.min = x.min
-                  axis.max = x.max
-                },
+                ...(bounds ?? {}),
                 afterBuildTicks: (axis: Scale) => {
                   axis.ticks = epochTicks(map, axis.min, axis.max).map((t) => ({ value: t.step }))
                 },

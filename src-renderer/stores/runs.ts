@@ -31,8 +31,8 @@ export const useRunsStore = defineStore('runs', () => {
   const progress = ref<Record<string, RunProgress>>({})
   /** When the latest progress event of each run arrived (ms since the epoch): a run's health. */
   const progressAt = ref<Record<string, number>>({})
-  /** The study's remaining time from measured rates (`studies.eta`), while a study is in view. */
-  const eta = ref<CallOutput<'studies.eta'> | null>(null)
+  /** The study's remaining time from measured rates (`studies.eta`) and when it was asked (ms), while a study is in view. */
+  const eta = ref<(CallOutput<'studies.eta'> & { at: number }) | null>(null)
   /** Live curves: run id -> "split/name" -> points. */
   const curves = ref<Record<string, Record<string, CurvePoint[]>>>({})
   /** Error of the last load or action, shown above the queue. */
@@ -70,7 +70,7 @@ export const useRunsStore = defineStore('runs', () => {
   async function loadEta() {
     if (!studyId.value) return void (eta.value = null)
     try {
-      eta.value = await api.call('studies.eta', { id: studyId.value })
+      eta.value = { ...(await api.call('studies.eta', { id: studyId.value })), at: Date.now() }
     } catch (e) {
       eta.value = null
       error.value = errorMessage(e)
