@@ -3,9 +3,32 @@
 // validation points at their interval; the data passes done (epochs) are a secondary x axis.
 // Runs without live points (older runs, linear probes) fall back to their per-round `train` points.
 // Pure functions: the component (LiveCurves.vue) owns the Chart.js instance.
-import type { ChartConfiguration, Scale } from 'chart.js'
+import type { ChartConfiguration, InteractionItem, InteractionModeFunction, Scale } from 'chart.js'
 import type { CurvePoint } from './curves.ts'
 import { metricInfo, metricLabel, type CurveGroup } from './metric-names.ts'
+
+declare module 'chart.js' {
+  interface InteractionModeMap {
+    /** One item per visible dataset, its point nearest the pointer's x (the crosshair tooltip; registered by LiveCurves.vue). */
+    eachNearestX: InteractionModeFunction
+  }
+}
+
+/** The tooltip's interaction mode: of every visible series, the point whose x is nearest the pointer's. */
+export const eachNearestX: InteractionModeFunction = (chart, e) => {
+  const items: InteractionItem[] = []
+  if (e.x === null) return items
+  const x = e.x
+  chart.data.datasets.forEach((_, datasetIndex) => {
+    if (!chart.isDatasetVisible(datasetIndex)) return
+    let best: InteractionItem | undefined
+    chart.getDatasetMeta(datasetIndex).data.forEach((element, index) => {
+      if (!best || Math.abs(element.x - x) < Math.abs(best.element.x - x)) best = { element, datasetIndex, index }
+    })
+    if (best) items.push(best)
+  })
+  return items
+}
 
 /** The split of the engine's live training points. */
 export const LIVE_SPLIT = 'train_step'
@@ -123,8 +146,8 @@ export interface LiveChartOptions {
 }
 
 /** Chart.js config of one group: x = optimiser step (bottom), epochs (top); one colour per run
- *  (per metric when a single run is shown), train dashed and validation solid; with smoothing the
- *  raw curve stays faint beside its EMA. */
+ *  (per metric when a single run is shown), train dashed and validation solid; with smoothing a
+ *  train curve's raw points stay faint beside its EMA. */
 export function liveChartConfig(series: readonly StepSeries[], o: LiveChartOptions): ChartConfiguration<'line'> {
   const runs = [...new Set(series.map((s) => s.runId))]
   const names = [...new Set(series.map((s) => s.name))]
@@ -134,7 +157,8 @@ export function liveChartConfig(series: readonly StepSeries[], o: LiveChartOptio
     const label = `${runs.length > 1 ? `${s.runName} · ` : ''}${s.split === 'val' ? 'validation' : 'train'} ${metricLabel(s.name)}`
     const dash = s.split === 'train' ? [5, 4] : []
     const pointRadius = s.points.length < 40 ? 2.5 : 0
-    const smooth = o.smoothing > 0 && s.points.length > 2
+    // Smoothing is for the dense live training curves; validation points are few and drawn as they are.
+    const smooth = o.smoothing > 0 && s.split === 'train' && s.points.length > 2
     if (smooth) datasets.push({ label: `${label} (raw)`, data: s.points, borderColor: `${colour}55`, backgroundColor: `${colour}55`, borderDash: dash, borderWidth: 1, pointRadius: 0 })
     datasets.push({ label: smooth ? `${label} (EMA ${o.smoothing})` : label, data: smooth ? ema(s.points, o.smoothing) : s.points, borderColor: colour, backgroundColor: colour, borderDash: dash, borderWidth: 1.8, pointRadius })
   }
@@ -142,14 +166,17 @@ export function liveChartConfig(series: readonly StepSeries[], o: LiveChartOptio
   // Both x axes get the same explicit bounds (the zoom, else the data's extent), so the top axis never
   // depends on the order Chart.js lays the two out in.
   const xs = series.flatMap((s) => s.points.map((p) => p.x))
-  const bounds = o.range ?? (xs.length ? { min: Math.min(...xs), max: Math.max(...xs) } : null)
+  const lo = Math.min(...xs)
+  const hi = Math.max(...xs)
+  // A single step (a run's first point, a one-round run) gets a step either side, or nothing is drawn.
+  const bounds = o.range ?? (xs.length ? (hi > lo ? { min: lo, max: hi } : { min: Math.max(0, lo - 1), max: hi + 1 }) : null)
   return {
     type: 'line',
     data: { datasets },
     options: {
       parsing: false,
       animation: false,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      interaction: { mode: 'eachNearestX', intersect: false },
       scales: {
         x: { type: 'linear', title: { display: true, text: 'optimiser step' }, ticks: { precision: 0 }, ...(bounds ?? {}) },
         ...(map.length > 1
@@ -169,7 +196,7 @@ export function liveChartConfig(series: readonly StepSeries[], o: LiveChartOptio
           : {}),
         y: { type: o.logY ? 'logarithmic' : 'linear' },
       },
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 18 } }, tooltip: { mode: 'index', intersect: false, position: 'nearest' } },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 18 } }, tooltip: { mode: 'eachNearestX', intersect: false, position: 'nearest' } },
     },
   }
 }

@@ -6,7 +6,7 @@ import { mount } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import { setLab } from '../../src-renderer/api/index.ts'
 import type { CurvePoint } from '../../src-renderer/composables/curves.ts'
-import { ema, epochMap, epochsAt, epochTicks, groupStepSeries, liveChartConfig, stepSeries } from '../../src-renderer/composables/live-curves.ts'
+import { eachNearestX, ema, epochMap, epochsAt, epochTicks, groupStepSeries, liveChartConfig, stepSeries } from '../../src-renderer/composables/live-curves.ts'
 import RunsView from '../../src-renderer/views/RunsView.vue'
 import { fakeLab, flush } from './fake-lab.ts'
 
@@ -41,6 +41,11 @@ describe('live curves by step', () => {
     expect((cfg.data.datasets[0]!.data as { x: number }[]).at(-1)!.x).toBe(200)
   })
 
+  it('draws a run with a single step so far between a step either side', () => {
+    const cfg = liveChartConfig(stepSeries('r', 'a', { 'val/loss': [pt(1, 4, 1.3)] }), { ...opts, epochs: [] })
+    expect(cfg.options!.scales!.x).toMatchObject({ min: 3, max: 5 })
+  })
+
   it('falls back to the per-round train points of a run without live points', () => {
     const series = stepSeries('r2', 'linear', { 'train/loss': [pt(1, 8, 0.7), pt(2, 16, 0.6)], 'val/accuracy': [pt(1, 8, 0.6), pt(2, 16, 0.7)] })
     expect(series.map((s) => `${s.split}/${s.name}:${s.points.map((p) => p.x).join(',')}`)).toEqual(['train/loss:8,16', 'val/accuracy:8,16'])
@@ -55,8 +60,18 @@ describe('live curves by step', () => {
     expect(s[0]!.y).toBeCloseTo(1) // not pulled towards 0
     expect(s[2]!.y).toBeCloseTo((0.25 * 1 + 0.5 * 4 + 0.125 * 1) / 0.875 + 0 * 0, 5)
     const cfg = liveChartConfig(stepSeries('r1', 'a', pretextCurves()).filter((x) => x.name === 'loss'), { ...opts, smoothing: 0.6, logY: true, epochs: [] })
-    expect(cfg.data.datasets.map((d) => d.label)).toEqual(['train loss (raw)', 'train loss (EMA 0.6)', 'validation loss (raw)', 'validation loss (EMA 0.6)'])
+    expect(cfg.data.datasets.map((d) => d.label)).toEqual(['train loss (raw)', 'train loss (EMA 0.6)', 'validation loss'])
     expect((cfg.options!.scales!.y as { type: string }).type).toBe('logarithmic')
+  })
+})
+
+describe('the crosshair tooltip', () => {
+  it("takes each visible series' point nearest the pointer's step, whatever their sampling", () => {
+    const meta = (xs: number[]) => ({ data: xs.map((x) => ({ x })) })
+    const metas = [meta([10, 20, 30, 40]), meta([25, 50]), meta([31])]
+    const chart = { data: { datasets: [{}, {}, {}] }, isDatasetVisible: (i: number) => i !== 2, getDatasetMeta: (i: number) => metas[i] }
+    const items = eachNearestX(chart as never, { x: 33, y: 0 } as never, {} as never)
+    expect(items.map((it) => [it.datasetIndex, it.index])).toEqual([[0, 2], [1, 0]])
   })
 })
 
