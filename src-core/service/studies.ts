@@ -44,13 +44,15 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
   /** The device a config's jobs run on here (issue 23: the estimates are measured there). */
   const deviceFor = (c: StudyConfig) => deviceChoice(c, machineGpuName(queue.gpuCount()))
   const measuring = new Map<string, Promise<unknown>>()
+  /** Stops a measurement still running when the lab stops. */
+  const stopMeasuring = new AbortController()
   /** Measures the throughput of a config's device at its image size (one measurement at a time per device and size). */
   const measure = (c: StudyConfig) => {
     const device = deviceFor(c)
     const key = `${device.key}|${c.imageSize}`
     let p = measuring.get(key)
     if (!p) {
-      p = measureThroughput(ctx.db, { python: enginePython(), engineDir: enginePath(), device, imageSize: c.imageSize, batchSize: c.pretext.batchSize }).finally(() => measuring.delete(key))
+      p = measureThroughput(ctx.db, { python: enginePython(), engineDir: enginePath(), device, imageSize: c.imageSize, batchSize: c.pretext.batchSize, signal: stopMeasuring.signal }).finally(() => measuring.delete(key))
       measuring.set(key, p)
     }
     return p as ReturnType<typeof measureThroughput>
@@ -140,6 +142,7 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
     },
     stop: () => {
       offDone()
+      stopMeasuring.abort()
       return stopRunQueue(ctx)
     },
   }

@@ -72,13 +72,14 @@ interface ThroughputReport {
  * after the process's own start-up, which is recorded too) and stores the rates. Throws with the
  * engine's last stderr lines when the measurement fails.
  */
-export async function measureThroughput(db: Db, o: { python: string; engineDir: string; device: DeviceChoice; imageSize: number; batchSize: number; seconds?: number; timeoutMs?: number }): Promise<DeviceRates> {
+export async function measureThroughput(db: Db, o: { python: string; engineDir: string; device: DeviceChoice; imageSize: number; batchSize: number; seconds?: number; timeoutMs?: number; signal?: AbortSignal }): Promise<DeviceRates> {
   const sep = process.platform === 'win32' ? ';' : ':'
   const env = { ...process.env, PYTHONPATH: [o.engineDir, process.env.PYTHONPATH].filter(Boolean).join(sep), ...(o.device.threads > 0 ? { OMP_NUM_THREADS: String(o.device.threads), MKL_NUM_THREADS: String(o.device.threads) } : {}) }
   const args = ['-m', 'xlab.throughput', '--size', String(o.imageSize), '--batch', String(o.batchSize), '--device', o.device.engineDevice, '--threads', String(o.device.threads), '--seconds', String(o.seconds ?? 3)]
   const t0 = performance.now()
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(o.python, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    // The signal (the lab shutting down) kills the measurement; it is taken again next time.
+    const child = spawn(o.python, args, { env, stdio: ['ignore', 'pipe', 'pipe'], ...(o.signal ? { signal: o.signal } : {}) })
     let out = ''
     let err = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
