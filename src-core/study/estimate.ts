@@ -198,8 +198,14 @@ export function estimateWork(runs: readonly EstimatedRun[], book: RateBook, slot
   let total = 0
   const kinds = new Set<string>()
   const features = new Set<string>()
+  const unknown = new Set<string>()
+  const known = (name: string) => {
+    const s = sizes(name)
+    if (!s) unknown.add(name)
+    return s
+  }
   for (const r of runs) {
-    const work = runWork(r.spec, sizes, imageSize, features)
+    const work = runWork(r.spec, known, imageSize, features)
     const s = runSeconds(work, book) ?? 0
     kinds.add(work.kind)
     base.secondsByStage[r.stage] = Math.round((base.secondsByStage[r.stage] ?? 0) + s)
@@ -210,6 +216,7 @@ export function estimateWork(runs: readonly EstimatedRun[], book: RateBook, slot
   const finished = refined.reduce((n, k) => n + book.timings.get(k)!.runs, 0)
   const r = book.rates
   const startup = coldStart && runs.length ? r.startupS : 0
-  const basis = `measured on ${book.device} at ${imageSize} px (ResNet-18: ${r.trainImagesPerS.toFixed(1)} training, ${r.evalImagesPerS.toFixed(1)} evaluation images/s, worker start-up ${durationWords(r.startupS)}, ${r.measuredAt.slice(0, 16).replace('T', ' ')})${refined.length ? `, refined by ${finished} finished run(s) of ${refined.length} of ${kinds.size} work kinds` : ', not yet refined by finished runs'}`
+  const missing = unknown.size ? `; the images of ${[...unknown].sort().join(', ')} are not counted (not imported: their sizes are unknown)` : ''
+  const basis = `measured on ${book.device} at ${imageSize} px (ResNet-18: ${r.trainImagesPerS.toFixed(1)} training, ${r.evalImagesPerS.toFixed(1)} evaluation images/s, worker start-up ${durationWords(r.startupS)}, ${r.measuredAt.slice(0, 16).replace('T', ' ')})${refined.length ? `, refined by ${finished} finished run(s) of ${refined.length} of ${kinds.size} work kinds` : ', not yet refined by finished runs'}${missing}`
   return { ...base, measured: true, basis, totalSeconds: Math.round(startup + total), wallSeconds: Math.round(startup + scheduleSeconds(jobs, slots, running)) }
 }

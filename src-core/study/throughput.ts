@@ -13,7 +13,7 @@ import { modelledSeconds, runWork, type RateBook, type SplitSizes } from './esti
 
 /** The device a study's jobs run on: its key names what the speed depends on. */
 export interface DeviceChoice {
-  /** `cpu/<threads>t` (threads per job, `auto` for torch's default) or `cuda/<GPU name>`. */
+  /** `cpu/<threads>t` (threads per job), `cpu/auto` (torch's default threads) or `cuda/<GPU name>`. */
   key: string
   /** The engine's --device. */
   engineDevice: 'cpu' | 'cuda'
@@ -25,7 +25,7 @@ export interface DeviceChoice {
 export function deviceChoice(cfg: Pick<StudyConfig, 'device'>, gpuName: string | null): DeviceChoice {
   if (gpuName !== null && cfg.device.policy !== 'cpu') return { key: `cuda/${gpuName}`, engineDevice: 'cuda', threads: 0 }
   const t = cfg.device.threadsPerJob
-  return { key: `cpu/${t > 0 ? t : 'auto'}t`, engineDevice: 'cpu', threads: t }
+  return { key: t > 0 ? `cpu/${t}t` : 'cpu/auto', engineDevice: 'cpu', threads: t }
 }
 
 let gpuName: string | null | undefined
@@ -57,6 +57,9 @@ export function rateBook(db: Db, device: string, imageSize: number): RateBook {
   return { device, rates: getDeviceRates(db, device, imageSize), timings: kindTimings(db, device, imageSize) }
 }
 
+/** The largest batch a CPU is measured with (see measureThroughput). */
+const CPU_MEASURE_BATCH = 16
+
 /** What `python -m xlab.throughput` printed. */
 interface ThroughputReport {
   image_size: number
@@ -75,7 +78,10 @@ interface ThroughputReport {
 export async function measureThroughput(db: Db, o: { python: string; engineDir: string; device: DeviceChoice; imageSize: number; batchSize: number; seconds?: number; timeoutMs?: number; signal?: AbortSignal }): Promise<DeviceRates> {
   const sep = process.platform === 'win32' ? ';' : ':'
   const env = { ...process.env, PYTHONPATH: [o.engineDir, process.env.PYTHONPATH].filter(Boolean).join(sep), ...(o.device.threads > 0 ? { OMP_NUM_THREADS: String(o.device.threads), MKL_NUM_THREADS: String(o.device.threads) } : {}) }
-  const args = ['-m', 'xlab.throughput', '--size', String(o.imageSize), '--batch', String(o.batchSize), '--device', o.device.engineDevice, '--threads', String(o.device.threads), '--seconds', String(o.seconds ?? 3)]
+  // A CPU's images/s hardly change with the batch beyond a few images, while one step of a large batch at
+  // 224 px takes minutes there: the CPU is measured at a batch of at most CPU_MEASURE_BATCH.
+  const batch = o.device.engineDevice === 'cpu' ? Math.min(o.batchSize, CPU_MEASURE_BATCH) : o.batchSize
+  const args = ['-m', 'xlab.throughput', '--size', String(o.imageSize), '--batch', String(batch), '--device', o.device.engineDevice, '--threads', String(o.device.threads), '--seconds', String(o.seconds ?? 3)]
   const t0 = performance.now()
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     // The signal (the lab shutting down) kills the measurement; it is taken again next time.

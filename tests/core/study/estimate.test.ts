@@ -58,6 +58,11 @@ describe('estimates from recorded throughput', () => {
     expect(e.basis).toMatch(/measured on cpu\/1t at 32 px \(ResNet-18: 100\.0 training, 400\.0 evaluation images\/s, worker start-up 6 s/)
   })
 
+  it('says which datasets it could not count', () => {
+    const e = estimateWork([pretext, down('l', 'linear')], book(cpu), 1, (n) => (n === 'chest' ? null : sizes(n)), 32)
+    expect(e.basis).toMatch(/; the images of chest are not counted \(not imported: their sizes are unknown\)$/)
+  })
+
   it('a faked GPU: the same work priced at its own rates', () => {
     const e = estimateWork(runs, book(gpu), 1, sizes, 32)
     expect(e.secondsByStage).toEqual({ pretext: Math.round(1 + 3072 / 5000 + 600 / 20000), extract: 1, downstream: Math.round(2 + 1624 / 20000 + 1024 / 5000 + 2948 / 20000), probe: Math.round(1 + 640 / 20000) })
