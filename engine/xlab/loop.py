@@ -34,6 +34,7 @@ import torch
 from . import cancel, checkpoints
 from .device import Device, free_memory, is_oom, step_generator
 from .errors import JobError
+from .live import LiveCurve, memory_mb
 from .optim import lr_factor, scale_base_lr, set_lr
 from .protocol import Emitter, Progress
 
@@ -198,7 +199,8 @@ class TrainLoop:
 
     def _run_epochs(self) -> None:
         spec, s = self.spec, self.state
-        progress = Progress(self.em, "train", spec.epochs)
+        progress = Progress(self.em, "train", spec.epochs, memory=self._memory)
+        live = LiveCurve(self.em, spec.epochs * self.steps_per_epoch(), len(self.train_idx))
         while s.epoch < spec.epochs:
             steps = self.steps_per_epoch()
             src = self.source_per_step(self.batch_size)
@@ -222,6 +224,8 @@ class TrainLoop:
                 s.step += 1
                 progress.update(s.epoch + 1, gstep + 1, total_steps, n_img, loss_value, force=step + 1 == steps,
                                 remaining_steps=total_steps - gstep - 1)
+                live.step(epoch=s.epoch + 1, step=gstep + 1, loss=loss_value, images=n_img, lr=self._lr(),
+                          source_images=s.source_images, force=step + 1 == steps)
                 if cancel.requested():
                     self.save("last")
                     raise cancel.cancelled_error()
@@ -229,6 +233,7 @@ class TrainLoop:
                 if step + 1 < steps and (spec.checkpoint_every_steps or spec.checkpoint_every_s) and self.save_due(grid):
                     self.save("last")
             self._end_epoch((s.epoch + 1) * steps, epoch_end=True)
+            live.restart_clock()
 
     def rounds(self) -> int:
         """Validations of a step-budget run."""
@@ -242,7 +247,8 @@ class TrainLoop:
         whenever the next step's images would run past the end of the current pass."""
         spec, s = self.spec, self.state
         total, per_round = spec.total_steps, self.round_steps()
-        progress = Progress(self.em, "train", self.rounds())
+        progress = Progress(self.em, "train", self.rounds(), memory=self._memory)
+        live = LiveCurve(self.em, total, len(self.train_idx))
         order_of = (None, None)  # (data pass, its order): one permutation per pass, not per step
         while s.step < total:
             self.model.train()
@@ -268,6 +274,8 @@ class TrainLoop:
                 s.step += 1
                 progress.update(s.epoch + 1, s.step, total, n_img, loss_value, force=s.step == round_end,
                                 remaining_steps=total - s.step)
+                live.step(epoch=s.epoch + 1, step=s.step, loss=loss_value, images=n_img, lr=self._lr(),
+                          source_images=s.source_images, force=s.step == round_end)
                 if cancel.requested():
                     self.save("last")
                     raise cancel.cancelled_error()
@@ -275,6 +283,13 @@ class TrainLoop:
                 if s.step < round_end and (spec.checkpoint_every_steps or spec.checkpoint_every_s) and self.save_due(grid):
                     self.save("last")
             self._end_epoch(s.step, restart_data=False, epoch_end=False)
+            live.restart_clock()
+
+    def _lr(self) -> float:
+        return float(self.opt.param_groups[0]["lr"])
+
+    def _memory(self) -> float | None:
+        return memory_mb(self.device.type)
 
     def _prefetch_next(self, order_of: tuple, position: int, src: int) -> tuple:
         """Names the next budget step's indices to ``prefetch``, as _run_budget will take them (the next

@@ -12,7 +12,7 @@ import math
 import os
 import sys
 import time
-from typing import IO, Any
+from typing import IO, Any, Callable
 
 PROTOCOL_VERSION = 1
 MESSAGE_TYPES = ("hello", "progress", "metric", "checkpoint", "artifact", "log", "done", "error", "ready")
@@ -71,30 +71,40 @@ class Emitter:
 
 
 class Progress:
-    """Rate-limited ``progress`` messages with images/s measured over the interval since the last one."""
+    """Rate-limited ``progress`` messages with images/s measured over the interval since the last one;
+    ``memory`` (MiB the job holds now, see live.memory_mb) is sent with each when given. ``eta_s`` is the
+    remaining steps at the rate of this process so far (wall time per step since its first update,
+    validation included), so it does not jump with one slow or fast interval."""
 
-    def __init__(self, emitter: Emitter, stage: str, epochs: int, min_interval_s: float = 0.5):
+    def __init__(self, emitter: Emitter, stage: str, epochs: int, min_interval_s: float = 0.5,
+                 memory: Callable[[], float | None] | None = None):
         self.emitter, self.stage, self.epochs = emitter, stage, epochs
+        self.memory = memory
         self.min_interval_s = min_interval_s
         self._t0 = time.perf_counter()
         self._images = 0
         self._last = self._t0
+        self._first: tuple[float, int] | None = None  # (time, step) of the first update: the rate's origin
         self.images_per_s: float | None = None
 
     def update(self, epoch: int, step: int, steps: int, images: int, loss: float | None, force: bool = False,
                remaining_steps: int | None = None) -> None:
         self._images += images
         now = time.perf_counter()
+        if self._first is None:
+            self._first = (self._t0, step - 1)
         if not force and now - self._last < self.min_interval_s:
             return
         dt = now - self._t0
         if dt > 0 and self._images:
             self.images_per_s = self._images / dt
         eta = None
-        if remaining_steps is not None and self.images_per_s and images:
-            eta = remaining_steps * images / self.images_per_s
+        t_first, step_first = self._first
+        if remaining_steps is not None and step > step_first and now > t_first:
+            eta = remaining_steps * (now - t_first) / (step - step_first)
+        extra = {"memory_mb": self.memory()} if self.memory else {}
         self.emitter.send("progress", stage=self.stage, epoch=epoch, epochs=self.epochs, step=step, steps=steps,
-                          loss=loss, images_per_s=self.images_per_s, eta_s=eta)
+                          loss=loss, images_per_s=self.images_per_s, eta_s=eta, **extra)
         self._last = now
         self._t0, self._images = now, 0
 
@@ -105,7 +115,7 @@ _OPT_NUM = (int, float, type(None))
 REQUIRED: dict[str, dict[str, tuple]] = {
     "hello": {"pid": (int,), "versions": (dict,), "device": (dict,), "kind": (str,)},
     "progress": {"stage": (str,), "epoch": _NUM, "epochs": _NUM, "step": _NUM, "steps": _NUM,
-                 "loss": _OPT_NUM, "images_per_s": _OPT_NUM, "eta_s": _OPT_NUM},
+                 "loss": _OPT_NUM, "images_per_s": _OPT_NUM, "eta_s": _OPT_NUM, "memory_mb": _OPT_NUM},
     "metric": {"split": (str,), "epoch": _NUM, "step": _NUM, "values": (dict,)},
     "checkpoint": {"path": (str,), "which": (str,), "epoch": _NUM, "step": _NUM},
     "artifact": {"path": (str,), "kind": (str,), "name": (str,)},
@@ -116,13 +126,13 @@ REQUIRED: dict[str, dict[str, tuple]] = {
 }
 ENUMS = {
     ("progress", "stage"): {"train", "val", "test", "features"},
-    ("metric", "split"): {"train", "val", "test"},
+    ("metric", "split"): {"train", "train_step", "val", "test"},
     ("checkpoint", "which"): {"last", "best"},
     ("artifact", "kind"): {"image", "encoder", "predictions", "report", "json"},
     ("log", "level"): {"debug", "info", "warning", "error"},
     ("error", "code"): {"BAD_INPUT", "OOM", "NON_FINITE", "CANCELLED", "INTERNAL"},
 }
-OPTIONAL_FIELDS = {("progress", "loss"), ("progress", "images_per_s"), ("progress", "eta_s")}
+OPTIONAL_FIELDS = {("progress", "loss"), ("progress", "images_per_s"), ("progress", "eta_s"), ("progress", "memory_mb")}
 
 
 def validate_message(msg) -> list[str]:

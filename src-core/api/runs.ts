@@ -98,6 +98,8 @@ export const runsEvents = {
     loss: z.number().nullable(),
     imagesPerSec: z.number().nullable(),
     etaS: z.number().nullable(),
+    /** MiB the job holds now (accelerator memory, or the worker's resident set on CPU); null when not reported. */
+    memoryMb: z.number().nullable().optional(),
   }),
   /** A metric message of a worker. */
   onMetric: z.object({ runId: z.string(), split: z.string(), epoch: z.number(), step: z.number(), values: z.record(z.string(), z.number()) }),

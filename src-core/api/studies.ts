@@ -23,8 +23,8 @@ export const planSchema = z.object({
   counts: z.record(stage, z.number()),
   /** Runs that already exist done (reused, not trained again). */
   reused: z.number(),
-  /** Seconds of work still to do on one slot, and on the configured slots. */
-  estimate: z.object({ totalSeconds: z.number(), wallSeconds: z.number(), slots: z.number(), secondsByStage: z.record(z.string(), z.number()) }),
+  /** Work left, from the throughput measured on the device that will run it (null seconds: not measured there yet; basis says why). */
+  estimate: z.object({ measured: z.boolean(), device: z.string(), basis: z.string(), totalSeconds: z.number().nullable(), wallSeconds: z.number().nullable(), slots: z.number(), secondsByStage: z.record(z.string(), z.number()) }),
 })
 
 export const studySchema = z.object({
@@ -66,6 +66,37 @@ export const studiesApi = {
     z.object({ file: z.string().min(1), name: z.string().min(1).max(80).optional() }),
     z.object({ id: z.string(), name: z.string(), created: z.number(), reused: z.number(), files: z.number(), datasetNotes: z.array(z.string()) }),
     'Imports a study export file into this data root (under its own name, or `name`).',
+  ),
+  'studies.measure': method(
+    z.object({ config: z.unknown() }),
+    z.object({
+      /** Device key the rates belong to. */
+      device: z.string(),
+      imageSize: z.number(),
+      batchSize: z.number(),
+      trainImagesPerS: z.number(),
+      evalImagesPerS: z.number(),
+      /** Seconds a fresh worker process needed before its first step. */
+      startupS: z.number(),
+      measuredAt: z.string(),
+    }),
+    "Measures a ResNet-18's training and evaluation images/s at the config's image size and pretext batch on the device its jobs run on, and stores them for the estimates.",
+  ),
+  'studies.eta': method(
+    idInput,
+    z.object({
+      /** Whether throughput is measured on the study's device. */
+      measured: z.boolean(),
+      /** What the figure rests on, or what is missing. */
+      basis: z.string(),
+      /** Seconds until every unfinished run is done: the schedule of the queued runs over the slots, behind the running ones; null when not measured. */
+      etaS: z.number().nullable(),
+      /** Slots the schedule uses. */
+      slots: z.number(),
+      /** Remaining seconds of each running run, from its own measured rate (null before its first progress). */
+      running: z.array(z.object({ runId: z.string(), remainingS: z.number().nullable() })),
+    }),
+    "A study's remaining time from measured rates: queued runs scheduled over its slots (dependencies respected) behind its running runs.",
   ),
 } as const
 

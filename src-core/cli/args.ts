@@ -8,7 +8,7 @@ export interface CliArgs {
 }
 
 /** Flags that never take a value. */
-const BOOLEAN_FLAGS = new Set(['help', 'json', 'force', 'follow', 'plain', 'yes', 'all', 'no-open', 'detach', 'wait', 'repair', 'no-setup'])
+const BOOLEAN_FLAGS = new Set(['help', 'json', 'force', 'follow', 'plain', 'yes', 'all', 'no-open', 'detach', 'wait', 'repair', 'no-setup', 'measure'])
 
 export function parseArgs(argv: string[]): CliArgs {
   const positional: string[] = []

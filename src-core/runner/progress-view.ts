@@ -1,5 +1,6 @@
 // Terminal view of a running study: on a TTY one redrawn bar per active run plus the study's bar
-// with ETA; otherwise plain log lines (state changes, and a summary every so often).
+// with ETA (`studies.eta`: the queued runs scheduled over the slots behind the running ones, from
+// measured throughput); otherwise plain log lines (state changes, and a summary every so often).
 import type { LabService } from '../service/lab-service.ts'
 import * as store from '../store/runs.ts'
 
@@ -43,6 +44,14 @@ export function watchStudy(service: LabService, studyId: string, opts: { tty: bo
   const started = Date.now()
   const progress = new Map<string, Progress>()
   let drawnLines = 0
+  let eta: { measured: boolean; etaS: number | null } | null = null
+  const refreshEta = () =>
+    void service.dispatch('studies.eta', { id: studyId }, { signal: new AbortController().signal, requestId: 'watch' }).then(
+      (r) => (eta = r as typeof eta),
+      () => (eta = null),
+    )
+  refreshEta()
+  const etaTimer = setInterval(refreshEta, 2000)
   const countsLine = () => {
     const c = store.studyStateCounts(db, studyId)
     const total = Object.values(c).reduce((a, b) => a + b, 0)
@@ -50,15 +59,15 @@ export function watchStudy(service: LabService, studyId: string, opts: { tty: bo
     const partial = [...progress.values()].reduce((a, p) => a + runFraction(p), 0)
     const frac = total ? (finished + partial) / total : 1
     const elapsed = (Date.now() - started) / 1000
-    const eta = frac > 0.02 && frac < 1 ? (elapsed / frac) * (1 - frac) : null
-    return `study ${bar(frac)} ${finished}/${total} runs  done ${c.done}  running ${c.running}  failed ${c.failed}  elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`
+    const left = frac >= 1 ? '' : eta?.measured === false ? '  ETA not measured yet' : `  ETA ${formatDuration(eta?.etaS)}`
+    return `study ${bar(frac)} ${finished}/${total} runs  done ${c.done}  running ${c.running}  failed ${c.failed}  elapsed ${formatDuration(elapsed)}${left}`
   }
   const draw = () => {
     const lines: string[] = []
     for (const id of store.listRuns(db, { studyId, state: 'running' }).map((r) => r.id)) {
       const r = store.getRun(db, id)!
       const p = progress.get(id)
-      const detail = p ? `${p.stage} ep ${p.epoch}/${p.epochs} step ${p.step}/${p.steps}${p.loss !== null ? ` loss ${p.loss.toFixed(3)}` : ''} ETA ${formatDuration(p.etaS)}` : 'starting'
+      const detail = p ? `${p.stage} step ${p.step}/${p.steps}${p.loss !== null ? ` loss ${p.loss.toFixed(3)}` : ''}${p.imagesPerSec !== null ? ` ${p.imagesPerSec.toFixed(0)} img/s` : ''} ETA ${formatDuration(p.etaS)}` : 'starting'
       lines.push(`  ${r.name.slice(0, 48).padEnd(48)} ${bar(p ? runFraction(p) : 0, 16)} ${detail}`)
     }
     lines.push(countsLine())
@@ -90,6 +99,7 @@ export function watchStudy(service: LabService, studyId: string, opts: { tty: bo
   if (opts.tty) draw()
   return () => {
     clearInterval(timer)
+    clearInterval(etaTimer)
     off()
     if (opts.tty) draw()
   }

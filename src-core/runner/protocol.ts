@@ -39,12 +39,15 @@ export const progressMessage = z
     loss: optNum,
     images_per_s: optNum,
     eta_s: optNum,
+    /** MiB the job holds now: allocated accelerator memory, or the worker's resident set on CPU. */
+    memory_mb: optNum,
   })
   .loose()
 
-/** `metric`: one row per value into the metrics table (non-finite values arrive as null). */
+/** `metric`: one row per value into the metrics table (non-finite values arrive as null). Split
+ *  `train_step` is the live training curve (engine/xlab/live.py): a throttled point every few steps. */
 export const metricMessage = z
-  .object({ ...base, type: z.literal('metric'), split: z.enum(['train', 'val', 'test']), epoch: num, step: num, values: z.record(z.string(), num.nullable()) })
+  .object({ ...base, type: z.literal('metric'), split: z.enum(['train', 'train_step', 'val', 'test']), epoch: num, step: num, values: z.record(z.string(), num.nullable()) })
   .loose()
 
 /** `checkpoint`: last.pth or best.pth was (atomically) written. */

@@ -180,6 +180,11 @@ export class RunQueue {
     return [...this.active.keys()]
   }
 
+  /** GPU slots of this machine (0: jobs run on CPU slots). */
+  gpuCount(): number {
+    return this.o.gpus.count
+  }
+
   /** Slots a study with this CPU setting would get on this machine. */
   slotsFor(cpuSlots: number): number {
     if (this.o.gpus.count > 0) return this.o.gpus.count
@@ -408,7 +413,7 @@ export class RunQueue {
     const t = new Date().toISOString()
     switch (m.type) {
       case 'progress': {
-        const payload = { runId: a.run.id, stage: m.stage, epoch: m.epoch, epochs: m.epochs, step: m.step, steps: m.steps, loss: m.loss ?? null, imagesPerSec: m.images_per_s ?? null, etaS: m.eta_s ?? null }
+        const payload = { runId: a.run.id, stage: m.stage, epoch: m.epoch, epochs: m.epochs, step: m.step, steps: m.steps, loss: m.loss ?? null, imagesPerSec: m.images_per_s ?? null, etaS: m.eta_s ?? null, memoryMb: m.memory_mb ?? null }
         a.batch.progress = payload
         break
       }

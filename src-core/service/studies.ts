@@ -1,19 +1,23 @@
 // Handlers of the studies domain; owns the lifecycle of the run queue.
 import { randomBytes } from 'node:crypto'
-import { ApiError, type Handlers } from '../api/contract.ts'
-import type { studiesApi } from '../api/studies.ts'
-import { runQueueOf, startRunQueue, stopRunQueue } from '../runner/lab-runner.ts'
-import * as store from '../store/runs.ts'
-import { PRESET_NAMES, presetConfig } from '../study/presets.ts'
-import { previewPlan, toInsert } from '../study/plan-service.ts'
-import type { DomainFactory, LabContext } from './context.ts'
-import { idShapedNameProblem } from '../util/names.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { environmentDir, environmentLayout } from '../environment/locations.ts'
+import { ApiError, type Handlers } from '../api/contract.ts'
+import type { studiesApi } from '../api/studies.ts'
+import { enginePython, environmentDir, environmentLayout } from '../environment/locations.ts'
 import { labResources } from '../environment/resources.ts'
+import { runQueueOf, startRunQueue, stopRunQueue } from '../runner/lab-runner.ts'
+import * as store from '../store/runs.ts'
+import { getDeviceRates } from '../store/throughput.ts'
+import { parseStudyConfig, type StudyConfig } from '../study/config.ts'
+import { studyEta } from '../study/eta.ts'
+import { enginePath, previewPlan, toInsert } from '../study/plan-service.ts'
+import { PRESET_NAMES, presetConfig } from '../study/presets.ts'
 import { engineVersionAt } from '../study/provenance.ts'
+import { deviceChoice, machineGpuName, measureThroughput, recordRunTiming } from '../study/throughput.ts'
 import { exportStudy, importStudy } from '../study/transfer.ts'
+import { idShapedNameProblem } from '../util/names.ts'
+import type { DomainFactory, LabContext } from './context.ts'
 
 function studyOut(ctx: LabContext, s: store.StudyRecord) {
   return { ...s, counts: store.studyStateCounts(ctx.db, s.id) }
@@ -43,11 +47,38 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
     act(s.id)
     return studyOut(ctx, mustGet(ctx, s.id))
   }
+  /** The device a config's jobs run on here (issue 23: the estimates are measured there). */
+  const deviceFor = (c: StudyConfig) => deviceChoice(c, machineGpuName(queue.gpuCount()))
+  const measuring = new Map<string, Promise<unknown>>()
+  /** Stops a measurement still running when the lab stops. */
+  const stopMeasuring = new AbortController()
+  /** Measures the throughput of a config's device at its image size (one measurement at a time per device and size). */
+  const measure = (c: StudyConfig) => {
+    const device = deviceFor(c)
+    const key = `${device.key}|${c.imageSize}`
+    let p = measuring.get(key)
+    if (!p) {
+      p = measureThroughput(ctx.db, { python: enginePython(), engineDir: enginePath(), device, imageSize: c.imageSize, batchSize: c.pretext.batchSize, signal: stopMeasuring.signal }).finally(() => measuring.delete(key))
+      measuring.set(key, p)
+    }
+    return p as ReturnType<typeof measureThroughput>
+  }
+  /** The first run of a study on a device with nothing measured there measures it, beside the study. */
+  const measureIfMissing = (studyId: string) => {
+    const s = store.getStudy(ctx.db, studyId)
+    if (!s) return
+    const c = parseStudyConfig(s.config)
+    if (getDeviceRates(ctx.db, deviceFor(c).key, c.imageSize)) return
+    measure(c).then(
+      (r) => ctx.log('runner', `throughput of ${r.device} at ${r.imageSize} px: ${r.trainImagesPerS.toFixed(1)} training, ${r.evalImagesPerS.toFixed(1)} evaluation images/s`),
+      (e: Error) => ctx.log('runner', e.message),
+    )
+  }
   const handlers: Handlers<typeof studiesApi> = {
     'studies.presets': async () => PRESET_NAMES.map((name) => ({ name, config: presetConfig(name) })),
 
     'studies.plan': async ({ config }) => {
-      const p = asBadRequest(() => previewPlan(ctx.db, config, (c) => queue.slotsFor(c.device.cpuSlots)))
+      const p = asBadRequest(() => previewPlan(ctx.db, config, (c) => queue.slotsFor(c.device.cpuSlots), deviceFor))
       return {
         runs: p.plan.runs.map((r) => ({ ...r, spec: undefined, hash: undefined, params: r.spec.params, existing: (p.existing.get(r.id) as never) ?? null })),
         counts: p.plan.counts,
@@ -60,7 +91,7 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
       // An id-shaped name is refused unless it is an existing study's name (made by an older version).
       const badName = store.getStudy(ctx.db, name)?.name === name ? null : idShapedNameProblem(name, 'study')
       if (badName) throw new ApiError('BAD_REQUEST', badName)
-      const p = asBadRequest(() => previewPlan(ctx.db, config, (c) => queue.slotsFor(c.device.cpuSlots)))
+      const p = asBadRequest(() => previewPlan(ctx.db, config, (c) => queue.slotsFor(c.device.cpuSlots), deviceFor))
       // Re-planning a running study is safe: finished runs are reused, running ones keep running,
       // and a study left `running` by a stopped lab must stay editable.
       const { study } = store.saveStudyConfig(ctx.db, { newId: `st-${randomBytes(4).toString('hex')}`, name, config: p.config })
@@ -73,9 +104,15 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
     'studies.list': async () => store.listStudies(ctx.db).map((s) => studyOut(ctx, s)),
     'studies.get': async ({ id }) => studyOut(ctx, mustGet(ctx, id)),
 
-    'studies.start': control((sid) => queue.startStudy(sid)),
+    'studies.start': control((sid) => {
+      queue.startStudy(sid)
+      measureIfMissing(sid)
+    }),
     'studies.pause': control((sid) => queue.pauseStudy(sid)),
-    'studies.resume': control((sid) => queue.resumeStudy(sid)),
+    'studies.resume': control((sid) => {
+      queue.resumeStudy(sid)
+      measureIfMissing(sid)
+    }),
     'studies.cancel': control((sid) => queue.cancelStudy(sid)),
 
     'studies.export': async ({ id, file, weights }) => {
@@ -94,12 +131,45 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
       const r = asBadRequest(() => importStudy(ctx.db, path, { name, newId: `st-${randomBytes(4).toString('hex')}`, nameProblem }))
       return r
     },
+
+    'studies.measure': async ({ config }) => {
+      const c = asBadRequest(() => parseStudyConfig(config))
+      try {
+        return await measure(c)
+      } catch (e) {
+        throw new ApiError('UNAVAILABLE', (e as Error).message)
+      }
+    },
+
+    'studies.eta': async ({ id }) => {
+      const s = mustGet(ctx, id)
+      const c = parseStudyConfig(s.config)
+      return studyEta(ctx.db, s.id, deviceFor(c).key, c.imageSize, queue.slotsFor(c.device.cpuSlots))
+    },
   }
+  /** A finished run refines the estimates of its kind on its study's device. */
+  const offDone = ctx.events.onAny((event, payload) => {
+    const e = payload as { runId?: string; studyId?: string; state?: string }
+    if (event !== 'onRunState' || e.state !== 'done' || !e.runId) return
+    const run = store.getRun(ctx.db, e.runId)
+    const s = e.studyId ? store.getStudy(ctx.db, e.studyId) : null
+    if (!run || !s) return
+    try {
+      const c = parseStudyConfig(s.config)
+      recordRunTiming(ctx.db, run, deviceFor(c).key, c.imageSize)
+    } catch (err) {
+      ctx.log('runner', `could not record the timing of run ${run.id}: ${(err as Error).message}`)
+    }
+  })
   return {
     handlers,
     start: async () => {
       if (opts.startQueue !== false) await startRunQueue(ctx)
     },
-    stop: () => stopRunQueue(ctx),
+    stop: () => {
+      offDone()
+      stopMeasuring.abort()
+      return stopRunQueue(ctx)
+    },
   }
 }

@@ -10,6 +10,7 @@ import { datasetProblems } from './dataset-checks.ts'
 import { estimateWork, type WorkEstimate } from './estimate.ts'
 import { planStudy, type PlannedRun, type StudyPlan } from './planner.ts'
 import { datasetContentChecksum, engineVersionAt, type PlanProvenance } from './provenance.ts'
+import { deviceChoice, rateBook, splitSizesOf, type DeviceChoice } from './throughput.ts'
 
 /** The engine folder the runner starts workers from (XLAB_ENGINE_PATH swaps in another build). */
 export function enginePath(): string {
@@ -54,11 +55,11 @@ export interface PlanPreview {
   existing: Map<string, string>
   /** Planned runs already done. */
   reused: number
-  /** Work left (runs not done). */
+  /** Work left (runs not done), from the throughput measured on the device that will run it. */
   estimate: WorkEstimate & { slots: number }
 }
 
-export function previewPlan(db: Db, rawConfig: unknown, slotsFor: (config: StudyConfig) => number): PlanPreview {
+export function previewPlan(db: Db, rawConfig: unknown, slotsFor: (config: StudyConfig) => number, deviceFor: (config: StudyConfig) => DeviceChoice = (c) => deviceChoice(c, null)): PlanPreview {
   const config = parseStudyConfig(rawConfig)
   const problems = [...datasetProblems(db, config), ...referenceProblems(db, config)]
   if (problems.length) throw Object.assign(new Error(`The study cannot run on its datasets and encoders (${problems.join('; ')}).`), { code: 'BAD_REQUEST' })
@@ -71,7 +72,8 @@ export function previewPlan(db: Db, rawConfig: unknown, slotsFor: (config: Study
     if (e) existing.set(r.id, e.state)
   }
   const todo = plan.runs.filter((r) => existing.get(r.id) !== 'done')
-  return { config, plan, existing, reused: plan.runs.length - todo.length, estimate: { ...estimateWork(todo, config, slots), slots } }
+  const book = rateBook(db, deviceFor(config).key, config.imageSize)
+  return { config, plan, existing, reused: plan.runs.length - todo.length, estimate: { ...estimateWork(todo, book, slots, splitSizesOf(db), config.imageSize), slots } }
 }
 
 /** The store's insert shape of a planned run. */

@@ -29,6 +29,10 @@ export const useRunsStore = defineStore('runs', () => {
   const studyId = ref<string | null>(null)
   /** Latest progress per run id. */
   const progress = ref<Record<string, RunProgress>>({})
+  /** When the latest progress event of each run arrived (ms since the epoch): a run's health. */
+  const progressAt = ref<Record<string, number>>({})
+  /** The study's remaining time from measured rates (`studies.eta`) and when it was asked (ms), while a study is in view. */
+  const eta = ref<(CallOutput<'studies.eta'> & { at: number }) | null>(null)
   /** Live curves: run id -> "split/name" -> points. */
   const curves = ref<Record<string, Record<string, CurvePoint[]>>>({})
   /** Error of the last load or action, shown above the queue. */
@@ -58,6 +62,17 @@ export const useRunsStore = defineStore('runs', () => {
       for (const m of rows) addPoint(byKey, `${m.split}/${m.name}`, { x: m.epoch, step: m.step, y: m.value })
       curves.value = { ...curves.value, [id]: byKey }
     } catch (e) {
+      error.value = errorMessage(e)
+    }
+  }
+
+  /** Asks the service for the study's remaining time (null without a study in view). */
+  async function loadEta() {
+    if (!studyId.value) return void (eta.value = null)
+    try {
+      eta.value = { ...(await api.call('studies.eta', { id: studyId.value })), at: Date.now() }
+    } catch (e) {
+      eta.value = null
       error.value = errorMessage(e)
     }
   }
@@ -97,6 +112,7 @@ export const useRunsStore = defineStore('runs', () => {
   })
   api.on('onRunProgress', (p) => {
     progress.value = { ...progress.value, [p.runId]: p }
+    progressAt.value = { ...progressAt.value, [p.runId]: Date.now() }
   })
   api.on('onMetric', (m) => {
     const run = (curves.value[m.runId] ??= {})
@@ -104,5 +120,5 @@ export const useRunsStore = defineStore('runs', () => {
     curves.value = { ...curves.value }
   })
 
-  return { items, studyId, progress, curves, error, counts, load, loadMetrics, logs, clusterJob, control }
+  return { items, studyId, progress, progressAt, eta, curves, error, counts, load, loadMetrics, loadEta, logs, clusterJob, control }
 })

@@ -58,6 +58,21 @@ export const useStudiesStore = defineStore('studies', () => {
     }
   }
 
+  /** True while the device's throughput is being measured for the estimate. */
+  const measuring = ref(false)
+  /** Measures the throughput of the device a config runs on (for the estimate), then plans it again. */
+  async function measure(config: unknown) {
+    measuring.value = true
+    try {
+      await api.call('studies.measure', { config })
+      await planDraft(config)
+    } catch (e) {
+      planError.value = errorMessage(e)
+    } finally {
+      measuring.value = false
+    }
+  }
+
   /** Creates the study and starts it; returns its id or undefined (error set). */
   async function createAndStart(name: string, config: unknown): Promise<string | undefined> {
     try {
@@ -83,5 +98,5 @@ export const useStudiesStore = defineStore('studies', () => {
 
   api.on('onStudyState', () => void load())
 
-  return { items, presets, plan, planError, error, planning, load, loadPresets, planDraft, createAndStart, control }
+  return { items, presets, plan, planError, error, planning, measuring, load, loadPresets, planDraft, measure, createAndStart, control }
 })

@@ -404,8 +404,9 @@ async function main() {
         while ((await fused.count()) > 0) await fused.first().click()
         await page.getByTestId('seeds').fill('0, 1')
         await page.getByTestId('label-fractions').fill(`${FRACTION}, 1`)
-        // Several validations everywhere (a 4-step pretext budget validates 4 times), so every curve has more than one distinct x value.
-        for (const [id, v] of [['pretext-steps', '4'], ['downstream-epochs', '2'], ['downstream-maxStepsPerEpoch', '2']]) await page.getByTestId(id).fill(v)
+        // Several validations everywhere (a 16-step pretext budget validated every 4 steps), so every curve has more
+        // than one distinct x value, and the pretext runs last long enough to watch their live points arrive.
+        for (const [id, v] of [['pretext-steps', '16'], ['pretext-valEverySteps', '4'], ['downstream-epochs', '2'], ['downstream-maxStepsPerEpoch', '2']]) await page.getByTestId(id).fill(v)
         await page.waitForSelector(`[data-testid=run-count] >> text=/^${STUDY_RUNS} runs$/`, { timeout: 30_000 })
         const factors = await page.getByTestId('run-factors').innerText()
         assert(factors.includes('1 encoder × 2 tasks × 1 protocol × 2 label fractions × 2 seeds'), `run factors: ${factors}`)
@@ -425,22 +426,58 @@ async function main() {
 
     let studyDone = false
     if (studyStarted) {
-      await check('watch a run progress in Runs', async () => {
+      await check('watch a run progress in Runs: live curves by step, its health, the study ETA within its running run', async () => {
         await page.waitForSelector('[data-testid=run-queue] tr[data-state="running"]', { timeout: 60_000 })
+        const runningName = await page.locator('[data-testid=run-queue] tr[data-state="running"] button.link').first().innerText()
         await page.click('[data-testid=run-queue] tr[data-state="running"] button.link')
         // From its first second a running run says what it is doing (starting, training, evaluating).
         const phase = page.locator('[data-testid=run-queue] tr[data-state="running"] [data-testid=phase]').first()
         await phase.waitFor({ timeout: 60_000 })
         const said = await phase.innerText()
         assert(/starting|training|evaluating|extracting|finishing/.test(said), `the running run says: ${said}`)
-        // The study's bar gets an ETA once a run has finished (from the measured durations).
-        await page.waitForFunction(() => /ETA \d/.test(document.querySelector('[data-testid=study-progress] [role=progressbar]')?.textContent ?? ''), null, { timeout: 180_000, polling: 500 })
+        // The live chart's points arrive by optimiser step while the run trains: the newest step drawn grows.
+        const loss = '[data-testid=run-detail] [data-testid=live-curves] [data-group=loss]'
+        await page.waitForSelector(loss, { timeout: 120_000 })
+        const seen = new Set()
+        const until = Date.now() + 90_000
+        while (Date.now() < until && seen.size < 3) {
+          const v = await page.getAttribute(loss, 'data-last-step').catch(() => null)
+          if (v) seen.add(Number(v))
+          if ((await page.locator('[data-testid=run-detail] .badge.running').count()) === 0) break
+          await page.waitForTimeout(150)
+        }
+        const steps = [...seen].sort((a, b) => a - b)
+        assert(steps.length >= 2, `live points seen at steps ${steps.join(', ')} of ${runningName} (expected them to arrive while it trained)`)
+        assert((await page.getAttribute(loss, 'data-x-axis')) === 'optimiser step', 'the live chart x axis is not the optimiser step')
+        const series = await page.getAttribute(loss, 'data-series')
+        log(`live curves of ${runningName}: newest step seen ${steps.join(' -> ')}; loss series (distinct steps): ${series}`)
+        // A running run's health and the study's ETA: the schedule of what is left, never less than its running run's remaining time.
+        await page.waitForFunction(() => {
+          const e = document.querySelector('[data-testid=study-eta]')
+          const run = document.querySelector('[data-testid=run-queue] tr[data-state="running"]')
+          return !!run && e?.getAttribute('data-eta-s') && /=\d/.test(e.getAttribute('data-running') ?? '')
+        }, null, { timeout: 240_000, polling: 500 })
+        const etaEl = page.getByTestId('study-eta')
+        const etaS = Number(await etaEl.getAttribute('data-eta-s'))
+        const running = ((await etaEl.getAttribute('data-running')) ?? '').split(' ').filter((x) => /=\d/.test(x)).map((x) => Number(x.split('=')[1]))
+        assert(Number.isFinite(etaS) && etaS >= Math.max(...running) - 1, `study ETA ${etaS} s, its running runs' remaining ${running.join(', ')} s`)
         const bar = page.locator('[data-testid=study-progress] [role=progressbar]')
         const pct = Number(await bar.getAttribute('aria-valuenow'))
         assert(pct >= 0 && pct <= 100, `progress ${pct}`)
         const overall = await page.getByTestId('study-progress').innerText()
         assert(new RegExp(`of ${STUDY_RUNS} runs done`).test(overall), `study progress says: ${overall}`)
-        log(`running run: "${said}"; study: ${overall.split('\n').slice(0, 2).join(' ')}`)
+        assert(/ETA \d/.test(await bar.innerText()), `the study bar shows no ETA: ${await bar.innerText()}`)
+        log(`running run: "${said}"; study ETA ${etaS} s against running runs' remaining ${running.join(', ')} s; ${(await etaEl.innerText()).slice(0, 200)}`)
+        // A live run's detail at 1440x900 (the health panel is shown while a selected run trains).
+        const live = page.locator('[data-testid=run-queue] tr[data-state="running"] button.link').first()
+        if ((await live.count()) > 0) {
+          await live.click()
+          await page.getByTestId('run-health').waitFor({ timeout: 15_000 }).catch(() => {})
+        }
+        await page.setViewportSize({ width: 1440, height: 900 })
+        await page.getByTestId('run-detail').scrollIntoViewIfNeeded()
+        await page.screenshot({ path: join(shots, '05-runs-live-detail-1440x900.png') })
+        await page.setViewportSize({ width: 1400, height: 1000 })
         await shot('05-runs-running')
       })
       studyDone = await check('the study finishes', async () => {

@@ -12,7 +12,7 @@ import { fakeLab, flush } from './fake-lab.ts'
 const run = (id: string, state: string) => ({ id, studyId: 's1', name: `run-${id}`, stage: 'downstream', state, reason: null as string | null, attempts: 1, pretext: 'rotation', pretrainDataset: 'demo-mammo', seed: 0, target: 'binary', protocol: 'linear', fusionMode: null, encoders: ['rotation/demo-mammo'], runDir: '/r', summary: null, createdAt: '2026-12-01T10:00:00Z', startedAt: state === 'queued' ? null : '2026-12-01T10:00:00Z', finishedAt: state === 'done' ? '2026-12-01T10:01:00Z' : null, progress: null, deps: [] })
 
 async function mountWith(studyState: string, runs: (ReturnType<typeof run> & { weightsReclaimed?: boolean })[]) {
-  setLab(fakeLab({ 'studies.list': () => [{ id: 's1', name: 'pilot', state: studyState, config: { device: { cpuSlots: 1 } }, createdAt: '', counts: {} }], 'runs.list': () => runs, 'notes.list': () => [] }).api)
+  setLab(fakeLab({ 'studies.list': () => [{ id: 's1', name: 'pilot', state: studyState, config: { device: { cpuSlots: 1 } }, createdAt: '', counts: {} }], 'runs.list': () => runs, 'notes.list': () => [], 'studies.eta': () => ({ measured: false, basis: 'not measured yet', etaS: null, slots: 1, running: [] }) }).api)
   const pinia = createTestingPinia({ stubActions: false, createSpy: vi.fn })
   const w = mount(RunsView, { global: { plugins: [pinia], stubs: { ChartView: true } } })
   await flush()

@@ -40,7 +40,7 @@ function builder(opts: { datasets?: { id: string; name: string; status?: string;
       const c = input.config as typeof DEMO
       const n = c.pretextTasks.length * c.pretrainDatasets.length - c.skipCells.length + c.fusion.sets.length
       const runs = Array.from({ length: n }, (_, i) => ({ id: `r${i}`, name: `r${i}`, stage: 'pretext', existing: null }))
-      return { runs, counts: { pretext: n }, reused: 0, estimate: { totalSeconds: 60, wallSeconds: 30, slots: 2, secondsByStage: {} } }
+      return { runs, counts: { pretext: n }, reused: 0, estimate: { measured: true, device: 'cpu/1t', basis: 'measured on cpu/1t at 32 px', totalSeconds: 60, wallSeconds: 30, slots: 2, secondsByStage: {} } }
     },
   })
   setLab(f.api)

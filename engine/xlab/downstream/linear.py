@@ -69,9 +69,9 @@ def linear_probe(*, model, batches, splits: dict, y: np.ndarray, p, device, em, 
         history, best, record = sweep(z, yt, y_val)
     else:
         history, best = fit_head(z, yt, y_val, objective, p, p.lr_head, p.weight_decay, seed)
-    for h in history:
-        em.metric("train", h["epoch"], p.linear_steps_per_epoch, {"loss": h["train_loss"]})
-        em.metric("val", h["epoch"], p.linear_steps_per_epoch, h["val"])
+    for h in history:  # the global step of the head's optimiser, so each epoch has its own x on a step axis
+        em.metric("train", h["epoch"], h["epoch"] * p.linear_steps_per_epoch, {"loss": h["train_loss"]})
+        em.metric("val", h["epoch"], h["epoch"] * p.linear_steps_per_epoch, h["val"])
     with torch.no_grad():  # fold the standardisation into the head: the model takes images again
         wgt, b = best["head"]["weight"], best["head"]["bias"]
         model.head.weight.copy_(wgt / sd)

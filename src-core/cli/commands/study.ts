@@ -12,7 +12,8 @@ import { applyExecutorFlags, EXECUTOR_HELP, hasExecutorFlags } from './executor-
 const HELP = `usage: xlab study <command> [options]   (global: --data DIR)
 
   create NAME [--preset demo|paper] [--config FILE]   create a study (re-plans an existing one)
-  plan [NAME] [--preset P] [--config FILE]            show the run matrix, counts per stage, estimate
+  plan [NAME] [--preset P] [--config FILE] [--measure]  show the run matrix, counts per stage, estimate
+                                                      (--measure: measure this device's throughput first)
   run NAME [--preset P] [--config FILE]               create if needed, run until done (Ctrl-C pauses)
   status NAME                                         run counts and unfinished runs
   resume NAME                                         re-queue paused/failed/cancelled runs and run
@@ -68,7 +69,7 @@ interface PlanOut {
   runs: { name: string; stage: string; existing: string | null; deps: string[]; encoders: string[] | null; target: string | null; protocol: string | null; fusionMode: string | null }[]
   counts: Record<string, number>
   reused: number
-  estimate: { totalSeconds: number; wallSeconds: number; slots: number; secondsByStage: Record<string, number> }
+  estimate: { measured: boolean; device: string; basis: string; totalSeconds: number | null; wallSeconds: number | null; slots: number; secondsByStage: Record<string, number> }
 }
 
 const mark = (existing: string | null) => (existing === 'done' ? 'reuse' : (existing ?? 'new'))
@@ -112,7 +113,9 @@ function printPlan(p: PlanOut): void {
   if (down) out.push(`downstream (${down}): new / reuse (done) / state of an existing run, per seed`, ...downstreamMatrix(p).map((l) => `  ${l}`))
   out.push('')
   out.push(`runs per stage: ${Object.entries(p.counts).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${p.runs.length}, ${p.reused} already done (reused)`)
-  out.push(`estimated work left: ${formatDuration(p.estimate.totalSeconds)} on one slot, about ${formatDuration(p.estimate.wallSeconds)} on ${p.estimate.slots} slot(s) (${Object.entries(p.estimate.secondsByStage).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ')})`)
+  const e = p.estimate
+  if (e.measured) out.push(`estimated work left: ${formatDuration(e.totalSeconds)} on one slot, about ${formatDuration(e.wallSeconds)} on ${e.slots} slot(s) (${Object.entries(e.secondsByStage).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ')})`, `  ${e.basis}`)
+  else out.push(`estimated work left: ${e.basis}`)
   process.stdout.write(`${out.join('\n')}\n`)
 }
 
@@ -204,6 +207,10 @@ export async function run(args: CliArgs): Promise<number> {
       }
       case 'plan': {
         const config = applyExecutorFlags(await resolveConfig(call, configFrom(args, service, name)), args)
+        if (args.flags.measure) {
+          const r = (await call('studies.measure', { config })) as { device: string; imageSize: number; batchSize: number; trainImagesPerS: number; evalImagesPerS: number; startupS: number }
+          process.stderr.write(`measured ${r.device} at ${r.imageSize} px, batch ${r.batchSize}: ${r.trainImagesPerS.toFixed(1)} training, ${r.evalImagesPerS.toFixed(1)} evaluation images/s (ResNet-18), start-up ${r.startupS.toFixed(1)} s\n`)
+        }
         const plan = (await call('studies.plan', { config })) as PlanOut
         if (json) process.stdout.write(`${JSON.stringify({ config, ...plan }, null, 2)}\n`)
         else printPlan(plan)

@@ -6,6 +6,7 @@ import { migration0003 } from './0003-notes-tags.ts'
 import { migration0004 } from './0004-reference-encoders.ts'
 import { migration0005 } from './0005-analysis-results.ts'
 import { migration0006 } from './0006-relative-paths.ts'
+import { migration0010 } from './0010-device-throughput.ts'
 
 export const migrations: readonly Migration[] = [
   migration0001,
@@ -14,4 +15,5 @@ export const migrations: readonly Migration[] = [
   migration0004,
   migration0005,
   migration0006,
+  migration0010,
 ]
