@@ -43,7 +43,10 @@ def save_atomic(obj, path: str | Path, keep_previous: bool = True) -> Path:
     except BaseException as e:
         # A half-written temp file is never used: remove it (on a full disk it is the largest file there).
         tmp.unlink(missing_ok=True)
-        raise _disk_full_or(e, path) from e
+        full = _disk_full_or(e, path)
+        if full is e:
+            raise
+        raise full from e
     if keep_previous and path.exists():
         os.replace(path, previous_of(path))
     os.replace(tmp, path)

@@ -25,8 +25,10 @@ export function dataRootOf(db: Db): string | null {
 /** The stored form of a path: relative to the data root when inside it, else absolute as given. */
 export function toStoredPath(db: Db, p: string): string {
   const root = dataRootOf(db)
-  if (!root || !isAbsolute(p)) return p
-  return insideRoot(root, p) ?? p
+  if (!root) return p
+  // A relative path handed in means what it meant where it was given (the working folder), not the root.
+  const abs = resolve(p)
+  return insideRoot(root, abs) ?? abs
 }
 
 /** The absolute path of a stored one, in the root this database was opened in. */

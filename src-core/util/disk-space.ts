@@ -6,10 +6,11 @@ import { statfsSync } from 'node:fs'
 /** Below this much free space on the data root's disk, doctor and the Storage view warn. */
 export const LOW_DISK_WARN_BYTES = 20e9
 
-/** Free bytes on the disk holding `dir` (for an unprivileged user), or null when it cannot be read. */
+/** Free bytes on the disk holding `dir` (for an unprivileged user), or null when it cannot be read or is no disk (sysfs, procfs: no blocks). */
 export function freeBytes(dir: string): number | null {
   try {
     const s = statfsSync(dir)
+    if (Number(s.blocks) === 0) return null
     return Number(s.bavail) * Number(s.bsize)
   } catch {
     return null

@@ -96,7 +96,33 @@ export const useStudiesStore = defineStore('studies', () => {
     }
   }
 
+  /** What the last export or import did (a sentence), or null. */
+  const transferNote = ref<string | null>(null)
+
+  /** Writes a study to one file (`xlab study export`); the sentence lands in transferNote, a refusal in error. */
+  async function exportStudy(id: string, file: string, weights = false) {
+    try {
+      const r = await api.call('studies.export', { id, file, weights })
+      transferNote.value = `Exported to ${r.file}: ${r.runs} run(s), ${r.files} file(s), ${(r.bytes / 1e6).toFixed(1)} MB.`
+      error.value = null
+    } catch (e) {
+      error.value = errorMessage(e)
+    }
+  }
+
+  /** Imports a study export file (`xlab study import`) under its own name or `name`. */
+  async function importStudy(file: string, name?: string) {
+    try {
+      const r = await api.call('studies.import', { file, ...(name ? { name } : {}) })
+      transferNote.value = [`Imported study ${r.name}: ${r.created} run(s) added, ${r.reused} already here.`, ...r.datasetNotes.map((n) => `Note: ${n}.`)].join(' ')
+      error.value = null
+      await load()
+    } catch (e) {
+      error.value = errorMessage(e)
+    }
+  }
+
   api.on('onStudyState', () => void load())
 
-  return { items, presets, plan, planError, error, planning, measuring, load, loadPresets, planDraft, measure, createAndStart, control }
+  return { items, presets, plan, planError, error, planning, measuring, transferNote, load, loadPresets, planDraft, measure, createAndStart, control, exportStudy, importStudy }
 })

@@ -13,7 +13,8 @@ const xlab = join(REPO, 'bin', 'xlab.mjs')
 const mountPoint = mkdtempSync(join(tmpdir(), 'xlab-fulldisk-'))
 const mounted = process.getuid?.() === 0 && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=60m', 'tmpfs', mountPoint]).status === 0
 afterAll(() => {
-  if (mounted) spawnSync('umount', [mountPoint])
+  // Lazy: a process still holding a file there (a test that failed midway) must not keep the mount.
+  if (mounted) spawnSync('umount', ['-l', mountPoint])
   rmSync(mountPoint, { recursive: true, force: true })
 })
 

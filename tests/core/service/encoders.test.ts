@@ -12,6 +12,7 @@ import { encodersApi } from '../../../src-core/api/encoders.ts'
 import { buildJob, JobBuildError } from '../../../src-core/runner/job-builder.ts'
 import { LabService } from '../../../src-core/service/lab-service.ts'
 import type { RunRecord } from '../../../src-core/store/runs.ts'
+import { getReferenceEncoder } from '../../../src-core/store/reference-encoders.ts'
 import { previewPlan } from '../../../src-core/study/plan-service.ts'
 import { planStudy } from '../../../src-core/study/planner.ts'
 import { currentProvenance } from '../../../src-core/study/plan-service.ts'
@@ -97,7 +98,8 @@ describe('reference encoders', () => {
     mkdirSync(runDir, { recursive: true })
     const run = { ...planned, studyId: 'st', specHash: planned.hash, state: 'queued', reason: null, attempts: 0, runDir, summary: null, createdAt: '', startedAt: null, finishedAt: null, progress: null } as unknown as RunRecord
     const opts = { datasets: () => ({ id: 'd', name: 'tiny-chest', dir: '/d', status: 'ready' }), runs: { run: () => null }, device: 'cpu', threads: 1 }
-    const stored = (service.ctx.db.prepare('SELECT path, sha256 FROM reference_encoders WHERE name = ?').get('imagenet') as { path: string; sha256: string })
+    // The record's path: the row holds it relative to the data root (store/data-root.ts).
+    const stored = getReferenceEncoder(service.ctx.db, 'imagenet')!
     expect(run.spec.provenance?.references).toEqual({ imagenet: stored.sha256 })
     expect(buildJob(run, opts).params.encoders).toEqual([stored.path])
     const other = { ...run, spec: { ...run.spec, provenance: { ...run.spec.provenance!, references: { imagenet: 'f'.repeat(64) } } } }
