@@ -92,7 +92,7 @@ class DownstreamParams:
     max_steps_per_epoch: int | None = None  # caps an epoch (finetune/scratch)
     max_train_images: int | None = None  # optional cap on the train split (seeded, stratified)
     linear_steps_per_epoch: int = 50  # linear_solver sgd: full-batch head steps per epoch on cached features
-    linear_solver: str = "lbfgs"  # linear probes (and finetune's linear_probe head): lbfgs (L2 logistic regression to convergence over linear_c_grid, best C on val; downstream/lbfgs.py) or sgd (epochs x linear_steps_per_epoch steps of the job's optimiser)
+    linear_solver: str = "sgd"  # linear probes (and finetune's linear_probe head): lbfgs (L2 logistic regression to convergence over linear_c_grid, best C on val; downstream/lbfgs.py; what studies plan by default) or sgd (epochs x linear_steps_per_epoch steps of the job's optimiser; the default of a job file that does not say, so jobs written before lbfgs existed keep their meaning)
     linear_c_grid: list | None = None  # lbfgs: inverse L2 strengths C tried (scikit-learn's C); None: 10^-4..10^2 in half decades
     linear_max_iter: int = 1000  # lbfgs: L-BFGS iterations at most per C
     linear_tol: float = 1e-6  # lbfgs: converged when the largest gradient entry of the (sample-mean) objective is at most this

@@ -1,5 +1,6 @@
-// The baselines below the pretext encoders (issue 15): the frozen random-init ResNet-18 and the
-// reference encoders a user imported. They are shown beside the pretext cells, never as cells of
+// The baselines below the pretext encoders (issue 15): the frozen random-init ResNet-18, the
+// reference encoders a user imported and the supervised reference (issue 24: the same ResNet-18
+// trained with a pretraining set's own labels under the pretext budget). They are shown beside the pretext cells, never as cells of
 // H1 (whose factors are pretext task x pretraining dataset), and every pretext encoder is compared
 // with the random-init encoder of the same target, protocol and seeds: the paired difference
 // encoder - random-init on the same resamples (the paired test across seeds with two or more), one
@@ -17,13 +18,17 @@ import { PRIMARY_METRIC } from './verdict-rules.ts'
 /** Label of the random-init encoder in run encoders (study/planner.ts RANDOM_INIT_LABEL). */
 export const RANDOM_INIT = 'random-init'
 
-/** What kind of encoder a label names. */
-export type EncoderKind = 'pretext' | 'random-init' | 'reference'
+/** Prefix of the supervised reference's label (study/planner.ts SUPERVISED_PREFIX). */
+export const SUPERVISED = 'supervised/'
 
-/** pretext (`rotation/demo-mammo`), random-init, or reference (`ref:<name>`). */
+/** What kind of encoder a label names. */
+export type EncoderKind = 'pretext' | 'random-init' | 'reference' | 'supervised'
+
+/** pretext (`rotation/demo-mammo`), random-init, reference (`ref:<name>`) or the supervised reference (`supervised/<dataset>`). */
 export function encoderKindOf(label: string): EncoderKind {
   if (label === RANDOM_INIT) return 'random-init'
   if (label.startsWith('ref:')) return 'reference'
+  if (label.startsWith(SUPERVISED)) return 'supervised'
   return 'pretext'
 }
 
@@ -43,14 +48,16 @@ export function isPretextOrScratch(encoders: readonly string[]): boolean {
   return encoders.every((e) => encoderKindOf(e) === 'pretext')
 }
 
-/** The baseline rows: every random-init and reference cell at fraction 1, with its ROC-AUC interval. */
+/** The baseline rows: every random-init, reference and supervised-reference cell at fraction 1, with its
+ *  ROC-AUC interval; the supervised reference rows first (the reference every SSL paper reports). */
 export function baselineRows(cells: readonly ResultCell[]): BaselineOut[] {
   return cells
     .filter((c) => c.kind === 'single' && isBaselineEncoder(c.encoders))
     .map((c) => {
       const m = c.metrics[PRIMARY_METRIC]
-      return { target: c.target, protocol: c.protocol, encoder: c.encoders[0]!, kind: encoderKindOf(c.encoders[0]!) as 'random-init' | 'reference', auc: m?.mean ?? null, lo: m?.lo ?? null, hi: m?.hi ?? null, runIds: c.runIds }
+      return { target: c.target, protocol: c.protocol, encoder: c.encoders[0]!, kind: encoderKindOf(c.encoders[0]!) as BaselineOut['kind'], auc: m?.mean ?? null, lo: m?.lo ?? null, hi: m?.hi ?? null, runIds: c.runIds }
     })
+    .sort((a, b) => Number(b.kind === 'supervised') - Number(a.kind === 'supervised'))
 }
 
 /** Every pretext encoder minus the random-init encoder of the same target and protocol, paired by seed; Holm over all of them. */

@@ -76,6 +76,15 @@ export function writeSummary(a: Base, context: SummaryContext): { summary: strin
   for (const e of a.ensembles ?? []) {
     summary.push(`Fusion vs the ensemble of its members (${e.target} ${e.mode} ${e.members.join(' + ')}): fusion ${f3(e.fusion.auc)}, ensemble ${f3(e.ensemble.auc)}, fusion − ensemble ${f3(e.fusionMinusEnsemble.diff)} [${f3(e.fusionMinusEnsemble.lo)}, ${f3(e.fusionMinusEnsemble.hi)}] (descriptive).`)
   }
+  const started = (a.runs ?? []).filter((r) => r.extras?.finetuneStart)
+  const below = started.filter((r) => r.extras.finetuneStart!.below)
+  if (below.length) summary.push(`Fine-tuning ended below the linear probe it started from in ${below.length} of ${started.length} run(s) (${below.map((r) => r.name).join(', ')}): there the fine-tuning budget did not suffice and the linear probe is the better model; these fine-tuning results are not a property of the protocol.`)
+  else if (started.length) summary.push(`Every fine-tuning run (${started.length}) ended at or above the linear probe it started from.`)
+  const sup = (a.baselines ?? []).filter((b) => b.kind === 'supervised')
+  if (sup.length) {
+    const best = [...sup].sort((x, y) => (y.auc ?? -Infinity) - (x.auc ?? -Infinity))[0]!
+    summary.push(`Supervised reference (the same ResNet-18 trained with each pretraining set's labels under the pretext budget, ${sup.length} row(s)): best ${best.encoder} ${best.target} ${best.protocol}, ROC-AUC ${f3(best.auc)} [${f3(best.lo)}, ${f3(best.hi)}] (descriptive).`)
+  }
   const swept = (a.runs ?? []).filter((r) => r.extras?.headSweep).length
   if (swept) summary.push(`The linear heads of ${swept} run(s) were chosen from a grid of learning rates and weight decays on validation, never on test.`)
 
