@@ -70,9 +70,10 @@ describe('issue 15 evaluations in the analysis', () => {
       targets: ['binary', 'multilabel14'],
       protocols: ['linear', 'knn', 'scratch'],
       referenceEncoders: ['imagenet'],
+      baselines: { ...base.baselines, supervised: false },
       fusion: { sets: [['rotation/demo-mammo', 'inpainting/demo-mammo']], modes: ['linear'] },
       seeds: [0],
-      downstream: { ...base.downstream, labelFractions: [0.5, 1], labelFractionProtocols: ['linear', 'knn', 'scratch'], linearHeadSweep: { lrs: [0.01, 0.1], weightDecays: [0, 1e-4] } },
+      downstream: { ...base.downstream, labelFractions: [0.5, 1], labelFractionProtocols: ['linear', 'knn', 'scratch'], linearProbe: { ...base.downstream.linearProbe, solver: 'sgd' }, linearHeadSweep: { lrs: [0.01, 0.1], weightDecays: [0, 1e-4] } },
       probes: { invariance: false, similarity: false, nImages: 8 },
     }
     const created = (await call('studies.create', { name: 'eval-study', config })) as { id: string }
@@ -200,7 +201,7 @@ describe('issue 15 evaluations in the analysis', () => {
 
   it('the report shows the baselines, label efficiency, ensembles, the 14 findings, calibration and that heads were chosen on validation', async () => {
     const { html } = resultsApi['results.report'].output.parse(await call('results.report', { studyId: 'eval-study' }))
-    expect(html).toMatch(/Baselines: random-init and reference encoders/)
+    expect(html).toMatch(/Baselines: the supervised reference, random-init and reference encoders/)
     expect(html).toMatch(/id="labels">Label efficiency/)
     expect(html).toMatch(/Fusion against the ensemble of its members/)
     expect(html).toMatch(/CheXNet's mean AUROC 0.841 \(different split\)/)
