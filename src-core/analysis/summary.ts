@@ -47,8 +47,12 @@ export function writeSummary(a: Base, context: SummaryContext): { summary: strin
   for (const sel of a.selection.filter((s) => s.protocol === 'any')) {
     summary.push(bestLine(sel, by('beats-scratch').find((v) => v.scope === sel.target)?.sentence))
   }
+  const untested = (vs: readonly VerdictOut[]) => vs.length > 0 && vs.every((v) => v.outcome === 'not testable')
   const h2 = by('h2-fusion')
-  if (h2.length) {
+  if (untested(h2)) {
+    const largest = [...h2].sort((x, y) => (y.estimate ?? -Infinity) - (x.estimate ?? -Infinity))[0]!
+    summary.push(`H2 (fusion vs its best member, ${h2.length} comparisons): not testable with one seed; training noise is unmeasured, so no verdict is claimed. Test-sampling intervals alone: largest difference ${largest.scope}, ${f3(largest.estimate)} [${f3(largest.lo)}, ${f3(largest.hi)}].`)
+  } else if (h2.length) {
     const better = h2.filter((v) => v.outcome === 'claimed' && (v.estimate ?? 0) > 0)
     const worse = h2.filter((v) => v.outcome === 'claimed' && (v.estimate ?? 0) < 0)
     const largest = [...h2].sort((x, y) => (y.estimate ?? -Infinity) - (x.estimate ?? -Infinity))[0]!
@@ -68,7 +72,11 @@ export function writeSummary(a: Base, context: SummaryContext): { summary: strin
   const overall = by('h1-overall')[0]
   if (overall) summary.push(overall.sentence)
   const ri = by('beats-random-init')
-  if (ri.length) {
+  if (untested(ri)) {
+    const above = ri.filter((v) => (v.lo ?? -Infinity) > 0).length
+    const below = ri.filter((v) => (v.hi ?? Infinity) < 0).length
+    summary.push(`Against a frozen random-init ResNet-18 (${ri.length} comparisons of pretext encoders): not testable with one seed; training noise is unmeasured, so no verdict is claimed. Test-sampling intervals alone lie above 0 in ${above}, below 0 in ${below}, across 0 in ${ri.length - above - below} (descriptive).`)
+  } else if (ri.length) {
     const beats = ri.filter((v) => v.outcome === 'claimed' && (v.estimate ?? 0) > 0)
     const loses = ri.filter((v) => v.outcome === 'claimed' && (v.estimate ?? 0) < 0)
     summary.push(`Against a frozen random-init ResNet-18 (${ri.length} comparisons of pretext encoders, Holm): ${beats.length} beat it, ${loses.length} lose to it, ${ri.length - beats.length - loses.length} no evidence either way.`)
@@ -91,7 +99,7 @@ export function writeSummary(a: Base, context: SummaryContext): { summary: strin
   const caveats: string[] = []
   if (context.generated.length) caveats.push(`${context.generated.join(', ')} ${context.generated.length === 1 ? 'was' : 'were'} procedurally generated (as ${context.generated.length === 1 ? 'its' : 'their'} own metadata records); these numbers show that the pipeline works, not how real radiographs behave.`)
   const k = context.seeds.length
-  if (k <= 1) caveats.push('One seed per configuration: intervals cover test-set sampling only; training randomness (pretraining and downstream) is not in them.')
+  if (k <= 1) caveats.push('One seed per configuration: intervals cover test-set sampling only; training randomness (pretraining and downstream) is not in them, so no verdict comparing two trained models (fusion, beats scratch, beats random-init) is claimed. Run 3 or more seeds to test them.')
   else caveats.push(`${k} seeds per configuration: intervals include seed-to-seed variation (hierarchical bootstrap, seeds then patients), but ${k} seeds estimate that variation only roughly${k < 5 ? ', so the seed part of every interval is itself uncertain' : ''}.`)
   if (context.datasets.length < 4) caveats.push(`With ${context.datasets.length} pretraining dataset${context.datasets.length === 1 ? '' : 's'} the similarity relation rests on ${context.datasets.length} points: it is descriptive, and no test of it can reach 0.05.`)
   caveats.push(...smallSampleCaveats(a.sampleSizes))

@@ -22,11 +22,11 @@ export const RULES: Record<VerdictOut['rule'], string> = {
   'h1-overall':
     'H1 overall: all H1 tests of the report (the task tests and the correlations that can reach 0.05) form one Holm family; "the task side matters more than similarity" only when a task or invariance test survives it and no similarity test does; "similarity matters more" only the other way round; "both" when both kinds survive; otherwise no evidence either way.',
   'h2-fusion':
-    'Fusion helps (per fusion set, mode and target): the paired difference fusion - best member (member chosen on validation) has Holm-adjusted p < 0.05 over all fusion comparisons and is positive; negative and surviving is "worse".',
+    'Fusion helps (per fusion set, mode and target): the paired difference fusion - best member (member chosen on validation) has Holm-adjusted p < 0.05 over all fusion comparisons and is positive; negative and surviving is "worse". With one seed the rule is not applied ("not testable"): the interval covers test sampling only and the training noise is unmeasured.',
   'beats-scratch':
-    'Pretraining beats scratch (per target): the best pretrained configuration, chosen on validation ROC-AUC among all of them, minus scratch, as a paired difference on the same resamples, has Holm-adjusted p < 0.05 over the targets: positive is "beats scratch", negative "loses to scratch".',
+    'Pretraining beats scratch (per target): the best pretrained configuration, chosen on validation ROC-AUC among all of them, minus scratch, as a paired difference on the same resamples, has Holm-adjusted p < 0.05 over the targets: positive is "beats scratch", negative "loses to scratch". With one seed the rule is not applied ("not testable"): the interval covers test sampling only and the training noise is unmeasured.',
   'beats-random-init':
-    'A pretext encoder beats a frozen random-init ResNet-18 (per encoder, target and frozen-feature protocol, all labels): the paired difference encoder - random-init of the same seeds on the same resamples (the paired test across seeds with two or more) has Holm-adjusted p < 0.05 over every such comparison of the study: positive is "beats", negative "loses to". Random-init and reference encoders are baselines, never H1 cells.',
+    'A pretext encoder beats a frozen random-init ResNet-18 (per encoder, target and frozen-feature protocol, all labels): the paired difference encoder - random-init of the same seeds on the same resamples (the paired test across seeds with two or more) has Holm-adjusted p < 0.05 over every such comparison of the study: positive is "beats", negative "loses to". Random-init, reference and supervised-reference encoders are baselines, never H1 cells. With one seed the rule is not applied ("not testable"): the interval covers test sampling only and the training noise is unmeasured.',
 }
 
 /** The measurement notes of the method section: what each number means for H1. */
