@@ -25,6 +25,8 @@ export const planSchema = z.object({
   reused: z.number(),
   /** Seconds of work still to do on one slot, and on the configured slots. */
   estimate: z.object({ totalSeconds: z.number(), wallSeconds: z.number(), slots: z.number(), secondsByStage: z.record(z.string(), z.number()) }),
+  /** What the planner left out and why, and which ROC-AUC difference the seeds and test set can detect. */
+  notes: z.array(z.string()).default([]),
 })
 
 export const studySchema = z.object({

@@ -31,7 +31,7 @@ export function currentProvenance(db: Db): PlanProvenance {
     referenceChecksum: (name) => getReferenceEncoder(db, name)?.sha256 ?? null,
     datasetClasses: (name) => {
       const d = getDatasetByIdOrName(db, name)
-      return d && d.status === 'ready' ? { classes: d.labelNames.length, multiLabel: d.multiLabel } : null
+      return d && d.status === 'ready' ? { classes: d.labelNames.length, multiLabel: d.multiLabel, testImages: d.splits.test ?? null } : null
     },
   }
 }

@@ -4,6 +4,7 @@
 // and the engine version come in as PlanProvenance).
 import { specProvenance, type PlanProvenance } from './provenance.ts'
 import { DEFAULT_CHECKPOINT_SECONDS, FROZEN_PROTOCOLS, fractionProtocols, referenceLabel, referenceNameOf, runsOnTarget, trainedCells, type FusionMode, type PretextTask, type Protocol, type StudyConfig, type Target } from './config.ts'
+import { detectableSentence } from './power.ts'
 import { runIdFor, specHash, type PathRef, type RunSpec, type Stage } from './spec.ts'
 
 /** One run the study needs. */
@@ -395,5 +396,6 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
 
   const counts: Record<Stage, number> = { pretext: 0, extract: 0, downstream: 0, probe: 0 }
   for (const r of runs) counts[r.stage]++
-  return { runs, counts, notes: supervised.notes }
+  const nTest = prov.datasetClasses?.(cfg.downstreamDataset)?.testImages ?? null
+  return { runs, counts, notes: [...supervised.notes, detectableSentence(cfg.seeds.length, nTest)] }
 }

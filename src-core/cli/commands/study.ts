@@ -66,6 +66,8 @@ interface PlanOut {
   counts: Record<string, number>
   reused: number
   estimate: { totalSeconds: number; wallSeconds: number; slots: number; secondsByStage: Record<string, number> }
+  /** What the planner left out and which difference the seeds and test set can detect. */
+  notes?: string[]
 }
 
 const mark = (existing: string | null) => (existing === 'done' ? 'reuse' : (existing ?? 'new'))
@@ -109,6 +111,7 @@ function printPlan(p: PlanOut): void {
   if (down) out.push(`downstream (${down}): new / reuse (done) / state of an existing run, per seed`, ...downstreamMatrix(p).map((l) => `  ${l}`))
   out.push('')
   out.push(`runs per stage: ${Object.entries(p.counts).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${p.runs.length}, ${p.reused} already done (reused)`)
+  for (const n of p.notes ?? []) out.push(n)
   out.push(`estimated work left: ${formatDuration(p.estimate.totalSeconds)} on one slot, about ${formatDuration(p.estimate.wallSeconds)} on ${p.estimate.slots} slot(s) (${Object.entries(p.estimate.secondsByStage).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ')})`)
   process.stdout.write(`${out.join('\n')}\n`)
 }
