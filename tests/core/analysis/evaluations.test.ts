@@ -142,7 +142,8 @@ describe('issue 15 evaluations in the analysis', () => {
     expect(a.beatsRandomInit.map((c) => `${c.protocol} ${c.encoder}`)).toEqual(['knn inpainting/demo-mammo', 'knn rotation/demo-mammo', 'linear inpainting/demo-mammo', 'linear rotation/demo-mammo'])
     const v = a.verdicts.filter((x) => x.rule === 'beats-random-init')
     expect(v).toHaveLength(4)
-    expect(v.every((x) => x.family === 4 && x.outcome === 'claimed' && /beats a frozen random-init ResNet-18/.test(x.sentence))).toBe(true)
+    // One seed (issue 24): the training noise is unmeasured, so no verdict is claimed however large the difference.
+    expect(v.every((x) => x.family === 4 && x.outcome === 'not testable' && /^Not testable with one seed \(binary (linear|knn) .*\): with one seed the training noise is unmeasured, so no verdict is claimed; the test-sampling interval alone shows minus random-init/.test(x.sentence))).toBe(true)
     // The Holm-adjusted p of the smallest raw p is 4 times it (capped at 1).
     const ps = a.beatsRandomInit.map((c) => c.difference.p!)
     const min = ps.indexOf(Math.min(...ps))
