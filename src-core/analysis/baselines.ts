@@ -3,13 +3,14 @@
 // trained with a pretraining set's own labels under the pretext budget). They are shown beside the pretext cells, never as cells of
 // H1 (whose factors are pretext task x pretraining dataset), and every pretext encoder is compared
 // with the random-init encoder of the same target, protocol and seeds: the paired difference
-// encoder - random-init on the same resamples (the paired test across seeds with two or more), one
+// encoder - random-init on the same resamples (the paired test across seeds with two or more, the
+// between-seed variance pooled over all these comparisons), one
 // Holm family over all these comparisons of the study, as the beats-scratch comparisons are corrected
 // over their targets.
 import type { BaselineOut, RandomInitComparisonOut, ResultCell } from '../api/results.ts'
 import type { ResultRun } from '../store/results.ts'
 import type { LoadedRun } from './collect.ts'
-import { acrossSeeds } from './h2.ts'
+import { acrossSeeds, poolAcrossFamily } from './h2.ts'
 import { orNull } from './cells.ts'
 import { holmAdjust, type BootstrapOptions } from './stats/bootstrap.ts'
 import { computeMetric } from './stats/metrics.ts'
@@ -74,7 +75,7 @@ export function randomInitComparisons(runs: readonly LoadedRun[], clusters: numb
     const g = `${key(l)}|${l.run.encoders[0]}`
     groups.set(g, [...(groups.get(g) ?? []), l])
   }
-  const out: Omit<RandomInitComparisonOut, 'pHolm'>[] = []
+  const raw: { target: string; protocol: string; encoder: string; seeds: number[]; d: ReturnType<typeof acrossSeeds> }[] = []
   for (const [g, members] of groups) {
     const [target, protocol, encoder] = g.split('|') as [string, string, string]
     const base = random.get(`${target}|${protocol}`)!
@@ -82,8 +83,14 @@ export function randomInitComparisons(runs: readonly LoadedRun[], clusters: numb
     if (!pairs.length) continue
     const n = pairs[0]!.pred.targets.length
     const d = acrossSeeds(pairs.length, n, clusters, (s, rows) => computeMetric(pairs[s]!.pred, PRIMARY_METRIC, rows) - computeMetric(base.get(pairs[s]!.run.seed)!.pred, PRIMARY_METRIC, rows), opts)
-    out.push({ target, protocol, encoder, seeds: pairs.map((l) => l.run.seed), difference: { estimate: orNull(d.estimate), lo: orNull(d.lo), hi: orNull(d.hi), verdict: d.verdict, p: orNull(d.p) } })
+    raw.push({ target, protocol, encoder, seeds: pairs.map((l) => l.run.seed), d })
   }
+  // With several seeds the between-seed variance is pooled over every comparison of the family (issue 24).
+  const pooled = poolAcrossFamily(raw.map((r) => r.d), opts.level)
+  const out: Omit<RandomInitComparisonOut, 'pHolm'>[] = raw.map(({ d: _, ...r }, i) => {
+    const d = pooled[i]!
+    return { ...r, difference: { estimate: orNull(d.estimate), lo: orNull(d.lo), hi: orNull(d.hi), verdict: d.verdict, p: orNull(d.p) } }
+  })
   const adjusted = holmAdjust(out.map((c) => c.difference.p ?? NaN))
   return out.map((c, i) => ({ ...c, pHolm: orNull(adjusted[i]) })).sort((a, b) => a.target.localeCompare(b.target) || a.protocol.localeCompare(b.protocol) || a.encoder.localeCompare(b.encoder))
 }
