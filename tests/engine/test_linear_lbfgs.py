@@ -89,3 +89,11 @@ def test_multilabel_probe_converges():
     obj = Objective(True, list("abcd"), np.full(4, 2.0))
     fit = fit_c(obj, x, torch.as_tensor(y), 1.0, n_rows(obj), tol=1e-8)
     assert fit["converged"] and fit["weight"].shape == (4, 10)
+
+
+def test_max_iter_bounds_the_iterations_of_all_restarts_together():
+    x, y = _data(300, 24, 3, seed=9)
+    z = torch.as_tensor(x, dtype=torch.float64)
+    obj = Objective(False, ["a", "b", "c"], None)
+    fit = fit_c(obj, z, torch.as_tensor(y), 1e4, n_rows(obj), tol=1e-12, max_iter=7)
+    assert fit["iterations"] <= 7 and not fit["converged"]

@@ -95,8 +95,11 @@ def fit_c(objective: Objective, x: torch.Tensor, t: torch.Tensor, c: float, n_ro
 
     iterations = 0
     for _ in range(4):  # L-BFGS can stop on a tiny change of the loss first: a fresh memory goes on from there
+        for group in opt.param_groups:  # the restarts share one budget of max_iter iterations
+            group["max_iter"] = max_iter - iterations
+            group["max_eval"] = 2 * (max_iter - iterations)
         opt.step(closure)
-        iterations += int(opt.state[opt._params[0]].get("n_iter", 0)) - iterations
+        iterations += int(opt.state[opt._params[0]].get("n_iter", 0))
         loss = closure()
         grad_max = max(float(w.grad.abs().max()), float(b.grad.abs().max()))
         if grad_max <= tol or iterations >= max_iter:
