@@ -80,7 +80,7 @@ class DownstreamParams:
     protocol: str = "linear"  # linear (frozen) / knn (frozen, no training) / finetune / scratch
     encoders: list = field(default_factory=list)  # encoder .pth paths: 0 scratch, 1 single, 2-3 fusion
     image_size: int = 64  # network input side in pixels
-    epochs: int = 10  # finetune/scratch: passes over train; linear: head epochs over cached features
+    epochs: int = 10  # finetune/scratch: passes over train; linear with linear_solver sgd: head epochs over cached features
     batch_size: int = 64  # images per step (finetune/scratch) and per feature-extraction batch
     optimizer: str = "adam"  # sgd / adam / adamw
     lr_head: float = 1e-3  # head learning rate
@@ -91,7 +91,11 @@ class DownstreamParams:
     imbalance: str = "weighted_loss"  # weighted_loss / balanced_sampler / none
     max_steps_per_epoch: int | None = None  # caps an epoch (finetune/scratch)
     max_train_images: int | None = None  # optional cap on the train split (seeded, stratified)
-    linear_steps_per_epoch: int = 50  # linear: full-batch head steps per epoch on cached features
+    linear_steps_per_epoch: int = 50  # linear_solver sgd: full-batch head steps per epoch on cached features
+    linear_solver: str = "sgd"  # linear probes (and finetune's linear_probe head): lbfgs (L2 logistic regression to convergence over linear_c_grid, best C on val; downstream/lbfgs.py; what studies plan by default) or sgd (epochs x linear_steps_per_epoch steps of the job's optimiser; the default of a job file that does not say, so jobs written before lbfgs existed keep their meaning)
+    linear_c_grid: list | None = None  # lbfgs: inverse L2 strengths C tried (scikit-learn's C); None: 10^-4..10^2 in half decades
+    linear_max_iter: int = 1000  # lbfgs: L-BFGS iterations at most per C
+    linear_tol: float = 1e-6  # lbfgs: converged when the largest gradient entry of the (sample-mean) objective is at most this
     augment: bool = True  # finetune/scratch: on-device translation + brightness/contrast jitter
     selection_metric: str = "roc_auc"  # validation metric that picks the best epoch (higher is better; loss: lower)
     head_init: str = "random"  # finetune: random head (plain fine-tuning), or linear_probe (LP-FT: a linear probe on frozen features first)

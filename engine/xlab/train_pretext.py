@@ -19,6 +19,7 @@ from .loop import LoopSpec, TrainLoop
 from .optim import OPTIMIZERS, SCHEDULES, make_optimizer
 from .pretext import PRETEXT_TASKS, build_task
 from .pretext.base import margin_over_chance
+from .pretext.supervised import single_labels
 from .protocol import Emitter
 
 
@@ -52,8 +53,8 @@ def solved_early(history: list) -> dict | None:
     return None
 
 
-def build(p: PretextParams):
-    opts = {"rotation_mode": p.rotation_mode, "mask": p.mask, "structure_families": p.structure_families}
+def build(p: PretextParams, class_names: list | None = None):
+    opts = {"rotation_mode": p.rotation_mode, "mask": p.mask, "structure_families": p.structure_families, "class_names": class_names}
     return build_task(p.task, **opts)
 
 
@@ -66,8 +67,16 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
     val_idx = subset(cache.split("val"), p.max_val_images, job.seed + 1)
     if len(val_idx) == 0:
         raise bad_input(f"The val split of {cache.dir} is empty; a pretext run needs validation images to pick best.pth.")
+    labels = None
+    if PRETEXT_TASKS[p.task].uses_labels:
+        names = cache.label_names or [f"class{i}" for i in range(cache.labels.shape[1] if cache.labels is not None else 0)]
+        labels = torch.as_tensor(single_labels(cache.labels, names, str(cache.dir)))
+        present = torch.unique(labels[torch.as_tensor(train_idx)])
+        if len(present) < 2:
+            raise bad_input(f"The train split of {cache.dir} holds images of {len(present)} class(es) only; the supervised reference "
+                            "needs at least two. Import the dataset with more classes, or leave it out of baselines.supervised.")
     torch.manual_seed(job.seed)
-    task = build(p)
+    task = build(p, names if labels is not None else None)
     model = device.prepare_model(task)
     batches = BatchMaker(cache, p.image_size, device.torch_device, device.channels_last, crop_padding=True)
     opt = make_optimizer(p.optimizer, [{"params": model.parameters(), "lr": p.lr, "name": "all"}], p.weight_decay)
@@ -81,6 +90,8 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
     def step_fn(idx, gen):
         x = batches(idx, gen if p.augment else None)
         batch = task.make_batch(x, gen)
+        if labels is not None:
+            batch["y"] = labels[torch.as_tensor(idx)].to(x.device, non_blocking=True)
         with device.autocast():
             loss, _ = model.loss(batch)
         return loss, batch["x"].shape[0]
@@ -97,6 +108,8 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
                 batches.prefetch(val_idx[i + src:i + 2 * src])
             gen = step_generator(job.seed, 10_000, i)  # the same val batches every epoch
             batch = task.make_batch(batches(idx), gen)
+            if labels is not None:
+                batch["y"] = labels[torch.as_tensor(idx)].to(batch["x"].device, non_blocking=True)
             with device.autocast():
                 loss, out = model.loss(batch)
             loss_sum += float(loss) * batch["x"].shape[0]

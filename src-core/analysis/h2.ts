@@ -6,12 +6,14 @@
 // falls back to the test set, which favours the member (a "better" verdict stays conservative);
 // `selectedBy` says which was used. With two or more seeds the difference of seed means comes from
 // the paired test across seeds (stats/hierarchical.ts seedPairedDifference), so training
-// randomness enters the interval; with one seed it covers test-set sampling only.
+// randomness enters the interval, its between-seed variance pooled over all fusion comparisons of a
+// metric (poolSeedVariance); with one seed it covers test-set sampling only (and the verdict is
+// "not testable").
 import type { FusionComparison } from '../api/results.ts'
 import type { LoadedRun } from './collect.ts'
 import { cellKindOf, orNull } from './cells.ts'
 import { differenceInterval, holmAdjust, verdictOf, type BootstrapOptions, type PairedDifference, type Verdict } from './stats/bootstrap.ts'
-import { seedPairedDifference } from './stats/hierarchical.ts'
+import { poolSeedVariance, seedPairedDifference, type SeedPairedDifference } from './stats/hierarchical.ts'
 import { computeMetric, METRIC_NAMES, type MetricName, type Predictions } from './stats/metrics.ts'
 import { acrossSeedsOf, differenceOf, plainStat, testSetOf } from './stats/resampled.ts'
 
@@ -35,8 +37,9 @@ function differenceOut(d: PairedDifference) {
   return { estimate: orNull(d.estimate), lo: orNull(d.lo), hi: orNull(d.hi), verdict: d.verdict, p: orNull(d.p) }
 }
 
-/** The difference of seed means: the paired test across seeds, with the verdict of its interval. */
-export function acrossSeeds(k: number, n: number, clusters: number[][], diffOf: (seed: number, rows: readonly number[]) => number, opts: BootstrapOptions): PairedDifference {
+/** The difference of seed means: the paired test across seeds, with the verdict of its interval
+ *  (with several seeds also the seed spread, test-set variance and seeds that poolAcrossFamily uses). */
+export function acrossSeeds(k: number, n: number, clusters: number[][], diffOf: (seed: number, rows: readonly number[]) => number, opts: BootstrapOptions): PairedDifference & Partial<SeedPairedDifference> {
   if (k === 1) return differenceInterval(n, clusters, (rows) => diffOf(0, rows), opts)
   const d = seedPairedDifference(k, n, clusters, diffOf, opts)
   return { ...d, verdict: verdictOf(d.lo, d.hi) }
@@ -46,9 +49,18 @@ export function acrossSeeds(k: number, n: number, clusters: number[][], diffOf: 
  * acrossSeeds for differences of one statistic of paired prediction sets (a_s - b_s, seed s), from
  * the vectors every run computes once on the shared resamples.
  */
-export function pairedAcrossSeeds(pairs: readonly { a: Predictions; b: Predictions }[], clusters: readonly number[][], metric: MetricName, opts: BootstrapOptions): PairedDifference {
+export function pairedAcrossSeeds(pairs: readonly { a: Predictions; b: Predictions }[], clusters: readonly number[][], metric: MetricName, opts: BootstrapOptions): PairedDifference & Partial<SeedPairedDifference> {
   const ts = testSetOf(pairs[0]!.a.targets.length, clusters, opts)
   return acrossSeedsOf(pairs.map((p) => ({ a: plainStat(p.a, ts, metric), b: plainStat(p.b, ts, metric) })), opts.level)
+}
+
+/** Issue 24: the differences of one family with the between-seed variance pooled over all of them
+ *  (stats/hierarchical.ts poolSeedVariance); one-seed differences pass unchanged. */
+export function poolAcrossFamily<T extends PairedDifference & Partial<SeedPairedDifference>>(ds: readonly T[], level: number): T[] {
+  const full = ds.map((d) => (d.k !== undefined && d.seedVar !== undefined && d.patientVar !== undefined ? (d as T & SeedPairedDifference) : null))
+  const pooled = poolSeedVariance(full.filter((d): d is T & SeedPairedDifference => d !== null), level)
+  let i = 0
+  return ds.map((d, j) => (full[j] ? { ...pooled[i++]!, verdict: verdictOf(pooled[i - 1]!.lo, pooled[i - 1]!.hi) } : d))
 }
 
 /** Holm's correction within each metric: all fusion comparisons of the study form one family. */
@@ -76,6 +88,7 @@ export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[]
     groups.set(key, [...(groups.get(key) ?? []), f])
   }
   const out: Omit<FusionComparison, 'holm'>[] = []
+  const raw: { out: Omit<FusionComparison, 'holm'>; d: PairedDifference & Partial<SeedPairedDifference> }[] = []
   for (const [key, members] of groups) {
     const [target, mode] = key.split('|') as [string, string]
     const encoders = members[0]!.run.encoders
@@ -110,9 +123,14 @@ export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[]
           difference: differenceOut(d),
         }
       })
-      const pooled = pairings.length === 1 ? perSeed[0]!.difference : differenceOut(pairedAcrossSeeds(pairings.map((p) => ({ a: p.fusion.pred, b: p.best.pred })), clusters, metric, opts))
-      out.push({ target, mode, encoders, metric: metric satisfies MetricName, difference: pooled, perSeed })
+      if (pairings.length === 1) out.push({ target, mode, encoders, metric: metric satisfies MetricName, difference: perSeed[0]!.difference, perSeed })
+      else raw.push({ out: { target, mode, encoders, metric: metric satisfies MetricName, difference: perSeed[0]!.difference, perSeed }, d: pairedAcrossSeeds(pairings.map((p) => ({ a: p.fusion.pred, b: p.best.pred })), clusters, metric, opts) })
     }
+  }
+  // With several seeds the between-seed variance is pooled over the comparisons of each metric.
+  for (const metric of metrics) {
+    const family = raw.filter((r) => r.out.metric === metric)
+    poolAcrossFamily(family.map((r) => r.d), opts.level).forEach((d, i) => out.push({ ...family[i]!.out, difference: differenceOut(d) }))
   }
   return withHolm(out, opts.level).sort((a, b) => a.target.localeCompare(b.target) || a.mode.localeCompare(b.mode) || a.encoders.join().localeCompare(b.encoders.join()) || a.metric.localeCompare(b.metric))
 }

@@ -1,6 +1,7 @@
 // What a downstream run's summary.json records beyond its metrics (issue 15), in the shapes the
 // results and the run detail show: calibration (ECE, Brier, reliability bins), the 14-finding
-// AUROCs, the linear-head sweep's chosen point (chosen on validation) and the label subset.
+// AUROCs, the linear-head sweep's chosen point (chosen on validation), the L-BFGS probe's chosen C,
+// a fine-tuning run's starting probe (and whether it ended below it) and the label subset.
 import type { RunExtras } from '../api/results.ts'
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
@@ -41,5 +42,13 @@ export function runExtrasOf(summary: Record<string, unknown> | null): RunExtras 
   const ls = obj(summary?.label_subset)
   const labelSubset = ls ? { fraction: num(ls.fraction) ?? 1, nImages: num(ls.n_images), nPatients: num(ls.n_patients), sha256: typeof ls.sha256 === 'string' ? ls.sha256 : null } : null
   const knn = obj(summary?.knn)
-  return { calibration, perFindingAuc, headSweep, labelSubset, knn: knn ? { k: num(knn.k), temperature: num(knn.temperature) } : null, trainSeconds: num(summary?.train_seconds) }
+  const lf = obj(summary?.linear_fit)
+  const linearFit = lf ? { chosenC: num(obj(lf.chosen)?.C), gridSize: Array.isArray(lf.grid) ? lf.grid.length : 0, atEdge: lf.at_edge === true, converged: lf.converged !== false } : null
+  const st = obj(summary?.start)
+  const cmp = obj(st?.compare)
+  const side = (k: string) => obj(cmp?.[k])
+  const finetuneStart = st && cmp
+    ? { metric: typeof st.metric === 'string' ? st.metric : 'roc_auc', valStart: num(side('val')?.start), valEnd: num(side('val')?.end), testStart: num(side('test')?.start), testEnd: num(side('test')?.end), below: st.below === true }
+    : null
+  return { calibration, perFindingAuc, headSweep, labelSubset, linearFit, finetuneStart, knn: knn ? { k: num(knn.k), temperature: num(knn.temperature) } : null, trainSeconds: num(summary?.train_seconds) }
 }

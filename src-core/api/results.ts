@@ -103,6 +103,10 @@ export const runExtrasSchema = z.object({
   }).nullable(),
   /** The labelled train subset (label fractions below 1; the full split at 1). */
   labelSubset: z.object({ fraction: z.number(), nImages: num, nPatients: num, sha256: z.string().nullable() }).nullable(),
+  /** The L-BFGS linear probe: the C chosen on validation out of the grid, whether it sits at the grid's edge, whether every fit converged. */
+  linearFit: z.object({ chosenC: num, gridSize: z.number(), atEdge: z.boolean(), converged: z.boolean() }).nullable().default(null),
+  /** A finetune run that started from a linear probe: the start and end of the selection metric on val and test, and whether it ended below the start. */
+  finetuneStart: z.object({ metric: z.string(), valStart: num, valEnd: num, testStart: num, testEnd: num, below: z.boolean() }).nullable().default(null),
   /** kNN settings used (k may be capped by the train images). */
   knn: z.object({ k: num, temperature: num }).nullable(),
   /** Seconds of training (feature passes, heads, kNN votes). */
@@ -420,9 +424,10 @@ export const ensembleSchema = z.object({
 export const baselineSchema = z.object({
   target: z.string(),
   protocol: z.string(),
-  /** `random-init` or `ref:<name>`. */
+  /** `random-init`, `ref:<name>` or `supervised/<pretraining dataset>`. */
   encoder: z.string(),
-  kind: z.enum(['random-init', 'reference']),
+  /** supervised: the reference row (trained with the pretraining set's labels under the pretext budget). */
+  kind: z.enum(['random-init', 'reference', 'supervised']),
   /** ROC-AUC mean over seeds with the cell's interval. */
   auc: num,
   lo: num,

@@ -25,6 +25,8 @@ export const planSchema = z.object({
   reused: z.number(),
   /** Work left, from the throughput measured on the device that will run it (null seconds: not measured there yet; basis says why). */
   estimate: z.object({ measured: z.boolean(), device: z.string(), basis: z.string(), totalSeconds: z.number().nullable(), wallSeconds: z.number().nullable(), slots: z.number(), secondsByStage: z.record(z.string(), z.number()) }),
+  /** What the planner left out and why, and which ROC-AUC difference the seeds and test set can detect. */
+  notes: z.array(z.string()).default([]),
 })
 
 export const studySchema = z.object({

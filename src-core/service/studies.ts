@@ -84,6 +84,7 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
         counts: p.plan.counts,
         reused: p.reused,
         estimate: p.estimate,
+        notes: p.plan.notes,
       }
     },
 

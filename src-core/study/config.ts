@@ -61,6 +61,9 @@ export const fusionMember = z
   .string()
   .regex(/^((rotation|inpainting|structure)\/[^/\s]+|ref:[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/, 'a fusion member is written "<pretext>/<dataset name>" (e.g. "rotation/demo-mammo") or "ref:<reference encoder name>" (e.g. "ref:imagenet")')
 
+/** The linear probe's default C grid: 10^-4 .. 10^2 in half decades (engine/xlab/downstream/lbfgs.py DEFAULT_C_GRID). */
+export const LINEAR_C_GRID = Array.from({ length: 13 }, (_, i) => Number((10 ** ((i - 8) / 2)).toPrecision(6)))
+
 /** Label fractions: each in (0, 1], distinct; 1 (all labels) is always planned. */
 const labelFractions = z
   .array(z.number().positive().max(1))
@@ -131,6 +134,22 @@ export const downstreamStageSchema = z.object({
   labelFractionProtocols: distinct(z.enum(PROTOCOLS), 'labelFractionProtocols').optional(),
   /** Targets the finetune protocol (and fine-tuned fusion) runs on; absent = every one in `targets`. */
   finetuneTargets: distinct(z.enum(TARGETS), 'finetuneTargets', 1).optional(),
+  /** The linear probe of every encoder (single, fused, random-init, supervised reference and the
+   *  head a finetune run starts from): `lbfgs` fits an L2-regularised logistic / softmax regression
+   *  on standardised frozen features to convergence for every C of `cGrid` and keeps the best on
+   *  validation (engine/xlab/downstream/lbfgs.py); its budget is a tolerance, not `epochs`. `sgd` is
+   *  the earlier head: epochs x 50 full-batch steps of `optimizer` at lrHead (and linearHeadSweep). */
+  linearProbe: z
+    .object({
+      solver: z.enum(['lbfgs', 'sgd']).default('lbfgs'),
+      /** Inverse L2 strengths C tried (scikit-learn's C), in any order; the best on validation is kept. */
+      cGrid: z.array(z.number().positive()).min(1).default(LINEAR_C_GRID),
+      /** L-BFGS iterations at most per C. */
+      maxIter: positiveInt.default(1000),
+      /** Converged when the largest gradient entry of the sample-mean objective is at most this. */
+      tol: z.number().positive().default(1e-6),
+    })
+    .default({ solver: 'lbfgs', cGrid: LINEAR_C_GRID, maxIter: 1000, tol: 1e-6 }),
   /** A grid of head learning rates x weight decays per linear probe, chosen on validation; null = the single lrHead/weightDecay. */
   linearHeadSweep: z
     .object({
@@ -229,8 +248,12 @@ export const studyConfigSchema = z
       .object({
         /** A frozen random-init ResNet-18 per seed through the frozen-feature protocols (linear, knn). */
         randomInit: z.boolean().default(true),
+        /** The supervised reference (cross-entropy on a pretraining set's own labels, same network and
+         *  pretext budget): true = every pretraining dataset with at least two classes, a list = those
+         *  datasets (each must be a pretraining dataset with two or more classes), false = none. */
+        supervised: z.union([z.boolean(), z.array(z.string().min(1))]).default(true),
       })
-      .default({ randomInit: true }),
+      .default({ randomInit: true, supervised: true }),
     /** Imported reference encoders (`xlab encoders list`) used like pretext encoders in every protocol. */
     referenceEncoders: z.array(referenceName).default([]),
     device: deviceSchema.default({ policy: 'auto', cpuSlots: 1, threadsPerJob: 0, maxAttempts: 2, executor: 'local' }),
@@ -278,6 +301,14 @@ export const studyConfigSchema = z
     }
     if (cfg.downstream.labelFractions.length > 1 && cfg.downstream.labelFractionProtocols?.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['downstream', 'labelFractionProtocols'], message: 'labelFractions below 1 are given but no protocol runs them: name at least one protocol, or leave labelFractionProtocols out (all of them)' })
+    }
+    if (cfg.downstream.linearHeadSweep && cfg.downstream.linearProbe.solver !== 'sgd') {
+      ctx.addIssue({ code: 'custom', path: ['downstream', 'linearHeadSweep'], message: 'linearHeadSweep sweeps the SGD head; the linear probe solver is lbfgs, which sweeps linearProbe.cGrid instead: set linearProbe.solver to "sgd" or set linearHeadSweep to null' })
+    }
+    if (Array.isArray(cfg.baselines.supervised)) {
+      for (const [i, ds] of cfg.baselines.supervised.entries()) {
+        if (!cfg.pretrainDatasets.includes(ds)) ctx.addIssue({ code: 'custom', path: ['baselines', 'supervised', i], message: `supervised reference dataset "${ds}" is not one of pretrainDatasets (${cfg.pretrainDatasets.join(', ')}): add it there or remove it here` })
+      }
     }
     if (new Set(cfg.seeds).size !== cfg.seeds.length) ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'seeds must be distinct' })
     if (cfg.pretextTasks.includes('structure') && cfg.imageSize % 2 !== 0) {

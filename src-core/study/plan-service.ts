@@ -30,6 +30,10 @@ export function currentProvenance(db: Db): PlanProvenance {
       return sums.get(name)!
     },
     referenceChecksum: (name) => getReferenceEncoder(db, name)?.sha256 ?? null,
+    datasetClasses: (name) => {
+      const d = getDatasetByIdOrName(db, name)
+      return d && d.status === 'ready' ? { classes: d.labelNames.length, multiLabel: d.multiLabel, testImages: d.splits.test ?? null } : null
+    },
   }
 }
 

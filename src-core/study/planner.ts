@@ -4,6 +4,7 @@
 // and the engine version come in as PlanProvenance).
 import { specProvenance, type PlanProvenance } from './provenance.ts'
 import { DEFAULT_CHECKPOINT_SECONDS, FROZEN_PROTOCOLS, fractionProtocols, referenceLabel, referenceNameOf, runsOnTarget, trainedCells, type FusionMode, type PretextTask, type Protocol, type StudyConfig, type Target } from './config.ts'
+import { detectableSentence } from './power.ts'
 import { runIdFor, specHash, type PathRef, type RunSpec, type Stage } from './spec.ts'
 
 /** One run the study needs. */
@@ -42,6 +43,35 @@ export interface StudyPlan {
   runs: PlannedRun[]
   /** Number of runs per stage. */
   counts: Record<Stage, number>
+  /** Sentences about what the planner left out and why (e.g. a supervised reference for a dataset without classes). */
+  notes: string[]
+}
+
+/** Prefix of the supervised reference's encoder label: `supervised/<pretraining dataset>`. */
+export const SUPERVISED_PREFIX = 'supervised/'
+
+/** The pretraining datasets that get a supervised reference, and sentences for those left out. An
+ *  explicit list naming a dataset without two classes (or with several labels per image) is refused. */
+export function supervisedDatasets(cfg: Pick<StudyConfig, 'baselines' | 'pretrainDatasets'>, prov: PlanProvenance): { datasets: string[]; notes: string[] } {
+  const want = cfg.baselines.supervised
+  if (want === false) return { datasets: [], notes: [] }
+  const explicit = Array.isArray(want)
+  const names = explicit ? want : cfg.pretrainDatasets
+  const datasets: string[] = []
+  const notes: string[] = []
+  for (const name of names) {
+    const info = prov.datasetClasses?.(name) ?? null
+    // Not imported yet (or a plan without a store): planned; the engine refuses it with a sentence if it has no classes.
+    const problem = !info ? null : info.multiLabel ? 'has several labels per image (a multi-label dataset)' : info.classes < 2 ? `has ${info.classes} class${info.classes === 1 ? '' : 'es'}` : null
+    if (!problem) {
+      datasets.push(name)
+      continue
+    }
+    const sentence = `No supervised reference for "${name}": it ${problem}, and the reference is trained with cross-entropy on one of at least two classes per image`
+    if (explicit) throw Object.assign(new Error(`${sentence}. Remove "${name}" from baselines.supervised, or import it with class folders or a labels CSV of two or more classes.`), { code: 'BAD_REQUEST' })
+    notes.push(`${sentence}; its row is left out.`)
+  }
+  return { datasets, notes }
 }
 
 /** An encoder label as it appears in run names: `rotation@demo-mammo`, `random-init`, `ref-imagenet`. */
@@ -89,6 +119,24 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
   /** Extract run per `<label>|<seed>`. */
   const extracts = new Map<string, PlannedRun>()
 
+  const pretextParams = (dataset: string) => ({
+    dataset_dir: { $dataset: dataset },
+    image_size: size,
+    // One budget for every cell: steps at a fixed network batch (the engine records the epochs it made).
+    steps: p.steps,
+    batch_size: p.batchSize,
+    val_every_steps: p.valEverySteps,
+    warmup_steps: p.warmupSteps,
+    optimizer: p.optimizer,
+    lr: p.lr,
+    weight_decay: p.weightDecay,
+    schedule: p.schedule,
+    max_train_images: p.maxTrainImages,
+    checkpoint_every_steps: p.checkpointEverySteps,
+    // Absent at the engine's default, so runs planned before the field existed keep their ids.
+    checkpoint_every_s: p.checkpointEverySeconds === DEFAULT_CHECKPOINT_SECONDS ? undefined : p.checkpointEverySeconds,
+  })
+
   const cells = trainedCells(cfg)
   for (const seed of cfg.seeds) {
     for (const { task, dataset, label } of cells) {
@@ -96,28 +144,7 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
         ...blank,
         name: `${encName(label)}-s${seed}`,
         stage: 'pretext',
-        spec: {
-          kind: 'pretext',
-          seed,
-          params: {
-            task,
-            dataset_dir: { $dataset: dataset },
-            image_size: size,
-            // One budget for every cell: steps at a fixed network batch (the engine records the epochs it made).
-            steps: p.steps,
-            batch_size: p.batchSize,
-            val_every_steps: p.valEverySteps,
-            warmup_steps: p.warmupSteps,
-            optimizer: p.optimizer,
-            lr: p.lr,
-            weight_decay: p.weightDecay,
-            schedule: p.schedule,
-            max_train_images: p.maxTrainImages,
-            checkpoint_every_steps: p.checkpointEverySteps,
-            // Absent at the engine's default, so runs planned before the field existed keep their ids.
-            checkpoint_every_s: p.checkpointEverySeconds === DEFAULT_CHECKPOINT_SECONDS ? undefined : p.checkpointEverySeconds,
-          },
-        },
+        spec: { kind: 'pretext', seed, params: { task, ...pretextParams(dataset) } },
         deps: [],
         pretext: task,
         pretrainDataset: dataset,
@@ -139,6 +166,41 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
         encoders: [label],
       })
       extracts.set(`${label}|${seed}`, ext)
+    }
+  }
+
+  // The supervised reference: per labelled pretraining dataset and seed, the same ResNet-18 trained
+  // with cross-entropy on the dataset's labels under the pretext budget, extracted and evaluated
+  // through every protocol an encoder goes through. Its label is `supervised/<dataset>`; it is a
+  // baseline row, never a cell of the pretext x dataset matrix (its `pretext` factor stays null).
+  const supervised = supervisedDatasets(cfg, prov)
+  const supervisedExtracts = new Map<string, PlannedRun>()
+  for (const seed of cfg.seeds) {
+    for (const dataset of supervised.datasets) {
+      const label = `${SUPERVISED_PREFIX}${dataset}`
+      const pre = add({
+        ...blank,
+        name: `${encName(label)}-s${seed}`,
+        stage: 'pretext',
+        spec: { kind: 'pretext', seed, params: { ...pretextParams(dataset), task: 'supervised' } },
+        deps: [],
+        pretrainDataset: dataset,
+        seed,
+        encoders: [label],
+      })
+      supervisedExtracts.set(
+        `${label}|${seed}`,
+        add({
+          ...blank,
+          name: `extract-${encName(label)}-s${seed}`,
+          stage: 'extract',
+          spec: { kind: 'extract', seed, params: { checkpoint: { $checkpoint: pre.id }, pretext: 'supervised', dataset_name: dataset, seed, out_dir: { $runDir: 'encoders' } } },
+          deps: [pre.id],
+          pretrainDataset: dataset,
+          seed,
+          encoders: [label],
+        }),
+      )
     }
   }
 
@@ -168,6 +230,11 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
       const ext = extracts.get(`${label}|${seed}`)!
       return { label, ref: { $encoder: ext.id }, deps: [ext.id], pretext: task, pretrainDataset: dataset, protocols: encoderProtocols }
     }),
+    ...supervised.datasets.map((dataset) => {
+      const label = `${SUPERVISED_PREFIX}${dataset}`
+      const ext = supervisedExtracts.get(`${label}|${seed}`)!
+      return { label, ref: { $encoder: ext.id }, deps: [ext.id], pretext: null, pretrainDataset: dataset, protocols: encoderProtocols }
+    }),
     ...(randomInit.has(seed) ? [{ label: RANDOM_INIT_LABEL, ref: { $encoder: randomInit.get(seed)!.id }, deps: [randomInit.get(seed)!.id], pretext: null, pretrainDataset: null, protocols: frozen }] : []),
     ...cfg.referenceEncoders.map((name) => ({ label: referenceLabel(name), ref: { $reference: name }, deps: [], pretext: null, pretrainDataset: null, protocols: encoderProtocols })),
   ]
@@ -193,6 +260,11 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
     }
     // kNN trains nothing: its hash depends on the features, the vote and the labels only.
     if (protocol === 'knn') return { ...common, knn_k: d.knn.k, knn_temperature: d.knn.temperature }
+    const lp = d.linearProbe
+    const lbfgs = { linear_solver: 'lbfgs', linear_c_grid: [...lp.cGrid].sort((a, b) => a - b), linear_max_iter: lp.maxIter, linear_tol: lp.tol }
+    // The lbfgs probe's budget is convergence: none of the head optimiser's settings (nor the
+    // fine-tuning epochs) enter a linear run, so they do not change its hash either.
+    if (protocol === 'linear' && lp.solver === 'lbfgs') return { ...common, imbalance: d.imbalance, ...lbfgs }
     const lrHead = protocol === 'scratch' ? d.lrScratch : d.lrHead
     // A linear probe has no encoder learning rate: leaving it out keeps its hash independent of it.
     const lrEncoder = protocol === 'scratch' ? d.lrScratch : protocol === 'finetune' ? d.lrEncoder : undefined
@@ -213,6 +285,9 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
       max_steps_per_epoch: d.maxStepsPerEpoch,
       head_sweep_lrs: sweep ? sweep.lrs : undefined,
       head_sweep_weight_decays: sweep ? sweep.weightDecays : undefined,
+      // The head a finetune run starts from is fitted like every linear probe.
+      // The sgd head is the engine's default for a job that does not say: left out, so those runs keep their earlier hashes.
+      ...(protocol === 'finetune' && d.finetuneHeadInit === 'linear_probe' && lp.solver === 'lbfgs' ? lbfgs : {}),
     }
   }
 
@@ -321,5 +396,6 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
 
   const counts: Record<Stage, number> = { pretext: 0, extract: 0, downstream: 0, probe: 0 }
   for (const r of runs) counts[r.stage]++
-  return { runs, counts }
+  const nTest = prov.datasetClasses?.(cfg.downstreamDataset)?.testImages ?? null
+  return { runs, counts, notes: [...supervised.notes, detectableSentence(cfg.seeds.length, nTest)] }
 }

@@ -15,8 +15,13 @@ const demo: StudyConfigInput = {
   pretrainDatasets: ['demo-natural', 'demo-brainct', 'demo-mammo'],
   downstreamDataset: 'demo-chest',
   targets: ['binary', '3class'],
-  // kNN (k 20, T 0.07) beside the linear probe; both read one cached feature pass per encoder.
-  protocols: ['linear', 'knn', 'finetune', 'scratch'],
+  // kNN (k 20, T 0.07) beside the linear probe; both read one cached feature pass per encoder. No
+  // fine-tuning in the demo (issue 24): its 32 steps from the linear probe's head ended below that
+  // starting probe in every demo cell, so the demo's fine-tuning rows ranked an under-trained model
+  // as a protocol result, and no larger budget was measured to end at or above its start inside the
+  // demo's 10 minutes. The paper preset fine-tunes, and every finetune run records its starting probe and
+  // is flagged when it ends below it. scratch stays: it is the baseline "pretraining at all" is held to.
+  protocols: ['linear', 'knn', 'scratch'],
   // Linear fusion only: a fine-tuned fusion trains 2-3 encoders a step, 40% of the earlier demo's time.
   fusion: { sets: MAMMO_FUSION, modes: ['linear'] },
   seeds: [0],
@@ -28,12 +33,11 @@ const demo: StudyConfigInput = {
   // demo data has the variation real sets have (see datasets/demo/*.ts). Inpainting's decoder makes
   // its step about twice a classifier's.
   pretext: { steps: 48, batchSize: 64, optimizer: 'adam', lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', warmupSteps: 4, valEverySteps: 12, checkpointEverySteps: 12 },
-  // 32 fine-tuning steps of 32 images (2 epochs of 16 steps over at most 1,024 images), on the binary
-  // target only (finetuneTargets; 3class is probed linearly and by kNN and has its scratch baseline):
-  // fine-tuning costs a full backward pass per step and was ~40% of the demo's slot time with both
-  // targets. It starts from the linear probe's head (finetuneHeadInit), so a short run still starts
-  // where the probe ends. The fusion sets are probed linearly only (fusion.modes); the paper preset
-  // fine-tunes them too. scripts/demo-budget-2026-12-01.json is the budget the round started from.
+  // The scratch baseline trains 32 steps of 32 images (2 epochs of 16 steps over at most 1,024
+  // images). Every linear probe (pretext, supervised, random-init, fusion) is the L-BFGS logistic
+  // regression to convergence with C chosen on validation (downstream.linearProbe, the default): its
+  // budget is not `epochs`. The fusion sets are probed linearly only (fusion.modes); the paper preset
+  // fine-tunes them too. scripts/demo-budget-2026-12-01.json is the budget of an earlier round.
   downstream: {
     epochs: 2,
     batchSize: 32,
@@ -50,10 +54,10 @@ const demo: StudyConfigInput = {
     // probe only: its features are cached, so each such run costs a head fit of well under a second.
     labelFractions: [0.1, 1],
     labelFractionProtocols: ['linear'],
-    finetuneTargets: ['binary'],
   },
-  // The frozen random-init ResNet-18 goes through linear and kNN (the config's default, written out).
-  baselines: { randomInit: true },
+  // The frozen random-init ResNet-18 goes through linear and kNN, and each pretraining set with two or
+  // more classes gets the supervised reference (its labels, the pretext budget): the configs' defaults, written out.
+  baselines: { randomInit: true, supervised: true },
   probes: { invariance: true, similarity: true, nImages: 64 },
   // Two single-threaded workers overlap one worker's torch import with the other's training.
   device: { policy: 'auto', cpuSlots: 2, threadsPerJob: 1, maxAttempts: 2 },

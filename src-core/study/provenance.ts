@@ -15,6 +15,8 @@ export interface PlanProvenance {
   datasetChecksum: (name: string) => string | null
   /** sha256 of an imported reference encoder's stored file by name; null (or absent) when it is not imported. */
   referenceChecksum?: (name: string) => string | null
+  /** The labels of an imported dataset by name (how many classes, one per image or several); null (or absent) when not known yet. */
+  datasetClasses?: (name: string) => { classes: number; multiLabel: boolean; testImages?: number | null } | null
 }
 
 /** The inputs recorded in a spec (and so in its hash). */

@@ -23,7 +23,8 @@ export interface ResultRow {
 
 function encoderLabel(encoders: string[] | null): string {
   if (!encoders || !encoders.length) return 'scratch'
-  if (encoders.length === 1) return encoders[0]!
+  // The supervised reference (issue 24): marked, and listed first in its task and protocol.
+  if (encoders.length === 1) return encoders[0]!.startsWith('supervised/') ? `${encoders[0]!} (reference)` : encoders[0]!
   const datasets = new Set(encoders.map((e) => e.split('/')[1]))
   return datasets.size === 1 ? `${encoders.map((e) => e.split('/')[0]).join('+')}/${[...datasets][0]}` : encoders.join('+')
 }
@@ -51,7 +52,7 @@ export function resultRows(db: Db, studyId: string): ResultRow[] {
       state: r.state,
       metrics: metrics.get(r.id) ?? {},
     }))
-    .sort((a, b) => a.task.localeCompare(b.task) || a.protocol.localeCompare(b.protocol) || a.encoder.localeCompare(b.encoder) || a.seed - b.seed)
+    .sort((a, b) => a.task.localeCompare(b.task) || a.protocol.localeCompare(b.protocol) || Number(b.encoder.endsWith('(reference)')) - Number(a.encoder.endsWith('(reference)')) || a.encoder.localeCompare(b.encoder) || a.seed - b.seed)
 }
 
 /** A fixed-width text table (also valid Markdown). */

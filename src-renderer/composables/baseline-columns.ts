@@ -15,7 +15,7 @@ export interface BaselineRow {
   /** Encoder label (`random-init`, or the reference encoder's name). */
   encoder: string
   /** Which kind of baseline. */
-  kind: 'random-init' | 'reference'
+  kind: 'random-init' | 'reference' | 'supervised'
   /** Test ROC-AUC. */
   auc: number | null
   /** 95% interval. */
@@ -42,7 +42,7 @@ export interface EnsembleRow {
   fusionMinusEnsemble: { diff: number | null; lo: number | null; hi: number | null }
 }
 
-const KIND_WORDS: Record<BaselineRow['kind'], string> = { 'random-init': 'baseline: frozen random init', reference: 'baseline: reference encoder' }
+const KIND_WORDS: Record<BaselineRow['kind'], string> = { supervised: 'reference row: supervised on the pretraining labels', 'random-init': 'baseline: frozen random init', reference: 'baseline: reference encoder' }
 
 /** Baseline rows: marked as baselines, with the interval. */
 export const baselineColumns: Column<BaselineRow>[] = [

@@ -121,7 +121,7 @@ def test_label_fractions_give_every_encoder_the_same_patients(env):
 
 def test_head_sweep_keeps_the_grid_point_best_on_val_and_scores_test_once(env):
     _, r = _run(env, "sweep", protocol="linear", target="binary", encoders=[env["random"]],
-                head_sweep_lrs=[1e-7, 3e-2], head_sweep_weight_decays=[0.0, 1e-3])
+                linear_solver="sgd", head_sweep_lrs=[1e-7, 3e-2], head_sweep_weight_decays=[0.0, 1e-3])
     assert r.code == 0, r.stderr[-2000:]
     hs = r.summary["head_sweep"]
     assert [(g["lr"], g["weight_decay"]) for g in hs["grid"]] == [(1e-7, 0.0), (1e-7, 1e-3), (3e-2, 0.0), (3e-2, 1e-3)]
@@ -132,6 +132,36 @@ def test_head_sweep_keeps_the_grid_point_best_on_val_and_scores_test_once(env):
     assert len([m for m in r.of("metric") if m["split"] == "test"]) == 1
     _, bad = _run(env, "sweep-finetune", protocol="finetune", target="binary", encoders=[env["random"]], head_sweep_lrs=[1e-3])
     assert bad.code == 2 and "sweeps the head of protocol linear" in bad.of("error")[0]["message"]
+    _, lb = _run(env, "sweep-lbfgs", protocol="linear", target="binary", encoders=[env["random"]], head_sweep_lrs=[1e-3],
+                 linear_solver="lbfgs")
+    assert lb.code == 2 and "linear_solver sgd" in lb.of("error")[0]["message"]
+
+
+def test_the_lbfgs_linear_probe_sweeps_a_c_grid_and_ignores_the_finetuning_epochs(env):
+    res = {}
+    for epochs in (1, 7):
+        _, res[epochs] = _run(env, f"lbfgs-e{epochs}", protocol="linear", target="3class", encoders=[env["random"]], epochs=epochs,
+                              linear_solver="lbfgs", linear_c_grid=[0.01, 0.1, 1.0])
+        assert res[epochs].code == 0, res[epochs].stderr[-2000:]
+    fit = res[1].summary["linear_fit"]
+    assert fit["solver"] == "lbfgs" and [g["C"] for g in fit["grid"]] == [0.01, 0.1, 1.0] and fit["selected_on"] == "val"
+    assert fit["converged"] and fit["chosen"]["C"] == max(fit["grid"], key=lambda g: g["value"])["C"]
+    assert res[1].summary["test"]["roc_auc"] == res[7].summary["test"]["roc_auc"]  # the head's budget is convergence, not epochs
+    assert "head_sweep" not in res[1].summary and len([m for m in res[1].of("metric") if m["split"] == "test"]) == 1
+
+
+def test_finetune_records_its_starting_probe_and_flags_an_end_below_it(env):
+    # An encoder learning rate far too large wrecks the probe's features in two steps: the run must say it ended below its start.
+    _, r = _run(env, "ft-below", protocol="finetune", target="binary", encoders=[env["random"]], head_init="linear_probe",
+                epochs=1, max_steps_per_epoch=2, lr_encoder=5.0, lr_head=5.0, optimizer="sgd", linear_solver="lbfgs",
+                linear_c_grid=[0.1, 1.0])
+    assert r.code == 0, r.stderr[-2000:]
+    st = r.summary["start"]
+    assert st["source"] == "linear_probe" and st["C"] in (0.1, 1.0) and st["test"]["roc_auc"] is not None
+    assert st["compare"]["test"]["start"] == st["test"]["roc_auc"]
+    assert st["compare"]["test"]["end"] == r.summary["test"]["roc_auc"]
+    assert st["below"] is True
+    assert any("ended below its starting linear probe" in m for m in _logs(r))
 
 
 def test_features_are_reused_across_jobs_with_identical_results(env):

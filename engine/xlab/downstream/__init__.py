@@ -38,6 +38,7 @@ IMBALANCE = ("weighted_loss", "balanced_sampler", "none")
 HEAD_INIT = ("random", "linear_probe")
 BATCHNORM = ("pretext", "adabn")
 NORMALISATION = ("downstream", "pretraining")
+LINEAR_SOLVERS = ("lbfgs", "sgd")
 CHEXNET = {"chexnet_mean_auroc": 0.841, "note": "CheXNet (Rajpurkar et al. 2017) used a different split"}
 
 
@@ -48,6 +49,13 @@ def check_params(p: DownstreamParams) -> None:
     one_of(p.head_init, HEAD_INIT, "params.head_init")
     one_of(p.batchnorm, BATCHNORM, "params.batchnorm")
     one_of(p.normalisation, NORMALISATION, "params.normalisation")
+    one_of(p.linear_solver, LINEAR_SOLVERS, "params.linear_solver")
+    positive(p.linear_max_iter, "params.linear_max_iter")
+    positive(p.linear_tol, "params.linear_tol")
+    if p.linear_c_grid is not None and not (p.linear_c_grid and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in p.linear_c_grid)):
+        raise bad_input(f"params.linear_c_grid must be a non-empty list of positive numbers (inverse L2 strengths C), "
+                        f"got {json.dumps(p.linear_c_grid)[:80]}.")
     if p.batchnorm == "adabn" and p.protocol not in FROZEN:
         raise bad_input(f"params.batchnorm adabn applies to protocol linear or knn (finetune re-estimates BatchNorm itself with head_init "
                         f"linear_probe, and trains it); this job is {p.protocol}: leave it at pretext.")
@@ -71,6 +79,9 @@ def check_params(p: DownstreamParams) -> None:
         if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and (v > 0 if low == "positive" else v >= 0)
                                  for v in values):
             raise bad_input(f"params.{name} must be a non-empty list of {low} numbers, got {json.dumps(values)[:80]}.")
+    if p.linear_solver == "lbfgs" and (p.head_sweep_lrs is not None or p.head_sweep_weight_decays is not None):
+        raise bad_input("params.head_sweep_lrs / head_sweep_weight_decays sweep the SGD head (linear_solver sgd); linear_solver lbfgs "
+                        "sweeps linear_c_grid instead. Set linear_solver sgd, or leave the head sweep out.")
     n = len(p.encoders)
     if p.protocol == "scratch" and n:
         raise bad_input(f"params.encoders lists {n} encoder(s) but protocol scratch starts from random weights; pass an empty list.")
@@ -167,11 +178,18 @@ def run_downstream(job: Job, em: Emitter, device: Device) -> dict:
     if p.protocol in FROZEN:
         history, best, ips, steps, probs = frozen_protocol(p, model, batches, splits, full_train, capped, y, objective, cache, member_norm,
                                                            device, em, watch, job.seed, extra)
-        last_epoch = p.epochs if p.protocol == "linear" else 0
+        last_epoch = (p.epochs if p.linear_solver == "sgd" else 1) if p.protocol == "linear" else 0
     else:
         if p.head_init == "linear_probe" and not (run_dir / "last.pth").exists():  # a resumed run has its head in last.pth
             with watch:
                 config["head_probe"] = init_head_by_probe(model, batches, splits, y, p, device, em, objective, job.seed)
+                config["head_probe"]["test"] = scalar_metrics(objective.metrics(
+                    y[splits["test"]], predict(model, batches, splits["test"], max(p.batch_size, 256), device,
+                                               activation=objective.probs).numpy()))
+            (run_dir / "config.json").write_text(json.dumps(config, indent=2))  # a resumed run reads its start here
+        elif p.head_init == "linear_probe":
+            config["head_probe"] = json.loads((run_dir / "config.json").read_text()).get("head_probe") \
+                if (run_dir / "config.json").exists() else None
         history, best, ips, steps = end_to_end(job, p, model, batches, splits, y, objective, device, em, run_dir, config, watch)
         last_epoch = p.epochs
         with watch:
@@ -189,6 +207,8 @@ def run_downstream(job: Job, em: Emitter, device: Device) -> dict:
         "batchnorm": batchnorm_used(p), "input_normalisation": {"policy": p.normalisation, "members": member_norm},
         "label_subset": subset_info, "split_type": cache.meta.get("split_source"), **extra, "train_seconds": round(watch.seconds, 3),
     }
+    if p.protocol == "finetune" and config.get("head_probe"):
+        summary["start"] = start_check(config["head_probe"], best, test, p.selection_metric, em)
     if multilabel:
         summary["reference"] = dict(CHEXNET)
     return summary
@@ -209,6 +229,26 @@ def inference_batch(batch_size: int, device, image_size: int, encoders: int = 1)
         return batch
     per_image = 20 * 3 * image_size * image_size * 4 * max(1, encoders)
     return max(batch, min(256, int(free // 2 // per_image)))
+
+
+def start_check(probe: dict, best: dict, test: dict, metric: str, em: Emitter) -> dict:
+    """Where a fine-tuning run that started from a linear probe began and whether it ended below
+    that start: on the selection metric of validation (the model kept is the best fine-tuning epoch
+    on val) and on the same metric of test. ``below`` is true when either ends lower; the run log
+    says so as a warning, and the report lists such runs."""
+    out = {"source": "linear_probe", "metric": metric, "C": probe.get("C"), "val": probe.get("val"), "test": probe.get("test")}
+    rows = {}
+    for split, start, end in (("val", (probe.get("val") or {}).get(metric), (best.get("metrics") or {}).get(metric)),
+                              ("test", (probe.get("test") or {}).get(metric), test.get(metric))):
+        if isinstance(start, (int, float)) and isinstance(end, (int, float)):
+            rows[split] = {"start": float(start), "end": float(end), "delta": float(end) - float(start)}
+    out["compare"] = rows
+    out["below"] = any(r["delta"] < 0 for r in rows.values())
+    if out["below"]:
+        parts = ", ".join(f"{s} {r['end']:.3f} against {r['start']:.3f}" for s, r in rows.items() if r["delta"] < 0)
+        em.log(f"Fine-tuning ended below its starting linear probe ({metric}: {parts}); more fine-tuning steps or a smaller "
+               "encoder learning rate may be needed, and the linear probe is the better model of this encoder here.", "warning")
+    return out
 
 
 def frozen_protocol(p, model, batches, splits, full_train, capped, y, objective, cache, member_norm, device, em, watch, seed, extra):
@@ -251,8 +291,8 @@ def frozen_protocol(p, model, batches, splits, full_train, capped, y, objective,
             logits = F.linear(f["test"], model.head.weight.detach().float().cpu(), model.head.bias.detach().float().cpu())
             probs = objective.probs(logits).numpy()
     if record is not None:
-        extra["head_sweep"] = record
-    return history, best, ips, p.linear_steps_per_epoch, probs
+        extra["linear_fit" if record.get("solver") == "lbfgs" else "head_sweep"] = record
+    return history, best, ips, p.linear_steps_per_epoch if p.linear_solver == "sgd" else 1, probs
 
 
 def batchnorm_used(p: DownstreamParams) -> str:
@@ -307,15 +347,20 @@ def init_head_by_probe(model, batches, splits, y, p, device, em: Emitter, object
     fine-tuning steps do not push a random head's large gradients into the pretrained encoder.
     BatchNorm statistics are re-estimated on the downstream train images first (see
     recalibrate_batchnorm; measured on the demo, without it the loss reached thousands). The probe
-    sees train and val only and uses the job's head settings; returns its best val result."""
+    sees train and val only (its C is chosen on val) and uses the job's head settings; returns its best val
+    result (the caller scores test with it once, as the fine-tuning run's recorded start)."""
     recalibrate_batchnorm(model.encoders, batches, splits["train"], max(p.batch_size, 64))
-    _, best, _, _ = linear_probe(model=model, batches=batches, splits={s: splits[s] for s in ("train", "val")}, y=y, p=p,
+    _, best, _, record = linear_probe(model=model, batches=batches, splits={s: splits[s] for s in ("train", "val")}, y=y, p=p,
                                  device=device, em=_LogsOnly(em), objective=objective, seed=seed)
     for par in model.encoders.parameters():  # the probe froze them
         par.requires_grad_(True)
-    em.log(f"Head initialised by a linear probe on frozen features (val {p.selection_metric} {abs(best['value']):.3f} at probe "
-           f"epoch {best['epoch']}); fine-tuning the whole network from there.")
-    return {"epoch": best["epoch"], "val": best["metrics"]}
+    chosen = f"C {record['chosen']['C']:g}" if record and record.get("solver") == "lbfgs" else f"probe epoch {best['epoch']}"
+    em.log(f"Head initialised by a linear probe on frozen features (val {p.selection_metric} {abs(best['value']):.3f} at "
+           f"{chosen}); fine-tuning the whole network from there.")
+    out = {"epoch": best["epoch"], "val": best["metrics"], "solver": p.linear_solver}
+    if record and record.get("solver") == "lbfgs":
+        out["C"] = record["chosen"]["C"]
+    return out
 
 
 def end_to_end(job, p, model, batches, splits, y, objective: Objective, device, em, run_dir, config, watch: Stopwatch):

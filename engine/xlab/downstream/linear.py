@@ -1,8 +1,12 @@
 """Linear protocol: encoders frozen in eval mode (BatchNorm statistics never move). Features of every
-split are computed once (features.py caches them per encoder); the head is trained on them
-full-batch, which costs milliseconds, so the linear probe of a study is dominated by one forward
-pass over the images. With a head sweep (sweep.py) one head is trained per grid point on the same
-features and the best on validation is kept."""
+split are computed once (features.py caches them per encoder) and standardised with the train
+split's statistics. The head is then fitted on them full-batch, which costs well under a second, so
+the linear probe of a study is dominated by one forward pass over the images.
+
+Two solvers (params.linear_solver): ``lbfgs`` (the default, lbfgs.py) fits an L2-regularised
+softmax / logistic regression to convergence for every C of a grid and keeps the best on validation;
+``sgd`` trains the head ``epochs x linear_steps_per_epoch`` steps with the job's optimiser and
+schedule, optionally over a head sweep (sweep.py) of learning rates x weight decays."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import torch
 from ..metrics import scalar_metrics
 from ..optim import lr_factor, make_optimizer, set_lr
 from .common import predict
+from .lbfgs import l2_sweep
 from .objective import Objective
 
 
@@ -49,9 +54,10 @@ def linear_probe(*, model, batches, splits: dict, y: np.ndarray, p, device, em, 
                  feats: dict | None = None, sweep=None):
     """Trains ``model.head`` on frozen features (``feats`` {split: N x D} when the caller has them,
     else one pass here); leaves the best-on-val head (standardisation folded in) in the model and
-    sends its epochs as train/val metrics. ``sweep(z, yt, y_val) -> (history, best, record)`` replaces
-    the single fit (sweep.py). Returns (history, best, images_per_s of feature extraction or None,
-    sweep record or None)."""
+    sends its epochs as train/val metrics (one "epoch" for lbfgs: the chosen C's fit). With
+    ``p.linear_solver`` sgd, ``sweep(z, yt, y_val) -> (history, best, record)`` replaces the single fit
+    (sweep.py). Returns (history, best, images_per_s of feature extraction or None, the lbfgs or sweep
+    record or None)."""
     for par in model.encoders.parameters():
         par.requires_grad_(False)
     ips = None
@@ -65,13 +71,18 @@ def linear_probe(*, model, batches, splits: dict, y: np.ndarray, p, device, em, 
     yt = {s: objective.targets(y[splits[s]]) for s in ("train", "val")}
     y_val = y[splits["val"]]
     record = None
-    if sweep is not None:
+    if p.linear_solver == "lbfgs":
+        history, best, record = l2_sweep(z, yt, y_val, objective, p.selection_metric, p.linear_c_grid, p.linear_max_iter,
+                                         p.linear_tol, em.log)
+    elif sweep is not None:
         history, best, record = sweep(z, yt, y_val)
     else:
         history, best = fit_head(z, yt, y_val, objective, p, p.lr_head, p.weight_decay, seed)
+    steps = record["grid"][[g["C"] for g in record["grid"]].index(record["chosen"]["C"])]["iterations"] \
+        if p.linear_solver == "lbfgs" else p.linear_steps_per_epoch
     for h in history:  # the global step of the head's optimiser, so each epoch has its own x on a step axis
-        em.metric("train", h["epoch"], h["epoch"] * p.linear_steps_per_epoch, {"loss": h["train_loss"]})
-        em.metric("val", h["epoch"], h["epoch"] * p.linear_steps_per_epoch, h["val"])
+        em.metric("train", h["epoch"], h["epoch"] * steps, {"loss": h["train_loss"]})
+        em.metric("val", h["epoch"], h["epoch"] * steps, h["val"])
     with torch.no_grad():  # fold the standardisation into the head: the model takes images again
         wgt, b = best["head"]["weight"], best["head"]["bias"]
         model.head.weight.copy_(wgt / sd)

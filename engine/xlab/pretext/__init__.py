@@ -4,11 +4,13 @@ from .base import PretextTask
 from .inpainting import InpaintingTask
 from .rotation import RotationTask
 from .structure import StructureTask
+from .supervised import SupervisedTask
 
 PRETEXT_TASKS: dict[str, type[PretextTask]] = {
     RotationTask.name: RotationTask,
     InpaintingTask.name: InpaintingTask,
     StructureTask.name: StructureTask,
+    SupervisedTask.name: SupervisedTask,  # the supervised reference (labels of the pretraining set), not a pretext task
 }
 
 

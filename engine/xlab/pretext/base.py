@@ -17,6 +17,7 @@ class PretextTask(nn.Module):
     """
 
     name = "base"
+    uses_labels = False  # True: the loop attaches the cache's class index of each image as batch["y"] (supervised.py)
     encoder_prefix = "encoder.net."  # where the plain resnet18 state lives in this model's state_dict
 
     def __init__(self):

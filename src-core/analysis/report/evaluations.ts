@@ -10,11 +10,11 @@ const pval = (p: number | null) => (p === null ? '–' : p < 0.001 ? '<0.001' : 
 
 /** Random-init and reference encoder cells, and every pretext encoder minus random-init. */
 export function baselinesSection(a: StudyAnalysis): string {
-  if (!a.baselines.length) return '<p class="muted">No baseline encoder (random-init or reference) has finished runs.</p>'
-  const rows = a.baselines.map((b) => `<tr><td class="l">${esc(b.target)}</td><td class="l">${esc(b.protocol)}</td><td class="l">${esc(b.encoder)}</td><td class="l">${b.kind}</td><td>${f(b.auc)} ${ci(b.lo, b.hi)}</td></tr>`)
+  if (!a.baselines.length) return '<p class="muted">No baseline encoder (supervised reference, random-init or reference) has finished runs.</p>'
+  const rows = a.baselines.map((b) => `<tr${b.kind === 'supervised' ? ' class="ref"' : ''}><td class="l">${esc(b.target)}</td><td class="l">${esc(b.protocol)}</td><td class="l">${esc(b.encoder)}</td><td class="l">${b.kind}</td><td>${f(b.auc)} ${ci(b.lo, b.hi)}</td></tr>`)
   const cmp = a.beatsRandomInit.map((c) => `<tr><td class="l">${esc(c.target)}</td><td class="l">${esc(c.protocol)}</td><td class="l">${esc(c.encoder)}</td><td>${f(c.difference.estimate)} ${ci(c.difference.lo, c.difference.hi)}</td><td>${pval(c.pHolm)}</td><td class="l">${c.pHolm !== null && c.pHolm < 0.05 ? ((c.difference.estimate ?? 0) > 0 ? 'beats' : 'loses to') : 'no evidence'}</td></tr>`)
   return (
-    `<p class="small muted">Baselines are shown beside the pretext encoders, never as cells of H1 (whose factors are pretext task × pretraining dataset). Random-init: a frozen ResNet-18 drawn with the run's seed.</p>` +
+    `<p class="small muted">Baselines are shown beside the pretext encoders, never as cells of H1 (whose factors are pretext task × pretraining dataset). Supervised (the reference row, listed first): the same ResNet-18 trained with cross-entropy on the pretraining set's own labels under the pretext budget (steps, batch, optimiser), the comparison every SSL transfer paper reports. Random-init: a frozen ResNet-18 drawn with the run's seed.</p>` +
     `<table><tr><th class="l">target</th><th class="l">protocol</th><th class="l">encoder</th><th class="l">kind</th><th>ROC-AUC [95% CI]</th></tr>${rows.join('')}</table>` +
     (cmp.length ? `<h3>Pretext encoder − random-init</h3><table><tr><th class="l">target</th><th class="l">protocol</th><th class="l">encoder</th><th>difference [95% CI]</th><th>Holm p</th><th class="l">verdict</th></tr>${cmp.join('')}</table><p class="small muted">Paired on the same seeds and test resamples; Holm over all ${a.beatsRandomInit.length} comparisons.</p>` : '')
   )
@@ -57,4 +57,20 @@ export function calibrationSection(a: StudyAnalysis): string {
   const rows = runs.map((r) => `<tr><td class="l">${esc(r.name)}</td><td>${f(r.extras.calibration?.ece ?? null)}</td><td>${f(r.extras.calibration?.brier ?? null)}</td><td class="l">${r.extras.headSweep ? `lr ${r.extras.headSweep.chosen.lr ?? '–'}, weight decay ${r.extras.headSweep.chosen.weightDecay ?? '–'} (of ${r.extras.headSweep.grid.length})` : '–'}</td></tr>`)
   const sentence = swept.length ? `<p>The linear heads of ${swept.length} run(s) were swept over a grid of learning rates and weight decays; each chosen point was chosen on validation, never on test.</p>` : ''
   return `<h3>Calibration and head sweep</h3>${sentence}<table><tr><th class="l">run</th><th>ECE</th><th>Brier</th><th class="l">head sweep: chosen on validation</th></tr>${rows.join('')}</table><p class="small muted">ECE: bin-weighted gap between confidence and accuracy (0 = calibrated); Brier: mean squared error of the probabilities. Reliability diagrams are in each run's results.</p>`
+}
+
+/** Every finetune run that started from a linear probe: where it started and where it ended, on val and test; runs that ended below their start are named first. */
+export function finetuneStartSection(a: StudyAnalysis): string {
+  const runs = a.runs.filter((r) => r.extras.finetuneStart)
+  if (!runs.length) return ''
+  const below = runs.filter((r) => r.extras.finetuneStart!.below)
+  const sorted = [...below, ...runs.filter((r) => !r.extras.finetuneStart!.below)]
+  const rows = sorted.map((r) => {
+    const s = r.extras.finetuneStart!
+    return `<tr><td class="l">${esc(r.name)}</td><td>${f(s.valStart)} → ${f(s.valEnd)}</td><td>${f(s.testStart)} → ${f(s.testEnd)}</td><td class="l">${s.below ? '<strong>ended below its start</strong>' : 'at or above its start'}</td></tr>`
+  })
+  const sentence = below.length
+    ? `<p><strong>${below.length} of ${runs.length} fine-tuning run(s) ended below the linear probe they started from</strong>: for those encoders the linear probe is the better model, and the fine-tuning budget (steps, encoder learning rate) did not suffice; read their fine-tuning results as under-trained, not as a property of the protocol.</p>`
+    : `<p>Every one of the ${runs.length} fine-tuning run(s) ended at or above the linear probe it started from.</p>`
+  return `<h3>Fine-tuning against its starting probe</h3>${sentence}<table><tr><th class="l">run</th><th>val (${esc(runs[0]!.extras.finetuneStart!.metric)}) start → end</th><th>test start → end</th><th class="l">check</th></tr>${rows.join('')}</table><p class="small muted">The start is the LP-FT linear probe (fitted on train, C chosen on val) scored once on val and test before any encoder weight moved; the end is the fine-tuning epoch kept on val.</p>`
 }

@@ -1,6 +1,6 @@
 // The static study report: one self-contained HTML page (inline CSS and SVG, no scripts, no external
 // resources), so it opens from disk, prints, and shows in the app's sandboxed iframe.
-import { baselinesSection, calibrationSection, ensemblesSection, labelEfficiencySection, multilabelSection } from './evaluations.ts'
+import { baselinesSection, calibrationSection, ensemblesSection, finetuneStartSection, labelEfficiencySection, multilabelSection } from './evaluations.ts'
 import type { ResultCell, RunResult, StudyAnalysis } from '../../api/results.ts'
 import { PRIMARY_METRIC } from '../summary.ts'
 import type { ReportEnvironment } from './environment.ts'
@@ -29,7 +29,7 @@ main{max-width:1100px;margin:0 auto;padding:24px 28px 60px;background:#fff}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 8px;border-bottom:2px solid #e3e7ec;padding-bottom:4px}
 h3{font-size:15px;margin:20px 0 6px}.muted{color:#667}.small{font-size:12px}
 table{border-collapse:collapse;margin:8px 0 14px;font-size:12.5px}th,td{border:1px solid #dde2e8;padding:3px 7px;text-align:right}
-th{background:#f1f4f7}td.l,th.l{text-align:left}
+th{background:#f1f4f7}td.l,th.l{text-align:left}tr.ref td{font-weight:600;background:#f6f8fb}
 .better{color:#137333;font-weight:600}.worse{color:#b3261e;font-weight:600}.none{color:#555}
 .chart{margin:6px 12px 12px 0;vertical-align:top}.chart .t{font-weight:600;font-size:13px}.chart .l{font-size:11px;fill:#333}.chart .v{font-size:11px}
 .box{background:#f6f8fa;border-left:4px solid #5b8fd9;padding:8px 14px;margin:10px 0}.warn{border-left-color:#d9a25b}
@@ -190,8 +190,9 @@ ${overview(a)}
 ${selectionSection(a)}
 ${cellsTable(a.cells)}
 ${perClassAucTable(a.cells)}
-<h3>Baselines: random-init and reference encoders</h3>
+<h3>Baselines: the supervised reference, random-init and reference encoders</h3>
 ${baselinesSection(a)}
+${finetuneStartSection(a)}
 <h2 id="labels">Label efficiency</h2>
 ${labelEfficiencySection(a)}
 ${multilabelSection(a)}

@@ -557,13 +557,13 @@ export function seedPairedOf(pairs: readonly { a: Vector; b: Vector }[], level: 
   const patientVar = finite.length > 1 ? finite.reduce((a, x) => a + (x - bm) ** 2, 0) / (finite.length - 1) : 0
   const se = Math.sqrt(seedVar / k + patientVar)
   const df = k - 1
-  if (!(se > 0) || !Number.isFinite(mean)) return { estimate: mean, lo: mean, hi: mean, valid: finite.length, p: Number.isFinite(mean) && mean !== 0 ? 0 : 1, se: 0, df }
+  if (!(se > 0) || !Number.isFinite(mean)) return { estimate: mean, lo: mean, hi: mean, valid: finite.length, p: Number.isFinite(mean) && mean !== 0 ? 0 : 1, se: 0, df, k, seedVar, patientVar }
   const q = tQuantileTwoSided(1 - level, df)
-  return { estimate: mean, lo: mean - q * se, hi: mean + q * se, valid: finite.length, p: tTwoSided(mean / se, df), se, df }
+  return { estimate: mean, lo: mean - q * se, hi: mean + q * se, valid: finite.length, p: tTwoSided(mean / se, df), se, df, k, seedVar, patientVar }
 }
 
 /** The difference of seed means: the paired test across seeds with two or more, the patient bootstrap with one (h2.ts acrossSeeds). */
-export function acrossSeedsOf(pairs: readonly { a: Vector; b: Vector }[], level: number): PairedDifference {
+export function acrossSeedsOf(pairs: readonly { a: Vector; b: Vector }[], level: number): PairedDifference & Partial<SeedPairedDifference> {
   if (pairs.length === 1) return differenceOf(pairs[0]!.a, pairs[0]!.b, level)
   const d = seedPairedOf(pairs, level)
   return { ...d, verdict: verdictOf(d.lo, d.hi) }

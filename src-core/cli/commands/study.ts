@@ -70,6 +70,8 @@ interface PlanOut {
   counts: Record<string, number>
   reused: number
   estimate: { measured: boolean; device: string; basis: string; totalSeconds: number | null; wallSeconds: number | null; slots: number; secondsByStage: Record<string, number> }
+  /** What the planner left out and which difference the seeds and test set can detect. */
+  notes?: string[]
 }
 
 const mark = (existing: string | null) => (existing === 'done' ? 'reuse' : (existing ?? 'new'))
@@ -113,6 +115,7 @@ function printPlan(p: PlanOut): void {
   if (down) out.push(`downstream (${down}): new / reuse (done) / state of an existing run, per seed`, ...downstreamMatrix(p).map((l) => `  ${l}`))
   out.push('')
   out.push(`runs per stage: ${Object.entries(p.counts).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${p.runs.length}, ${p.reused} already done (reused)`)
+  for (const n of p.notes ?? []) out.push(n)
   const e = p.estimate
   if (e.measured) out.push(`estimated work left: ${formatDuration(e.totalSeconds)} on one slot, about ${formatDuration(e.wallSeconds)} on ${e.slots} slot(s) (${Object.entries(e.secondsByStage).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ')})`, `  ${e.basis}`)
   else out.push(`estimated work left: ${e.basis}`)

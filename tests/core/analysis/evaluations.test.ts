@@ -70,9 +70,10 @@ describe('issue 15 evaluations in the analysis', () => {
       targets: ['binary', 'multilabel14'],
       protocols: ['linear', 'knn', 'scratch'],
       referenceEncoders: ['imagenet'],
+      baselines: { ...base.baselines, supervised: false },
       fusion: { sets: [['rotation/demo-mammo', 'inpainting/demo-mammo']], modes: ['linear'] },
       seeds: [0],
-      downstream: { ...base.downstream, labelFractions: [0.5, 1], labelFractionProtocols: ['linear', 'knn', 'scratch'], linearHeadSweep: { lrs: [0.01, 0.1], weightDecays: [0, 1e-4] } },
+      downstream: { ...base.downstream, labelFractions: [0.5, 1], labelFractionProtocols: ['linear', 'knn', 'scratch'], linearProbe: { ...base.downstream.linearProbe, solver: 'sgd' }, linearHeadSweep: { lrs: [0.01, 0.1], weightDecays: [0, 1e-4] } },
       probes: { invariance: false, similarity: false, nImages: 8 },
     }
     const created = (await call('studies.create', { name: 'eval-study', config })) as { id: string }
@@ -141,7 +142,8 @@ describe('issue 15 evaluations in the analysis', () => {
     expect(a.beatsRandomInit.map((c) => `${c.protocol} ${c.encoder}`)).toEqual(['knn inpainting/demo-mammo', 'knn rotation/demo-mammo', 'linear inpainting/demo-mammo', 'linear rotation/demo-mammo'])
     const v = a.verdicts.filter((x) => x.rule === 'beats-random-init')
     expect(v).toHaveLength(4)
-    expect(v.every((x) => x.family === 4 && x.outcome === 'claimed' && /beats a frozen random-init ResNet-18/.test(x.sentence))).toBe(true)
+    // One seed (issue 24): the training noise is unmeasured, so no verdict is claimed however large the difference.
+    expect(v.every((x) => x.family === 4 && x.outcome === 'not testable' && /^Not testable with one seed \(binary (linear|knn) .*\): with one seed the training noise is unmeasured, so no verdict is claimed; the test-sampling interval alone shows minus random-init/.test(x.sentence))).toBe(true)
     // The Holm-adjusted p of the smallest raw p is 4 times it (capped at 1).
     const ps = a.beatsRandomInit.map((c) => c.difference.p!)
     const min = ps.indexOf(Math.min(...ps))
@@ -200,7 +202,7 @@ describe('issue 15 evaluations in the analysis', () => {
 
   it('the report shows the baselines, label efficiency, ensembles, the 14 findings, calibration and that heads were chosen on validation', async () => {
     const { html } = resultsApi['results.report'].output.parse(await call('results.report', { studyId: 'eval-study' }))
-    expect(html).toMatch(/Baselines: random-init and reference encoders/)
+    expect(html).toMatch(/Baselines: the supervised reference, random-init and reference encoders/)
     expect(html).toMatch(/id="labels">Label efficiency/)
     expect(html).toMatch(/Fusion against the ensemble of its members/)
     expect(html).toMatch(/CheXNet's mean AUROC 0.841 \(different split\)/)

@@ -93,9 +93,11 @@ export async function buildFixtureStudy(root: string, opts: { seeds: number[]; f
   for (const [id, name] of [['ds-nat00001', 'demo-natural'], ['ds-brain0001', 'demo-brainct'], ['ds-mammo001', 'demo-mammo']] as const) writeDataset(root, id, name, false)
   const service = await LabService.open({ dataRoot: root, allowAllPaths: true, startQueue: false })
   const base = presetConfig('demo')
+  // The supervised reference (issue 24) is left out: this fixture's effects are per pretext task and dataset.
+  const baselines = { ...base.baselines, supervised: false }
   const config = opts.full
-    ? { ...base, seeds: opts.seeds }
-    : { ...base, seeds: opts.seeds, protocols: ['linear', 'scratch'], fusion: { sets: [base.fusion.sets[0]!, base.fusion.sets[1]!], modes: ['linear'] } }
+    ? { ...base, seeds: opts.seeds, baselines }
+    : { ...base, seeds: opts.seeds, baselines, protocols: ['linear', 'scratch'], fusion: { sets: [base.fusion.sets[0]!, base.fusion.sets[1]!], modes: ['linear'] } }
   const created = (await service.dispatch('studies.create', { name: 'fixture-study', config }, { signal: new AbortController().signal, requestId: 't' })) as { id: string }
   const db = service.ctx.db
   const runs = runsStore.listRuns(db, { studyId: created.id })

@@ -33,9 +33,10 @@ export function tinyConfig(overrides: Partial<StudyConfigInput> = {}): StudyConf
     downstream: { epochs: 1, batchSize: 16, optimizer: 'adam', lrHead: 1e-3, lrEncoder: 1e-4, lrScratch: 1e-3, weightDecay: 0, schedule: 'constant', imbalance: 'none', maxStepsPerEpoch: 2 },
     probes: { invariance: false, similarity: false, nImages: 8 },
     device: { policy: 'cpu', cpuSlots: 1, threadsPerJob: 1, maxAttempts: 2 },
-    // The runner tests count and order their runs; the random-init baseline is planned and run in
-    // the planner tests (planner-baselines.test.ts) and left out of this minimal study.
-    baselines: { randomInit: false },
+    // The runner tests count and order their runs; the random-init baseline and the supervised
+    // reference are planned and run in the planner tests (planner-baselines.test.ts) and left out of
+    // this minimal study.
+    baselines: { randomInit: false, supervised: false },
     ...overrides,
   }
 }

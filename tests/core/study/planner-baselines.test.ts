@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { parseStudyConfig, type StudyConfig, type StudyConfigInput } from '../../../src-core/study/config.ts'
+import { LINEAR_C_GRID, parseStudyConfig, type StudyConfig, type StudyConfigInput } from '../../../src-core/study/config.ts'
 import { planStudy } from '../../../src-core/study/planner.ts'
 import type { PlanProvenance } from '../../../src-core/study/provenance.ts'
 import { presetConfig } from '../../../src-core/study/presets.ts'
@@ -28,7 +28,7 @@ const small = (over: Partial<StudyConfigInput> = {}) =>
     fusion: { sets: [['rotation/demo-mammo', 'ref:imagenet']], modes: ['linear'] },
     seeds: [0],
     downstream: { ...demoBefore().downstream, labelFractions: [0.1, 1], knn: { k: 5, temperature: 0.1 } },
-    baselines: { randomInit: true },
+    baselines: { randomInit: true, supervised: false },
     ...over,
   })
 
@@ -113,7 +113,7 @@ describe('planning baselines, kNN and label fractions', () => {
     expect(names.filter((n) => n.includes('random-init'))).toEqual(['binary-linear-random-init-s0', 'binary-knn-random-init-s0', 'binary-knn-random-init-f0.25-s0'])
     expect(names).toContain('binary-finetune-ref-imagenet-s0')
     // Without the baseline there is no random-init extract.
-    const none = planStudy(small({ baselines: { randomInit: false } }), prov())
+    const none = planStudy(small({ baselines: { randomInit: false, supervised: false } }), prov())
     expect(none.runs.some((r) => r.encoders?.includes('random-init') && r.stage !== 'probe')).toBe(false)
   })
 
@@ -140,10 +140,11 @@ describe('spec-hash stability', () => {
   for (const name of ['demo', 'paper'] as const) {
     it(`${name}: without the new options the plan is exactly the earlier one; with them every earlier run is still planned`, () => {
       const start = name === 'demo' ? demoBefore() : presetConfig(name)
-      const off = parseStudyConfig({ ...start, baselines: { randomInit: false } })
+      // issue 24's defaults (the L-BFGS probe, the supervised reference) change the protocol itself: off here, as the earlier plan had neither
+      const off = parseStudyConfig({ ...start, baselines: { randomInit: false, supervised: false }, downstream: { ...start.downstream, linearProbe: { ...start.downstream.linearProbe, solver: 'sgd' } } })
       const ids = planStudy(off, old(prov())).runs.map((r) => r.id)
       expect([ids.length, digest(ids)]).toEqual([before[name]!.n, before[name]!.digest])
-      const cfg = start
+      const cfg = { ...start, downstream: { ...start.downstream, linearProbe: { ...start.downstream.linearProbe, solver: 'sgd' as const } } }
       const on = parseStudyConfig({
         ...cfg,
         protocols: [...cfg.protocols, 'knn'],
@@ -192,7 +193,7 @@ describe('finetuneTargets', () => {
       fusion: { sets: [], modes: ['linear', 'finetune'] },
       seeds: [0],
       downstream: { ...demoBefore().downstream, ...(finetuneTargets ? { finetuneTargets } : {}) },
-      baselines: { randomInit: false },
+      baselines: { randomInit: false, supervised: false },
     })
   const downstream = (c: StudyConfig) => planStudy(c, prov()).runs.filter((r) => r.stage === 'downstream').map((r) => r.name).sort()
 
@@ -208,5 +209,62 @@ describe('finetuneTargets', () => {
   it('refuses a finetune target the study does not have, and an empty list', () => {
     expect(() => parseStudyConfig({ ...cfg(), targets: ['binary'], downstream: { ...cfg().downstream, finetuneTargets: ['3class'] } })).toThrow(/finetune target "3class" is not in targets \(binary\)/)
     expect(() => parseStudyConfig({ ...cfg(), downstream: { ...cfg().downstream, finetuneTargets: [] } })).toThrow()
+  })
+})
+
+describe('the supervised reference (issue 24)', () => {
+  const classes: Record<string, { classes: number; multiLabel: boolean }> = {
+    'demo-natural': { classes: 4, multiLabel: false },
+    'demo-brainct': { classes: 2, multiLabel: false },
+    'demo-mammo': { classes: 1, multiLabel: false },
+  }
+  const withClasses = (): PlanProvenance => ({ ...prov(), datasetClasses: (n) => classes[n] ?? null })
+
+  it('plans one supervised pretext run per labelled pretraining dataset and seed, with the pretext budget, extracted and evaluated like an encoder', () => {
+    const cfg = presetConfig('demo')
+    cfg.seeds = [0, 1]
+    const plan = planStudy(cfg, withClasses())
+    const sup = plan.runs.filter((r) => r.stage === 'pretext' && r.spec.params.task === 'supervised')
+    expect(sup.map((r) => r.name).sort()).toEqual(['supervised@demo-brainct-s0', 'supervised@demo-brainct-s1', 'supervised@demo-natural-s0', 'supervised@demo-natural-s1'])
+    const rotation = plan.runs.find((r) => r.name === 'rotation@demo-natural-s0')!.spec.params
+    for (const r of sup) {
+      const { task, dataset_dir, ...budget } = r.spec.params
+      const { task: _t, dataset_dir: _d, ...pretextBudget } = rotation
+      expect(budget).toEqual(pretextBudget) // steps, batch, optimiser, lr, schedule: the pretext budget
+      expect([task, dataset_dir, r.pretext, r.encoders]).toEqual(['supervised', { $dataset: r.pretrainDataset }, null, [`supervised/${r.pretrainDataset}`]])
+    }
+    const ext = plan.runs.find((r) => r.name === 'extract-supervised@demo-natural-s0')!
+    expect(ext.deps).toEqual([plan.runs.find((r) => r.name === 'supervised@demo-natural-s0')!.id])
+    expect(ext.spec.params.pretext).toBe('supervised')
+    const down = plan.runs.filter((r) => r.stage === 'downstream' && r.encoders?.[0] === 'supervised/demo-natural' && r.seed === 0).map((r) => r.name)
+    expect(down).toEqual(['binary-linear-supervised@demo-natural-s0', 'binary-linear-supervised@demo-natural-f0.1-s0', 'binary-knn-supervised@demo-natural-s0', '3class-linear-supervised@demo-natural-s0', '3class-linear-supervised@demo-natural-f0.1-s0', '3class-knn-supervised@demo-natural-s0'])
+    // demo-mammo has one class: left out by default, with a sentence saying why
+    expect(plan.runs.some((r) => r.encoders?.includes('supervised/demo-mammo'))).toBe(false)
+    expect(plan.notes[0]).toBe('No supervised reference for "demo-mammo": it has 1 class, and the reference is trained with cross-entropy on one of at least two classes per image; its row is left out.')
+    // not a cell of the matrix: H1's pretext factor stays null, and the paper preset has it too
+    // the paper preset's sets are not imported here (classes unknown): planned, the engine refuses one without classes
+    expect(planStudy(presetConfig('paper'), withClasses()).runs.filter((r) => r.spec.params.task === 'supervised').length).toBe(3 * 3)
+  })
+
+  it('refuses with a sentence a dataset without two classes named in baselines.supervised, and a name outside pretrainDatasets', () => {
+    const cfg = parseStudyConfig({ ...presetConfig('demo'), baselines: { randomInit: true, supervised: ['demo-mammo'] } })
+    expect(() => planStudy(cfg, withClasses())).toThrow('No supervised reference for "demo-mammo": it has 1 class, and the reference is trained with cross-entropy on one of at least two classes per image. Remove "demo-mammo" from baselines.supervised, or import it with class folders or a labels CSV of two or more classes.')
+    const multi = { ...withClasses(), datasetClasses: () => ({ classes: 14, multiLabel: true }) }
+    expect(() => planStudy(parseStudyConfig({ ...presetConfig('demo'), baselines: { randomInit: true, supervised: ['demo-natural'] } }), multi)).toThrow(/it has several labels per image \(a multi-label dataset\)/)
+    expect(() => parseStudyConfig({ ...presetConfig('demo'), baselines: { randomInit: true, supervised: ['elsewhere'] } })).toThrow(/supervised reference dataset "elsewhere" is not one of pretrainDatasets/)
+    expect(planStudy(parseStudyConfig({ ...presetConfig('demo'), baselines: { randomInit: true, supervised: false } }), withClasses()).runs.some((r) => r.spec.params.task === 'supervised')).toBe(false)
+  })
+
+  it('every linear probe is the L-BFGS fit over the C grid and carries none of the head optimiser settings; sgd keeps the earlier head', () => {
+    const plan = planStudy(presetConfig('paper'), withClasses())
+    const linear = plan.runs.filter((r) => r.stage === 'downstream' && r.protocol === 'linear')
+    expect(linear.length).toBeGreaterThan(0)
+    for (const r of linear) {
+      expect([r.spec.params.linear_solver, r.spec.params.linear_c_grid]).toEqual(['lbfgs', LINEAR_C_GRID])
+      for (const k of ['epochs', 'lr_head', 'optimizer', 'weight_decay', 'schedule']) expect(r.spec.params, r.name).not.toHaveProperty(k)
+    }
+    const ft = plan.runs.find((r) => r.name === 'binary-finetune-rotation@mammograms-s0')!.spec.params
+    expect([ft.head_init, ft.linear_solver, ft.epochs]).toEqual(['linear_probe', 'lbfgs', 20])
+    expect(() => parseStudyConfig({ ...presetConfig('paper'), downstream: { ...presetConfig('paper').downstream, linearHeadSweep: { lrs: [0.1], weightDecays: [0] } } })).toThrow(/linearHeadSweep sweeps the SGD head/)
   })
 })

@@ -8,18 +8,21 @@ describe('planStudy', () => {
   it('expands the demo preset into the full factorial', () => {
     const plan = planStudy(presetConfig('demo'))
     // 3 pretext x 3 datasets; one extract each and one for the random-init baseline; downstream: 9 encoders
-    // x 2 targets x (linear, knn) + finetune on the binary target (finetuneTargets) + their linear probe
-    // at label fraction 0.1 on both targets + the random-init encoder x 2 targets x (linear, knn, linear
-    // at 0.1) + 2 scratch + 4 fusion sets x 2 targets (linear fusion only in the demo); probes: 9
-    // invariance + 1 random-init reference + 1 similarity.
-    expect(plan.counts).toEqual({ pretext: 9, extract: 9 + 1, downstream: 36 + 9 + 18 + 6 + 2 + 8, probe: 11 })
+    // x 2 targets x (linear, knn) + their linear probe at label fraction 0.1 on both targets + the
+    // random-init encoder x 2 targets x (linear, knn, linear at 0.1) + 2 scratch + 4 fusion sets x 2
+    // targets (linear fusion only, and no fine-tuning, in the demo); probes: 9 invariance + 1 random-init
+    // reference + 1 similarity. The supervised reference of each of the 3 pretraining sets (their classes
+    // are unknown without a store, so planned): 3 pretext + 3 extract, and like a pretext encoder
+    // 2 targets x (linear, knn, linear at 0.1) = 6 each.
+    expect(plan.counts).toEqual({ pretext: 9 + 3, extract: 9 + 1 + 3, downstream: 36 + 18 + 6 + 2 + 8 + 18, probe: 11 })
     expect(new Set(plan.runs.map((r) => r.name)).size).toBe(plan.runs.length)
     expect(new Set(plan.runs.map((r) => r.id)).size).toBe(plan.runs.length)
   })
 
   it('scales with seeds: the paper preset has three of everything but one similarity probe', () => {
     const plan = planStudy(presetConfig('paper'))
-    expect(plan.counts).toEqual({ pretext: 27, extract: 27 + 3, downstream: 3 * (54 + 2), probe: 27 + 3 + 1 })
+    // + per seed 3 supervised references (pretext + extract) x 2 targets x (linear, finetune)
+    expect(plan.counts).toEqual({ pretext: 27 + 9, extract: 27 + 3 + 9, downstream: 3 * (54 + 2 + 12), probe: 27 + 3 + 1 })
   })
 
   it('orders runs after their dependencies and wires stages correctly', () => {
@@ -56,9 +59,11 @@ describe('planStudy', () => {
     const moreEpochs = presetConfig('demo')
     moreEpochs.downstream.epochs += 1
     const changed = planStudy(moreEpochs).runs.filter((r) => !old.has(r.id))
-    // Pretext, extract and probe runs are reused; every downstream run that trains is new (kNN has no epochs).
+    // Pretext, extract and probe runs are reused; every downstream run that trains the encoder is new
+    // (kNN has no epochs, and the L-BFGS linear probe's budget is convergence, not epochs).
     expect(changed.every((r) => r.stage === 'downstream')).toBe(true)
-    expect(changed.length).toBe(before.runs.filter((r) => r.stage === 'downstream' && r.protocol !== 'knn').length)
+    expect(changed.length).toBe(before.runs.filter((r) => r.stage === 'downstream' && (r.protocol === 'finetune' || r.protocol === 'scratch')).length)
+    expect(changed.some((r) => r.protocol === 'linear')).toBe(false)
   })
 
   it('gives every pretext run of a study the same budget: steps at one network batch, no epochs', () => {
@@ -70,7 +75,9 @@ describe('planStudy', () => {
     })
     for (const cfg of [presetConfig('paper'), presetConfig('demo'), mixed]) {
       const pretext = planStudy(cfg).runs.filter((r) => r.stage === 'pretext')
-      expect(pretext.length).toBe(cfg.pretextTasks.length * cfg.pretrainDatasets.length * cfg.seeds.length)
+      // the supervised reference of every pretraining set gets the same budget as the pretext tasks
+      expect(pretext.length).toBe((cfg.pretextTasks.length + 1) * cfg.pretrainDatasets.length * cfg.seeds.length)
+      expect(pretext.filter((r) => r.spec.params.task === 'supervised').length).toBe(cfg.pretrainDatasets.length * cfg.seeds.length)
       const budgets = new Set(pretext.map((r) => JSON.stringify([r.spec.params.steps, r.spec.params.batch_size])))
       expect([...budgets]).toEqual([JSON.stringify([cfg.pretext.steps, cfg.pretext.batchSize])])
       for (const r of pretext) {
@@ -104,9 +111,10 @@ describe('planStudy', () => {
     const cfg = parseStudyConfig({ ...presetConfig('demo'), skipCells: ['structure/demo-natural', 'inpainting/demo-brainct'] })
     const plan = planStudy(cfg)
     // 2 of 9 cells gone: 7 pretext, 7 extract (+ random-init), 7 invariance probes; downstream 7 x 2 targets
-    // x (linear, knn) + 7 binary finetune + 14 at fraction 0.1 + 6 random-init + 2 scratch + the 8 fusion
+    // x (linear, knn) + 14 at fraction 0.1 + 6 random-init + 2 scratch + the 8 fusion
     // runs (the demo fusion sets use only demo-mammo and rotation+inpainting/structure cells kept).
-    expect(plan.counts).toEqual({ pretext: 7, extract: 7 + 1, downstream: 28 + 7 + 14 + 6 + 2 + 8, probe: 9 })
+    // The 3 supervised references are not cells of the matrix: skipping cells leaves them (3 + 3 + 21).
+    expect(plan.counts).toEqual({ pretext: 7 + 3, extract: 7 + 1 + 3, downstream: 28 + 14 + 6 + 2 + 8 + 18, probe: 9 })
     expect(plan.runs.some((r) => r.encoders?.includes('structure/demo-natural') || r.encoders?.includes('inpainting/demo-brainct'))).toBe(false)
     const fullIds = new Set(full.runs.map((r) => r.id))
     expect(plan.runs.every((r) => fullIds.has(r.id))).toBe(true)
@@ -122,6 +130,8 @@ describe('planStudy', () => {
 
   it('starts finetune heads from a linear probe (LP-FT) by default; random leaves the engine default and other protocols alone', () => {
     const both = presetConfig('demo')
+    both.protocols = [...both.protocols, 'finetune']
+    both.downstream.finetuneTargets = ['binary']
     both.fusion.modes = ['linear', 'finetune']
     const plan = planStudy(both)
     const params = (name: string) => plan.runs.find((r) => r.name === name)!.spec.params as Record<string, unknown>
@@ -133,7 +143,7 @@ describe('planStudy', () => {
     random.downstream.finetuneHeadInit = 'random'
     const other = planStudy(random)
     const changed = other.runs.filter((r) => !plan.runs.some((x) => x.id === r.id))
-    expect(changed.length).toBe(9 + 4) // 9 encoders + 4 fusion sets, finetune on the demo's one finetune target only
+    expect(changed.length).toBe(9 + 3 + 4) // 9 encoders + 3 supervised references + 4 fusion sets, finetune on the demo's one finetune target only
     expect(changed.every((r) => r.protocol === 'finetune' && r.spec.params.head_init === undefined)).toBe(true)
   })
 
@@ -169,14 +179,15 @@ describe('run provenance', () => {
     const readsMammo = (r: (typeof after.runs)[number]) => r.pretrainDataset === 'demo-mammo' || (r.encoders ?? []).some((e) => e.endsWith('/demo-mammo')) || r.name === 'probe-similarity'
     const expected = new Set(after.runs.filter(readsMammo).map((r) => r.name))
     expect(changed).toEqual(expected)
-    // per encoder and target: linear, knn and linear at fraction 0.1; finetune on binary only
-    expect(changed.size).toBe(3 + 3 + 3 * 2 * 3 + 3 + 8 + 3 + 1)
+    // per encoder and target: linear, knn and linear at fraction 0.1 (no fine-tuning in the demo);
+    // + the supervised reference of demo-mammo: pretext, extract and 2 x 3 frozen runs
+    expect(changed.size).toBe(3 + 3 + 3 * 2 * 3 + 8 + 3 + 1 + 8)
     expect(after.runs.length).toBe(before.runs.length)
     // The downstream dataset is read by every downstream run and probe: all of those re-plan.
     const chest = planStudy(presetConfig('demo'), prov({ 'demo-chest': 'c2' }))
     const chestChanged = chest.runs.filter((r) => !old.has(r.id))
     expect(new Set(chestChanged.map((r) => r.stage))).toEqual(new Set(['downstream', 'probe']))
-    expect(chestChanged.length).toBe(79 + 11)
+    expect(chestChanged.length).toBe(88 + 11)
   })
 
   it('a new engine version re-plans everything; equal inputs reuse everything', () => {

@@ -53,9 +53,10 @@ describe('run provenance through the store', () => {
     expect(fresh.map((r) => r.name).sort()).toEqual(expected)
     expect(second.created).toBe(expected.length)
     expect(second.reused).toBe(planned.length - expected.length)
-    // 3 pretext + 3 extract + 3 x 2 targets x 3 (linear, knn, linear at fraction 0.1) + 3 binary finetune
-    // + 2 fusion + 3 invariance probes + the similarity probe
-    expect(expected.length).toBe(3 + 3 + 18 + 3 + 2 + 3 + 1)
+    // 3 pretext + 3 extract + 3 x 2 targets x 3 (linear, knn, linear at fraction 0.1) + 2 fusion + 3
+    // invariance probes + the similarity probe, + the supervised reference of demo-mammo (its classes:
+    // pretext, extract, 2 targets x 3 frozen runs)
+    expect(expected.length).toBe(3 + 3 + 18 + 2 + 3 + 1 + 8)
 
     // The old runs stay in the store, browsable; the results table marks exactly the mammogram ones stale.
     for (const r of planned) expect(runs.getRun(db, r.id)).not.toBeNull()

@@ -81,7 +81,7 @@ describe.skipIf(why !== null)('Slurm executor on a real single-node cluster', ()
       downstream: { epochs: 1, batchSize: 16, optimizer: 'adam', lrHead: 1e-3, lrEncoder: 1e-4, lrScratch: 1e-3, weightDecay: 0, schedule: 'constant', imbalance: 'none', maxStepsPerEpoch: 4 },
       probes: { invariance: false, similarity: false, nImages: 8 },
       // Three runs (pretext, extract, linear) keep this real-cluster test short; the baseline is planned elsewhere.
-      baselines: { randomInit: false },
+      baselines: { randomInit: false, supervised: false },
       device: slurmDevice({ timeMinutes: 10 }),
     }
     const st = await call(s, 'studies.create', { name: 'on-slurm', config })
