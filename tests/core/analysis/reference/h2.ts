@@ -1,5 +1,3 @@
-// REFERENCE COPY of the analysis before issue 21 (commit 30d581b), kept to check that the fast
-// implementation gives the same numbers. Not used by the app.
 // H2: does fusing encoders beat the best of its members? Each fusion run is compared with the
 // single-encoder runs of its members under the same protocol, target and seed, on the same test
 // images (paired bootstrap). The best member is picked per metric on the validation split (the
@@ -8,12 +6,14 @@
 // falls back to the test set, which favours the member (a "better" verdict stays conservative);
 // `selectedBy` says which was used. With two or more seeds the difference of seed means comes from
 // the paired test across seeds (stats/hierarchical.ts seedPairedDifference), so training
-// randomness enters the interval; with one seed it covers test-set sampling only.
+// randomness enters the interval, its between-seed variance pooled over all fusion comparisons of a
+// metric (poolSeedVariance); with one seed it covers test-set sampling only (and the verdict is
+// "not testable").
 import type { FusionComparison } from '../../../../src-core/api/results.ts'
 import type { LoadedRun } from '../../../../src-core/analysis/collect.ts'
 import { cellKindOf, orNull } from './cells.ts'
 import { differenceInterval, holmAdjust, pairedDifference, verdictOf, type BootstrapOptions, type PairedDifference, type Verdict } from './stats/bootstrap.ts'
-import { seedPairedDifference } from './stats/hierarchical.ts'
+import { poolSeedVariance, seedPairedDifference, type SeedPairedDifference } from './stats/hierarchical.ts'
 import { computeMetric, METRIC_NAMES, type MetricName } from './stats/metrics.ts'
 
 interface Pairing {
@@ -36,11 +36,21 @@ function differenceOut(d: PairedDifference) {
   return { estimate: orNull(d.estimate), lo: orNull(d.lo), hi: orNull(d.hi), verdict: d.verdict, p: orNull(d.p) }
 }
 
-/** The difference of seed means: the paired test across seeds, with the verdict of its interval. */
-export function acrossSeeds(k: number, n: number, clusters: number[][], diffOf: (seed: number, rows: readonly number[]) => number, opts: BootstrapOptions): PairedDifference {
+/** The difference of seed means: the paired test across seeds, with the verdict of its interval
+ *  (with several seeds also the seed spread, test-set variance and seeds that poolAcrossFamily uses). */
+export function acrossSeeds(k: number, n: number, clusters: number[][], diffOf: (seed: number, rows: readonly number[]) => number, opts: BootstrapOptions): PairedDifference & Partial<SeedPairedDifference> {
   if (k === 1) return differenceInterval(n, clusters, (rows) => diffOf(0, rows), opts)
   const d = seedPairedDifference(k, n, clusters, diffOf, opts)
   return { ...d, verdict: verdictOf(d.lo, d.hi) }
+}
+
+/** Issue 24: the differences of one family with the between-seed variance pooled over all of them
+ *  (stats/hierarchical.ts poolSeedVariance); one-seed differences pass unchanged. */
+export function poolAcrossFamily<T extends PairedDifference & Partial<SeedPairedDifference>>(ds: readonly T[], level: number): T[] {
+  const full = ds.map((d) => (d.k !== undefined && d.seedVar !== undefined && d.patientVar !== undefined ? (d as T & SeedPairedDifference) : null))
+  const pooled = poolSeedVariance(full.filter((d): d is T & SeedPairedDifference => d !== null), level)
+  let i = 0
+  return ds.map((d, j) => (full[j] ? { ...pooled[i++]!, verdict: verdictOf(pooled[i - 1]!.lo, pooled[i - 1]!.hi) } : d))
 }
 
 /** Holm's correction within each metric: all fusion comparisons of the study form one family. */
@@ -68,6 +78,7 @@ export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[]
     groups.set(key, [...(groups.get(key) ?? []), f])
   }
   const out: Omit<FusionComparison, 'holm'>[] = []
+  const raw: { out: Omit<FusionComparison, 'holm'>; d: PairedDifference & Partial<SeedPairedDifference> }[] = []
   for (const [key, members] of groups) {
     const [target, mode] = key.split('|') as [string, string]
     const encoders = members[0]!.run.encoders
@@ -102,9 +113,14 @@ export function fusionComparisons(runs: readonly LoadedRun[], clusters: number[]
           difference: differenceOut(d),
         }
       })
-      const pooled = pairings.length === 1 ? perSeed[0]!.difference : differenceOut(acrossSeeds(pairings.length, n, clusters, (s, rows) => computeMetric(pairings[s]!.fusion.pred, metric, rows) - computeMetric(pairings[s]!.best.pred, metric, rows), opts))
-      out.push({ target, mode, encoders, metric: metric satisfies MetricName, difference: pooled, perSeed })
+      if (pairings.length === 1) out.push({ target, mode, encoders, metric: metric satisfies MetricName, difference: perSeed[0]!.difference, perSeed })
+      else raw.push({ out: { target, mode, encoders, metric: metric satisfies MetricName, difference: perSeed[0]!.difference, perSeed }, d: acrossSeeds(pairings.length, n, clusters, (s, rows) => computeMetric(pairings[s]!.fusion.pred, metric, rows) - computeMetric(pairings[s]!.best.pred, metric, rows), opts) })
     }
+  }
+  // With several seeds the between-seed variance is pooled over the comparisons of each metric.
+  for (const metric of metrics) {
+    const family = raw.filter((r) => r.out.metric === metric)
+    poolAcrossFamily(family.map((r) => r.d), opts.level).forEach((d, i) => out.push({ ...family[i]!.out, difference: differenceOut(d) }))
   }
   return withHolm(out, opts.level).sort((a, b) => a.target.localeCompare(b.target) || a.mode.localeCompare(b.mode) || a.encoders.join().localeCompare(b.encoders.join()) || a.metric.localeCompare(b.metric))
 }
