@@ -5,6 +5,7 @@ import { ApiError, type Handlers } from '../api/contract.ts'
 import type { resultsApi, StudyAnalysis } from '../api/results.ts'
 import { analyzeStudy } from '../analysis/analyze.ts'
 import { collectStudy, studyFingerprint } from '../analysis/collect.ts'
+import { compareRuns } from '../analysis/compare-runs.ts'
 import { writeStudyReport } from '../analysis/report/write-report.ts'
 import { resultsTable } from '../analysis/results-table.ts'
 import { runDetail } from '../analysis/run-detail.ts'
@@ -46,6 +47,11 @@ export const resultsDomain: DomainFactory = (ctx) => {
     },
     'results.analysis': async ({ studyId }) => {
       return analysisOf(mustStudy(ctx, studyId).id)
+    },
+    'results.compare': async ({ runIds }) => {
+      if (new Set(runIds).size !== runIds.length) throw new ApiError('BAD_REQUEST', 'The same run is picked twice; pick two or more different runs.')
+      for (const id of runIds) if (!findRun(ctx.db, id)) throw new ApiError('NOT_FOUND', `There is no run "${id}". Pick runs from the list of finished runs.`)
+      return compareRuns(ctx.db, runIds)
     },
     'results.report': async ({ studyId }) => {
       const study = mustStudy(ctx, studyId)
