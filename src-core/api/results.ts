@@ -58,8 +58,10 @@ export const resultsRowSchema = z.object({
   /** Readable run name. */
   name: z.string(),
   ...runFactorsShape,
-  /** Encoder labels (`rotation/demo-mammo`); empty for scratch. */
+  /** Encoder labels (`rotation/demo-mammo`, `random-init`, `ref:<name>`); empty for scratch. */
   encoders: z.array(z.string()),
+  /** Share of the train labels the run used (1 = all; `linear@10%` is 0.1). */
+  labelFraction: z.number(),
   /** Run state. */
   state: z.string(),
   /** Last test metrics reported by the worker (null until reported). */
