@@ -761,7 +761,9 @@ async function main() {
         r()
       })
     })
-    if (failed === 0) rmSync(tmp, { recursive: true, force: true })
+    // XLAB_E2E_KEEP=1 keeps the data root (a finished tiny study) for tests/e2e/shots.mjs.
+    if (failed === 0 && !process.env.XLAB_E2E_KEEP) rmSync(tmp, { recursive: true, force: true })
+    else if (process.env.XLAB_E2E_KEEP) log(`kept the data root ${tmp} (XLAB_E2E_KEEP)`)
     else log(`kept ${tmp} for inspection; service log tail:\n${serve.stderr().split('\n').slice(-30).join('\n')}`)
   }
 }
