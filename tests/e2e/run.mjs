@@ -658,6 +658,7 @@ async function main() {
         const pred = JSON.parse(readFileSync(join(run.dir, 'test_predictions.json'), 'utf8'))
         const expected = expectedGallery(pred, { filter: 'errors', order: 'most-confident' })
         await nav('results')
+        await page.click('[data-tab=runs]')
         if ((await page.locator('[data-testid=open-gallery]').count()) === 0) await page.click(`[role=row][tabindex="0"] >> text=${run.name}`)
         await page.locator('[data-testid=open-gallery]').first().click()
         const gallery = page.getByTestId('gallery')
