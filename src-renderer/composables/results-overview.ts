@@ -116,10 +116,18 @@ export function overviewPanels(analysis: StudyAnalysisView, metric: string): { p
       // A pretext cell is starred only when, where the random-init comparison exists, it survived the correction as better.
       const hasRandomInit = (analysis.beatsRandomInit ?? []).some((x) => x.target === target && x.protocol === protocol)
       if (best && !best.isBaseline && hasRandomInit && metric === (analysis.method?.primaryMetric ?? 'roc_auc') && marks[best.key] !== 'better') best = null
-      panels.push({ target, protocol, rows: sortStrings(group.map((c) => c.pretext!)), cols: sortStrings(group.map((c) => c.pretrainDataset!)), cells, extras, chance: chanceOf(analysis, metric, target), marks, best })
+      // Nor when its interval reaches chance: a cell at or below chance is never the one to look at.
+      const chance = chanceOf(analysis, metric, target)
+      if (best && !best.isBaseline && chance !== null) {
+        const m = cells[best.key]!.metrics[metric]!
+        const worstEnd = up ? (m.lo ?? m.mean) : (m.hi ?? m.mean)
+        if (typeof worstEnd !== 'number' || (up ? worstEnd <= chance : worstEnd >= chance)) best = null
+      }
+      panels.push({ target, protocol, rows: sortStrings(group.map((c) => c.pretext!)), cols: sortStrings(group.map((c) => c.pretrainDataset!)), cells, extras, chance, marks, best })
     }
   }
-  const values = panels.flatMap((p) => [...Object.values(p.cells), ...p.extras].map((c) => c.metrics[metric]?.mean))
+  // Chance is on the scale too: two cells 0.002 apart are not drawn as the darkest and the brightest.
+  const values = panels.flatMap((p) => [...[...Object.values(p.cells), ...p.extras].map((c) => c.metrics[metric]?.mean), p.chance])
   return { panels, scale: sharedScale(values, metricInfo(metric).higherIsBetter) }
 }
 

@@ -26,7 +26,7 @@ describe('results overview', () => {
   it('has a panel for every task x protocol with single encoders, and one scale over all of them', () => {
     const { panels, scale } = overviewPanels(analysis, 'roc_auc')
     expect(panels.map((p) => `${p.target}|${p.protocol}`)).toEqual(['3class|linear', 'binary|linear', 'binary|finetune'])
-    expect(scale).toEqual({ min: 0.55, max: 0.8, higherIsBetter: true })
+    expect(scale).toEqual({ min: 0.5, max: 0.8, higherIsBetter: true }) // chance (0.5) is on the scale
     const bl = panels[1]!
     expect(bl.rows).toEqual(['inpainting', 'rotation'])
     expect(bl.cols).toEqual(['a', 'b'])
@@ -69,6 +69,14 @@ describe('overview panels beside their baselines', () => {
     const notSignificant = overviewPanels(withBaselines(0.6, 0.2, 'better'), 'roc_auc').panels.find((p) => p.target === 'binary' && p.protocol === 'linear')!
     expect(notSignificant.best).toBeNull()
     expect(notSignificant.marks).toEqual({})
+  })
+
+  it('never stars a cell whose interval reaches chance (a lone 0.477 in a tiny study)', () => {
+    const tiny = { ...analysis, sampleSizes: [], cells: [cell('binary', 'linear', 'single', 'rotation', 'a', 0.477)] } as unknown as StudyAnalysisView
+    const [p] = overviewPanels(tiny, 'roc_auc').panels
+    expect(p!.best).toBeNull()
+    const fine = { ...analysis, sampleSizes: [], cells: [cell('binary', 'linear', 'single', 'rotation', 'a', 0.7)] } as unknown as StudyAnalysisView
+    expect(overviewPanels(fine, 'roc_auc').panels[0]!.best).toEqual({ key: 'rotation|a', isBaseline: false })
   })
 
   it('gives the star to random-init when it beats every pretext encoder (never to a beaten cell)', () => {
