@@ -46,6 +46,14 @@ export interface ForestPanel {
 const kindOf = (c: AnalysisCell): 'pretext' | 'fusion' | 'reference' => (c.kind === 'fusion' ? 'fusion' : isBaselineCell(c) ? 'reference' : 'pretext')
 const SERIES_NAMES = { pretext: 'pretext encoder (mean over seeds)', fusion: 'fusion set (mean over seeds)', reference: 'reference encoder (mean over seeds)' } as const
 
+/** A fusion set's row label, short enough for a narrow chart: `fusion rotation+structure/demo-mammo`
+ *  when the members share a pretraining dataset, else every member in full. */
+export function fusionShort(encoders: readonly string[]): string {
+  const parts = encoders.map((e) => e.split('/'))
+  const ds = parts[0]?.[1]
+  return parts.every((p) => p.length === 2 && p[1] === ds) ? `fusion ${parts.map((p) => p[0]).join('+')}/${ds}` : `fusion ${encoders.join(' + ')}`
+}
+
 /** Every task x protocol panel of the forest plot for one metric. */
 export function forestPanels(analysis: StudyAnalysisView, metric: string, colours: ForestColours): ForestPanel[] {
   const up = metricInfo(metric).higherIsBetter
@@ -70,7 +78,7 @@ export function forestPanels(analysis: StudyAnalysisView, metric: string, colour
     const axis = niceAxis([...rows.flatMap((c) => [m(c).lo, m(c).hi, m(c).mean]), ...lines.map((l) => l.value)], metricInfo(metric).group === 'quality' ? { floor: 0, ceil: 1 } : {})
     const tick = (axis.max - axis.min) / 200
     const kinds = [...new Set(rows.map(kindOf))]
-    const label = (c: AnalysisCell) => (c.kind === 'single' && isPretextCell(c) ? c.encoders[0]! : cellName(c))
+    const label = (c: AnalysisCell) => (c.kind === 'single' && isPretextCell(c) ? c.encoders[0]! : c.kind === 'fusion' ? fusionShort(c.encoders) : cellName(c))
     const config: ChartConfiguration = {
       type: 'bar',
       data: {

@@ -56,6 +56,7 @@ describe('chart legends list every series, each in its own colour', () => {
     const [panel] = forestPanels(analysis, 'roc_auc', colours)
     expect(panel!.rows.map((c) => c.encoders.join('+'))).toEqual(['ref:imagenet', 'rotation/a+inpainting/a', 'rotation/a', 'inpainting/a'])
     expect(panel!.lines.map((l) => l.label)).toEqual(['random-init 0.860', 'scratch 0.600', 'chance 0.500'])
+    expect(panel!.config.data.labels).toEqual(['reference imagenet', 'fusion rotation+inpainting/a', 'rotation/a', 'inpainting/a'])
     const w = mount(ChartView, { props: { config: panel!.config, legend: panel!.legend, title: 'forest' } })
     expectHonestLegend(legendOf(w), [...seriesLabels(panel!.config), ...panel!.lines.map((l) => l.label)])
     // Round axis ends, covering every interval and the chance line.
