@@ -43,7 +43,8 @@ try {
     await page.goto(`${url}#/datasets`)
     await page.reload()
     await page.waitForSelector('#datasets-h')
-    await page.waitForTimeout(800)
+    // The user reads Datasets first; by then the other views' chunks are fetched in the background.
+    await page.waitForTimeout(2500)
     await page.evaluate(() => {
       window.__long = 0
       new PerformanceObserver((list) => {
