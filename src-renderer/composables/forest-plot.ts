@@ -46,12 +46,21 @@ export interface ForestPanel {
 const kindOf = (c: AnalysisCell): 'pretext' | 'fusion' | 'reference' => (c.kind === 'fusion' ? 'fusion' : isBaselineCell(c) ? 'reference' : 'pretext')
 const SERIES_NAMES = { pretext: 'pretext encoder (mean over seeds)', fusion: 'fusion set (mean over seeds)', reference: 'reference encoder (mean over seeds)' } as const
 
-/** A fusion set's row label, short enough for a narrow chart: `fusion rotation+structure/demo-mammo`
- *  when the members share a pretraining dataset, else every member in full. */
-export function fusionShort(encoders: readonly string[]): string {
+/** A fusion set's row label in lines of at most about 26 characters (a chart's axis cuts longer ones):
+ *  `fusion rotation+structure` / `/demo-mammo` when the members share a pretraining dataset, else
+ *  `fusion` and one member a line. Every member is named in full. */
+export function fusionLines(encoders: readonly string[]): string[] {
   const parts = encoders.map((e) => e.split('/'))
   const ds = parts[0]?.[1]
-  return parts.every((p) => p.length === 2 && p[1] === ds) ? `fusion ${parts.map((p) => p[0]).join('+')}/${ds}` : `fusion ${encoders.join(' + ')}`
+  if (!parts.every((p) => p.length === 2 && p[1] === ds)) return ['fusion', ...encoders.map((e, i) => (i ? `+ ${e}` : e))]
+  const lines = ['fusion']
+  parts.forEach((p, i) => {
+    const word = `${i ? '+' : ''}${p[0]}`
+    if (lines.at(-1)!.length + word.length > 26) lines.push(word)
+    else lines[lines.length - 1] += i ? word : ` ${word}`
+  })
+  lines.push(`/${ds}`)
+  return lines
 }
 
 /** Every task x protocol panel of the forest plot for one metric. */
@@ -78,7 +87,8 @@ export function forestPanels(analysis: StudyAnalysisView, metric: string, colour
     const axis = niceAxis([...rows.flatMap((c) => [m(c).lo, m(c).hi, m(c).mean]), ...lines.map((l) => l.value)], metricInfo(metric).group === 'quality' ? { floor: 0, ceil: 1 } : {})
     const tick = (axis.max - axis.min) / 200
     const kinds = [...new Set(rows.map(kindOf))]
-    const label = (c: AnalysisCell) => (c.kind === 'single' && isPretextCell(c) ? c.encoders[0]! : c.kind === 'fusion' ? fusionShort(c.encoders) : cellName(c))
+    const label = (c: AnalysisCell): string | string[] => (c.kind === 'single' && isPretextCell(c) ? c.encoders[0]! : c.kind === 'fusion' ? fusionLines(c.encoders) : cellName(c))
+    const lineCount = rows.reduce((n, c) => n + (Array.isArray(label(c)) ? (label(c) as string[]).length : 1), 0)
     const config: ChartConfiguration = {
       type: 'bar',
       data: {
@@ -107,7 +117,7 @@ export function forestPanels(analysis: StudyAnalysisView, metric: string, colour
       { label: '95% interval', colour: colours.interval, shape: 'bar' },
       ...lines.map((l) => ({ label: l.label, colour: l.colour, shape: l.dash[0]! > 2 ? ('dashed' as const) : ('dotted' as const) })),
     ]
-    out.push({ target, protocol, rows, lines, config, legend, height: Math.max(140, 18 * rows.length + 60) })
+    out.push({ target, protocol, rows, lines, config, legend, height: Math.max(140, 12 * lineCount + 8 * rows.length + 60) })
   }
   return out
 }
