@@ -36,6 +36,8 @@ export interface OverviewPanel {
    *  or null. A pretext cell is starred only when no reference row matches or beats it and, where the
    *  random-init comparison exists, it beats random-init after the correction. */
   best: { key: string; isBaseline: boolean } | null
+  /** Why the random-init row is empty when it is: the study ran it on other (frozen-feature) protocols, or not at all. */
+  randomInitAbsent: 'frozen protocols only' | 'not in this study' | null
 }
 
 /** `[lo, hi]` with 3 decimals, written exactly as the report writes it. */
@@ -123,7 +125,8 @@ export function overviewPanels(analysis: StudyAnalysisView, metric: string): { p
         const worstEnd = up ? (m.lo ?? m.mean) : (m.hi ?? m.mean)
         if (typeof worstEnd !== 'number' || (up ? worstEnd <= chance : worstEnd >= chance)) best = null
       }
-      panels.push({ target, protocol, rows: sortStrings(group.map((c) => c.pretext!)), cols: sortStrings(group.map((c) => c.pretrainDataset!)), cells, extras, chance, marks, best })
+      const randomInitAbsent = extras.some((c) => c.encoders[0] === 'random-init') ? null : analysis.cells.some((c) => c.encoders.length === 1 && c.encoders[0] === 'random-init') ? ('frozen protocols only' as const) : ('not in this study' as const)
+      panels.push({ target, protocol, rows: sortStrings(group.map((c) => c.pretext!)), cols: sortStrings(group.map((c) => c.pretrainDataset!)), cells, extras, chance, marks, best, randomInitAbsent })
     }
   }
   // Chance is on the scale too: two cells 0.002 apart are not drawn as the darkest and the brightest.
