@@ -46,21 +46,21 @@ export interface ForestPanel {
 const kindOf = (c: AnalysisCell): 'pretext' | 'fusion' | 'reference' => (c.kind === 'fusion' ? 'fusion' : isBaselineCell(c) ? 'reference' : 'pretext')
 const SERIES_NAMES = { pretext: 'pretext encoder (mean over seeds)', fusion: 'fusion set (mean over seeds)', reference: 'reference encoder (mean over seeds)' } as const
 
-/** A fusion set's row label in lines of at most about 26 characters (a chart's axis cuts longer ones):
- *  `fusion rotation+structure` / `/demo-mammo` when the members share a pretraining dataset, else
- *  `fusion` and one member a line. Every member is named in full. */
-export function fusionLines(encoders: readonly string[]): string[] {
+/** A fusion set's row label on one line (a chart's axis cuts long ones): `fusion rotation+structure`
+ *  when every member was pretrained on the same dataset (named once under the plot, see
+ *  fusionDatasetNote), else every member in full. */
+export function fusionLabel(encoders: readonly string[]): string {
   const parts = encoders.map((e) => e.split('/'))
   const ds = parts[0]?.[1]
-  if (!parts.every((p) => p.length === 2 && p[1] === ds)) return ['fusion', ...encoders.map((e, i) => (i ? `+ ${e}` : e))]
-  const lines = ['fusion']
-  parts.forEach((p, i) => {
-    const word = `${i ? '+' : ''}${p[0]}`
-    if (lines.at(-1)!.length + word.length > 26) lines.push(word)
-    else lines[lines.length - 1] += i ? word : ` ${word}`
-  })
-  lines.push(`/${ds}`)
-  return lines
+  return parts.every((p) => p.length === 2 && p[1] === ds) ? `fusion ${parts.map((p) => p[0]).join('+')}` : `fusion ${encoders.join(' + ')}`
+}
+
+/** The sentence that names the fusion members' pretraining dataset when fusionLabel left it out (null otherwise). */
+export function fusionDatasetNote(analysis: StudyAnalysisView): string | null {
+  const sets = analysis.cells.filter((c) => c.kind === 'fusion').map((c) => c.encoders.map((e) => e.split('/')[1]))
+  const all = new Set(sets.flat())
+  if (!sets.length || sets.some((s) => new Set(s).size !== 1) || all.size === 0) return null
+  return all.size === 1 ? `Fusion rows name their members' pretext tasks; every fusion member was pretrained on ${[...all][0]}.` : `Fusion rows name their members' pretext tasks; each set's members share one pretraining dataset (${[...all].join(', ')}): hover a row for its full name.`
 }
 
 /** Every task x protocol panel of the forest plot for one metric. */
@@ -87,8 +87,7 @@ export function forestPanels(analysis: StudyAnalysisView, metric: string, colour
     const axis = niceAxis([...rows.flatMap((c) => [m(c).lo, m(c).hi, m(c).mean]), ...lines.map((l) => l.value)], metricInfo(metric).group === 'quality' ? { floor: 0, ceil: 1 } : {})
     const tick = (axis.max - axis.min) / 200
     const kinds = [...new Set(rows.map(kindOf))]
-    const label = (c: AnalysisCell): string | string[] => (c.kind === 'single' && isPretextCell(c) ? c.encoders[0]! : c.kind === 'fusion' ? fusionLines(c.encoders) : cellName(c))
-    const lineCount = rows.reduce((n, c) => n + (Array.isArray(label(c)) ? (label(c) as string[]).length : 1), 0)
+    const label = (c: AnalysisCell): string => (c.kind === 'single' && isPretextCell(c) ? c.encoders[0]! : c.kind === 'fusion' ? fusionLabel(c.encoders) : cellName(c))
     const config: ChartConfiguration = {
       type: 'bar',
       data: {
@@ -104,11 +103,11 @@ export function forestPanels(analysis: StudyAnalysisView, metric: string, colour
         interaction: { mode: 'index', axis: 'y', intersect: false },
         scales: {
           x: { min: axis.min, max: axis.max, ticks: { stepSize: axis.step }, title: { display: true, text: metricLabel(metric) } },
-          y: { ticks: { autoSkip: false, font: { size: 11 } } },
+          y: { ticks: { autoSkip: false, font: { size: 10 } } },
         },
         plugins: {
           legend: { display: false },
-          tooltip: { filter: (item) => item.datasetIndex === 0, callbacks: { label: (ctx) => { const c = rows[ctx.dataIndex]!; return `${formatMetric(m(c).mean)} ${formatInterval(m(c).lo, m(c).hi)}, ${c.runIds.length} seed${c.runIds.length === 1 ? '' : 's'}` } } },
+          tooltip: { filter: (item) => item.datasetIndex === 0, callbacks: { label: (ctx) => { const c = rows[ctx.dataIndex]!; return `${cellName(c)}: ${formatMetric(m(c).mean)} ${formatInterval(m(c).lo, m(c).hi)}, ${c.runIds.length} seed${c.runIds.length === 1 ? '' : 's'}` } } },
         },
       },
     }
@@ -117,7 +116,7 @@ export function forestPanels(analysis: StudyAnalysisView, metric: string, colour
       { label: '95% interval', colour: colours.interval, shape: 'bar' },
       ...lines.map((l) => ({ label: l.label, colour: l.colour, shape: l.dash[0]! > 2 ? ('dashed' as const) : ('dotted' as const) })),
     ]
-    out.push({ target, protocol, rows, lines, config, legend, height: Math.max(140, 12 * lineCount + 8 * rows.length + 60) })
+    out.push({ target, protocol, rows, lines, config, legend, height: Math.max(130, 17 * rows.length + 56) })
   }
   return out
 }

@@ -11,7 +11,7 @@ import ReliabilityDiagram from '../../src-renderer/components/ReliabilityDiagram
 import RunDetail from '../../src-renderer/components/RunDetail.vue'
 import { legendFromConfig, niceAxis, palette } from '../../src-renderer/composables/chart-kit.ts'
 import { curveChartConfig, seriesOf } from '../../src-renderer/composables/curves.ts'
-import { forestPanels, fusionLines } from '../../src-renderer/composables/forest-plot.ts'
+import { forestPanels, fusionDatasetNote, fusionLabel } from '../../src-renderer/composables/forest-plot.ts'
 import { efficiencyGroups } from '../../src-renderer/composables/label-efficiency.ts'
 
 // jsdom has no canvas: the legend is HTML drawn from the config, so Chart.js itself is replaced by a no-op.
@@ -56,9 +56,9 @@ describe('chart legends list every series, each in its own colour', () => {
     const [panel] = forestPanels(analysis, 'roc_auc', colours)
     expect(panel!.rows.map((c) => c.encoders.join('+'))).toEqual(['ref:imagenet', 'rotation/a+inpainting/a', 'rotation/a', 'inpainting/a'])
     expect(panel!.lines.map((l) => l.label)).toEqual(['random-init 0.860', 'scratch 0.600', 'chance 0.500'])
-    expect(panel!.config.data.labels).toEqual(['reference imagenet', ['fusion rotation+inpainting', '/a'], 'rotation/a', 'inpainting/a'])
-    expect(fusionLines(['rotation/demo-mammo', 'inpainting/demo-mammo', 'structure/demo-mammo'])).toEqual(['fusion rotation+inpainting', '+structure', '/demo-mammo'])
-    expect(fusionLines(['rotation/a', 'structure/b'])).toEqual(['fusion', 'rotation/a', '+ structure/b'])
+    expect(panel!.config.data.labels).toEqual(['reference imagenet', 'fusion rotation+inpainting', 'rotation/a', 'inpainting/a'])
+    expect(fusionDatasetNote(analysis)).toBe("Fusion rows name their members' pretext tasks; every fusion member was pretrained on a.")
+    expect(fusionLabel(['rotation/a', 'structure/b'])).toBe('fusion rotation/a + structure/b')
     const w = mount(ChartView, { props: { config: panel!.config, legend: panel!.legend, title: 'forest' } })
     expectHonestLegend(legendOf(w), [...seriesLabels(panel!.config), ...panel!.lines.map((l) => l.label)])
     // Round axis ends, covering every interval and the chance line.
