@@ -72,7 +72,8 @@ export const ensembleColumns: Column<EnsembleRow>[] = [
   { key: 'ensemble', label: 'Ensemble (mean of members)', value: (e) => e.ensemble.auc, display: (e) => `${formatMetric(e.ensemble.auc)} ${formatInterval(e.ensemble.lo, e.ensemble.hi)}` },
   { key: 'best', label: 'Best member', value: (e) => e.bestMember.auc, display: (e) => `${formatMetric(e.bestMember.auc)} (${e.bestMember.encoder})` },
   { key: 'diff', label: 'Fusion − ensemble', value: (e) => e.fusionMinusEnsemble.diff, display: (e) => `${formatMetric(e.fusionMinusEnsemble.diff)} ${formatInterval(e.fusionMinusEnsemble.lo, e.fusionMinusEnsemble.hi)}` },
-  { key: 'verdict', label: 'Verdict', value: (e) => `${ensembleVerdict(e)} (${signed(e.fusionMinusEnsemble.diff)})` },
+  // Descriptive: these differences are in no correction family, so they are never marked as findings.
+  { key: 'verdict', label: 'Interval says (descriptive, uncorrected)', value: (e) => `${ensembleVerdict(e)} (${signed(e.fusionMinusEnsemble.diff)})` },
 ]
 
 /** One pretext encoder minus random init (results.analysis beatsRandomInit[]). */
