@@ -20,6 +20,7 @@ export default defineConfig({
   renderer: {
     root: 'src-renderer',
     plugins: [vue()],
-    build: { rollupOptions: { input: { index: resolve('src-renderer/index.html') } } },
+    // Views are loaded on first use (App.vue); Chart.js gets its own chunk, fetched only by the views that draw charts.
+    build: { rollupOptions: { input: { index: resolve('src-renderer/index.html') }, output: { manualChunks: (id) => (id.includes('node_modules/chart.js') || id.includes('node_modules/@kurkle') ? 'chart' : undefined) } } },
   },
 })

@@ -5,6 +5,7 @@ import type { Db } from '../store/db.ts'
 import { allRuns, lastMetrics, studyRuns } from '../store/results.ts'
 import { runFactorsOf } from '../store/runs.ts'
 import { currentProvenance } from '../study/plan-service.ts'
+import { labelFractionOf } from './baselines.ts'
 import { provenanceLookup } from './run-provenance.ts'
 
 const NAMES = ['loss', 'accuracy', 'f1_weighted', 'balanced_accuracy', 'roc_auc'] as const
@@ -19,6 +20,7 @@ export function resultsTable(db: Db, studyId?: string): ResultsRow[] {
       runId: r.id,
       name: r.name,
       ...runFactorsOf(r),
+      labelFraction: labelFractionOf(r),
       state: r.state,
       metrics: Object.fromEntries(NAMES.map((n) => [n, m[n] ?? null])) as ResultsRow['metrics'],
       provenance: provenance(r.id),

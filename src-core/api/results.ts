@@ -16,6 +16,9 @@
 //   protocol, its test value and how many it was chosen from), `flags` (one-class predictors,
 //   below-chance AUCs), `cells[].perClassAuc`, `cells[].interval` (what the interval covers) and
 //   `runs[].provenance` (dataset checksums the run used, stale or not).
+// - `results.compare {runIds}` -> RunsComparison: each run after the first against the first, on the
+//   test images both scored: the paired difference of every metric with its bootstrap interval (all on
+//   the same resamples) and McNemar's exact test on the disagreement table.
 // - `results.report` -> {dir, html}: the report folder and its self-contained index.html text.
 import { z } from 'zod'
 import { method } from './contract.ts'
@@ -55,8 +58,10 @@ export const resultsRowSchema = z.object({
   /** Readable run name. */
   name: z.string(),
   ...runFactorsShape,
-  /** Encoder labels (`rotation/demo-mammo`); empty for scratch. */
+  /** Encoder labels (`rotation/demo-mammo`, `random-init`, `ref:<name>`); empty for scratch. */
   encoders: z.array(z.string()),
+  /** Share of the train labels the run used (1 = all; `linear@10%` is 0.1). */
+  labelFraction: z.number(),
   /** Run state. */
   state: z.string(),
   /** Last test metrics reported by the worker (null until reported). */
@@ -558,6 +563,39 @@ export const studyAnalysisSchema = z.object({
   perRunCache: z.object({ computed: z.number().int().nonnegative(), reused: z.number().int().nonnegative() }).optional(),
 })
 
+/** Two or more runs compared on the test images they share: each run after the first against the first. */
+export const runsComparisonSchema = z.object({
+  /** The runs in the order given (the first is the reference A of every comparison). */
+  runs: z.array(z.object({ runId: z.string(), name: z.string(), labelFraction: z.number(), seed: z.number() })),
+  /** Bootstrap resamples behind every interval. */
+  replicates: z.number(),
+  /** Two-sided level of the intervals. */
+  level: z.number(),
+  /** One per run after the first: B (that run) against A (the first). */
+  comparisons: z.array(z.object({
+    /** Run id of A (the first run). */
+    a: z.string(),
+    /** Run id of B. */
+    b: z.string(),
+    /** Why this pair cannot be compared (no predictions, another task, other test images), else null. */
+    problem: z.string().nullable(),
+    /** The paired comparison, null when `problem` says why not. */
+    result: z.object({
+      /** Test images both runs scored. */
+      nImages: z.number(),
+      /** What the bootstrap resamples: patients (patients.npy found) or images. */
+      unit: z.enum(['patient', 'image']),
+      /** Resampling units. */
+      nUnits: z.number(),
+      /** Metric -> A's and B's value on the shared images and the paired difference B - A (every metric on the same resamples). */
+      metrics: z.record(z.string(), z.object({ a: num, b: num, difference: differenceSchema })),
+      /** McNemar's test on the disagreement table (images one run gets right and the other wrong). */
+      mcnemar: z.object({ bothRight: z.number(), aOnly: z.number(), bOnly: z.number(), bothWrong: z.number(), p: z.number(), chiSquare: num }),
+    }).nullable(),
+  })),
+})
+export type RunsComparison = z.infer<typeof runsComparisonSchema>
+
 export type ResultsRow = z.infer<typeof resultsRowSchema>
 export type RunExtras = z.infer<typeof runExtrasSchema>
 export type LabelEfficiencyOut = z.infer<typeof labelEfficiencySchema>
@@ -585,6 +623,7 @@ export const resultsApi = {
   'results.table': method(z.object({ studyId: z.string().optional() }), z.array(resultsRowSchema), 'One row per downstream run (of a study, or of all studies) with its last test metrics.'),
   'results.run': method(z.object({ runId: z.string().min(1) }), runResultSchema, 'Confusion matrix, ROC curves, training curves and test metrics of one downstream run.'),
   'results.analysis': method(studyInput, studyAnalysisSchema, 'Bootstrap CIs, H1 (similarity, invariance, ANOVA, correlations) and H2 (fusion vs best member) of a study.'),
+  'results.compare': method(z.object({ runIds: z.array(z.string().min(1)).min(2).max(8) }), runsComparisonSchema, 'Each run after the first against the first on the test images both scored: paired bootstrap difference of every metric and McNemar\'s test.'),
   'results.report': method(studyInput, z.object({ dir: z.string(), html: z.string() }), 'Writes the static HTML report and CSV tables under <data>/reports/<study>/ and returns the HTML.'),
 } as const
 

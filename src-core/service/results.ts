@@ -6,6 +6,7 @@ import type { AnalysisProgress, resultsApi, StudyAnalysis } from '../api/results
 import { studyFingerprint } from '../analysis/collect.ts'
 import { analyseOffLoop, AnalysisCancelled, readCachedAnalysis, writeCachedAnalysis } from '../analysis/off-loop.ts'
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions } from '../analysis/stats/bootstrap.ts'
+import { compareRuns } from '../analysis/compare-runs.ts'
 import { writeStudyReport } from '../analysis/report/write-report.ts'
 import { resultsTable } from '../analysis/results-table.ts'
 import { runDetail } from '../analysis/run-detail.ts'
@@ -134,6 +135,11 @@ export const resultsDomain: DomainFactory = (ctx) => {
     },
     'results.analysis': async ({ studyId }, call) => {
       return analysisOf(mustStudy(ctx, studyId).id, call.signal)
+    },
+    'results.compare': async ({ runIds }) => {
+      if (new Set(runIds).size !== runIds.length) throw new ApiError('BAD_REQUEST', 'The same run is picked twice; pick two or more different runs.')
+      for (const id of runIds) if (!findRun(ctx.db, id)) throw new ApiError('NOT_FOUND', `There is no run "${id}". Pick runs from the list of finished runs.`)
+      return compareRuns(ctx.db, runIds)
     },
     'results.report': async ({ studyId }, call) => {
       const study = mustStudy(ctx, studyId)

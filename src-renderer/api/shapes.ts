@@ -1,5 +1,5 @@
 // Result shapes the views draw, named once from the API's declared outputs (src-core/api/results.ts).
-import type { CallOutput } from './client.ts'
+import type { CallOutput, EventPayload } from './client.ts'
 
 /** One row of `results.table` (a downstream run with its test metrics). */
 export type ResultRow = CallOutput<'results.table'>[number]
@@ -19,3 +19,7 @@ export type GalleryPageView = CallOutput<'gallery.page'>
 export type GalleryItemView = GalleryPageView['items'][number]
 /** `gallery.pair`: two runs on the same test images. */
 export type GalleryPairView = CallOutput<'gallery.pair'>
+/** `results.compare`: each picked run against the first, paired on the same test images. */
+export type RunsComparisonView = CallOutput<'results.compare'>
+/** `onAnalysisProgress`: how far the study analysis is (phase, done of total). */
+export type AnalysisProgressView = EventPayload<'onAnalysisProgress'>

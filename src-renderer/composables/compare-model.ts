@@ -11,16 +11,24 @@ export interface PickableRun {
   text: string
 }
 
-/** Runs whose text holds every word of the query (case-insensitive), at most `limit`. */
+/** Runs whose text holds every word of the query (case-insensitive), best match first, at most `limit`:
+ *  a run whose name is the query, then runs whose name holds every word as a whole word (`mammo` in
+ *  `demo-mammo`, not in `mammography`), then the rest; among equals, the name with the fewest other
+ *  words first (`binary-linear-rotation@demo-mammo-s0` before the fusion run that also holds those words). */
 export function searchRuns<R extends PickableRun>(runs: readonly R[], query: string, limit = 40): R[] {
-  const terms = query.toLowerCase().split(/\s+/).filter(Boolean)
-  const out: R[] = []
-  for (const r of runs) {
+  const q = query.toLowerCase().trim()
+  const terms = q.split(/\s+/).filter(Boolean)
+  const words = (t: string) => t.toLowerCase().split(/[^a-z0-9%.]+/).filter(Boolean)
+  const scored: { r: R; score: number; extra: number; i: number }[] = []
+  runs.forEach((r, i) => {
     const t = r.text.toLowerCase()
-    if (terms.every((w) => t.includes(w))) out.push(r)
-    if (out.length >= limit) break
-  }
-  return out
+    if (!terms.every((w) => t.includes(w))) return
+    const nameWords = words(r.name)
+    const whole = terms.filter((w) => nameWords.includes(w) || words(w).every((x) => nameWords.includes(x))).length
+    const score = r.name.toLowerCase() === q ? 1000 : whole * 10 + (terms.every((w) => r.name.toLowerCase().includes(w)) ? 5 : 0)
+    scored.push({ r, score, extra: nameWords.length, i })
+  })
+  return scored.sort((a, b) => b.score - a.score || a.extra - b.extra || a.i - b.i).slice(0, limit).map((x) => x.r)
 }
 
 /** Dotted paths of an object's leaves: {a: {b: 1}} -> {"a.b": "1"}. Arrays are written as JSON. */

@@ -2,6 +2,7 @@
 // rate), x in epochs (every job kind reports one train and one val point per epoch; test values are
 // one number each, shown in a table, not drawn as curves), train dashed and validation solid,
 // several runs overlaid in their own colours.
+import { currentTheme, palette } from './chart-kit.ts'
 import type { ChartConfiguration } from 'chart.js'
 import { CURVE_GROUPS, GROUP_TITLES, metricInfo, metricLabel, type CurveGroup } from './metric-names.ts'
 
@@ -52,16 +53,17 @@ export function testValues(series: readonly CurveSeries[]): { runName: string; n
 
 const POINT_STYLES = ['circle', 'triangle', 'rect', 'star', 'crossRot', 'rectRot'] as const
 
-/** Chart.js config of one group: one run's metrics in their own colours; several runs in one colour
- *  each, their metrics told apart by point shape; train dashed, validation solid. */
+/** Chart.js config of one group: every series in its own colour (runs beyond the palette get spread
+ *  hues), several runs' metrics also told apart by point shape; train dashed, validation solid. */
 export function curveChartConfig(series: readonly CurveSeries[], colours: readonly string[]): ChartConfiguration {
   const runs = [...new Set(series.map((s) => s.runId))]
   const names = [...new Set(series.map((s) => s.name))]
+  const all = colours.length >= series.length ? colours : palette(series.length, currentTheme())
   return {
     type: 'line',
     data: {
-      datasets: series.map((s) => {
-        const colour = colours[(runs.length > 1 ? runs.indexOf(s.runId) : names.indexOf(s.name)) % colours.length]
+      datasets: series.map((s, i) => {
+        const colour = all[i]!
         return {
           label: `${runs.length > 1 ? `${s.runName} · ` : ''}${s.split === 'val' ? 'validation' : 'train'} ${metricLabel(s.name)}`,
           data: s.points.map((p) => ({ x: p.x, y: p.y })),
@@ -74,7 +76,7 @@ export function curveChartConfig(series: readonly CurveSeries[], colours: readon
         }
       }),
     },
-    options: { parsing: false, scales: { x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 } } }, plugins: { legend: { position: 'bottom', labels: { boxWidth: 18 } } } },
+    options: { parsing: false, scales: { x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } },
   }
 }
 

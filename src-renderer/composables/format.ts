@@ -14,6 +14,14 @@ export function formatMetric(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(3)
 }
 
+/** An ISO time in the reader's local time zone: "5 Dec 2026, 17:04:12"; the text itself when it is not a time. */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '—'
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return iso
+  return d.toLocaleString([], { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
+}
+
 /** Bytes in decimal units ("12.8 GB"), as `xlab runs prune` prints them (src-core/doctor/report.ts formatBytes; the renderer may not import src-core code). */
 export function formatBytes(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB']

@@ -2,6 +2,7 @@
 // axis), one line per encoder, a vertical bar for each point's 95% interval, and the same numbers
 // as table rows (the chart's accessible twin).
 import type { ChartConfiguration, Plugin } from 'chart.js'
+import { niceAxis } from './chart-kit.ts'
 import { formatMetric } from './format.ts'
 import { formatInterval } from './results-overview.ts'
 
@@ -116,8 +117,7 @@ export function efficiencyChartConfig(g: EfficiencyGroup, colours: readonly stri
   const points = g.curves.flatMap((c) => c.points)
   const ys = points.flatMap((p) => [p.lo, p.hi, p.auc]).filter((v): v is number => typeof v === 'number')
   const fractions = [...new Set(points.map((p) => p.fraction))].sort((a, b) => a - b)
-  const [lo, hi] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0.5, 1]
-  const pad = Math.max((hi - lo) * 0.08, 0.01)
+  const y = niceAxis(ys.length ? ys : [0.5, 1], { floor: 0, ceil: 1 })
   return {
     type: 'line',
     data: {
@@ -127,8 +127,10 @@ export function efficiencyChartConfig(g: EfficiencyGroup, colours: readonly stri
           label: c.encoder,
           data: shown.map((p) => ({ x: p.fraction, y: p.auc! })),
           intervals: shown.map((p) => (p.lo !== null && p.hi !== null ? [p.lo, p.hi] : null)),
-          borderColor: colours[i % colours.length],
-          backgroundColor: colours[i % colours.length],
+          borderColor: colours[i],
+          backgroundColor: colours[i],
+          // Baselines drawn dashed so they read as references, not as contenders.
+          borderDash: c.encoder === 'random-init' || c.encoder === 'scratch' || c.encoder.startsWith('ref:') ? [6, 3] : [],
           pointRadius: 4,
           borderWidth: 2,
         }
@@ -139,10 +141,10 @@ export function efficiencyChartConfig(g: EfficiencyGroup, colours: readonly stri
       parsing: false,
       scales: {
         x: { type: 'logarithmic', min: fractions[0]! / 1.5, max: fractions.at(-1)! * 1.5, title: { display: true, text: 'labelled fraction of the training split (log scale)' }, afterBuildTicks: (axis) => void (axis.ticks = fractions.map((value) => ({ value }))), ticks: { callback: (v) => fractionText(Number(v)) } },
-        y: { min: Math.max(0, lo - pad), max: Math.min(1, hi + pad), title: { display: true, text: 'test ROC-AUC (95% interval)' } },
+        y: { min: y.min, max: y.max, ticks: { stepSize: y.step }, title: { display: true, text: 'test ROC-AUC (95% interval)' } },
       },
       plugins: {
-        legend: { position: 'bottom' },
+        legend: { display: false },
         tooltip: { callbacks: { label: (ctx) => { const p = g.curves[ctx.datasetIndex]!.points.filter((q) => q.auc !== null)[ctx.dataIndex]!; return `${g.curves[ctx.datasetIndex]!.encoder} at ${fractionText(p.fraction)} (${p.nTrain ?? '?'} images): ${formatMetric(p.auc)} ${formatInterval(p.lo, p.hi)}` } } },
       },
     },

@@ -66,10 +66,21 @@ export function encoderBars(rows: readonly ResultRow[], metric: MetricName, prot
 }
 
 /** A readable name for the encoder behind a downstream run. */
-export function encoderLabel(r: ResultRow): string {
+export function encoderLabel(r: Pick<ResultRow, 'fusionMode' | 'encoders' | 'protocol' | 'pretext' | 'pretrainDataset'>): string {
   if (r.fusionMode) return `fusion[${r.encoders.join(' + ')}]`
+  // The random-init encoder (frozen random ResNet-18) and imported references are not scratch (trained end to end).
+  if (r.encoders.length === 1 && (r.encoders[0] === 'random-init' || r.encoders[0]!.startsWith('ref:'))) return r.encoders[0]!
   if (r.protocol === 'scratch' || !r.pretext) return 'scratch'
   return `${r.pretext}/${r.pretrainDataset}`
+}
+
+/** A label fraction as it is written everywhere: 0.1 -> "10%", 0.25 -> "25%". */
+export const fractionPercent = (f: number): string => `${Number((f * 100).toPrecision(3))}%`
+
+/** The protocol with its labelled fraction: `linear`, `linear@10%`, `fusion-finetune`. */
+export function protocolLabel(r: Pick<ResultRow, 'fusionMode' | 'protocol'> & { labelFraction?: number }): string {
+  const p = r.fusionMode ? `fusion-${r.fusionMode}` : (r.protocol ?? '—')
+  return r.labelFraction !== undefined && r.labelFraction < 1 ? `${p}@${fractionPercent(r.labelFraction)}` : p
 }
 
 /** Each fusion set (per mode and target) beside its best single member under the same protocol. */
@@ -103,7 +114,7 @@ export function resultColumnsWith(intervals: RunIntervals = {}): Column<ResultRo
     { key: 'name', label: 'Run', value: (r) => r.name, grow: 3 },
     { key: 'encoder', label: 'Encoder', value: (r) => encoderLabel(r), grow: 2.2 },
     { key: 'target', label: 'Task', value: (r) => r.target },
-    { key: 'protocol', label: 'Protocol', value: (r) => r.fusionMode ? `fusion-${r.fusionMode}` : r.protocol },
+    { key: 'protocol', label: 'Protocol', value: (r) => protocolLabel(r) },
     { key: 'seed', label: 'Seed', value: (r) => r.seed, grow: 0.5 },
     { key: 'state', label: 'State', value: (r) => r.state },
     ...METRICS.map((m): Column<ResultRow> => ({
@@ -112,6 +123,7 @@ export function resultColumnsWith(intervals: RunIntervals = {}): Column<ResultRo
       value: (r) => metricOf(r, m),
       format: (v) => formatMetric(typeof v === 'number' ? v : null),
       grow: 1.8,
+      minCh: 22,
       display: (r) => {
         const ci = intervals[r.runId]?.[m]
         return `${formatMetric(metricOf(r, m))}${ci ? ` [${formatMetric(ci.lo)}, ${formatMetric(ci.hi)}]` : ''}`

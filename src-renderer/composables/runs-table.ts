@@ -15,6 +15,8 @@ export interface Column<Row> {
   display?(row: Row): string
   /** Relative width (flex grow), 1 by default: names get more room than numbers. */
   grow?: number
+  /** Smallest width in characters (a value with its interval, "0.822 [0.768, 0.871]", is never cut). */
+  minCh?: number
 }
 
 /** Sort state. */

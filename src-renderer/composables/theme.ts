@@ -1,5 +1,6 @@
 // Light and dark themes: follows the system until the user picks one; remembered per browser.
 import { ref, watchEffect } from 'vue'
+import { palette } from './chart-kit.ts'
 
 export type Theme = 'light' | 'dark'
 const KEY = 'xlab-theme'
@@ -25,9 +26,9 @@ export function useTheme() {
   }
 }
 
-/** Colours for charts, read from the CSS variables of the active theme. */
+/** Colours for charts: text, grid and background from the CSS variables of the active theme, and its 12-colour categorical palette. */
 export function chartColors() {
   const s = getComputedStyle(document.documentElement)
   const v = (name: string, fallback: string) => s.getPropertyValue(name).trim() || fallback
-  return { background: v('--bg', '#fff'), text: v('--fg', '#222'), muted: v('--muted', '#667'), grid: v('--border', '#ccc'), series: [v('--c1', '#3b6ea5'), v('--c2', '#d9822b'), v('--c3', '#3a9d5d'), v('--c4', '#b0413e'), v('--c5', '#7e57c2'), v('--c6', '#00897b')] }
+  return { background: v('--bg', '#fff'), text: v('--fg', '#222'), muted: v('--muted', '#667'), grid: v('--border', '#ccc'), series: palette(12, theme.value) }
 }

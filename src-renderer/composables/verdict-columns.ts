@@ -5,6 +5,7 @@ import { formatMetric } from './format.ts'
 import { metricLabel } from './metric-names.ts'
 import { formatInterval } from './results-overview.ts'
 import type { Column } from './runs-table.ts'
+import { differenceText, verdictText } from './verdict-words.ts'
 
 /** One verdict of the summary (a pre-declared rule applied to a corrected test). */
 export type Verdict = StudyAnalysisView['verdicts'][number]
@@ -39,7 +40,7 @@ export const verdictColumns: Column<Verdict>[] = [
   { key: 'p', label: 'p', value: (v) => v.p, format: pText },
   { key: 'pAdjusted', label: 'p (corrected)', value: (v) => v.pAdjusted, format: pText },
   { key: 'family', label: 'Tests corrected together', value: (v) => v.family },
-  { key: 'outcome', label: 'Verdict', value: (v) => v.outcome },
+  { key: 'outcome', label: 'Verdict (sign of the estimate)', value: (v) => verdictText(v) },
 ]
 
 /** Fusion set against its best single member. */
@@ -53,7 +54,7 @@ export const fusionColumns: Column<FusionComparison>[] = [
   { key: 'interval', label: '95% interval', value: (c) => formatInterval(c.difference.lo, c.difference.hi) },
   { key: 'p', label: 'p', value: (c) => c.difference.p, format: pText },
   { key: 'pHolm', label: 'p (Holm)', value: (c) => c.holm.p, format: pText },
-  { key: 'verdict', label: 'Verdict (Holm)', value: (c) => c.holm.verdict },
+  { key: 'verdict', label: 'Verdict (Holm)', value: (c) => differenceText(c.holm.verdict, c.difference.estimate) },
 ]
 
 /** ANOVA rows (pretext x pretraining dataset). */
@@ -74,10 +75,24 @@ export const correlationColumns: Column<Correlation>[] = [
   { key: 'protocol', label: 'Protocol', value: (c) => c.protocol },
   { key: 'metric', label: 'Metric', value: (c) => metricLabel(c.metric) },
   { key: 'variable', label: 'Against', value: (c) => `${c.family}: ${c.variable}` },
-  { key: 'rho', label: 'Spearman ρ', value: (c) => c.rho, format: num },
+  { key: 'rho', label: 'ρ (Spearman) / r (partial)', value: (c) => c.rho, format: num },
+  { key: 'interval', label: 'approx. 95% interval', value: (c) => rhoIntervalText(c.rho, c.n) },
   { key: 'p', label: 'p', value: (c) => c.p, format: pText },
-  { key: 'n', label: 'n encoders', value: (c) => c.n },
+  { key: 'pHolm', label: 'p (Holm)', value: (c) => c.pHolm, format: (v) => (v === null ? 'descriptive' : pText(v)) },
+  { key: 'n', label: 'n', value: (c) => c.n, display: (c) => `${c.n} ${c.unit}s` },
 ]
+
+/** Fisher-z interval of a correlation, se 1/sqrt(n - 3): only an approximation, and none below 5 units. */
+export function rhoInterval(rho: number | null, n: number): [number, number] | null {
+  if (rho === null || !Number.isFinite(rho) || n < 5 || Math.abs(rho) >= 1) return null
+  const z = Math.atanh(rho)
+  const se = 1 / Math.sqrt(n - 3)
+  return [Math.tanh(z - 1.96 * se), Math.tanh(z + 1.96 * se)]
+}
+const rhoIntervalText = (rho: number | null, n: number) => {
+  const ci = rhoInterval(rho, n)
+  return ci ? formatInterval(ci[0], ci[1]) : `none (n = ${n})`
+}
 
 /** ANOVA tables flattened into rows that keep their factors (so one table sorts them all). */
 export function anovaRows(tables: readonly AnovaTable[]): AnovaRow[] {

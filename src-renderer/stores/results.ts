@@ -4,7 +4,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { errorMessage } from '../api/client.ts'
 import { useLab } from '../api/index.ts'
-import type { ResultRow, RunResult, StudyAnalysisView, StudyReport } from '../api/shapes.ts'
+import type { AnalysisProgressView, ResultRow, RunResult, StudyAnalysisView, StudyReport } from '../api/shapes.ts'
 
 export const useResultsStore = defineStore('results', () => {
   const api = useLab()
@@ -24,22 +24,31 @@ export const useResultsStore = defineStore('results', () => {
   const analysisLoading = ref(false)
   /** Errors per run detail. */
   const runErrors = ref<Record<string, string>>({})
-  /** The analysis's progress while it is computed off the service's event loop: a line for the user. */
-  const analysisProgress = ref<string | null>(null)
+  /** The analysis's progress for the study shown (onAnalysisProgress), null when none is reported. */
+  const progress = ref<AnalysisProgressView | null>(null)
+  /** True while the results table is loading (so loading never reads as "no results"). */
+  const loading = ref(false)
+  let analysisCtl: AbortController | null = null
 
   api.on('onAnalysisProgress', (p) => {
-    if (p.studyId !== studyId.value) return
-    analysisProgress.value = p.phase === 'runs' ? `runs ${p.done} of ${p.total}` : p.phase === 'study' ? 'comparisons and verdicts' : null
+    if (p.studyId === studyId.value) progress.value = p
   })
 
   async function load(id: string | null) {
-    if (id !== studyId.value) analysis.value = null
+    if (id !== studyId.value) {
+      analysis.value = null
+      analysisCtl?.abort()
+      progress.value = null
+    }
     studyId.value = id
+    loading.value = true
     try {
       rows.value = await api.call('results.table', id ? { studyId: id } : {})
       error.value = null
     } catch (e) {
       error.value = errorMessage(e)
+    } finally {
+      loading.value = false
     }
   }
 
@@ -54,27 +63,38 @@ export const useResultsStore = defineStore('results', () => {
     }
   }
 
+  /** Asks for the study's analysis; the table stays usable meanwhile, and cancelAnalysis stops it. */
   async function loadAnalysis(id: string) {
+    analysisCtl?.abort()
+    const ctl = (analysisCtl = new AbortController())
     analysisLoading.value = true
-    analysisProgress.value = null
     try {
-      const a = await api.call('results.analysis', { studyId: id })
+      const a = await api.call('results.analysis', { studyId: id }, { signal: ctl.signal })
       // A slower answer for a study no longer shown must not replace the current one.
-      if (studyId.value !== id) return
+      if (studyId.value !== id || ctl.signal.aborted) return
       analysis.value = a
       analysisError.value = null
     } catch (e) {
-      if (studyId.value !== id) return
+      // Superseded by a newer request (another study, or this one asked again): that one answers.
+      if (studyId.value !== id || analysisCtl !== ctl) return
       analysis.value = null
-      analysisError.value = errorMessage(e)
+      analysisError.value = ctl.signal.aborted ? 'The analysis was cancelled. The results table is complete; Analyse again computes the intervals and verdicts.' : errorMessage(e)
     } finally {
-      analysisLoading.value = false
+      if (analysisCtl === ctl) {
+        analysisLoading.value = false
+        analysisCtl = null
+      }
     }
+  }
+
+  /** Cancels the analysis in progress (the service stops its work through the request's signal). */
+  function cancelAnalysis() {
+    analysisCtl?.abort()
   }
 
   function report(id: string): Promise<StudyReport> {
     return api.call('results.report', { studyId: id })
   }
 
-  return { rows, studyId, runs, analysis, analysisError, analysisLoading, analysisProgress, error, runErrors, load, loadRun, loadAnalysis, report }
+  return { rows, studyId, runs, analysis, analysisError, analysisLoading, error, runErrors, progress, loading, load, loadRun, loadAnalysis, cancelAnalysis, report }
 })

@@ -190,6 +190,42 @@ async function axeViolations(page) {
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(' | ')}`)
 }
 
+/** The Results tabs screenshot and scanned in the views pass. */
+const RESULT_TABS = ['summary', 'overview', 'h1', 'h2', 'baselines', 'efficiency', 'calibration', 'runs']
+
+/**
+ * Results at one size and theme: the summary is above the fold on opening; the default tab is at most
+ * three screens tall; no verdict puts a positive word beside a negative estimate (in any tab); every
+ * overview panel has the random-init, scratch and chance rows; each tab screenshot and scanned.
+ */
+async function resultsChecks(page, tag, size, scan) {
+  const summary = page.getByTestId('results-summary')
+  await summary.waitFor({ timeout: 120_000 })
+  await page.locator('[data-testid=summary-sentences] li').first().waitFor()
+  const top = await summary.evaluate((e) => e.getBoundingClientRect().top)
+  assert(top < size.height * 0.6, `the summary starts ${Math.round(top)} px down a ${size.height} px window: not above the fold`)
+  const tall = await page.evaluate(() => document.querySelector('main').scrollHeight)
+  assert(tall <= 3 * size.height, `the Results default tab is ${tall} px tall, more than three ${size.height} px screens`)
+  log(`${tag} results summary at ${Math.round(top)} px, default tab ${tall} px (${(tall / size.height).toFixed(2)} screens)`)
+  for (const t of RESULT_TABS) {
+    await page.click(`[data-tab=${t}]`)
+    await page.locator(`[role=tabpanel][data-panel=${t}]`).waitFor()
+    if (t === 'overview') {
+      await page.locator('[data-testid=overview] [data-testid=interval]').first().waitFor({ timeout: 60_000 })
+      const refs = await page.locator('[data-testid=overview] .overview-panel').evaluateAll((ps) => ps.map((p) => [p.getAttribute('data-panel'), [...p.querySelectorAll('[data-reference]')].map((r) => r.getAttribute('data-reference'))]))
+      assert(refs.length > 0, 'no overview panel')
+      for (const [panel, rows] of refs) assert(['random-init', 'scratch', 'chance'].every((k) => rows.includes(k)), `overview panel ${panel} has reference rows ${rows.join(', ')}`)
+    }
+    // Every verdict cell: a negative estimate never sits beside a positive word.
+    const cells = await page.locator('td[data-col=verdict], td[data-col=outcome]').allInnerTexts()
+    const wrong = cells.filter((c) => /\(−/.test(c) && /better|claimed|beats|wins|success/i.test(c.replace(/^(fusion|ensemble) better/, '')))
+    assert(wrong.length === 0, `verdicts with a positive word beside a negative estimate in ${t}: ${wrong.join(' | ')}`)
+    assert(!cells.some((c) => /^claimed/.test(c)), `a verdict still reads "claimed" in ${t}`)
+    await page.screenshot({ path: join(shots, `${tag}-results-${t}.png`), fullPage: true })
+    await scan(`results ${t}`)
+  }
+}
+
 /**
  * Every view over the finished study at each window size in both themes: a screenshot, an axe-core
  * scan, and on Runs the curves' distinct x values. A second context bypasses the page's CSP only so
@@ -250,10 +286,9 @@ async function viewsPass(browser, url, consoleErrors) {
         await scan('runs')
 
         await go('results')
-        await page.waitForSelector('[data-testid=overview] [data-testid=interval]', { timeout: 120_000 })
-        await page.screenshot({ path: join(shots, `${tag}-results-overview.png`), fullPage: true })
-        await scan('results')
+        await resultsChecks(page, tag, size, scan)
         // The error gallery of one run (opened from its detail), scanned on its own.
+        await page.click('[data-tab=runs]')
         if ((await page.locator('[data-testid=open-gallery]').count()) === 0) await page.locator('[role=row][tabindex="0"]').first().click()
         if ((await page.getByTestId('gallery').count()) === 0) await page.locator('[data-testid=open-gallery]').first().click()
         await page.locator('[data-testid=gallery-item]').first().waitFor({ timeout: 30_000 })
@@ -273,7 +308,7 @@ async function viewsPass(browser, url, consoleErrors) {
         await page.screenshot({ path: join(shots, `${tag}-storage.png`), fullPage: true })
         await scan('storage')
         assert(problems.length === 0, `axe-core found serious or critical violations:\n${problems.join('\n')}`)
-        log(`${tag}: screenshots ${['datasets', 'builder', 'runs-detail', 'results-overview', 'error-gallery', 'compare', 'storage'].map((v) => `test-output/e2e/${tag}-${v}.png`).join(', ')}`)
+        log(`${tag}: screenshots ${['datasets', 'builder', 'runs-detail', ...RESULT_TABS.map((t) => `results-${t}`), 'error-gallery', 'compare', 'storage'].map((v) => `test-output/e2e/${tag}-${v}.png`).join(', ')}`)
       })
     }
   }
@@ -530,6 +565,7 @@ async function main() {
         const meanAuc = aucs.reduce((a, b) => a + b, 0) / aucs.length
         await nav('results')
         await page.getByTestId('metric').selectOption('roc_auc')
+        await page.click('[data-tab=overview]')
         const cell = page.locator(`[data-panel="binary|linear"] td[data-row="${run.pretext}"][data-col="${run.ds}"]`)
         await cell.locator('[data-testid=interval]').waitFor({ timeout: 120_000 })
         // The overview shows the analysis's mean, recomputed from the stored predictions (probabilities
@@ -537,6 +573,7 @@ async function main() {
         const shown = Number(await cell.getAttribute('data-value'))
         assert(Math.abs(shown - meanAuc) < 1e-4, `heatmap shows ${shown}, SQLite roc_auc over seeds ${aucs.join(', ')} has mean ${meanAuc}`)
 
+        await page.click('[data-tab=runs]')
         await page.click(`[role=row][tabindex="0"] >> text=${run.name}`)
         const cm = page.locator('[data-testid=confusion]')
         await cm.waitFor({ timeout: 30_000 })
@@ -569,7 +606,9 @@ async function main() {
         log(`PNG export ${meta.width}x${meta.height} for a ${Math.round(cssWidth)} px wide chart, opaque`)
       })
 
-      await check('the Results overview shows every task x protocol with the report\'s intervals', async () => {
+      await check('the Results overview shows every task x protocol with the report\'s intervals, each beside random-init, scratch and chance', async () => {
+        await page.click('[data-tab=overview]')
+        await page.locator('[data-testid=overview] [data-testid=interval]').first().waitFor({ timeout: 120_000 })
         const r = await fetch(`${base}/api/results.report`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ studyId: await studyIdOf('e2e-tiny') }) })
         const html = (await r.json()).result.html
         // The report's table of configurations: label, seeds, then ROC-AUC "mean ± sd [lo, hi]".
@@ -582,6 +621,8 @@ async function main() {
         for (const [label, ci] of shownCis) assert(reportCi.get(label) === ci, `${label}: overview ${ci}, report ${reportCi.get(label)}`)
         log(`overview intervals equal the report's for ${shownCis.length} configurations: ${shownCis.map(([l, c]) => `${l} ${c}`).join('; ')}`)
         assert(await page.getByTestId('legend').count() === 1, 'no colour legend')
+        const refs = await page.locator('[data-testid=overview] .overview-panel').evaluateAll((ps) => ps.map((p) => [p.getAttribute('data-panel'), [...p.querySelectorAll('[data-reference]')].map((r) => r.getAttribute('data-reference'))]))
+        for (const [panel, rows] of refs) assert(['random-init', 'scratch', 'chance'].every((k) => rows.includes(k)), `overview panel ${panel} has reference rows ${rows.join(', ')}; it needs random-init, scratch and chance`)
       })
 
       await check('the label-efficiency chart and its table show the test ROC-AUC of the runs\' test_predictions.json and lab.sqlite for every labelled fraction', async () => {
@@ -604,6 +645,7 @@ async function main() {
         // SQLite holds the worker's AUC on unrounded probabilities: it must lie within what the stored (rounded) ones allow.
         for (const p of points.values()) for (const r of p.runs) assert(r.sqlite >= r.lo - 1e-9 && r.sqlite <= r.hi + 1e-9, `${r.name}: SQLite roc_auc ${r.sqlite} is outside [${r.lo}, ${r.hi}], the range its test_predictions.json allows`)
         await nav('results')
+        await page.click('[data-tab=efficiency]')
         const section = page.getByTestId('label-efficiency')
         await section.waitFor({ timeout: 120_000 })
         await section.locator('canvas[aria-label*="labelled fraction"]').first().waitFor()
@@ -653,6 +695,7 @@ async function main() {
         const pred = JSON.parse(readFileSync(join(run.dir, 'test_predictions.json'), 'utf8'))
         const expected = expectedGallery(pred, { filter: 'errors', order: 'most-confident' })
         await nav('results')
+        await page.click('[data-tab=runs]')
         if ((await page.locator('[data-testid=open-gallery]').count()) === 0) await page.click(`[role=row][tabindex="0"] >> text=${run.name}`)
         await page.locator('[data-testid=open-gallery]').first().click()
         const gallery = page.getByTestId('gallery')
@@ -715,6 +758,15 @@ async function main() {
         const items = await page.locator('[data-testid=pair-item]').count()
         assert(items === Math.min(24, want.onlyA), `${items} images listed for "A right, B wrong", expected ${Math.min(24, want.onlyA)}`)
         log(`pair view ${runs[0].name} vs ${runs[1].name}: ${JSON.stringify(shown)}, equal to their test_predictions.json`)
+        // The paired comparison (results.compare): McNemar's table of the same images, A = the first picked run.
+        const mc = page.locator('[data-testid=mcnemar]').first()
+        await mc.waitFor({ timeout: 60_000 })
+        const aOnly = Number(await mc.locator('[data-cell=a-only]').innerText())
+        const bOnly = Number(await mc.locator('[data-cell=b-only]').innerText())
+        assert((aOnly === want.onlyA && bOnly === want.onlyB) || (aOnly === want.onlyB && bOnly === want.onlyA), `McNemar table A only ${aOnly}, B only ${bOnly}; the predictions files give ${want.onlyA} and ${want.onlyB}`)
+        const verdicts = await page.locator('[data-testid=paired-table] td[data-col=verdict]').allInnerTexts()
+        assert(verdicts.length === 4 && verdicts.every((v) => /^(better \(\+|worse \(−|no evidence \()/.test(v)), `paired verdicts: ${verdicts.join(' | ')}`)
+        log(`McNemar A only ${aOnly}, B only ${bOnly}: ${await mc.locator('caption').innerText()}; paired verdicts ${verdicts.join(' | ')}`)
         await shot('09b-pair-view')
       })
     }
@@ -747,7 +799,9 @@ async function main() {
         r()
       })
     })
-    if (failed === 0) rmSync(tmp, { recursive: true, force: true })
+    // XLAB_E2E_KEEP=1 keeps the data root (a finished tiny study) for tests/e2e/shots.mjs.
+    if (failed === 0 && !process.env.XLAB_E2E_KEEP) rmSync(tmp, { recursive: true, force: true })
+    else if (process.env.XLAB_E2E_KEEP) log(`kept the data root ${tmp} (XLAB_E2E_KEEP)`)
     else log(`kept ${tmp} for inspection; service log tail:\n${serve.stderr().split('\n').slice(-30).join('\n')}`)
   }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Screenshots of every view over an existing data root (a finished study such as the demo's), at
-// 1440x900 and 1024x700 in both themes: `node tests/e2e/shots.mjs --data DIR [--out DIR]`.
+// 1440x900 and 1024x700 in both themes (Results: the summary and every tab):
+// `node tests/e2e/shots.mjs --data DIR [--out DIR]`.
 // The data root is served read-mostly: the queue starts, but a finished study has nothing to run.
 import { spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
@@ -58,7 +59,8 @@ try {
       await page.waitForTimeout(1000)
       await shot('datasets')
       await go('builder')
-      await page.waitForSelector('[data-testid=run-count]', { timeout: 60_000 })
+      // The plan can take a while on a busy machine: the shot is taken either way.
+      await page.waitForSelector('[data-testid=run-count]', { timeout: 60_000 }).catch(() => console.error('builder: no run count after 60 s'))
       await shot('builder')
       await go('runs')
       const studies = page.getByTestId('runs-study')
@@ -68,8 +70,16 @@ try {
       await page.waitForSelector('[data-testid=run-detail] [data-series]', { timeout: 60_000 })
       await shot('runs-detail')
       await go('results')
-      await page.waitForSelector('[data-testid=overview] [data-testid=interval]', { timeout: 300_000 })
-      await shot('results-overview')
+      // The summary (default tab), then each tab of the details.
+      await page.waitForSelector('[data-testid=results-summary] [data-testid=summary-sentences] li', { timeout: 300_000 })
+      await page.waitForTimeout(500)
+      await shot('results-summary')
+      for (const t of ['overview', 'h1', 'h2', 'baselines', 'efficiency', 'calibration', 'runs']) {
+        await page.click(`[data-tab=${t}]`)
+        await page.waitForSelector(`[role=tabpanel][data-panel=${t}]`)
+        await page.waitForTimeout(400)
+        await shot(`results-${t}`)
+      }
       // One run's error gallery, opened from its detail.
       if ((await page.locator('[data-testid=open-gallery]').count()) === 0) await page.locator('[role=row][tabindex="0"]').first().click()
       if ((await page.getByTestId('gallery').count()) === 0) await page.locator('[data-testid=open-gallery]').first().click()
@@ -77,12 +87,13 @@ try {
       await shot('results-gallery')
       await go('compare')
       if ((await page.locator('[data-testid=compare-table]').count()) === 0) {
-        await page.getByTestId('compare-search').fill('binary finetune mammo')
+        await page.getByTestId('compare-search').fill('binary linear rotation mammo')
         const adds = page.locator('[data-testid=compare-matches] button')
         await adds.first().click()
         await adds.first().click()
       }
       await page.waitForFunction(() => document.querySelectorAll('.side-by-side [data-testid=confusion]').length >= 2, null, { timeout: 60_000 })
+      if (await page.getByTestId('compare-paired').count()) await page.locator('[data-testid=mcnemar]').first().waitFor({ timeout: 120_000 })
       if ((await page.getByTestId('pair-gallery').count()) === 0 && (await page.getByTestId('open-pair').isEnabled())) await page.getByTestId('open-pair').click()
       await shot('compare')
     }

@@ -14,12 +14,17 @@ describe('App shell', () => {
     setLab(fakeLab(handlers).api)
     const w = mount(App, { attachTo: document.body, global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
     await flush()
+    // Views are loaded on first use (code-split): wait for the chunk.
+    const until = async (sel: string) => {
+      for (let i = 0; i < 100 && !w.find(sel).exists(); i++) await new Promise((r) => setTimeout(r, 20))
+    }
     window.dispatchEvent(new KeyboardEvent('keydown', { key: '3', altKey: true }))
     await flush()
     expect(w.find('[aria-current=page]').text()).toBe('Runs')
+    await until('#runs-h')
     expect(w.find('#runs-h').exists()).toBe(true)
     window.dispatchEvent(new KeyboardEvent('keydown', { key: '5', altKey: true }))
-    await flush()
+    await until('#compare-h')
     expect(w.find('#compare-h').exists()).toBe(true)
     expect(window.location.hash).toBe('#/compare')
     w.unmount()

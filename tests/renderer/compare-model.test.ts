@@ -14,6 +14,17 @@ describe('compare model', () => {
     expect(searchRuns(runs, '', 2)).toHaveLength(2)
   })
 
+  it('ranks exact and whole-word matches first: the single-encoder run before the fusion run and the 10% run', () => {
+    const runs = [
+      { runId: 'fusion', name: 'binary-fusion-linear-rotation@demo-mammo+structure@demo-natural-s0', text: 'binary-fusion-linear-rotation@demo-mammo+structure@demo-natural-s0' },
+      { runId: 'frac', name: 'binary-linear-rotation@demo-mammo-f0.1-s0', text: 'binary-linear-rotation@demo-mammo-f0.1-s0' },
+      { runId: 'single', name: 'binary-linear-rotation@demo-mammo-s0', text: 'binary-linear-rotation@demo-mammo-s0' },
+      { runId: 'mammography', name: 'binary-linear-rotation@mammography-s0', text: 'binary-linear-rotation@mammography-s0' },
+    ]
+    expect(searchRuns(runs, 'rotation mammo linear binary').map((r) => r.runId)).toEqual(['single', 'frac', 'fusion', 'mammography'])
+    expect(searchRuns(runs, 'binary-linear-rotation@demo-mammo-f0.1-s0')[0]!.runId).toBe('frac')
+  })
+
   it('lists only the settings that differ, leaving paths out', () => {
     expect(flatten({ a: { b: 1, c: [1, 2] }, d: 'x' })).toEqual({ 'a.b': '1', 'a.c': '[1,2]', d: 'x' })
     const specs = {

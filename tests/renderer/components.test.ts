@@ -49,10 +49,10 @@ describe('tables of numbers', () => {
   it('heatmap shows each cell mean with its interval, readable on its colour', () => {
     const metrics = (mean: number, lo: number, hi: number) => ({ roc_auc: { mean, sd: null, perSeed: [{ seed: 0, value: mean }], lo, hi } })
     const cell = (dataset: string, m: ReturnType<typeof metrics>) => ({ key: dataset, label: `binary linear rotation/${dataset}`, kind: 'single' as const, target: 'binary', protocol: 'linear', pretext: 'rotation', pretrainDataset: dataset, encoders: [`rotation/${dataset}`], runIds: ['r'], metrics: m, perClassAuc: {}, interval: 'patients' as const })
-    const panel = { target: 'binary', protocol: 'linear', rows: ['rotation'], cols: ['demo-mammo', 'demo-natural'], cells: { 'rotation|demo-mammo': cell('demo-mammo', metrics(0.7123, 0.65, 0.77)) }, extras: [] }
+    const panel = { target: 'binary', protocol: 'linear', rows: ['rotation'], cols: ['demo-mammo', 'demo-natural'], cells: { 'rotation|demo-mammo': cell('demo-mammo', metrics(0.7123, 0.65, 0.77)) }, extras: [], chance: 0.5, marks: { 'rotation|demo-mammo': 'better' as const }, best: { key: 'rotation|demo-mammo', isBaseline: false }, randomInitAbsent: 'not in this study' as const }
     const w = mount(OverviewHeatmap, { props: { panel, metric: 'roc_auc', scale: { min: 0.6, max: 0.8, higherIsBetter: true } } })
     const cells = w.findAll('tbody td')
-    expect(cells[0]!.find('.v').text()).toBe('★ 0.712') // the best cell of its panel is marked
+    expect(cells[0]!.find('.v').text()).toMatch(/^★ 0\.712\s*▲beats random-init after the correction$/) // the best cell of its panel, and it beats random-init after the correction
     expect(cells[0]!.find('.ci').text()).toBe('[0.650, 0.770]')
     expect(cells[0]!.attributes('data-value')).toBe('0.7123')
     expect(cells[0]!.attributes('tabindex')).toBeUndefined()

@@ -15,6 +15,9 @@ describe('a damaged dataset', () => {
     await flush()
     const row = w.find('[data-dataset="demo-chest"]')
     expect(row.find('.badge.damaged').text()).toBe('damaged')
-    expect(row.text()).toContain('images.npy is missing')
+    // The reason has its own full-width row under the dataset (it no longer squeezes the name column).
+    expect(row.text()).not.toContain('images.npy is missing')
+    expect(w.find('[data-dataset-error="demo-chest"] td').attributes('colspan')).toBe('7')
+    expect(w.find('[data-dataset-error="demo-chest"]').text()).toContain('images.npy is missing')
   })
 })

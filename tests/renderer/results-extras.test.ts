@@ -70,7 +70,7 @@ describe('protocols and baselines', () => {
   it('marks baseline rows as baselines and sets each fusion beside its ensemble', () => {
     const baselines: BaselineRow[] = [{ target: 'binary', protocol: 'linear', encoder: 'random-init', kind: 'random-init', auc: 0.58, lo: 0.52, hi: 0.64 }, { target: 'binary', protocol: 'linear', encoder: 'imagenet', kind: 'reference', auc: 0.81, lo: 0.77, hi: 0.85 }]
     const w = mount(SortableTable<BaselineRow>, { props: { rows: baselines, columns: baselineColumns, rowKey: (b: BaselineRow) => b.encoder, label: 'Baselines' } })
-    expect(w.findAll('tbody tr').map((r) => r.find('td').text())).toEqual(['baseline: frozen random init', 'baseline: reference encoder'])
+    expect(w.findAll('tbody tr').map((r) => r.find('td').text())).toEqual(['random-init (frozen random ResNet-18)', 'reference encoder'])
     expect(w.findAll('tbody tr')[0]!.text()).toContain('[0.520, 0.640]')
     const e: EnsembleRow = { target: 'binary', mode: 'linear', members: ['rotation/a', 'structure/a'], fusion: { auc: 0.8, lo: 0.75, hi: 0.85, runIds: ['f'] }, ensemble: { auc: 0.78, lo: 0.73, hi: 0.83 }, bestMember: { encoder: 'rotation/a', auc: 0.76 }, fusionMinusEnsemble: { diff: 0.02, lo: -0.01, hi: 0.05 } }
     expect(ensembleVerdict(e)).toBe('no evidence')
@@ -100,7 +100,7 @@ describe('multilabel14 and random init in the Results view', () => {
   it('claims a pretext encoder beats random init only after Holm', () => {
     const c = (pHolm: number): RandomInitComparison => ({ target: 'binary', protocol: 'linear', encoder: 'rotation/a', seeds: [0], difference: { estimate: 0.05, lo: 0.01, hi: 0.09, p: 0.01, verdict: 'better' }, pHolm })
     const t = mount(SortableTable<RandomInitComparison>, { props: { rows: [c(0.03), { ...c(0.2), encoder: 'inpainting/a' }], columns: randomInitColumns, rowKey: (r: RandomInitComparison) => r.encoder, label: 'x' } })
-    expect(t.findAll('tbody tr').map((r) => r.findAll('td').at(-1)!.text())).toEqual(['better', 'no evidence'])
+    expect(t.findAll('tbody tr').map((r) => r.findAll('td').at(-1)!.text())).toEqual(['better (+0.050)', 'no evidence (+0.050)'])
     expect(t.find('tbody tr').text()).toContain('0.050 [0.010, 0.090]')
   })
 })

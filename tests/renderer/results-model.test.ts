@@ -5,7 +5,7 @@ import { encoderBars, fusionVsBest, heatmap, heatmapGroups, meanStd } from '../.
 
 function row(over: Partial<ResultRow> & { auc: number }): ResultRow {
   const { auc, ...rest } = over
-  return { runId: Math.random().toString(36), name: 'r', pretext: 'rotation', pretrainDataset: 'demo-mammo', seed: 0, target: 'binary', protocol: 'linear', fusionMode: null, encoders: [], state: 'done', metrics: { roc_auc: auc, accuracy: auc, loss: null, f1_weighted: null, balanced_accuracy: null }, provenance: { datasets: {}, engine: [], stale: false, staleReasons: [] }, ...rest }
+  return { runId: Math.random().toString(36), name: 'r', pretext: 'rotation', pretrainDataset: 'demo-mammo', seed: 0, target: 'binary', protocol: 'linear', fusionMode: null, encoders: [], labelFraction: 1, state: 'done', metrics: { roc_auc: auc, accuracy: auc, loss: null, f1_weighted: null, balanced_accuracy: null }, provenance: { datasets: {}, engine: [], stale: false, staleReasons: [] }, ...rest }
 }
 
 const rows: ResultRow[] = [

@@ -2,7 +2,6 @@
 // exactly as the report writes them, n in words; the report frame keeps its contents links inside.
 import { describe, expect, it } from 'vitest'
 import type { StudyAnalysisView } from '../../src-renderer/api/shapes.ts'
-import { intervalChartConfig } from '../../src-renderer/composables/interval-chart.ts'
 import { reportFrameDocument } from '../../src-renderer/composables/report-frame.ts'
 import { formatInterval, overviewPanels, rankedCells, sampleText } from '../../src-renderer/composables/results-overview.ts'
 
@@ -27,7 +26,7 @@ describe('results overview', () => {
   it('has a panel for every task x protocol with single encoders, and one scale over all of them', () => {
     const { panels, scale } = overviewPanels(analysis, 'roc_auc')
     expect(panels.map((p) => `${p.target}|${p.protocol}`)).toEqual(['3class|linear', 'binary|linear', 'binary|finetune'])
-    expect(scale).toEqual({ min: 0.55, max: 0.8, higherIsBetter: true })
+    expect(scale).toEqual({ min: 0.5, max: 0.8, higherIsBetter: true }) // chance (0.5) is on the scale
     const bl = panels[1]!
     expect(bl.rows).toEqual(['inpainting', 'rotation'])
     expect(bl.cols).toEqual(['a', 'b'])
@@ -46,12 +45,44 @@ describe('results overview', () => {
     const withLoss = { ...analysis, cells: [cell('binary', 'linear', 'single', 'rotation', 'a', 0.7, 0.4), cell('binary', 'linear', 'single', 'inpainting', 'a', 0.7, 0.3)] } as StudyAnalysisView
     expect(rankedCells(withLoss, 'loss', 'binary').map((c) => c.metrics.loss!.mean)).toEqual([0.3, 0.4])
   })
+})
 
-  it('draws the encoder chart horizontally with every label in full', () => {
-    const cfg = intervalChartConfig(rankedCells(analysis, 'roc_auc', 'binary'), 'roc_auc', 'binary', { single: '#1', fusion: '#2', scratch: '#3', whisker: '#4' })
-    expect((cfg.options as { indexAxis: string }).indexAxis).toBe('y')
-    expect(cfg.data.labels).toContain('finetune rotation/a')
-    expect(((cfg.options as { scales: { y: { ticks: { autoSkip: boolean } } } }).scales.y.ticks.autoSkip)).toBe(false)
+describe('overview panels beside their baselines', () => {
+  const withBaselines = (riAuc: number, holm: number, verdict: 'better' | 'worse' | 'no evidence') => ({
+    ...analysis,
+    method: { alpha: 0.05, primaryMetric: 'roc_auc' },
+    sampleSizes: [],
+    cells: [...analysis.cells, { ...cell('binary', 'linear', 'single', null, null, riAuc), key: 'ri', label: 'binary linear random-init', pretext: 'random-init', encoders: ['random-init'] }],
+    beatsRandomInit: [{ target: 'binary', protocol: 'linear', encoder: 'inpainting/a', seeds: [0], difference: { estimate: 0.72 - riAuc, lo: 0, hi: 0, p: 0.001, verdict }, pHolm: holm }],
+  }) as unknown as StudyAnalysisView
+
+  it('lists random-init first, then scratch, then fusion, and gives chance', () => {
+    const bl = overviewPanels(withBaselines(0.6, 0.01, 'better'), 'roc_auc').panels.find((p) => p.target === 'binary' && p.protocol === 'linear')!
+    expect(bl.extras.map((c) => (c.encoders[0] === 'random-init' ? 'random-init' : c.kind))).toEqual(['random-init', 'scratch', 'fusion'])
+    expect(bl.chance).toBe(0.5)
+  })
+
+  it('stars a pretext cell only when it beats random-init after the correction, and marks that', () => {
+    const ok = overviewPanels(withBaselines(0.6, 0.01, 'better'), 'roc_auc').panels.find((p) => p.target === 'binary' && p.protocol === 'linear')!
+    expect(ok.best).toEqual({ key: 'inpainting|a', isBaseline: false })
+    expect(ok.marks).toEqual({ 'inpainting|a': 'better' })
+    const notSignificant = overviewPanels(withBaselines(0.6, 0.2, 'better'), 'roc_auc').panels.find((p) => p.target === 'binary' && p.protocol === 'linear')!
+    expect(notSignificant.best).toBeNull()
+    expect(notSignificant.marks).toEqual({})
+  })
+
+  it('never stars a cell whose interval reaches chance (a lone 0.477 in a tiny study)', () => {
+    const tiny = { ...analysis, sampleSizes: [], cells: [cell('binary', 'linear', 'single', 'rotation', 'a', 0.477)] } as unknown as StudyAnalysisView
+    const [p] = overviewPanels(tiny, 'roc_auc').panels
+    expect(p!.best).toBeNull()
+    const fine = { ...analysis, sampleSizes: [], cells: [cell('binary', 'linear', 'single', 'rotation', 'a', 0.7)] } as unknown as StudyAnalysisView
+    expect(overviewPanels(fine, 'roc_auc').panels[0]!.best).toEqual({ key: 'rotation|a', isBaseline: false })
+  })
+
+  it('gives the star to random-init when it beats every pretext encoder (never to a beaten cell)', () => {
+    const p = overviewPanels(withBaselines(0.863, 0.001, 'worse'), 'roc_auc').panels.find((x) => x.target === 'binary' && x.protocol === 'linear')!
+    expect(p.best).toEqual({ key: 'ri', isBaseline: true })
+    expect(p.marks).toEqual({ 'inpainting|a': 'worse' })
   })
 })
 

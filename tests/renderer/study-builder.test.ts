@@ -161,6 +161,18 @@ describe('study builder guards', () => {
     w.unmount()
   })
 
+  it('starts from what is imported: no preset dataset that is not imported is ticked, nor its fusion sets', async () => {
+    const { w, lastPlanned } = builder({ datasets: [{ id: 'd1', name: 'my-folder', status: 'ready' }, { id: 'd2', name: 'demo-mammo', status: 'ready' }] })
+    await flush()
+    await wait()
+    const planned = lastPlanned() as unknown as { pretrainDatasets: string[]; fusion: { sets: string[][] } }
+    expect(planned.pretrainDatasets).toEqual(['demo-mammo'])
+    expect(planned.fusion.sets.flat().every((l) => l.endsWith('/demo-mammo'))).toBe(true)
+    // Create sits in the sticky footer with the run count, reachable without scrolling past the form.
+    expect(w.find('.builder-footer [data-testid=start-study]').exists()).toBe(true)
+    w.unmount()
+  })
+
   it('shows only the empty state when there are no datasets', async () => {
     const { w } = builder({ datasets: [] })
     await flush()
