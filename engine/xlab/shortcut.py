@@ -52,6 +52,17 @@ HELD_OUT_SAMPLES = 1024  # pretext samples they are scored on (val split)
 BATCH = 64  # source images per make_batch call
 
 
+def sample_counts(network_images: int | None) -> tuple[int, int]:
+    """(fit, held-out) pretext samples for a run whose budget puts ``network_images`` through the
+    network: ``FIT_SAMPLES`` + ``HELD_OUT_SAMPLES``, but never more than half the budget (so the
+    measurement costs a fraction of the training: one forward pass against forward + backward) and
+    never fewer than 768 (512 + 256), below which the scores say little."""
+    total = FIT_SAMPLES + HELD_OUT_SAMPLES
+    if network_images:
+        total = max(768, min(total, network_images // 2))
+    return total * 2 // 3, total - total * 2 // 3
+
+
 def frame_width(s: int) -> int:
     """Width of the border strips and of each frame ring: an eighth of the side, at least one pixel."""
     return max(1, s // 8)
@@ -147,15 +158,28 @@ def _standardise(fit: np.ndarray, held: np.ndarray) -> tuple[np.ndarray, np.ndar
     return (fit - mu) / sd, (held - mu) / sd
 
 
-def classify(fit_f: np.ndarray, fit_y: np.ndarray, held_f: np.ndarray) -> np.ndarray:
-    """Held-out class probabilities of an L2 logistic / softmax regression (C = 1) on standardised features."""
-    from sklearn.linear_model import LogisticRegression
+def classify(fit_f: np.ndarray, fit_y: np.ndarray, held_f: np.ndarray, l2: float = 1e-3) -> np.ndarray:
+    """Held-out class probabilities of a softmax (logistic) regression on standardised features: the
+    mean cross-entropy plus ``l2`` times the squared weights, minimised full-batch by L-BFGS. Written in
+    torch rather than scikit-learn's solver, which took 40 s on 2,048 x 512 random-init features on a
+    busy 2-core machine; this takes well under a second."""
     a, b = _standardise(fit_f, held_f)
-    clf = LogisticRegression(C=1.0, max_iter=2000)
-    clf.fit(a, fit_y)
-    proba = np.zeros((len(b), int(fit_y.max()) + 1))
-    proba[:, clf.classes_] = clf.predict_proba(b)
-    return proba
+    xa, xb = torch.as_tensor(a, dtype=torch.float32), torch.as_tensor(b, dtype=torch.float32)
+    y = torch.as_tensor(fit_y, dtype=torch.long)
+    k = int(fit_y.max()) + 1
+    w = torch.zeros(xa.shape[1], k, requires_grad=True)
+    bias = torch.zeros(k, requires_grad=True)
+    opt = torch.optim.LBFGS([w, bias], lr=1.0, max_iter=200, tolerance_grad=1e-6, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(xa @ w + bias, y) + l2 * w.pow(2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    with torch.no_grad():
+        return torch.softmax(xb @ w + bias, 1).double().numpy()
 
 
 def regress(fit_f: np.ndarray, fit_y: np.ndarray, held_f: np.ndarray) -> np.ndarray:
@@ -209,9 +233,10 @@ def score_inpainting(fit: dict, held: dict, fit_f: np.ndarray, held_f: np.ndarra
 def random_init_features(x: torch.Tensor, seed: int, device) -> np.ndarray:
     """Pooled 512-d features of a seeded random-init ResNet-18 (eval mode) for B x 3 x S x S images."""
     from .models import Encoder
-    torch.manual_seed(seed)
-    enc = Encoder().to(device).eval()
     out = []
+    with torch.random.fork_rng(devices=[]):  # the caller's random stream is left as it was
+        torch.manual_seed(seed)
+        enc = Encoder().to(device).eval()
     with torch.no_grad():
         for i in range(0, len(x), 256):
             out.append(enc(x[i:i + 256].to(device).float()).cpu())
