@@ -35,7 +35,12 @@ export interface ImportRequest {
   split?: SplitFractions
   /** Seed of the split (default 0). */
   seed?: number
-  /** Mirror mammograms to face one way (default true). */
+  /**
+   * Mirror mammograms to face one way (default false: kept as acquired). The mirror is a reading
+   * convention; in a pretext role it turns "which side is the chest wall on" into a constant that gives
+   * rotation its answer, so it is recorded (meta.json laterality_flip) and the rotation and structure
+   * tasks then mirror each image at random (engine/xlab/train_pretext.py laterality_of).
+   */
   lateralityFlip?: boolean
   /** Decodes in flight (default 2 per core). */
   concurrency?: number
@@ -136,7 +141,7 @@ function refuseOutside(plan: ImportPlan, allowFile: (file: string) => boolean): 
 async function makePlan(req: ImportRequest): Promise<ImportPlan> {
   if (req.kind === 'chestxray14') return planChestXray14(req.path)
   if (req.kind === 'imagefolder') return planImageFolder(req.path, req.color ?? 'auto')
-  return planMammograms(req.path, req.lateralityFlip ?? true)
+  return planMammograms(req.path, req.lateralityFlip ?? false)
 }
 
 /** Splits the plan's items; refuses a source split that puts one patient in two splits. */

@@ -13,6 +13,8 @@ const HELP = `usage: xlab datasets <command> [options]   (global: --data DIR)
   demo [--scale small|default] [--size PX]       generate the four demo datasets and import them
   import <kind> <path> [--name N] [--size PX] [--color grey|rgb|auto] [--split 0.7,0.1,0.2] [--seed S] [--flip yes|no] [--jobs N]
                                                  [--resize crop|pad|foreground]  (default: crop; foreground for mammograms)
+                                                 --flip yes mirrors mammograms to face left (default no: as acquired;
+                                                 pretext tasks then mirror each image at random)
                                                  kind: chestxray14 | imagefolder | mammogram
                                                  an interrupted import resumes when run again
   list                                           datasets with status and size
