@@ -98,7 +98,7 @@ function h2Section(a: StudyAnalysis): string {
 }
 
 /** Which pretext cells a trivial statistic solves: the engine's shortcut score, measured before training. */
-function shortcutSection(a: StudyAnalysis): string {
+export function shortcutSection(a: StudyAnalysis): string {
   const cells = a.h1.shortcuts ?? []
   if (!cells.length) return ''
   const trivial = cells.filter((c) => c.trivial)
