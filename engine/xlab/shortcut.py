@@ -14,7 +14,10 @@ scored on held-out samples:
 - ``random_init``: the same regression on the pooled 512-d features of a random-init ResNet-18
   (torchvision ``resnet18``, seeded, eval mode), the features every encoder starts from.
 
-Fit samples come from the train split, held-out ones from the val split (disjoint source images).
+Fit samples come from the train split, held-out ones from the val split (disjoint source images):
+``FIT_SAMPLES`` + ``HELD_OUT_SAMPLES`` (2:1), capped by a pretext run at half its network images
+(``sample_counts``). At the demo size (32 px, 1,536 samples) it costs a few seconds of one CPU
+thread, most of it the random-init forward pass.
 Each score is stated as the task's own measure (rotation: 4-way accuracy, chance 0.25; structure:
 ROC-AUC of intact against corrupted, chance 0.5, and the AUC per corruption family; inpainting: the
 hole L1 of a constant fill predicted from the features, against the mean fill of the visible pixels,
@@ -254,8 +257,8 @@ def shortcut_score(task, cache: Cache, image_size: int, device, seed: int, augme
     with BatchMaker(cache, image_size, "cpu", crop_padding=True, threaded=False) as batches:
         fit = pretext_samples(task, batches, fit_idx, fit_samples, seed, augment)
         held = pretext_samples(task, batches, held_idx, held_out_samples, seed + 7919, augment)
-    if not held:
-        return {"skipped": "the val split is empty"}
+    if not fit or not held:
+        return {"skipped": "the train or val split is empty"}
     score = score_inpainting if task.name == "inpainting" else lambda *a: score_classification(task, *a)
     out = {"stats": score(fit, held, cheap_stats(fit["x"]), cheap_stats(held["x"]))}
     if random_init:
