@@ -57,6 +57,10 @@ class PretextParams:
     rotation_mode: str = "all4"  # rotation: all4 = the 4 rotations of batch/4 images per step; random = one each
     mask: dict = field(default_factory=dict)  # inpainting: {shape: rect|freeform|mixed, min_area, max_area}
     structure_families: list | None = None  # structure: corruption families; None = all (see pretext/structure.py)
+    # rotation/structure: auto = mirror each image at random when the cache was mirrored at import to face
+    # one way (meta.json laterality_flip); random = always; keep = never (train_pretext.laterality_of)
+    laterality: str = "auto"
+    shortcut_score: bool = True  # measure the unlearned baselines on the task before training (shortcut.py)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from pathlib import Path
 
@@ -27,6 +28,7 @@ def check_params(p: PretextParams) -> None:
     one_of(p.task, tuple(PRETEXT_TASKS), "params.task")
     one_of(p.optimizer, OPTIMIZERS, "params.optimizer")
     one_of(p.schedule, SCHEDULES, "params.schedule")
+    one_of(p.laterality, LATERALITY_MODES, "params.laterality")
     for name in ("image_size", "steps", "val_every_steps", "epochs", "batch_size", "lr", "max_steps_per_epoch",
                  "checkpoint_every_steps", "max_train_images"):
         positive(getattr(p, name), f"params.{name}")
@@ -53,9 +55,56 @@ def solved_early(history: list) -> dict | None:
     return None
 
 
-def build(p: PretextParams, class_names: list | None = None):
-    opts = {"rotation_mode": p.rotation_mode, "mask": p.mask, "structure_families": p.structure_families, "class_names": class_names}
+LATERALITY_MODES = ("auto", "random", "keep")
+MIRRORING_TASKS = ("rotation", "structure")  # the tasks a constant left/right orientation gives an answer to
+
+
+def laterality_of(p: PretextParams, meta: dict) -> dict:
+    """Whether the task mirrors each image at random (``random_hflip``), and why, for the run summary.
+    A cache mirrored at import so every image faces one way (meta.json ``laterality_flip``, the reading
+    convention for mammograms) hands rotation its answer: the side the chest wall lies on tells 0 from
+    180 degrees. ``auto`` randomises the laterality exactly then."""
+    flipped = bool(meta.get("laterality_flip"))
+    applies = p.task in MIRRORING_TASKS
+    on = applies and (p.laterality == "random" or (p.laterality == "auto" and flipped))
+    if not applies:
+        why = f"{p.task} does not read orientation; images as cached"
+    elif on:
+        why = ("the dataset was mirrored at import to face one way, so each image is mirrored at random before the task's "
+               "transform" if flipped else "laterality 'random': each image is mirrored at random before the task's transform")
+    else:
+        why = ("the dataset was mirrored at import to face one way and laterality is 'keep': the constant orientation stays "
+               "(rotation can read it)" if flipped else "images in their acquired orientation (not mirrored at import)")
+    return {"flipped_at_import": flipped, "mode": p.laterality, "random_hflip": on, "message": why}
+
+
+def build(p: PretextParams, class_names: list | None = None, random_hflip: bool = False):
+    opts = {"rotation_mode": p.rotation_mode, "mask": p.mask, "structure_families": p.structure_families,
+            "class_names": class_names, "random_hflip": random_hflip}
     return build_task(p.task, **opts)
+
+
+def measure_shortcut(task, cache, p: PretextParams, job: Job, device: Device, run_dir: Path, em: Emitter) -> dict | None:
+    """The shortcut score (shortcut.py) of this cell, measured once before training and kept in
+    ``shortcut.json`` so a resumed run reports the same numbers without measuring again."""
+    if not p.shortcut_score:
+        return None
+    path = run_dir / "shortcut.json"
+    if path.exists():
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError:
+            pass  # written half by an interrupted attempt: measure again
+    from .shortcut import describe, sample_counts, shortcut_score
+    budget = p.steps * p.batch_size if p.steps else None
+    fit, held = sample_counts(budget)
+    score = shortcut_score(task, cache, p.image_size, device.torch_device, job.seed, augment=p.augment,
+                           fit_samples=fit, held_out_samples=held)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(score, indent=2))
+    os.replace(tmp, path)
+    em.log(describe(score, p.task) + ".", "warning" if score.get("trivial") else "info")
+    return score
 
 
 def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
@@ -75,8 +124,9 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
         if len(present) < 2:
             raise bad_input(f"The train split of {cache.dir} holds images of {len(present)} class(es) only; the supervised reference "
                             "needs at least two. Import the dataset with more classes, or leave it out of baselines.supervised.")
+    laterality = laterality_of(p, cache.meta)
     torch.manual_seed(job.seed)
-    task = build(p, names if labels is not None else None)
+    task = build(p, names if labels is not None else None, laterality["random_hflip"])
     model = device.prepare_model(task)
     batches = BatchMaker(cache, p.image_size, device.torch_device, device.channels_last, crop_padding=True)
     opt = make_optimizer(p.optimizer, [{"params": model.parameters(), "lr": p.lr, "name": "all"}], p.weight_decay)
@@ -137,6 +187,7 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
                      config=config, train_idx=train_idx, spec=spec, step_fn=step_fn, validate_fn=validate,
                      source_per_step=src_per_step, on_epoch_end=on_epoch_end, prefetch=batches.prefetch)
     loop.try_resume()
+    shortcut = measure_shortcut(task, cache, p, job, device, run_dir, em)
     state = loop.run()
     batches.close()  # the gather thread ends with the training (an error ends it when batches is collected)
     last_val = state.history[-1]["val"] if state.history else {}
@@ -159,6 +210,10 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
         # what the run keeps (weights) and what the lab deletes once it has recorded the run done
         "checkpoints": {"best": str(run_dir / checkpoints.WEIGHTS_FILE), "resumable": list(checkpoints.RESUMABLE_FILES)},
         "device": device.type, "grey_to_rgb": "replicate",
+        # left/right: mirrored at import or not, and whether the task mirrors each image at random
+        "laterality": laterality,
+        # how well unlearned baselines solve the task on this dataset, measured before training (shortcut.py)
+        "shortcut": shortcut,
     }
 
 __all__ = ["run_pretext"]

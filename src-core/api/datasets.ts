@@ -76,6 +76,7 @@ export const datasetsApi = {
       color: z.enum(['grey', 'rgb', 'auto']).optional(),
       split: fractions.optional(),
       seed: z.number().int().optional(),
+      /** Mirror mammograms to face left (default false: as acquired; recorded, and pretext tasks then mirror at random). */
       lateralityFlip: z.boolean().optional(),
       /** Overrides the kind's resize policy; images are never stretched. */
       policy: z.enum(['shorter-side-center-crop', 'pad-square', 'crop-foreground']).optional(),

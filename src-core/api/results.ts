@@ -530,6 +530,8 @@ export const studyAnalysisSchema = z.object({
     anova: z.array(anovaTableSchema),
     /** Spearman correlations of performance with similarity and with each invariance. */
     correlations: z.array(correlationSchema),
+    /** Shortcut score per finished pretext run (engine/xlab/shortcut.py): what unlearned baselines score on its task and data; `trivial` when the cheap statistics alone solve it. */
+    shortcuts: z.array(z.object({ run: z.string(), pretext: z.string(), dataset: z.string(), seed: z.number(), metric: z.string(), chance: z.number(), stats: z.number(), normalised: z.number(), randomInit: z.number().nullable(), achieved: z.number().nullable(), trivial: z.boolean() })).optional(),
   }),
   /** The verdicts behind the summary, one per rule and scope. */
   verdicts: z.array(verdictSchema),

@@ -40,7 +40,12 @@ export interface ImportRequest {
   split?: SplitFractions
   /** Seed of the split (default 0). */
   seed?: number
-  /** Mirror mammograms to face one way (default true). */
+  /**
+   * Mirror mammograms to face one way (default false: kept as acquired). The mirror is a reading
+   * convention; in a pretext role it turns "which side is the chest wall on" into a constant that gives
+   * rotation its answer, so it is recorded (meta.json laterality_flip) and the rotation and structure
+   * tasks then mirror each image at random (engine/xlab/train_pretext.py laterality_of).
+   */
   lateralityFlip?: boolean
   /** Decodes in flight (default 2 per core). */
   concurrency?: number
@@ -167,7 +172,7 @@ async function makePlan(req: ImportRequest): Promise<ImportPlan> {
     if (Object.keys(columns).length) throw new ImportInputError('An image folder takes its labels from its class folders and has no label table, so columns cannot be chosen. Leave --file-column, --label-column and --patient-column out, or import as mammogram with a labels.csv.')
     return planImageFolder(req.path, req.color ?? 'auto')
   }
-  return planMammograms(req.path, req.lateralityFlip ?? true, columns)
+  return planMammograms(req.path, req.lateralityFlip ?? false, columns)
 }
 
 /** Splits the plan's items; refuses a source split that puts one patient in two splits. */

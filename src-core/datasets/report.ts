@@ -114,13 +114,22 @@ export function buildReport(a: {
   }
 }
 
+/**
+ * What the report says about left/right: a mirrored cache has a constant orientation, which the
+ * rotation and structure pretext tasks then randomise per image (engine/xlab/train_pretext.py).
+ */
+export function lateralityNote(resize: { channels: number; lateralityFlip: boolean }): string {
+  if (resize.lateralityFlip) return ', mirrored to face left (pretext tasks mirror each image at random, so the constant orientation gives rotation no answer)'
+  return resize.channels === 1 ? ', orientation as acquired (not mirrored)' : ''
+}
+
 /** Human-readable report for the CLI. */
 export function formatReport(r: ImportReport, maxSkipped = 50): string {
   const pct = (n: number) => (r.imported ? ((100 * n) / r.imported).toFixed(1) : '0.0')
   const row = (name: string, c: SplitCounts) => `  ${name.padEnd(22)} ${String(c.total).padStart(7)} ${pct(c.total).padStart(6)}%  train ${String(c.train).padStart(6)}  val ${String(c.val).padStart(5)}  test ${String(c.test).padStart(6)}`
   const lines = [
     `imported ${r.imported} of ${r.considered} files (${r.skippedCount} skipped)${r.resumed ? ', resumed after an interruption' : ''}`,
-    `resize: ${r.resize.policy} to ${r.resize.size}x${r.resize.size} (${POLICY_DESCRIPTIONS[r.resize.policy as ResizePolicy] ?? 'policy recorded by an older version'}), ${r.resize.channels === 1 ? 'grey' : 'colour'}${r.resize.lateralityFlip ? ', flipped to face left' : ''}`,
+    `resize: ${r.resize.policy} to ${r.resize.size}x${r.resize.size} (${POLICY_DESCRIPTIONS[r.resize.policy as ResizePolicy] ?? 'policy recorded by an older version'}), ${r.resize.channels === 1 ? 'grey' : 'colour'}${lateralityNote(r.resize)}`,
     `split: ${r.splitSource}`,
     row('all images', r.splits),
   ]

@@ -143,4 +143,27 @@ describe('RunsView run detail', () => {
     expect(w.find('[data-run="r2"] [data-testid=solved-early]').exists()).toBe(false)
     w.unmount()
   })
+
+  it('shows a pretext run\'s shortcut score beside its final validation, and marks a trivially solved task', async () => {
+    const base = { studyId: 's1', stage: 'pretext', state: 'done', reason: null }
+    const summary = (trivial: boolean) => ({
+      chance: { metric: 'accuracy', achieved: 0.834, value: 0.25 },
+      shortcut: { stats: { metric: 'accuracy', value: trivial ? 0.99 : 0.41, chance: 0.25, normalised: trivial ? 0.987 : 0.213 }, random_init: { metric: 'accuracy', value: 0.52, chance: 0.25, normalised: 0.36 }, trivial },
+      laterality: { message: 'images in their acquired orientation (not mirrored at import)' },
+    })
+    setLab(fakeLab({ 'studies.list': () => [], 'runs.list': () => [{ ...base, id: 'r1', name: 'rotation@demo-mammo-s0', summary: summary(true) }, { ...base, id: 'r2', name: 'rotation@demo-natural-s0', summary: summary(false) }] }).api)
+    const w = mount(RunsView, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })], stubs: { ChartView: true } }, attachTo: document.body })
+    for (let i = 0; i < 3; i++) await flush()
+    expect(w.find('[data-run="r1"] [data-testid=shortcut-trivial]').exists()).toBe(true)
+    expect(w.find('[data-run="r2"] [data-testid=shortcut-trivial]').exists()).toBe(false)
+    await w.find('[data-run="r2"] button.link').trigger('click')
+    for (let i = 0; i < 3; i++) await flush()
+    const detail = w.find('[data-testid=detail-shortcut]').text()
+    expect(detail).toContain('validation accuracy 0.834 (chance 0.250)')
+    expect(detail).toContain('cheap statistics accuracy 0.410, random-init ResNet-18 probe 0.520')
+    expect(detail).toContain('Left/right: images in their acquired orientation')
+    expect(detail).not.toContain('trivial statistic solves')
+    w.unmount()
+  })
 })
+

@@ -67,6 +67,14 @@ def margin_over_chance(val: dict, chance: dict | None) -> dict | None:
     return out
 
 
+def mirror_at_random(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """x (B x C x S x S) with a random half (in expectation) of its images mirrored left-right: the
+    laterality randomised per image, so that a dataset mirrored at import to face one way (a reading
+    convention for mammograms) shows no constant orientation to the rotation and structure tasks."""
+    flip = (torch.rand(x.shape[0], generator=gen) < 0.5).to(x.device).view(-1, 1, 1, 1)
+    return torch.where(flip, x.flip(3), x)
+
+
 def class_accuracy(sums: dict, names: list[str], prefix: str = "acc_") -> dict:
     out = {}
     for i, n in enumerate(names):

@@ -9,6 +9,13 @@ Loss: 4-way cross-entropy. Metrics: accuracy and accuracy per rotation (acc_rot0
     so every image is seen in every orientation at once and the step's classes are exactly balanced;
     the network batch (and the cost of a step) stays ``batch_size``.
   - ``random``: one uniformly drawn rotation per image.
+
+``random_hflip`` (recorded in the run when on): each source image is mirrored left-right with
+probability 1/2 before it is rotated (``base.mirror_at_random``). train_pretext turns it on for a
+dataset mirrored at import to face one way (meta.json ``laterality_flip``): with every breast facing
+left, "which side is the chest wall on" is a constant that tells 0 from 180 degrees by itself, so the
+encoder would learn little about the breast. A mirror keeps "up" where it is, so the labels stay true
+(RotNet trains with random horizontal flips too).
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from torch import nn
 
 from ..errors import bad_input
 from ..models import FEATURE_DIM
-from .base import PretextTask, class_accuracy, count_by_class
+from .base import PretextTask, class_accuracy, count_by_class, mirror_at_random
 
 ROTATIONS = ["rot0", "rot90", "rot180", "rot270"]
 
@@ -27,8 +34,9 @@ ROTATIONS = ["rot0", "rot90", "rot180", "rot270"]
 class RotationTask(PretextTask):
     name = "rotation"
 
-    def __init__(self, rotation_mode: str = "all4", **_):
+    def __init__(self, rotation_mode: str = "all4", random_hflip: bool = False, **_):
         super().__init__()
+        self.random_hflip = bool(random_hflip)
         if rotation_mode not in ("all4", "random"):
             raise bad_input(f"rotation_mode is {rotation_mode!r}; use all4 or random.")
         self.mode = rotation_mode
@@ -38,6 +46,8 @@ class RotationTask(PretextTask):
         return max(1, batch_size // 4) if self.mode == "all4" else batch_size
 
     def make_batch(self, x: torch.Tensor, gen: torch.Generator) -> dict:
+        if self.random_hflip:
+            x = mirror_at_random(x, gen)
         if self.mode == "all4":
             inputs = torch.cat([torch.rot90(x, k, dims=(2, 3)) for k in range(4)])
             target = torch.arange(4, device=x.device).repeat_interleave(x.shape[0])
@@ -66,7 +76,7 @@ class RotationTask(PretextTask):
         return {"accuracy": sums["correct"] / max(sums["total"], 1), **class_accuracy(sums, ROTATIONS)}
 
     def options(self) -> dict:
-        return {"rotation_mode": self.mode}
+        return {"rotation_mode": self.mode, **({"random_hflip": True} if self.random_hflip else {})}
 
     def chance(self, val: dict) -> dict | None:
         # all4 shows every image in all four rotations (exactly balanced); random draws them uniformly.

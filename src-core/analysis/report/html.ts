@@ -97,6 +97,20 @@ function h2Section(a: StudyAnalysis): string {
   return `${bars}<details><summary>All metrics (${a.h2.length} comparisons)</summary><table><tr><th class="l">target</th><th class="l">mode</th><th class="l">fused encoders</th><th class="l">metric</th><th>difference</th><th>95% CI</th><th class="l">verdict</th><th>Holm p</th><th class="l">after Holm</th><th class="l">best member per seed</th></tr>${rows.join('')}</table><p class="small muted">The best member is the one with the higher validation value of the metric at its selected epoch; * marks a pick made on the test set because a member had no validation value (this favours the member).</p></details>`
 }
 
+/** Which pretext cells a trivial statistic solves: the engine's shortcut score, measured before training. */
+export function shortcutSection(a: StudyAnalysis): string {
+  const cells = a.h1.shortcuts ?? []
+  if (!cells.length) return ''
+  const trivial = cells.filter((c) => c.trivial)
+  const list = trivial.length
+    ? `<p data-testid="shortcut-trivial-cells"><strong>Solved by a trivial statistic:</strong> ${[...new Set(trivial.map((c) => `${esc(c.pretext)} on ${esc(c.dataset)}`))].join(', ')}. These cells' pretext accuracy says little about what their encoders learned; read their downstream results with that in mind.</p>`
+    : '<p data-testid="shortcut-trivial-cells">No pretext cell is solved by a trivial statistic (none reaches 0.9 of the way from chance to perfect).</p>'
+  const rows = cells.map((c) => `<tr><td class="l">${esc(c.pretext)}</td><td class="l">${esc(c.dataset)}</td><td>${c.seed}</td><td class="l">${esc(c.metric)}</td><td>${f(c.chance, 3)}</td><td>${f(c.stats, 3)}${c.trivial ? ' <span class="worse small">trivial</span>' : ''}</td><td>${f(c.randomInit, 3)}</td><td>${f(c.achieved, 3)}</td></tr>`)
+  return '<h3>Shortcut scores of the pretext tasks</h3>' +
+    '<p class="small muted">Before training, two unlearned baselines were fitted on pretext samples of each cell\'s own dataset and scored on held-out ones: a logistic regression on 24 cheap image statistics (border and half means, frame contrast, gradient anisotropy, variance by region), and the same on the features of a random-init ResNet-18. A cell is marked trivial when the statistics reach 0.9 of the way from chance to perfect.</p>' +
+    list + `<table><tr><th class="l">pretext</th><th class="l">dataset</th><th>seed</th><th class="l">measure</th><th>chance</th><th>cheap statistics</th><th>random-init probe</th><th>pretext (final val)</th></tr>${rows.join('')}</table>`
+}
+
 function h1Section(a: StudyAnalysis): string {
   const out: string[] = []
   const { similarity, invariance, anova, correlations } = a.h1
@@ -118,6 +132,7 @@ function h1Section(a: StudyAnalysis): string {
     const keys = [...new Set(invariance.flatMap((i) => Object.keys(i.values)))]
     out.push(heatmap({ title: 'Baselined invariance under each transform', rows: invariance.map((i) => (i.reference ? `${i.encoder} (reference)` : i.encoder)), cols: keys, values: invariance.map((i) => keys.map((k) => i.values[k] ?? null)), max: 1, digits: 2 }))
   } else out.push('<p class="muted">No invariance probe has finished.</p>')
+  out.push(shortcutSection(a))
   out.push('<h3>Variance decomposition (two-way ANOVA: pretext × pretraining dataset, seeds as replicates)</h3>')
   if (!anova.length) out.push('<p class="muted">No complete pretext × dataset grid of finished runs, so no ANOVA.</p>')
   const table = (t: (typeof anova)[number]) =>

@@ -16,6 +16,8 @@ const HELP = `usage: xlab datasets <command> [options]   (global: --data DIR)
                                                  [--file-column C] [--label-column C] [--patient-column C]
                                                  columns of labels.csv / the ChestX-ray14 table, when
                                                  they have other names (path, relpath, filepath ... are recognised)
+                                                 --flip yes mirrors mammograms to face left (default no: as acquired;
+                                                 pretext tasks then mirror each image at random)
                                                  kind: chestxray14 | imagefolder | mammogram
                                                  an interrupted import resumes when run again
   list                                           datasets with status and size

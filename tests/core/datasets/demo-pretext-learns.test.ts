@@ -30,7 +30,8 @@ const ALL_CELLS = ['rotation', 'inpainting', 'structure'].flatMap((t) => ['demo-
 const wanted = process.env.XLAB_DEMO_CELLS === 'all' ? ALL_CELLS : process.env.XLAB_DEMO_CELLS ? process.env.XLAB_DEMO_CELLS.split(',') : DEFAULT_CELLS
 
 interface Chance { metric: string; better: 'higher' | 'lower'; value: number; achieved: number; margin: number }
-interface Summary { steps: number; final_val: Record<string, number>; chance: Chance }
+interface Score { value: number }
+interface Summary { steps: number; final_val: Record<string, number>; chance: Chance; shortcut?: { stats: Score; random_init?: Score; trivial: boolean } | null }
 
 function runWorker(jobFile: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
@@ -63,6 +64,12 @@ describe('the demo pretext cells at the demo budget', () => {
       expect(r.code, `${cell}: ${r.stderr}`).toBe(0)
       return { cell, task, summary: JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Summary }
     }))
+    for (const { cell, summary } of results) {
+      const sc = summary.shortcut
+      // the README's pretext table: final validation, chance, and the unlearned baselines (shortcut score)
+      console.log(`${cell}: ${summary.chance.metric} ${summary.chance.achieved.toFixed(3)} (chance ${summary.chance.value.toFixed(3)})` +
+        (sc ? `; cheap statistics ${sc.stats.value.toFixed(3)}, random-init probe ${sc.random_init?.value.toFixed(3) ?? '-'}${sc.trivial ? ' TRIVIAL' : ''}` : ''))
+    }
     for (const { cell, task, summary } of results) {
       const c = summary.chance
       expect(summary.steps, cell).toBe(presetConfig('demo').pretext.steps)

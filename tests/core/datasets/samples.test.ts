@@ -47,10 +47,10 @@ describe('real sample files', () => {
     expect(Math.abs(rowMean - src.reduce((x, y) => x + y, 0) / src.length)).toBeLessThan(3)
   })
 
-  it('reads mini-MIAS PGMs with Info.txt labels, left/right patient pairs, and flips to face left', async () => {
+  it('reads mini-MIAS PGMs with Info.txt labels, left/right patient pairs, and flips to face left when asked', async () => {
     const pgm = decodePgm(readFileSync(join(samples, 'mias', 'mdb034.pgm')))
     expect([pgm.width, pgm.height]).toEqual([1024, 1024])
-    const rec = await (await prepareImport(freshEnv(), { kind: 'mammogram', path: join(samples, 'mias'), name: 'mias', size: 32 })).run({})
+    const rec = await (await prepareImport(freshEnv(), { kind: 'mammogram', path: join(samples, 'mias'), name: 'mias', size: 32, lateralityFlip: true })).run({})
     expect(rec.n).toBe(2)
     expect(rec.labelNames).toEqual(['normal', 'benign', 'malignant'])
     expect([...readNpy(join(rec.dir, 'labels.npy')).data]).toEqual([1, 0, 0, 0, 0, 1]) // mdb034 NORM, mdb267 MISC M
@@ -65,8 +65,13 @@ describe('real sample files', () => {
       }
       expect(left).toBeGreaterThan(right)
     }
-    // mdb034 is a right breast (even number): flipping changes it; without the flip it faces right.
-    const noFlip = await (await prepareImport(freshEnv(), { kind: 'mammogram', path: join(samples, 'mias'), name: 'mias', size: 32, lateralityFlip: false })).run({})
+    expect(JSON.parse(readFileSync(join(rec.dir, 'meta.json'), 'utf8')).laterality_flip).toBe(true)
+    // mdb034 is a right breast (even number): flipping changes it; by default (no flip) it faces right,
+    // and meta.json and the report say it was not mirrored.
+    const noFlipEnv = freshEnv()
+    const noFlip = await (await prepareImport(noFlipEnv, { kind: 'mammogram', path: join(samples, 'mias'), name: 'mias', size: 32 })).run({})
+    expect(JSON.parse(readFileSync(join(noFlip.dir, 'meta.json'), 'utf8')).laterality_flip).toBe(false)
+    expect(formatReport(getReport(noFlipEnv.db, noFlip.id) as ImportReport)).toMatch(/orientation as acquired \(not mirrored\)/)
     expect(readFileSync(join(noFlip.dir, 'images.npy')).equals(readFileSync(join(rec.dir, 'images.npy')))).toBe(false)
   })
 
