@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import type { StudyData } from '../src-core/analysis/collect.ts'
 import { writeNpy } from '../src-core/datasets/npy.ts'
 import type { ResultRun } from '../src-core/store/results.ts'
+import { mulberry32 } from '../src-core/util/rng.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const arg = (name: string) => {
@@ -23,18 +24,6 @@ const arg = (name: string) => {
   return i >= 0 ? process.argv[i + 1] : undefined
 }
 const REPLICATES = Number(process.env.XLAB_BENCH_ANALYSIS_REPLICATES ?? 1000)
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface SpecRun {
   name: string
@@ -71,7 +60,7 @@ export function studyShape(): SpecRun[] {
 
 /** Patient id per test image: groups of 1-4 images, about 2.5 per patient. */
 function patientsOf(n: number): number[] {
-  const rand = rng(17)
+  const rand = mulberry32(17)
   const out: number[] = []
   let p = 0
   while (out.length < n) {
@@ -85,12 +74,12 @@ function patientsOf(n: number): number[] {
 /** Writes the run folders (binary predictions + summary.json) of a study with n test images. */
 export function writeStudy(dir: string, n: number): void {
   const patients = patientsOf(n)
-  const prand = rng(5)
+  const prand = mulberry32(5)
   const patientTarget = new Map<number, { b: number; c: number }>()
   for (const p of new Set(patients)) patientTarget.set(p, { b: prand() < 0.45 ? 1 : 0, c: Math.floor(prand() * 3) })
   writeFileSync(join(dir, 'patients.json'), JSON.stringify(patients))
   studyShape().forEach((s, r) => {
-    const rand = rng(1000 + r)
+    const rand = mulberry32(1000 + r)
     const k = s.target === 'binary' ? 2 : 3
     const classes = s.target === 'binary' ? ['No Finding', 'Finding'] : ['No Finding', 'Pneumonia', 'Other finding']
     const width = 2 + k

@@ -1,9 +1,9 @@
 // Verification of an engine environment: `python -m xlab.envcheck` (torch and torchvision import,
 // the device is usable, a bf16/fp16 convolution runs forward and backward) plus the free disk
 // space of the data root. The result is kept in the environment folder as the "last verification".
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, statfsSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { runCaptured } from '../util/process.ts'
 
 /** What envcheck reports about one GPU. */
 export interface VerifiedGpu {
@@ -61,22 +61,7 @@ export async function verifyEnvironment(opts: { python: string; engineDir: strin
   const base = { at, python: opts.python, versions: {}, device: null, gpus: [], conv: null, disk: diskSpace(opts.dataRoot) }
   if (!existsSync(opts.python)) return { ...base, ok: false, errors: [`The engine's Python ${opts.python} does not exist. Set the environment up (xlab doctor, or the app's Environment view).`] }
   const env = { ...process.env, PYTHONPATH: [opts.engineDir, process.env.PYTHONPATH].filter(Boolean).join(process.platform === 'win32' ? ';' : ':') }
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(opts.python, ['-m', 'xlab.envcheck', '--device', opts.device ?? 'auto'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000)
-    child.on('error', (e) => {
-      clearTimeout(timer)
-      resolve({ code: null, stdout: out, stderr: `${err}${e.message}` })
-    })
-    child.on('close', (c) => {
-      clearTimeout(timer)
-      resolve({ code: c, stdout: out, stderr: err })
-    })
-  })
+  const { code, stdout, stderr } = await runCaptured(opts.python, ['-m', 'xlab.envcheck', '--device', opts.device ?? 'auto'], { env, timeoutMs: opts.timeoutMs ?? 300_000 })
   const line = stdout.trim().split('\n').at(-1) ?? ''
   try {
     const r = JSON.parse(line) as Omit<Verification, 'at' | 'python' | 'disk'>

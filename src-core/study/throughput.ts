@@ -1,7 +1,6 @@
 // Throughput measured on the device that runs a study (issue 23): the device's key, the
 // measurement (`python -m xlab.throughput`), the rate book an estimate reads, and the timing a
 // finished run adds to it. SQL lives in store/throughput.ts; the arithmetic in estimate.ts.
-import { spawn } from 'node:child_process'
 import { isNvidiaReport, queryNvidiaSmi } from '../environment/nvidia-smi.ts'
 import { getDatasetByIdOrName } from '../store/datasets.ts'
 import type { Db } from '../store/db.ts'
@@ -10,6 +9,7 @@ import type { RunRecord } from '../store/runs.ts'
 import { getDeviceRates, kindTimings, putDeviceRates, putRunTiming, type DeviceRates } from '../store/throughput.ts'
 import type { StudyConfig } from './config.ts'
 import { modelledSeconds, runWork, type RateBook, type SplitSizes } from './estimate.ts'
+import { runCaptured } from '../util/process.ts'
 
 /** The device a study's jobs run on: its key names what the speed depends on. */
 export interface DeviceChoice {
@@ -83,23 +83,8 @@ export async function measureThroughput(db: Db, o: { python: string; engineDir: 
   const batch = o.device.engineDevice === 'cpu' ? Math.min(o.batchSize, CPU_MEASURE_BATCH) : o.batchSize
   const args = ['-m', 'xlab.throughput', '--size', String(o.imageSize), '--batch', String(batch), '--device', o.device.engineDevice, '--threads', String(o.device.threads), '--seconds', String(o.seconds ?? 3)]
   const t0 = performance.now()
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    // The signal (the lab shutting down) kills the measurement; it is taken again next time.
-    const child = spawn(o.python, args, { env, stdio: ['ignore', 'pipe', 'pipe'], ...(o.signal ? { signal: o.signal } : {}) })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 300_000)
-    child.on('error', (e) => {
-      clearTimeout(timer)
-      resolve({ code: null, stdout: out, stderr: `${err}${e.message}` })
-    })
-    child.on('close', (c) => {
-      clearTimeout(timer)
-      resolve({ code: c, stdout: out, stderr: err })
-    })
-  })
+  // The signal (the lab shutting down) kills the measurement; it is taken again next time.
+  const { code, stdout, stderr } = await runCaptured(o.python, args, { env, timeoutMs: o.timeoutMs ?? 300_000, ...(o.signal ? { signal: o.signal } : {}) })
   const wallS = (performance.now() - t0) / 1000
   let r: ThroughputReport
   try {
