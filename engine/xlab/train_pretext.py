@@ -87,8 +87,8 @@ def build(p: PretextParams, class_names: list | None = None, random_hflip: bool 
 def measure_shortcut(task, cache, p: PretextParams, job: Job, device: Device, run_dir: Path, em: Emitter) -> dict | None:
     """The shortcut score (shortcut.py) of this cell, measured once before training and kept in
     ``shortcut.json`` so a resumed run reports the same numbers without measuring again."""
-    if not p.shortcut_score:
-        return None
+    if not p.shortcut_score or task.uses_labels:
+        return None  # the supervised reference learns the labels themselves: there is no pretext answer to give away
     path = run_dir / "shortcut.json"
     if path.exists():
         try:

@@ -178,7 +178,9 @@ def test_pretraining_normalisation_is_read_per_member_and_recorded(chain):
     assert own.code == 0 and down.code == 0, own.stderr[-2000:]
     assert own.summary["input_normalisation"] == {"policy": "pretraining", "members": norms}
     assert down.summary["input_normalisation"] == {"policy": "downstream", "members": [down.summary["normalisation"]] * 2}
-    assert own.summary["test"]["roc_auc"] != down.summary["test"]["roc_auc"]  # the members really saw other inputs
+    # The members really saw other inputs. Compared on every test metric, the loss among them: on this small,
+    # easily separated test split both probes can rank the images identically, so ROC-AUC alone may tie.
+    assert own.summary["test"] != down.summary["test"]
     bare = write_encoder(sd, chain["tmp"] / "norm-none", "encoder__rotation__none__s0", {"pretext": "rotation"})["pth"]
     _, bad = _downstream(chain, "lin-no-sidecar-norm", target="binary", protocol="linear", encoders=[bare], normalisation="pretraining")
     assert bad.code == 2 and "no 3-channel normalisation" in bad.of("error")[0]["message"]

@@ -117,10 +117,10 @@ def test_a_finished_run_keeps_only_its_weights(tmp_path, caches):
     assert res.code == 0, res.stderr[-2000:]
     assert res.summary["checkpoints"] == {"best": str(pre / "best.pth"), "resumable": ["last.pth", "last.prev.pth"]}
     # What the worker leaves until the lab records the run done: the resumable state beside the weights.
-    assert sorted(p.name for p in pre.iterdir()) == ["best.pth", "config.json", "job.json", "last.prev.pth", "last.pth", "summary.json"]
+    assert sorted(p.name for p in pre.iterdir()) == ["best.pth", "config.json", "job.json", "last.prev.pth", "last.pth", "shortcut.json", "summary.json"]
     for name in checkpoints.RESUMABLE_FILES:
         (pre / name).unlink()
-    assert sorted(p.name for p in pre.iterdir()) == ["best.pth", "config.json", "job.json", "summary.json"]
+    assert sorted(p.name for p in pre.iterdir()) == ["best.pth", "config.json", "job.json", "shortcut.json", "summary.json"]
     best = torch.load(pre / "best.pth", weights_only=False)
     assert best["weights_only"] and best["kind"] == "pretext"
     assert set(best) == {"format_version", "kind", "arch", "config", "model", "epoch", "global_step", "batch_size", "best", "weights_only"}

@@ -10,7 +10,8 @@ from xlab.pretext import PRETEXT_TASKS, build_task
 from xlab.worker import job_kinds
 
 TASK_CASES = [("rotation", {"rotation_mode": "all4"}), ("rotation", {"rotation_mode": "random"}), ("inpainting", {"mask": {"shape": "mixed"}}),
-              ("inpainting", {"mask": {"shape": "freeform"}}), ("structure", {}), ("structure", {"structure_families": ["hflip", "quadrant_shuffle"]})]
+              ("inpainting", {"mask": {"shape": "freeform"}}), ("structure", {}), ("structure", {"structure_families": ["hflip", "quadrant_shuffle"]}),
+              ("supervised", {"class_names": ["normal", "stroke", "other"]})]
 
 
 def test_every_registered_task_is_covered():
@@ -23,6 +24,8 @@ def test_pretext_forward_backward(name, opts):
     task = build_task(name, **opts)
     x = torch.randn(task.source_images(4), 3, 32, 32)
     batch = task.make_batch(x, torch.Generator().manual_seed(1))
+    if task.uses_labels:  # the loop attaches the cache's class of each image (train_pretext.py)
+        batch["y"] = torch.tensor([0, 1, 2, 1])
     loss, out = task.loss(batch)
     assert out.shape[0] == batch["x"].shape[0] == 4
     assert torch.isfinite(loss)

@@ -184,7 +184,7 @@ def run_downstream(job: Job, em: Emitter, device: Device) -> dict:
             with watch:
                 config["head_probe"] = init_head_by_probe(model, batches, splits, y, p, device, em, objective, job.seed)
                 config["head_probe"]["test"] = scalar_metrics(objective.metrics(
-                    y[splits["test"]], predict(model, batches, splits["test"], max(p.batch_size, 256), device,
+                    y[splits["test"]], predict(model, batches, splits["test"], inference_batch(p.batch_size, device, p.image_size, len(p.encoders)), device,
                                                activation=objective.probs).numpy()))
             (run_dir / "config.json").write_text(json.dumps(config, indent=2))  # a resumed run reads its start here
         elif p.head_init == "linear_probe":
