@@ -54,11 +54,13 @@ def save_atomic(obj, path: str | Path, keep_previous: bool = True) -> Path:
 
 
 def _disk_full_or(e: BaseException, path: Path) -> BaseException:
-    """torch.save reports a full disk as a RuntimeError ("file write failed"): make it the OSError
-    (ENOSPC) the worker reports as such, naming the file. Any other error is returned as it is."""
+    """torch.save reports a full disk as a RuntimeError whose words depend on where the write broke off
+    ("file write failed", or "[enforce fail at inline_container.cc] unexpected pos" for a short write):
+    when the disk holding the file has almost nothing left, make it the OSError (ENOSPC) the worker
+    reports as such, naming the file. Any other error is returned as it is."""
     if isinstance(e, OSError) and e.errno == errno.ENOSPC:
         return e
-    if isinstance(e, RuntimeError) and "write" in str(e).lower():
+    if isinstance(e, (RuntimeError, OSError)):
         try:
             free = shutil.disk_usage(path.parent).free
         except OSError:

@@ -57,7 +57,7 @@ describe.skipIf(!hasEngine)('lean checkpoints through the lab', () => {
     // The worker did write the resumable state (its checkpoint reports are in the store) ...
     expect(store.runArtifacts(s.ctx.db, pre.id).map((a) => a.name)).toContain('last.pth')
     // ... and the lab removed it once the run was recorded done.
-    expect(files(pre.runDir)).toEqual(['best.pth', 'config.json', 'job.json', 'summary.json', 'worker.log', 'worker.pid'])
+    expect(files(pre.runDir)).toEqual(['best.pth', 'config.json', 'job.json', 'shortcut.json', 'summary.json', 'worker.log', 'worker.pid'])
     const ext = byStage.get('extract')!
     expect(files(ext.runDir)).toEqual([
       'encoders/encoder__rotation__tiny-pre__s0.json',
@@ -72,7 +72,7 @@ describe.skipIf(!hasEngine)('lean checkpoints through the lab', () => {
     expect(encoderFilesProblem(ext.runDir)).toBeNull()
     const ft = byStage.get('downstream')!
     expect(store.runArtifacts(s.ctx.db, ft.id).map((a) => a.name)).toContain('last.pth')
-    expect(files(ft.runDir)).toEqual(['best.pth', 'config.json', 'job.json', 'summary.json', 'test_predictions.json', 'worker.log', 'worker.pid'])
+    expect(files(ft.runDir)).toEqual(['best.pth', 'config.json', 'job.json', 'summary.json', 'test_predictions.json', 'test_predictions.npy', 'worker.log', 'worker.pid'])
     // best.pth holds weights without optimizer state: a third of what last.pth was with Adam.
     const keys = spawnSync(PYTHON, ['-c', `import torch,sys; c=torch.load(sys.argv[1], weights_only=False); print(sorted(c))`, join(pre.runDir, 'best.pth')], { encoding: 'utf8' })
     expect(keys.stdout).not.toMatch(/optimizer/)

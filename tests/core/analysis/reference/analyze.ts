@@ -20,7 +20,7 @@ import { runFlags, sampleSizes } from '../../../../src-core/analysis/samples.ts'
 import { scratchComparisons, selectOnValidation } from './selection.ts'
 import { clustersOf, DEFAULT_BOOTSTRAP, type BootstrapOptions } from './stats/bootstrap.ts'
 import { METRIC_NAMES } from './stats/metrics.ts'
-import { batchNormLines, solvedEarlyLines } from '../../../../src-core/analysis/run-notes.ts'
+import { batchNormLines, shortcutCells, shortcutLines, solvedEarlyLines } from '../../../../src-core/analysis/run-notes.ts'
 import { writeSummary } from '../../../../src-core/analysis/summary.ts'
 import { methodOf } from '../../../../src-core/analysis/verdict-rules.ts'
 import { correlationVerdicts, fusionVerdicts, overallVerdict, randomInitVerdicts, scratchVerdicts, taskVerdicts } from '../../../../src-core/analysis/verdicts.ts'
@@ -87,7 +87,7 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
     }),
     cells,
     h2,
-    h1: { similarity, similarityFloor: similarityFloor(data.probes), invariance, anova, correlations: corr },
+    h1: { similarity, similarityFloor: similarityFloor(data.probes), invariance, anova, correlations: corr, shortcuts: shortcutCells(data.allRuns) },
     verdicts: [...scratchVerdicts(scratch), ...randomInitVerdicts(beatsRandomInit), ...fusionVerdicts(h2), ...h1Verdicts, ...(overall ? [overall] : [])],
     method: methodOf(),
     sampleSizes: sampleSizes(data.datasetDir, targets, warnings),
@@ -111,5 +111,5 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
     seeds: seeds.length ? seeds : ((cfg.seeds as number[] | undefined) ?? []),
     datasets: (cfg.pretrainDatasets as string[] | undefined) ?? similarity.map((s) => s.dataset),
   })
-  return { ...base, summary, caveats: [...caveats, ...solvedEarlyLines(data.allRuns), ...batchNormLines(data.allRuns)] }
+  return { ...base, summary, caveats: [...caveats, ...solvedEarlyLines(data.allRuns), ...shortcutLines(base.h1.shortcuts ?? []), ...batchNormLines(data.allRuns)] }
 }
