@@ -100,13 +100,19 @@ export const resultsDomain: DomainFactory = (ctx) => {
       job.controller.abort() // a run changed meanwhile: that analysis is already out of date
       job = undefined
     }
+    if (job?.controller.signal.aborted) job = undefined // stopping: a new caller gets a job of its own
     job ??= startJob(studyId, fingerprint)
     const j = job
     j.waiters++
     // Every caller waits on the same job; the job is stopped when the last of them gives up.
     return new Promise<StudyAnalysis>((resolve, reject) => {
       const onAbort = () => {
-        if (--j.waiters === 0) j.controller.abort()
+        // The last caller gave up: stop the worker, and let the next caller (the view asking again at
+        // once) start a job of its own rather than join this one's cancellation.
+        if (--j.waiters === 0) {
+          if (jobs.get(studyId) === j) jobs.delete(studyId)
+          j.controller.abort()
+        }
         reject(new ApiError('CANCELLED', 'The analysis was cancelled.'))
       }
       if (signal?.aborted) return onAbort()

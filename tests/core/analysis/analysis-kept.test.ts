@@ -102,4 +102,17 @@ describe('the analysis is kept', () => {
     await new Promise((r) => setTimeout(r, 200))
     expect(seen.at(-1)).toMatchObject({ phase: 'cancelled' })
   }, 60_000)
+
+  it('a call that gives up and is asked again at once (the view switching back) gets the analysis', async () => {
+    rmSync(join(root, 'analysis-cache'), { recursive: true, force: true })
+    runsStore.setRunState(service.ctx.db, held.id, 'cancelled') // a run set the earlier tests have not analysed
+    const controller = new AbortController()
+    const first = call(service, 'results.analysis', { studyId }, controller.signal)
+    await new Promise((r) => setTimeout(r, 50))
+    controller.abort()
+    const again = call(service, 'results.analysis', { studyId })
+    await expect(first).rejects.toThrow(/cancelled/)
+    const analysis = (await again) as StudyAnalysis
+    expect(analysis.runs.length).toBeGreaterThan(0)
+  }, 60_000)
 })
