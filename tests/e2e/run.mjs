@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { chromium } from 'playwright-core'
@@ -154,8 +154,8 @@ function expectedGallery(pred, { filter, order }) {
 /**
  * ROC-AUC of a predictions file as scikit-learn computes it (binary: the positive class; more
  * classes: one-vs-rest macro), with ties counted as half, and the range it spans when the tied
- * pairs are all lost or all won. The file rounds probabilities to 6 decimals, which ties some
- * scores the worker (which scored the unrounded ones) could still order: its reported AUC lies in that range.
+ * pairs are all lost or all won. The file keeps the worker's probabilities at full precision (files of
+ * older runs rounded them to 6 decimals, which tied some scores): the reported AUC lies in that range.
  */
 function aucOfPredictions(pred) {
   const classes = pred.class_names.length === 2 ? [1] : pred.class_names.map((_, c) => c)
@@ -275,7 +275,8 @@ async function viewsPass(browser, url, consoleErrors) {
         await go('runs')
         await page.getByTestId('runs-study').selectOption({ label: 'e2e-tiny (done)' })
         await page.getByTestId('study-progress').waitFor()
-        await page.locator('[data-testid=run-queue] tr[data-state] button.link', { hasText: 'binary-linear' }).first().click()
+        // A pretext run: its curves have a point per validation round (a linear probe is one L-BFGS fit per C, one point).
+        await page.locator('[data-testid=run-queue] tr[data-state] button.link', { hasText: /^rotation@demo-mammo/ }).first().click()
         await page.waitForSelector('[data-testid=run-detail] [data-series]', { timeout: 30_000 })
         const series = (await page.locator('[data-testid=run-detail] [data-series]').evaluateAll((els) => els.map((e) => e.getAttribute('data-series')))).join(' ').split(' ')
         const few = series.filter((x) => Number(x.split('=')[1]) < 2)
@@ -568,8 +569,8 @@ async function main() {
         await page.click('[data-tab=overview]')
         const cell = page.locator(`[data-panel="binary|linear"] td[data-row="${run.pretext}"][data-col="${run.ds}"]`)
         await cell.locator('[data-testid=interval]').waitFor({ timeout: 120_000 })
-        // The overview shows the analysis's mean, recomputed from the stored predictions (probabilities
-        // rounded to 6 decimals): equal to the worker's own AUCs to far better than the 3 decimals shown.
+        // The overview shows the analysis's mean, recomputed from the stored predictions (the worker's
+        // probabilities at full precision): equal to the worker's own AUCs to far better than the 3 decimals shown.
         const shown = Number(await cell.getAttribute('data-value'))
         assert(Math.abs(shown - meanAuc) < 1e-4, `heatmap shows ${shown}, SQLite roc_auc over seeds ${aucs.join(', ')} has mean ${meanAuc}`)
 
@@ -634,7 +635,7 @@ async function main() {
           const fraction = JSON.parse(r.spec_json).params.label_fraction ?? 1
           const key = `${r.target}|${fraction}`
           if (!points.has(key)) points.set(key, { target: r.target, fraction, runs: [], nTrain: [] })
-          const auc = aucOfPredictions(JSON.parse(readFileSync(join(r.dir, 'test_predictions.json'), 'utf8')))
+          const auc = aucOfPredictions(JSON.parse(readFileSync(resolve(dataRoot, r.dir, 'test_predictions.json'), 'utf8')))
           points.get(key).runs.push({ name: r.name, sqlite: metric(r.id), ...auc })
           const subset = JSON.parse(r.summary_json ?? '{}').label_subset
           if (subset) points.get(key).nTrain.push(subset.n_images)
@@ -692,7 +693,7 @@ async function main() {
         const run = db.prepare(`SELECT id, name, run_dir AS dir FROM runs WHERE stage = 'downstream' AND target = 'binary' AND pretext IS NOT NULL AND ${ALL_LABELS} ORDER BY seed LIMIT 1`).get()
         const datasetId = db.prepare("SELECT id FROM datasets WHERE name = 'demo-chest'").get().id
         const sample = db.prepare('SELECT path, patient_id AS patient FROM samples WHERE dataset_id = ? AND idx = ?')
-        const pred = JSON.parse(readFileSync(join(run.dir, 'test_predictions.json'), 'utf8'))
+        const pred = JSON.parse(readFileSync(resolve(dataRoot, run.dir, 'test_predictions.json'), 'utf8'))
         const expected = expectedGallery(pred, { filter: 'errors', order: 'most-confident' })
         await nav('results')
         await page.click('[data-tab=runs]')
@@ -736,7 +737,7 @@ async function main() {
         const db = new Database(join(dataRoot, 'lab.sqlite'), { readonly: true, fileMustExist: true })
         const runs = db.prepare(`SELECT id, name, run_dir AS dir FROM runs WHERE stage = 'downstream' AND target = 'binary' AND pretext IS NOT NULL AND ${ALL_LABELS} ORDER BY seed`).all()
         db.close()
-        const [a, b] = runs.map((r) => expectedGallery(JSON.parse(readFileSync(join(r.dir, 'test_predictions.json'), 'utf8')), { filter: 'all', order: 'cache' }).all)
+        const [a, b] = runs.map((r) => expectedGallery(JSON.parse(readFileSync(resolve(dataRoot, r.dir, 'test_predictions.json'), 'utf8')), { filter: 'all', order: 'cache' }).all)
         const rightB = new Map(b.map((r) => [r.index, r.predicted === r.trueClass]))
         const want = { bothRight: 0, onlyA: 0, onlyB: 0, bothWrong: 0 }
         for (const r of a) {

@@ -59,7 +59,9 @@ def write_test_outputs(run_dir: Path, idx: np.ndarray, y: np.ndarray, probs: np.
     em.metric("test", epoch, step, scalar_metrics(metrics))
     targets = [[int(v) for v in row] for row in y] if objective.multilabel else [int(t) for t in y]
     preds = {"split": "test", "indices": [int(i) for i in idx], "targets": targets,
-             "probs": [[round(float(v), 6) for v in row] for row in probs], "class_names": objective.class_names}
+             # At full precision: a linear probe fitted to convergence saturates near 0 and 1, where
+             # rounding tied scores the worker had ordered and the analysis's AUC drifted from the run's.
+             "probs": [[float(v) for v in row] for row in probs], "class_names": objective.class_names}
     if objective.multilabel:
         preds["multilabel"] = True
     write_prediction_matrix(run_dir / "test_predictions.npy", idx, y, preds["probs"])
@@ -74,7 +76,7 @@ def write_test_outputs(run_dir: Path, idx: np.ndarray, y: np.ndarray, probs: np.
 def write_prediction_matrix(path: Path, idx: np.ndarray, y: np.ndarray, probs: list) -> None:
     """The test predictions in binary form for the analysis (read in one go instead of parsing the
     JSON): one float64 row per image, [dataset index, target (or one 0/1 per finding), probability
-    per class], the probabilities exactly the JSON's (rounded to 6 decimals). Class names and whether
+    per class], the probabilities exactly the JSON's (full precision). Class names and whether
     the target is multi-label are in summary.json (``class_names``, ``multilabel``)."""
     n = len(idx)
     t = np.asarray(y, dtype=np.float64).reshape(n, -1)
