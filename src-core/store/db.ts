@@ -3,6 +3,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { setDataRoot } from './data-root.ts'
+import { isBusyError } from './busy.ts'
 import type { Migration } from './migration.ts'
 import { migrations as allMigrations } from './migrations/index.ts'
 
@@ -11,25 +12,62 @@ export type Db = Database.Database
 /** How long a statement waits for another process's lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000
 
+/**
+ * How long opening waits in all for other processes that hold the database's locks: many processes
+ * may open one data root at the same instant (a Slurm array's jobs, the app and several `xlab`
+ * commands) and migrate it one after another, on a machine that is busy with training.
+ */
+export const OPEN_WAIT_MS = 120_000
+
+export interface OpenOptions {
+  /** How long opening may wait for locks held by other processes (ms); OPEN_WAIT_MS by default. */
+  openWaitMs?: number
+}
+
 /** Opens (creating if needed) a database file and applies every pending migration. */
-export function openDatabase(file: string, migrations: readonly Migration[] = allMigrations): Db {
+export function openDatabase(file: string, migrations: readonly Migration[] = allMigrations, options: OpenOptions = {}): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
-  const db = new Database(file)
+  const waitMs = options.openWaitMs ?? OPEN_WAIT_MS
+  const deadline = Date.now() + waitMs
+  let pause = 10
+  for (;;) {
+    const db = new Database(file)
+    try {
+      openSteps(db, file, migrations, Math.max(1, deadline - Date.now()))
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+      return db
+    } catch (err) {
+      db.close()
+      // The busy handler covers most waits; a few lock steps (switching a new file to WAL while
+      // another process does the same) answer SQLITE_BUSY at once, so the whole open is tried again.
+      if (!isBusyError(err)) throw err
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `The lab database ${file} stayed locked by another process for ${(waitMs / 1000).toFixed(waitMs < 10_000 ? 1 : 0)} s while opening (${(err as Error).message}). ` +
+            'Wait for the other X-Ray SSL Lab window, `xlab` command or job that uses this data root to finish (or close it), then try again.',
+        )
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause + Math.floor(Math.random() * pause))
+      pause = Math.min(pause * 2, 1000)
+    }
+  }
+}
+
+function openSteps(db: Db, file: string, migrations: readonly Migration[], waitMs: number): void {
   // Paths inside the data root (the folder of lab.sqlite) are stored relative to it (data-root.ts).
   if (file !== ':memory:') setDataRoot(db, dirname(resolve(file)))
   // The busy timeout comes first: switching a new file to WAL and migrating it take locks that
-  // another process opening the same data root at the same moment may hold.
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+  // another process opening the same data root at the same moment may hold. While opening it is
+  // the whole open's remaining wait; afterwards the everyday BUSY_TIMEOUT_MS.
+  db.pragma(`busy_timeout = ${waitMs}`)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')
   const check = db.pragma('quick_check', { simple: true })
   if (check !== 'ok') {
-    db.close()
     throw new Error(`The lab database ${file} is damaged (${String(check)}). Restore it from a backup or move it away to start a new one.`)
   }
   migrate(db, migrations)
-  return db
 }
 
 /** The newest applied migration's version, 0 for none. */

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { migrate, openDatabase } from '../../../src-core/store/db.ts'
 import { migrations } from '../../../src-core/store/migrations/index.ts'
@@ -34,7 +35,7 @@ async function openTogether(file: string): Promise<{ ok: boolean; version?: numb
     c.stdout.setEncoding('utf8').on('data', (d) => (out += d))
     c.stderr.setEncoding('utf8').on('data', (d) => (err += d))
     const ready = new Promise<void>((resolve) => c.stdout.on('data', () => out.includes('ready') && resolve()))
-    const exit = new Promise<string>((resolve) => c.on('close', () => resolve(out + (err ? `\n${err}` : ''))))
+    const exit = new Promise<string>((resolve) => c.on('close', (code, signal) => resolve(`${out}${err ? `\n${err}` : ''}\n(exit ${code ?? signal})`)))
     return { ready, exit }
   })
   await Promise.all(outputs.map((o) => o.ready))
@@ -82,4 +83,43 @@ describe(`${PROCESSES} processes opening one database together`, () => {
     expect(got.versions.map((v) => (v as { version: number }).version)).toEqual(migrations.map((m) => m.version))
     expect(got.schema).toEqual(single().schema)
   }, 120_000)
+
+  /** An older database (so opening must take the write lock), and a process that holds that lock `ms`. */
+  async function lockedOlder(ms: number) {
+    const file = join(mkdtempSync(join(tmpdir(), 'xlab-together-')), 'lab.sqlite')
+    const db = openDatabase(file, [])
+    migrate(db, migrations.slice(0, -1))
+    db.close()
+    const holder = spawn('python3', ['-c', `import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute('BEGIN IMMEDIATE')
+print('locked', flush=True)
+time.sleep(${ms / 1000})
+c.execute('ROLLBACK')`, file], { stdio: ['ignore', 'pipe', 'inherit'] })
+    await new Promise<void>((resolve) => holder.stdout.on('data', (d) => String(d).includes('locked') && resolve()))
+    const done = new Promise<void>((resolve) => holder.on('close', () => resolve()))
+    return { file, done }
+  }
+
+  it('waits for a write lock another process holds, then opens and migrates', async () => {
+    const { file, done } = await lockedOlder(1500)
+    const started = Date.now()
+    const db = openDatabase(file)
+    const waited = Date.now() - started
+    expect((db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(newest)
+    db.close()
+    await done
+    expect(waited).toBeGreaterThan(500)
+  }, 60_000)
+
+  it('a lock held past the wait: a clear message that names the file and what to do, and nothing changed', async () => {
+    const { file, done } = await lockedOlder(2500)
+    expect(() => openDatabase(file, migrations, { openWaitMs: 300 })).toThrow(/lab\.sqlite stayed locked by another process for 0.3 s while opening .*Wait for the other X-Ray SSL Lab window, `xlab` command or job/)
+    await done
+    const raw = new Database(file, { readonly: true })
+    expect((raw.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(migrations.at(-2)!.version)
+    raw.close()
+    // Once the lock is free, the same call opens it.
+    openDatabase(file, migrations, { openWaitMs: 300 }).close()
+  }, 60_000)
 })
