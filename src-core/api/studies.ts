@@ -81,6 +81,8 @@ export const studiesApi = {
       /** Seconds a fresh worker process needed before its first step. */
       startupS: z.number(),
       measuredAt: z.string(),
+      /** Kinds of work whose fixed seconds a real run of each timed (work_costs). */
+      calibrated: z.number(),
     }),
     "Measures a ResNet-18's training and evaluation images/s at the config's image size and pretext batch on the device its jobs run on, and stores them for the estimates.",
   ),

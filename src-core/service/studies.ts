@@ -12,6 +12,7 @@ import { getDeviceRates } from '../store/throughput.ts'
 import { parseStudyConfig, type StudyConfig } from '../study/config.ts'
 import { studyEta } from '../study/eta.ts'
 import { enginePath, previewPlan, toInsert } from '../study/plan-service.ts'
+import { planStudy } from '../study/planner.ts'
 import { PRESET_NAMES, presetConfig } from '../study/presets.ts'
 import { engineVersionAt } from '../study/provenance.ts'
 import { deviceChoice, machineGpuName, measureThroughput, recordRunTiming } from '../study/throughput.ts'
@@ -52,24 +53,28 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
   const measuring = new Map<string, Promise<unknown>>()
   /** Stops a measurement still running when the lab stops. */
   const stopMeasuring = new AbortController()
-  /** Measures the throughput of a config's device at its image size (one measurement at a time per device and size). */
-  const measure = (c: StudyConfig) => {
+  /** Measures the throughput of a config's device at its image size (one measurement at a time per
+   *  device and size); `calibrate`: also time a real run of each kind of work the study plans (their
+   *  fixed seconds, about a minute on a CPU at the demo size). */
+  const measure = (c: StudyConfig, calibrate: boolean) => {
     const device = deviceFor(c)
-    const key = `${device.key}|${c.imageSize}`
+    const key = `${device.key}|${c.imageSize}|${calibrate}`
     let p = measuring.get(key)
     if (!p) {
-      p = measureThroughput(ctx.db, { python: enginePython(), engineDir: enginePath(), device, imageSize: c.imageSize, batchSize: c.pretext.batchSize, signal: stopMeasuring.signal }).finally(() => measuring.delete(key))
+      const runs = calibrate ? planStudy(c).runs.map((r) => ({ stage: r.stage, spec: r.spec })) : []
+      p = measureThroughput(ctx.db, { python: enginePython(), engineDir: enginePath(), device, imageSize: c.imageSize, batchSize: c.pretext.batchSize, signal: stopMeasuring.signal, runs, downstreamDataset: c.downstreamDataset, slots: device.engineDevice === 'cpu' ? queue.slotsFor(c.device.cpuSlots) : 1 }).finally(() => measuring.delete(key))
       measuring.set(key, p)
     }
     return p as ReturnType<typeof measureThroughput>
   }
-  /** The first run of a study on a device with nothing measured there measures it, beside the study. */
+  /** The first run of a study on a device with nothing measured there measures its rates, beside the
+   *  study (not the fixed costs: their real runs would take a minute of the slots' CPU; finished runs refine each kind). */
   const measureIfMissing = (studyId: string) => {
     const s = store.getStudy(ctx.db, studyId)
     if (!s) return
     const c = parseStudyConfig(s.config)
     if (getDeviceRates(ctx.db, deviceFor(c).key, c.imageSize)) return
-    measure(c).then(
+    measure(c, false).then(
       (r) => ctx.log('runner', `throughput of ${r.device} at ${r.imageSize} px: ${r.trainImagesPerS.toFixed(1)} training, ${r.evalImagesPerS.toFixed(1)} evaluation images/s`),
       (e: Error) => ctx.log('runner', e.message),
     )
@@ -136,7 +141,7 @@ export const studiesDomain: DomainFactory = (ctx, opts) => {
     'studies.measure': async ({ config }) => {
       const c = asBadRequest(() => parseStudyConfig(config))
       try {
-        return await measure(c)
+        return await measure(c, true)
       } catch (e) {
         throw new ApiError('UNAVAILABLE', (e as Error).message)
       }

@@ -21,6 +21,14 @@ export interface DeviceRates {
   measuredAt: string
 }
 
+/** What one kind of work costs on a device beyond its network images (table work_costs). */
+export interface WorkCost {
+  /** Seconds a run of this kind pays whatever its images: set-up, loading, fits, writes. */
+  fixedS: number
+  /** The kind's own training images/s where it trains (a pretext task's step), null: the ResNet-18 rate. */
+  trainImagesPerS: number | null
+}
+
 /** Finished runs of one kind at one size on one device: their wall time against the modelled time. */
 export interface KindTiming {
   /** Sum of the runs' wall seconds. */
@@ -60,4 +68,20 @@ export function kindTimings(db: Db, device: string, imageSize: number): Map<stri
   const rows = db.prepare(`SELECT work_kind AS kind, SUM(wall_s) AS wallS, SUM(modelled_s) AS modelledS, COUNT(*) AS runs FROM run_timings
     WHERE device = ? AND image_size = ? GROUP BY work_kind`).all(device, imageSize) as (KindTiming & { kind: string })[]
   return new Map(rows.map((r) => [r.kind, { wallS: r.wallS, modelledS: r.modelledS, runs: r.runs }]))
+}
+
+/** Replaces the measured fixed costs of a device and image size (a new calibration replaces the old one whole). */
+export function putWorkCosts(db: Db, device: string, imageSize: number, costs: ReadonlyMap<string, WorkCost>, measuredAt: string): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM work_costs WHERE device = ? AND image_size = ?').run(device, imageSize)
+    const put = db.prepare('INSERT INTO work_costs (device, image_size, cost_key, fixed_s, train_images_per_s, measured_at) VALUES (?, ?, ?, ?, ?, ?)')
+    for (const [key, c] of costs) put.run(device, imageSize, key, c.fixedS, c.trainImagesPerS, measuredAt)
+  })()
+}
+
+/** The measured fixed costs of one device and image size, by cost key. */
+export function workCosts(db: Db, device: string, imageSize: number): Map<string, WorkCost> {
+  const rows = db.prepare('SELECT cost_key AS key, fixed_s AS fixedS, train_images_per_s AS trainImagesPerS FROM work_costs WHERE device = ? AND image_size = ?')
+    .all(device, imageSize) as (WorkCost & { key: string })[]
+  return new Map(rows.map((r) => [r.key, { fixedS: r.fixedS, trainImagesPerS: r.trainImagesPerS }]))
 }

@@ -4,7 +4,7 @@
 import type { Db } from '../store/db.ts'
 import * as store from '../store/runs.ts'
 import { estimateWork, runSeconds, runWork, scheduleSeconds } from './estimate.ts'
-import { rateBook, splitSizesOf } from './throughput.ts'
+import { rateBook, splitSizesOf, workerJobs } from './throughput.ts'
 
 /** The ETA of a study (see `studies.eta`). */
 export interface StudyEta {
@@ -31,11 +31,12 @@ export function studyEta(db: Db, studyId: string, device: string, imageSize: num
     return { runId: r.id, reported, remainingS }
   })
   const queued = runs.filter((r) => ['queued', 'interrupted'].includes(r.state))
-  const e = estimateWork(queued.map((r) => ({ id: r.id, stage: r.stage, spec: r.spec, deps: store.dependenciesOf(db, r.id) })), book, slots, sizes, imageSize, [], false)
+  const e = estimateWork(queued.map((r) => ({ id: r.id, stage: r.stage, spec: r.spec, deps: store.dependenciesOf(db, r.id) })), book, slots, sizes, imageSize, [], false, workerJobs())
   const out = running.map((r) => ({ runId: r.runId, remainingS: r.reported }))
   if (!e.measured || running.some((r) => r.remainingS === null)) return { measured: e.measured, basis: e.basis, etaS: null, slots, running: out }
   const features = new Set<string>()
   const jobs = queued.map((r) => ({ id: r.id, seconds: runSeconds(runWork(r.spec, sizes, imageSize, features), book) ?? 0, deps: store.dependenciesOf(db, r.id) }))
-  const etaS = scheduleSeconds(jobs, slots, running.map((r) => ({ id: r.runId, remainingS: r.remainingS! })))
+  const jobsPerWorker = workerJobs()
+  const etaS = scheduleSeconds(jobs, slots, running.map((r) => ({ id: r.runId, remainingS: r.remainingS! })), book.rates ? { every: jobsPerWorker, seconds: book.rates.startupS } : undefined)
   return { measured: true, basis: e.basis, etaS: Math.round(etaS), slots, running: out }
 }

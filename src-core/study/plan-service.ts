@@ -10,7 +10,7 @@ import { datasetProblems } from './dataset-checks.ts'
 import { estimateWork, type WorkEstimate } from './estimate.ts'
 import { planStudy, type PlannedRun, type StudyPlan } from './planner.ts'
 import { datasetContentChecksum, engineVersionAt, type PlanProvenance } from './provenance.ts'
-import { deviceChoice, rateBook, splitSizesOf, type DeviceChoice } from './throughput.ts'
+import { deviceChoice, rateBook, splitSizesOf, workerJobs, type DeviceChoice } from './throughput.ts'
 
 /** The engine folder the runner starts workers from (XLAB_ENGINE_PATH swaps in another build). */
 export function enginePath(): string {
@@ -77,7 +77,7 @@ export function previewPlan(db: Db, rawConfig: unknown, slotsFor: (config: Study
   }
   const todo = plan.runs.filter((r) => existing.get(r.id) !== 'done')
   const book = rateBook(db, deviceFor(config).key, config.imageSize)
-  return { config, plan, existing, reused: plan.runs.length - todo.length, estimate: { ...estimateWork(todo, book, slots, splitSizesOf(db), config.imageSize), slots } }
+  return { config, plan, existing, reused: plan.runs.length - todo.length, estimate: { ...estimateWork(todo, book, slots, splitSizesOf(db), config.imageSize, [], true, workerJobs()), slots } }
 }
 
 /** The store's insert shape of a planned run. */

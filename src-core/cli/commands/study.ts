@@ -13,7 +13,8 @@ const HELP = `usage: xlab study <command> [options]   (global: --data DIR)
 
   create NAME [--preset demo|paper] [--config FILE]   create a study (re-plans an existing one)
   plan [NAME] [--preset P] [--config FILE] [--measure]  show the run matrix, counts per stage, estimate
-                                                      (--measure: measure this device's throughput first)
+                                                      (--measure: measure this device's throughput and time
+                                                      a real run of each kind of work first)
   run NAME [--preset P] [--config FILE]               create if needed, run until done (Ctrl-C pauses)
   status NAME                                         run counts and unfinished runs
   resume NAME                                         re-queue paused/failed/cancelled runs and run
@@ -211,8 +212,8 @@ export async function run(args: CliArgs): Promise<number> {
       case 'plan': {
         const config = applyExecutorFlags(await resolveConfig(call, configFrom(args, service, name)), args)
         if (args.flags.measure) {
-          const r = (await call('studies.measure', { config })) as { device: string; imageSize: number; batchSize: number; trainImagesPerS: number; evalImagesPerS: number; startupS: number }
-          process.stderr.write(`measured ${r.device} at ${r.imageSize} px, batch ${r.batchSize}: ${r.trainImagesPerS.toFixed(1)} training, ${r.evalImagesPerS.toFixed(1)} evaluation images/s (ResNet-18), start-up ${r.startupS.toFixed(1)} s\n`)
+          const r = (await call('studies.measure', { config })) as { device: string; imageSize: number; batchSize: number; trainImagesPerS: number; evalImagesPerS: number; startupS: number; calibrated: number }
+          process.stderr.write(`measured ${r.device} at ${r.imageSize} px, batch ${r.batchSize}: ${r.trainImagesPerS.toFixed(1)} training, ${r.evalImagesPerS.toFixed(1)} evaluation images/s (ResNet-18), start-up ${r.startupS.toFixed(1)} s, fixed costs of ${r.calibrated} kind(s) of work timed\n`)
         }
         const plan = (await call('studies.plan', { config })) as PlanOut
         if (json) process.stdout.write(`${JSON.stringify({ config, ...plan }, null, 2)}\n`)

@@ -7,6 +7,7 @@ import { migration0004 } from './0004-reference-encoders.ts'
 import { migration0005 } from './0005-analysis-results.ts'
 import { migration0006 } from './0006-relative-paths.ts'
 import { migration0010 } from './0010-device-throughput.ts'
+import { migration0011 } from './0011-work-costs.ts'
 
 export const migrations: readonly Migration[] = [
   migration0001,
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   migration0005,
   migration0006,
   migration0010,
+  migration0011,
 ]
