@@ -123,8 +123,9 @@ def calibrate(device: Device, image_size: int, spec: dict, threads: int = 0, log
     checkpoint is the one later jobs extract; an extract job's encoder is the one later jobs read
     (``{"$fixture": "encoder"}``; a seeded random-init one before any). Pretext results give the
     ``steps`` and ``val_every_steps`` they ran.
-    A job that needs a checkpoint no earlier pretext job left is skipped (``wall_s`` None); a job that
-    fails raises RuntimeError with the worker's error message."""
+    A job that needs a checkpoint no earlier pretext job left is skipped (``wall_s`` None), and so is
+    every job after the first once ``spec["budget_s"]`` seconds of calibration have passed (``"skipped": "budget"``);
+    a job that fails raises RuntimeError with the worker's error message."""
     from .extract import write_encoder
     from .fixtures import write_cache
     from .models import Encoder
@@ -140,8 +141,12 @@ def calibrate(device: Device, image_size: int, spec: dict, threads: int = 0, log
         splits = {name: json.loads((Path(fixtures[name]) / "meta.json").read_text())["splits"] for name in ("pretrain", "downstream")}
         fixtures["encoder"] = write_encoder(Encoder().net.state_dict(), tmp / "encoder", "encoder__calibration__none__s0", {})["pth"]
         extracted = False
+        t_start = time.perf_counter()
         for i, j in enumerate(spec["jobs"]):
             run_dir = tmp / f"job-{i}"
+            if i > 0 and spec.get("budget_s") and time.perf_counter() - t_start > float(spec["budget_s"]):
+                out.append({"key": j["key"], "wall_s": None, "images_per_s": None, "skipped": "budget"})
+                continue
             try:
                 params = _resolve(j["params"], fixtures, run_dir)
             except _NoFixture:

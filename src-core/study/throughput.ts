@@ -88,6 +88,13 @@ const CALIBRATION_STEPS = 6
  *  features takes several times the iterations of random-init ones (the weak-regularisation end of
  *  the C grid no longer converges in a few hundred). */
 const TRAINED_CALIBRATION_S = 20
+/** The calibration stops starting jobs after this many seconds (the kinds left are priced at the job
+ *  set-up until finished runs refine them, and the estimate says so): a large study on a slow device
+ *  (the paper preset's 224 px on a CPU) must not hold its measurement for hours. */
+const CALIBRATION_BUDGET_S = 300
+/** Train rows a calibration's downstream job reads at most (and images a generated cache holds): the
+ *  L-BFGS fit of a larger train split is priced at this many rows until its finished runs refine it. */
+const CALIBRATION_MAX_TRAIN = 4096
 
 /** Names the calibration's generated caches and files stand under in a shrunk spec (never a dataset's name: those are checked). */
 const FIXTURE = { pretrain: '@pretrain', downstream: '@downstream', encoder: '@encoder', checkpoint: '@checkpoint' } as const
@@ -112,7 +119,8 @@ const STAGE_ORDER: Stage[] = ['pretext', 'extract', 'downstream', 'probe']
 /**
  * One job per cost key of `runs` (the first planned run of the key, the one with the fewest
  * encoders for fusion), its budget cut to CALIBRATION_STEPS optimiser steps (pretext: one validation
- * round and checkpoint; finetune/scratch: one epoch) at most `batchCap` images a step, except the
+ * round and checkpoint; finetune/scratch: one epoch; downstream: at most CALIBRATION_MAX_TRAIN train
+ * images) at most `batchCap` images a step, except the
  * first pretext job, which trains its budget for at most TRAINED_CALIBRATION_S; it reads the
  * study's own datasets where `imported` says they are (the L-BFGS fit's iterations depend on the
  * images and labels), generated caches in their place otherwise, and a random-init encoder and the
@@ -152,8 +160,9 @@ export function calibrationJobs(runs: readonly PlannedWork[], imageSize: number,
       Object.assign(params, { steps: CALIBRATION_STEPS, val_every_steps: CALIBRATION_STEPS, checkpoint_every_steps: CALIBRATION_STEPS, warmup_steps: 0, batch_size: batch(params.batch_size) })
     } else if (r.spec.kind === 'extract') {
       delete params.pretext // the generated checkpoint is whichever task was calibrated first
-    } else if (r.spec.kind === 'downstream' && (params.protocol === 'finetune' || params.protocol === 'scratch')) {
-      Object.assign(params, { epochs: 1, max_steps_per_epoch: CALIBRATION_STEPS, batch_size: Math.max(2, batch(params.batch_size)) })
+    } else if (r.spec.kind === 'downstream') {
+      params.max_train_images = Math.min(typeof params.max_train_images === 'number' ? params.max_train_images : Infinity, CALIBRATION_MAX_TRAIN)
+      if (params.protocol === 'finetune' || params.protocol === 'scratch') Object.assign(params, { epochs: 1, max_steps_per_epoch: CALIBRATION_STEPS, batch_size: Math.max(2, batch(params.batch_size)) })
     }
     jobs.push({ key, stage: r.stage, spec: { ...r.spec, params } })
   }
@@ -243,8 +252,8 @@ export async function measureThroughput(db: Db, o: { python: string; engineDir: 
   const dir = jobs.length ? mkdtempSync(join(tmpdir(), 'xlab-calibrate-')) : null
   if (dir) {
     // Generated caches stand in for datasets not imported yet: the study's sizes, at most 4,096 images each (a CPU at 224 px generates and embeds those in minutes).
-    const n = fixtureSizes(o.runs!, sizes, o.downstreamDataset ?? '', 4096)
-    writeFileSync(join(dir, 'calibrate.json'), JSON.stringify({ pretrain: { n: n.pretrain }, downstream: { n: n.downstream }, jobs: jobs.map((j) => ({ key: j.key, kind: j.spec.kind, params: fixtureParams(j.spec.params, ready), ...(j.budgetS ? { budget_s: j.budgetS } : {}) })) }))
+    const n = fixtureSizes(o.runs!, sizes, o.downstreamDataset ?? '', CALIBRATION_MAX_TRAIN)
+    writeFileSync(join(dir, 'calibrate.json'), JSON.stringify({ pretrain: { n: n.pretrain }, downstream: { n: n.downstream }, budget_s: CALIBRATION_BUDGET_S, jobs: jobs.map((j) => ({ key: j.key, kind: j.spec.kind, params: fixtureParams(j.spec.params, ready), ...(j.budgetS ? { budget_s: j.budgetS } : {}) })) }))
     args.push('--calibrate', join(dir, 'calibrate.json'))
   }
   // Each of the study's slots on this device runs the measurement at once: a slot's rates and fixed

@@ -60,6 +60,21 @@ def test_calibrates_each_kind_of_work_through_the_workers_own_job_functions(tmp_
     assert sum(out["fixtures"]["downstream"].values()) == 80 and sum(out["fixtures"]["pretrain"].values()) == 60
 
 
+def test_stops_calibrating_when_its_time_budget_is_spent(tmp_path):
+    jobs = [{"key": f"probe-{i}", "kind": "probe", "params": {"mode": "invariance", "encoder": {"$fixture": "encoder"},
+                                                              "dataset_dir": {"$fixture": "downstream"}, "n_images": 8, "image_size": 16}}
+            for i in range(3)]
+    spec = tmp_path / "calibrate.json"
+    spec.write_text(json.dumps({"pretrain": {"n": 20}, "downstream": {"n": 40}, "jobs": jobs, "budget_s": 0.000001}))
+    r = subprocess.run([sys.executable, "-m", "xlab.throughput", "--size", "16", "--batch", "8", "--device", "cpu", "--threads", "1",
+                        "--seconds", "0.2", "--calibrate", str(spec)], capture_output=True, text=True, env=worker_env(), timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    # the first job always runs; the budget is spent after it
+    assert [c["wall_s"] is not None for c in out["calibration"]] == [True, False, False]
+    assert [c.get("skipped") for c in out["calibration"]] == [None, "budget", "budget"]
+
+
 def test_refuses_a_calibration_file_it_cannot_read(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"jobs": 3}')

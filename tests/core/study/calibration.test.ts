@@ -43,7 +43,11 @@ describe('calibration jobs of a study', () => {
     expect(imported.find((j) => j.key === 'downstream-linear/binary/1')!.spec.params.dataset_dir).toEqual({ $dataset: 'demo-chest' })
     expect(imported.find((j) => j.key === 'pretext-rotation')!.spec.params.dataset_dir).toEqual({ $dataset: '@pretrain' })
     // scratch trains one epoch of a few steps
-    expect(jobs.find((j) => j.key === 'downstream-scratch/binary/1')!.spec.params).toMatchObject({ epochs: 1, max_steps_per_epoch: 6 })
+    expect(jobs.find((j) => j.key === 'downstream-scratch/binary/1')!.spec.params).toMatchObject({ epochs: 1, max_steps_per_epoch: 6, max_train_images: 1024 })
+    // a study without a train cap (the paper preset) is calibrated on at most 4,096 train images
+    const paper = calibrationJobs(planStudy(presetConfig('paper')).runs, 224, 'chestxray14', cpuBatchCap(224))
+    expect(new Set(paper.filter((j) => j.stage === 'downstream').map((j) => j.spec.params.max_train_images))).toEqual(new Set([4096]))
+    expect(paper.find((j) => j.key === 'downstream-finetune/binary/1')!.spec.params).toMatchObject({ epochs: 1, max_steps_per_epoch: 6, batch_size: 16 })
   })
 
   it('sizes the generated caches for the capped downstream train split and the pretraining validation subset', () => {
