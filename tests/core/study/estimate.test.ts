@@ -178,38 +178,39 @@ describe('the schedule over slots', () => {
 })
 
 describe('the demo preset on this machine', () => {
-  // Recorded by `xlab study plan --preset demo --measure` on this shared 2-core machine (2026-12-05
-  // 20:28-20:30 UTC, load average 5.4-5.6: two other sessions' demo and e2e running; both slots
-  // measured at once), with the demo datasets' split sizes as imported: the ResNet-18 rates and the
-  // fixed seconds of each kind of work its calibration timed.
-  const measured: DeviceRates = { device: 'cpu/1t', imageSize: 32, batchSize: 64, trainImagesPerS: 142.96, evalImagesPerS: 625.95, startupS: 9.919, jobS: 1.239, measuredAt: '2026-12-05T20:30:25Z' }
+  // Recorded by `xlab study plan --preset demo --measure` on this 2-core machine with nothing else
+  // running (2026-12-05 20:40-20:41 UTC, load average 1.7 before, 2.9 after: its own two processes;
+  // commit 08c5d01, both slots measured at once), with the demo datasets' split sizes as imported: the
+  // ResNet-18 rates and the fixed seconds of each kind of work its calibration timed. Right after it,
+  // `npm run demo` on that data root ran the study in 5:12 (load average about 2.5: its two workers).
+  const measured: DeviceRates = { device: 'cpu/1t', imageSize: 32, batchSize: 64, trainImagesPerS: 206.75, evalImagesPerS: 988.38, startupS: 6.662, jobS: 1.146, measuredAt: '2026-12-05T20:41:45Z' }
   const costs: [string, WorkCost][] = [
-    ['pretext-rotation', { fixedS: 8.927, trainImagesPerS: 87.5 }],
-    ['pretext-inpainting', { fixedS: 2.244, trainImagesPerS: 64.6 }],
-    ['pretext-structure', { fixedS: 0.253, trainImagesPerS: 148.2 }],
-    ['pretext-supervised', { fixedS: 0.245, trainImagesPerS: 201.3 }],
-    ['extract', { fixedS: 0.295, trainImagesPerS: null }],
-    ['downstream-linear/binary/1', { fixedS: 4.274, trainImagesPerS: null }],
-    ['downstream-linear/binary/0.1', { fixedS: 2.483, trainImagesPerS: null }],
-    ['downstream-knn/binary/1', { fixedS: 0.528, trainImagesPerS: null }],
-    ['downstream-scratch/binary/1', { fixedS: 1.148, trainImagesPerS: 69.1 }],
-    ['downstream-linear/3class/1', { fixedS: 10.927, trainImagesPerS: null }],
-    ['downstream-linear/3class/0.1', { fixedS: 1.487, trainImagesPerS: null }],
-    ['downstream-knn/3class/1', { fixedS: 0.381, trainImagesPerS: null }],
-    ['downstream-scratch/3class/1', { fixedS: 0.891, trainImagesPerS: 102.3 }],
-    ['probe-invariance', { fixedS: 1.319, trainImagesPerS: null }],
-    ['probe-similarity', { fixedS: 2.185, trainImagesPerS: null }],
+    ['pretext-rotation', { fixedS: 2.721, trainImagesPerS: 132.6 }],
+    ['pretext-inpainting', { fixedS: 1.439, trainImagesPerS: 100.4 }],
+    ['pretext-structure', { fixedS: 0.457, trainImagesPerS: 242.9 }],
+    ['pretext-supervised', { fixedS: 0.214, trainImagesPerS: 249.2 }],
+    ['extract', { fixedS: 0.284, trainImagesPerS: null }],
+    ['downstream-linear/binary/1', { fixedS: 3.742, trainImagesPerS: null }],
+    ['downstream-linear/binary/0.1', { fixedS: 0.495, trainImagesPerS: null }],
+    ['downstream-knn/binary/1', { fixedS: 0.25, trainImagesPerS: null }],
+    ['downstream-scratch/binary/1', { fixedS: 0.549, trainImagesPerS: 183.0 }],
+    ['downstream-linear/3class/1', { fixedS: 11.182, trainImagesPerS: null }],
+    ['downstream-linear/3class/0.1', { fixedS: 2.275, trainImagesPerS: null }],
+    ['downstream-knn/3class/1', { fixedS: 0.517, trainImagesPerS: null }],
+    ['downstream-scratch/3class/1', { fixedS: 1.708, trainImagesPerS: 89.8 }],
+    ['probe-invariance', { fixedS: 1.183, trainImagesPerS: null }],
+    ['probe-similarity', { fixedS: 1.782, trainImagesPerS: null }],
   ]
   const demoSizes = (name: string) => ({ 'demo-chest': { train: 1400, val: 200, test: 400 }, 'demo-natural': { train: 700, val: 99, test: 201 }, 'demo-brainct': { train: 700, val: 100, test: 200 }, 'demo-mammo': { train: 700, val: 100, test: 200 } })[name] ?? null
 
-  it("lands within 30% of the demo's measured wall time under the same kind of load (8:35 for the study at load 3.3-4.7, 2026-12-05 20:01 UTC)", () => {
+  it("lands within 30% of the demo's measured wall time (5:12 for the study, run right after the measurement)", () => {
     const cfg = presetConfig('demo')
     const e = estimateWork(planStudy(cfg).runs, book(measured, costs), cfg.device.cpuSlots, demoSizes, cfg.imageSize, [], true, 20)
     expect(e.basis).toMatch(/fixed costs of all 15 kinds of work measured/)
-    const demoStudyS = 8 * 60 + 35
-    expect(e.wallSeconds! / demoStudyS).toBeGreaterThan(0.7) // 454 s: 0.88
+    const demoStudyS = 5 * 60 + 12
+    expect(e.wallSeconds! / demoStudyS).toBeGreaterThan(0.7) // 346 s: 1.11
     expect(e.wallSeconds! / demoStudyS).toBeLessThan(1.3)
-    // without the fixed costs (rates alone, as the first estimate was before) it fell short by far more: 293 s, 0.57
+    // priced from the rates alone (no fixed seconds, as the first estimate was before) it falls 30% short: 217 s
     const ratesOnly = estimateWork(planStudy(cfg).runs, book(measured), cfg.device.cpuSlots, demoSizes, cfg.imageSize, [], true, 20)
     expect(ratesOnly.wallSeconds! / demoStudyS).toBeLessThan(0.7)
   })
