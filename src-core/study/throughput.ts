@@ -117,16 +117,16 @@ export interface PlannedWork {
 const STAGE_ORDER: Stage[] = ['pretext', 'extract', 'downstream', 'probe']
 
 /**
- * One job per cost key of `runs` (the first planned run of the key, the one with the fewest
- * encoders for fusion), its budget cut to CALIBRATION_STEPS optimiser steps (pretext: one validation
- * round and checkpoint; finetune/scratch: one epoch; downstream: at most CALIBRATION_MAX_TRAIN train
- * images) at most `batchCap` images a step, except the
- * first pretext job, which trains its budget for at most TRAINED_CALIBRATION_S; it reads the
- * study's own datasets where `imported` says they are (the L-BFGS fit's iterations depend on the
- * images and labels), generated caches in their place otherwise, and a random-init encoder and the
- * first calibrated pretext checkpoint (and the encoder extracted from it) for the encoders and
- * checkpoints it would read; in stage order, so the extraction finds that checkpoint. `downstreamDataset`: the study's downstream
- * dataset (a missing one is replaced by the labelled generated cache, any other by the pretraining one).
+ * One job per cost key of `runs` (the first planned run of the key; for fusion, the one with the
+ * fewest encoders), in stage order so that the extraction finds a checkpoint. Budgets are cut:
+ * pretext to CALIBRATION_STEPS optimiser steps (one validation round and checkpoint), except the
+ * first pretext job, which trains its budget for at most TRAINED_CALIBRATION_S; finetune/scratch to
+ * one epoch of CALIBRATION_STEPS steps; downstream train splits to CALIBRATION_MAX_TRAIN images; a
+ * step to at most `batchCap` images. A job reads the study's own datasets where `imported` says they
+ * are (the L-BFGS fit's iterations depend on the images and labels) and generated caches otherwise
+ * (`downstreamDataset` by the labelled downstream one, any other by the pretraining one); the
+ * encoders and checkpoints it would read are the calibration's: a seeded random-init encoder until
+ * the calibrated extraction has written one, and the first calibrated pretext run's checkpoint.
  */
 export function calibrationJobs(runs: readonly PlannedWork[], imageSize: number, downstreamDataset: string, batchCap: number, imported: (name: string) => boolean = () => false): CalibrationJob[] {
   const none = () => null
