@@ -49,14 +49,15 @@ export function cGridConfig(runs: readonly CGridRun[], metric: string, colours: 
     type: 'line',
     data: {
       datasets: [
-        ...has.map((r, i) => ({ label: r.name, data: r.grid.filter((g) => typeof g.val[metric] === 'number').map(point), borderColor: colours[i]!, backgroundColor: colours[i]!, borderWidth: 1.8, pointRadius: 3 })),
-        { label: 'C chosen on validation', data: chosen, borderColor: chosenColour, backgroundColor: 'transparent', showLine: false, pointRadius: 8, pointBorderWidth: 2, borderWidth: 2 },
+        ...has.map((r, i) => ({ label: r.name, data: r.grid.filter((g) => typeof g.val[metric] === 'number').map(point), borderColor: colours[i]!, backgroundColor: colours[i]!, borderWidth: 1.8, pointRadius: 3, clip: 10 })),
+        // Not clipped at the plot's edge: a C chosen at the end of the grid (a hint that the grid is too narrow) shows whole.
+        { label: 'C chosen on validation', data: chosen, borderColor: chosenColour, backgroundColor: 'transparent', showLine: false, pointRadius: 8, pointBorderWidth: 2, borderWidth: 2, clip: 10 },
       ],
     },
     options: {
       parsing: false,
       scales: {
-        x: { type: 'logarithmic', min: Math.min(...cs), max: Math.max(...cs), title: { display: true, text: 'C, inverse L2 strength (log scale; larger C = weaker penalty)' }, ticks: { callback: (v) => { const n = Number(v); const h = Math.log10(n) * 2; return Math.abs(h - Math.round(h)) < 1e-9 ? String(Number(n.toPrecision(2))) : '' } } },
+        x: { type: 'logarithmic', min: Math.min(...cs) / 1.5, max: Math.max(...cs) * 1.5, title: { display: true, text: 'C, inverse L2 strength (log scale; larger C = weaker penalty)' }, ticks: { callback: (v) => { const n = Number(v); const h = Math.log10(n) * 2; return Math.abs(h - Math.round(h)) < 1e-9 ? String(Number(n.toPrecision(2))) : '' } } },
         y: { title: { display: true, text: `validation ${metricLabel(metric)}` } },
       },
       plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: C ${Number((ctx.raw as { x: number }).x.toPrecision(3))}, ${metricLabel(metric)} ${formatMetric((ctx.raw as { y: number }).y)}` } } },
