@@ -118,9 +118,10 @@ export function chartPng(chartCanvas: HTMLCanvasElement, size: { width: number; 
   out.width = Math.round(size.width * ratio)
   out.height = Math.round((bands.top + size.height + bands.bottom) * ratio)
   const ctx = out.getContext('2d')!
-  ctx.scale(ratio, ratio)
+  // Every device pixel filled (the rounded canvas may be a pixel wider than the scaled chart): no transparent edge.
   ctx.fillStyle = style.background
-  ctx.fillRect(0, 0, size.width, bands.top + size.height + bands.bottom)
+  ctx.fillRect(0, 0, out.width, out.height)
+  ctx.scale(ratio, ratio)
   drawTitleAndLegend(ctx, title, legend, size.width, bands.top + size.height, style)
   ctx.drawImage(chartCanvas, 0, bands.top, size.width, size.height)
   return out.toDataURL('image/png')
