@@ -8,6 +8,7 @@ import ChartView from '../../src-renderer/components/ChartView.vue'
 import { chartSvg } from '../../src-renderer/composables/chart-export.ts'
 import { crosshairPlugin, legendFromConfig, referenceLinesPlugin } from '../../src-renderer/composables/chart-kit.ts'
 import { axisExtent, roundRange, withTools, zoomBy, TOOLS_OFF } from '../../src-renderer/composables/chart-tools.ts'
+import { SvgContext } from '../../src-renderer/composables/svg-context.ts'
 import { forestPanels } from '../../src-renderer/composables/forest-plot.ts'
 import type { StudyAnalysisView } from '../../src-renderer/api/shapes.ts'
 
@@ -55,6 +56,17 @@ describe('chart tools', () => {
     const legend = legendFromConfig(s)
     expect(legend.map((l) => l.label)).toEqual(['run A · validation loss (EMA 0.6)', 'run B · train loss (EMA 0.6)'])
     expect(new Set(legend.map((l) => l.colour)).size).toBe(2)
+  })
+
+  it('crosshair: a line across the plot at the hovered position (vertical; horizontal on a horizontal chart)', () => {
+    const draw = (indexAxis: 'x' | 'y') => {
+      const ctx = new SvgContext(300, 200)
+      const chart = { tooltip: { getActiveElements: () => [{ element: { x: 50, y: 40 } }] }, chartArea: { left: 10, right: 200, top: 5, bottom: 100 }, ctx, options: { color: '#888888', indexAxis } }
+      ;(crosshairPlugin as unknown as { afterDraw: (c: unknown) => void }).afterDraw(chart)
+      return ctx.toSvg()
+    }
+    expect(draw('x')).toContain('<path d="M50 5L50 100" fill="none" stroke="#888888"')
+    expect(draw('y')).toContain('<path d="M10 40L200 40" fill="none" stroke="#888888"')
   })
 
   it('SVG export: Chart.js draws every series, tick, axis title, title and legend entry as vectors', () => {
