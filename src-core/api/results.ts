@@ -109,7 +109,14 @@ export const runExtrasSchema = z.object({
   /** The labelled train subset (label fractions below 1; the full split at 1). */
   labelSubset: z.object({ fraction: z.number(), nImages: num, nPatients: num, sha256: z.string().nullable() }).nullable(),
   /** The L-BFGS linear probe: the C chosen on validation out of the grid, whether it sits at the grid's edge, whether every fit converged. */
-  linearFit: z.object({ chosenC: num, gridSize: z.number(), atEdge: z.boolean(), converged: z.boolean() }).nullable().default(null),
+  linearFit: z.object({
+    chosenC: num,
+    gridSize: z.number(),
+    atEdge: z.boolean(),
+    converged: z.boolean(),
+    /** Every C of the grid with its validation metrics (by metric name) and whether its fit converged. */
+    grid: z.array(z.object({ c: z.number(), val: z.record(z.string(), num), converged: z.boolean() })).default([]),
+  }).nullable().default(null),
   /** A finetune run that started from a linear probe: the start and end of the selection metric on val and test, and whether it ended below the start. */
   finetuneStart: z.object({ metric: z.string(), valStart: num, valEnd: num, testStart: num, testEnd: num, below: z.boolean() }).nullable().default(null),
   /** kNN settings used (k may be capped by the train images). */
@@ -163,6 +170,8 @@ export const runResultSchema = z.object({
   headSweep: runExtrasSchema.shape.headSweep,
   /** The labelled train subset. */
   labelSubset: runExtrasSchema.shape.labelSubset,
+  /** The L-BFGS linear probe's C grid (one full-batch fit per C, chosen on validation); null for other runs. */
+  linearFit: runExtrasSchema.shape.linearFit,
 })
 
 /** Across-seed summary of one metric in one cell. */

@@ -157,6 +157,7 @@ describe('run detail extras', () => {
       perFindingAuc: { findings: { Effusion: 0.8, Mass: 0.7 }, mean: 0.75, splitType: 'seeded, by patient', reference: { chexnetMeanAuroc: 0.841, note: 'official split' } },
       headSweep: { chosen: { lr: 0.01, weightDecay: 0 }, selectedOn: 'val', grid: [{ lr: 0.01, weightDecay: 0, val: 0.7, bestEpoch: 2 }, { lr: 0.001, weightDecay: 0, val: 0.6, bestEpoch: 3 }] },
       labelSubset: { fraction: 0.25, nImages: 175, nPatients: 60, sha256: 'abc' },
+      linearFit: null,
     }
     const w = mount(RunDetail, { props: { result, title: 'r' }, global: { stubs: { ChartView: true, ErrorGallery: true } } })
     expect(w.find('[data-testid=ece]').text()).toBe('0.073')
