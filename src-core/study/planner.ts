@@ -5,6 +5,7 @@
 import { specProvenance, type PlanProvenance } from './provenance.ts'
 import { DEFAULT_CHECKPOINT_SECONDS, FROZEN_PROTOCOLS, fractionProtocols, referenceLabel, referenceNameOf, runsOnTarget, trainedCells, type FusionMode, type PretextTask, type Protocol, type StudyConfig, type Target } from './config.ts'
 import { detectableSentence } from './power.ts'
+import { snapshotLabel, snapshotRef, snapshotStep } from './snapshots.ts'
 import { runIdFor, specHash, type PathRef, type RunSpec, type Stage } from './spec.ts'
 
 /** One run the study needs. */
@@ -138,13 +139,16 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
   })
 
   const cells = trainedCells(cfg)
+  /** Pretext run per `<label>|<seed>` (the snapshot probes read their snapshots). */
+  const pretexts = new Map<string, PlannedRun>()
   for (const seed of cfg.seeds) {
     for (const { task, dataset, label } of cells) {
       const pre = add({
         ...blank,
         name: `${encName(label)}-s${seed}`,
         stage: 'pretext',
-        spec: { kind: 'pretext', seed, params: { task, ...pretextParams(dataset) } },
+        // Absent when empty, so runs planned before snapshots existed keep their ids.
+        spec: { kind: 'pretext', seed, params: { task, ...pretextParams(dataset), snapshots: p.snapshots.length ? p.snapshots : undefined } },
         deps: [],
         pretext: task,
         pretrainDataset: dataset,
@@ -166,6 +170,7 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
         encoders: [label],
       })
       extracts.set(`${label}|${seed}`, ext)
+      pretexts.set(`${label}|${seed}`, pre)
     }
   }
 
@@ -337,6 +342,34 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
             protocol: mode,
             fusionMode: mode,
             encoders: [...set],
+          })
+        }
+      }
+    }
+  }
+
+  // Transfer against pretext progress: a linear probe of each encoder snapshot of each pretext cell on
+  // every target, for the first seed only (a descriptive curve per cell; the seed spread of the
+  // comparisons is measured on the main runs). Each waits for its pretext run, not for an extraction.
+  if (d.snapshotProbes) {
+    const seed = cfg.seeds[0]!
+    for (const target of cfg.targets) {
+      for (const { task, dataset, label } of cells) {
+        const pre = pretexts.get(`${label}|${seed}`)!
+        for (const fraction of p.snapshots) {
+          const step = snapshotStep(fraction, p.steps)
+          add({
+            ...blank,
+            name: `${target}-linear-${encName(label)}-step${step}-s${seed}`,
+            stage: 'downstream',
+            spec: { kind: 'downstream', seed, params: downstreamParams(target, 'linear', [snapshotRef(pre.id, step)], 1) },
+            deps: [pre.id],
+            pretext: task,
+            pretrainDataset: dataset,
+            seed,
+            target,
+            protocol: 'linear',
+            encoders: [snapshotLabel(label, step)],
           })
         }
       }
