@@ -351,8 +351,11 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
   // Transfer against pretext progress: a linear probe of each encoder snapshot of each pretext cell on
   // every target, for the first seed only (a descriptive curve per cell; the seed spread of the
   // comparisons is measured on the main runs). Each waits for its pretext run, not for an extraction.
+  const snapshotNotes: string[] = []
   if (d.snapshotProbes) {
     const seed = cfg.seeds[0]!
+    const steps = p.snapshots.map((f) => snapshotStep(f, p.steps))
+    snapshotNotes.push(`Snapshot probes: ${cells.length * steps.length * cfg.targets.length} linear probes of the encoder snapshots at steps ${steps.join(', ')} of ${p.steps} of each pretext cell, on ${cfg.targets.join(' and ')}, seed ${seed} only; the analysis shows their ROC-AUC against pretext steps (H1).`)
     for (const target of cfg.targets) {
       for (const { task, dataset, label } of cells) {
         const pre = pretexts.get(`${label}|${seed}`)!
@@ -430,5 +433,5 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
   const counts: Record<Stage, number> = { pretext: 0, extract: 0, downstream: 0, probe: 0 }
   for (const r of runs) counts[r.stage]++
   const nTest = prov.datasetClasses?.(cfg.downstreamDataset)?.testImages ?? null
-  return { runs, counts, notes: [...supervised.notes, detectableSentence(cfg.seeds.length, nTest)] }
+  return { runs, counts, notes: [...supervised.notes, ...snapshotNotes, detectableSentence(cfg.seeds.length, nTest)] }
 }

@@ -50,6 +50,7 @@ describe('planning encoder snapshots and their probes', () => {
       expect({ ...r.spec.params, encoders: null }).toEqual({ ...main.spec.params, encoders: null })
       expect(r.spec.params.linear_solver).toBe('lbfgs')
     }
+    expect(plan.notes).toContain('Snapshot probes: 12 linear probes of the encoder snapshots at steps 12, 24, 48 of 48 of each pretext cell, on binary and 3class, seed 3 only; the analysis shows their ROC-AUC against pretext steps (H1).')
     expect(plan.counts.downstream).toBe(planStudy(config({ steps: 48, snapshots: [0.25, 0.5, 1] }, false)).counts.downstream + 12)
   })
 
