@@ -55,7 +55,10 @@ describe('planning encoder snapshots and their probes', () => {
   })
 
   it('a study without snapshots plans the runs it planned before they existed (same ids)', () => {
-    const before = planStudy(parseStudyConfig({ ...config({}, false), pretext: { ...base.pretext } }))
+    // the config as written before the fields existed: neither key present
+    const { snapshots: _s, ...pretextBefore } = base.pretext
+    const { snapshotProbes: _p, ...downstreamBefore } = base.downstream
+    const before = planStudy(parseStudyConfig({ ...config({}, false), pretext: pretextBefore, downstream: downstreamBefore }))
     const now = planStudy(config({ snapshots: [] }, false))
     expect(now.runs.map((r) => r.id)).toEqual(before.runs.map((r) => r.id))
     // snapshots without probes: only the pretext runs (and what depends on them) change
