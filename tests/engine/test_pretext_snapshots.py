@@ -67,3 +67,38 @@ def test_snapshot_steps_round_to_the_nearest_step_and_refuse_what_cannot_be_hono
             snapshot_steps(bad, 4)
     with pytest.raises(Exception, match="needs a step budget"):
         snapshot_steps([0.5], None)
+
+
+def test_a_run_killed_after_a_snapshot_resumes_with_every_snapshot_as_an_uninterrupted_run(tmp_path, caches):
+    """SIGKILL right after the step-2 snapshot and its last.pth, then the job again: the resumed run
+    writes the snapshots of steps 4 and 8, its summary lists all three with their validation, and in
+    deterministic mode every snapshot holds the weights of an uninterrupted run's."""
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import ROOT, worker_env
+
+    params = {"task": "rotation", "dataset_dir": str(caches["pre"]), **PARAMS, "checkpoint_every_steps": 2}
+    ref = run_worker(job_file(tmp_path, "pretext", tmp_path / "uninterrupted", params, deterministic=True))
+    assert ref.code == 0, ref.stderr[-2000:]
+    run_dir = tmp_path / "interrupted"
+    job = job_file(tmp_path, "pretext", run_dir, params, deterministic=True)
+    proc = subprocess.Popen([sys.executable, "-m", "xlab.worker", "--job", str(job)], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=worker_env(), cwd=ROOT)
+    for line in proc.stdout:
+        m = json.loads(line)
+        if m["type"] == "checkpoint" and m["which"] == "last" and m["step"] == 2:
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.stdout.read()
+    assert proc.wait(timeout=120) == -signal.SIGKILL
+    assert [p.name for p in (run_dir / "snapshots").glob("*.pth")] == [f"encoder__rotation__{ref.summary['dataset']}__s0__step2.pth"]
+    final = run_worker(job)
+    assert final.code == 0, final.stderr[-2000:]
+    assert any(m["type"] == "log" and "Resuming" in m["message"] for m in final.messages)
+    got, want = final.summary["snapshots"], ref.summary["snapshots"]
+    assert [(s["step"], s["val"]["accuracy"]) for s in got] == [(s["step"], s["val"]["accuracy"]) for s in want]
+    for a, b in zip(got, want):
+        sa, sb = torch.load(a["encoder"], weights_only=True), torch.load(b["encoder"], weights_only=True)
+        assert all(torch.equal(sa[k], sb[k]) for k in sb), a["step"]
