@@ -430,7 +430,7 @@ async function main() {
         assert((await page.getByTestId('cell-structure-demo-natural').getAttribute('aria-pressed')) === 'false', 'the skipped cell is not shown as skipped')
         await shot('04a-study-builder-preset')
         await page.getByTestId('run-factors').waitFor()
-        for (const id of ['task-inpainting', 'task-structure', 'ds-demo-natural', 'ds-demo-brainct', 'protocol-finetune', 'protocol-scratch', 'protocol-knn', 'probe-invariance', 'probe-similarity', 'baseline-random-init', 'baseline-supervised']) {
+        for (const id of ['task-inpainting', 'task-structure', 'ds-demo-natural', 'ds-demo-brainct', 'protocol-finetune', 'protocol-scratch', 'protocol-knn', 'probe-invariance', 'probe-similarity', 'baseline-random-init', 'baseline-supervised', 'snapshot-probes']) {
           const box = page.getByTestId(id)
           if (await box.isChecked()) await box.uncheck()
         }
