@@ -98,7 +98,7 @@ describe('multilabel14 and random init in the Results view', () => {
   })
 
   it('claims a pretext encoder beats random init only after Holm', () => {
-    const c = (pHolm: number): RandomInitComparison => ({ target: 'binary', protocol: 'linear', encoder: 'rotation/a', seeds: [0], difference: { estimate: 0.05, lo: 0.01, hi: 0.09, p: 0.01, verdict: 'better' }, pHolm })
+    const c = (pHolm: number): RandomInitComparison => ({ target: 'binary', protocol: 'linear', encoder: 'rotation/a', seeds: [0, 1, 2], difference: { estimate: 0.05, lo: 0.01, hi: 0.09, p: 0.01, verdict: 'better' }, pHolm })
     const t = mount(SortableTable<RandomInitComparison>, { props: { rows: [c(0.03), { ...c(0.2), encoder: 'inpainting/a' }], columns: randomInitColumns, rowKey: (r: RandomInitComparison) => r.encoder, label: 'x' } })
     expect(t.findAll('tbody tr').map((r) => r.findAll('td').at(-1)!.text())).toEqual(['better (+0.050)', 'no evidence (+0.050)'])
     expect(t.find('tbody tr').text()).toContain('0.050 [0.010, 0.090]')
