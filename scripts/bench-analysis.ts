@@ -142,7 +142,7 @@ async function loadStudy(dir: string): Promise<StudyData> {
   })
   const indices = runs[0]!.pred.indices
   const study = { id: 'bench', name: 'bench', config: { seeds: [0, 1, 2], pretrainDatasets: DATASETS, downstreamDataset: 'chest' }, createdAt: '', state: 'done' }
-  return { study, runs, indices, patients, datasetDir: null, probes: [], allRuns: runs.map((l) => l.run), provenance: new Map(), generated: [], warnings: [], multilabel: { runs: [], indices: [], patients: null } }
+  return { study, runs, snapshotRuns: [], indices, patients, datasetDir: null, probes: [], allRuns: runs.map((l) => l.run), provenance: new Map(), generated: [], warnings: [], multilabel: { runs: [], indices: [], patients: null } }
 }
 
 async function child(): Promise<void> {

@@ -56,18 +56,21 @@ def encoder_filename(pretext: str, dataset: str, seed: int) -> str:
     return f"encoder__{safe(pretext)}__{safe(dataset)}__s{int(seed)}"
 
 
-def write_encoder(sd: dict, out_dir: Path, stem: str, meta: dict) -> dict:
-    """Writes .pth, .safetensors and .json atomically; returns their paths."""
-    from safetensors.torch import save_file
+def write_encoder(sd: dict, out_dir: Path, stem: str, meta: dict, formats: tuple = ("pth", "safetensors", "json")) -> dict:
+    """Writes the ``formats`` (.pth, .safetensors, .json) atomically; returns their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"pth": out_dir / f"{stem}.pth", "safetensors": out_dir / f"{stem}.safetensors", "json": out_dir / f"{stem}.json"}
+    paths = {k: out_dir / f"{stem}.{k}" for k in ("pth", "safetensors", "json") if k in formats}
     tmp = {k: p.with_name(f".{p.name}.tmp-{os.getpid()}") for k, p in paths.items()}
     torch.save(sd, tmp["pth"])
-    save_file(sd, str(tmp["safetensors"]), metadata={"arch": ARCH, **{k: str(v) for k, v in meta.items() if k != "normalisation"}})
-    tmp["json"].write_text(json.dumps(meta, indent=2))
+    if "safetensors" in paths:
+        from safetensors.torch import save_file
+        save_file(sd, str(tmp["safetensors"]), metadata={"arch": ARCH, **{k: str(v) for k, v in meta.items() if k != "normalisation"}})
+    if "json" in paths:
+        tmp["json"].write_text(json.dumps(meta, indent=2))
     # the .pth last: it is the file the others look for, so it appears only when the rest is there
     for k in ("json", "safetensors", "pth"):
-        os.replace(tmp[k], paths[k])
+        if k in paths:
+            os.replace(tmp[k], paths[k])
     return {k: str(v) for k, v in paths.items()}
 
 

@@ -61,6 +61,7 @@ class PretextParams:
     # one way (meta.json laterality_flip); random = always; keep = never (train_pretext.laterality_of)
     laterality: str = "auto"
     shortcut_score: bool = True  # measure the unlearned baselines on the task before training (shortcut.py)
+    snapshots: list | None = None  # with steps: fractions of the budget at which the encoder is saved (snapshots.py), e.g. [0.25, 0.5, 1.0]
 
 
 @dataclass

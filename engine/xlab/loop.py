@@ -60,6 +60,7 @@ class LoopSpec:
     total_steps: int | None = None  # a step budget: the run's optimiser steps (epochs, max_steps_per_epoch unused)
     round_steps: int | None = None  # with a budget: steps between validations (default: a quarter of it)
     warmup_steps: int = 0  # with a budget: linear warm-up length in steps
+    extra_round_ends: tuple = ()  # with a budget: further steps that end a round (validation there), e.g. encoder snapshots
 
 
 @dataclass
@@ -237,22 +238,31 @@ class TrainLoop:
 
     def rounds(self) -> int:
         """Validations of a step-budget run."""
-        return math.ceil(self.spec.total_steps / self.round_steps())
+        return len(self.round_ends())
 
     def round_steps(self) -> int:
         return self.spec.round_steps or max(1, math.ceil(self.spec.total_steps / 4))
+
+    def round_ends(self) -> list[int]:
+        """The steps a step-budget run validates at: every ``round_steps`` and the last step, plus
+        ``extra_round_ends`` (without them, the rounds of runs made before those existed, so a resumed
+        run's round index still means the same step)."""
+        total, per_round = self.spec.total_steps, self.round_steps()
+        ends = {min(total, k * per_round) for k in range(1, math.ceil(total / per_round) + 1)}
+        ends.update(int(e) for e in self.spec.extra_round_ends if 0 < int(e) <= total)
+        return sorted(ends)
 
     def _run_budget(self) -> None:
         """Exactly ``total_steps`` optimiser steps; the data order restarts (a new seeded permutation)
         whenever the next step's images would run past the end of the current pass."""
         spec, s = self.spec, self.state
-        total, per_round = spec.total_steps, self.round_steps()
-        progress = Progress(self.em, "train", self.rounds(), memory=self._memory)
+        total, ends = spec.total_steps, self.round_ends()
+        progress = Progress(self.em, "train", len(ends), memory=self._memory)
         live = LiveCurve(self.em, total, len(self.train_idx))
         order_of = (None, None)  # (data pass, its order): one permutation per pass, not per step
         while s.step < total:
             self.model.train()
-            round_end = min(total, (s.epoch + 1) * per_round)
+            round_end = ends[min(s.epoch, len(ends) - 1)]
             while s.step < round_end:
                 src = self.source_per_step(self.batch_size)
                 n = len(self.train_idx)

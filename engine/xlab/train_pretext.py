@@ -22,6 +22,7 @@ from .pretext import PRETEXT_TASKS, build_task
 from .pretext.base import margin_over_chance
 from .pretext.supervised import single_labels
 from .protocol import Emitter
+from .snapshots import snapshot_records, snapshot_steps, write_snapshot
 
 
 def check_params(p: PretextParams) -> None:
@@ -124,6 +125,7 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
         if len(present) < 2:
             raise bad_input(f"The train split of {cache.dir} holds images of {len(present)} class(es) only; the supervised reference "
                             "needs at least two. Import the dataset with more classes, or leave it out of baselines.supervised.")
+    snaps = snapshot_steps(p.snapshots, p.steps)
     laterality = laterality_of(p, cache.meta)
     torch.manual_seed(job.seed)
     task = build(p, names if labels is not None else None, laterality["random_hflip"])
@@ -171,6 +173,13 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
         return metrics, metrics["loss"]
 
     def on_epoch_end(epoch):
+        step = loop.state.step
+        if step in snaps:
+            val = loop.state.history[-1]["val"] if loop.state.history else None
+            path = write_snapshot(model, run_dir, task=p.task, dataset=cache.meta.get("name"), seed=job.seed, step=step,
+                                  fraction=snaps[step], total_steps=p.steps, val=val,
+                                  meta={"normalisation": cache.normalisation(), "image_size": p.image_size})
+            em.log(f"Encoder snapshot at step {step} of {p.steps} ({snaps[step]:g} of the budget): {Path(path).name}.")
         if p.task == "inpainting" and last_val_batch:
             art = run_dir / "artifacts"
             art.mkdir(exist_ok=True)
@@ -182,7 +191,8 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
                     warmup_epochs=p.warmup_epochs, max_steps_per_epoch=p.max_steps_per_epoch,
                     checkpoint_every_steps=p.checkpoint_every_steps, checkpoint_every_s=p.checkpoint_every_s, select_mode="min",
                     min_batch=4 if p.task == "rotation" else 2,
-                    total_steps=p.steps, round_steps=p.val_every_steps, warmup_steps=p.warmup_steps)
+                    total_steps=p.steps, round_steps=p.val_every_steps, warmup_steps=p.warmup_steps,
+                    extra_round_ends=tuple(snaps))
     loop = TrainLoop(emitter=em, device=device, model=model, optimizer=opt, run_dir=run_dir, kind="pretext", arch=arch,
                      config=config, train_idx=train_idx, spec=spec, step_fn=step_fn, validate_fn=validate,
                      source_per_step=src_per_step, on_epoch_end=on_epoch_end, prefetch=batches.prefetch)
@@ -214,6 +224,9 @@ def run_pretext(job: Job, em: Emitter, device: Device) -> dict:
         "laterality": laterality,
         # how well unlearned baselines solve the task on this dataset, measured before training (shortcut.py)
         "shortcut": shortcut,
+        # the encoder at fractions of the budget (snapshots.py): step, file and the validation at that step
+        "snapshots": snapshot_records(snaps, state.history, run_dir, task=p.task, dataset=cache.meta.get("name"), seed=job.seed)
+        if snaps else None,
     }
 
 __all__ = ["run_pretext"]

@@ -13,6 +13,7 @@ import { runExtrasOf } from './run-extras.ts'
 import { hierarchicalOf, intervalOf, plainStat, testSetOf, vectorCounters, vectorsOf, type VectorStore } from './stats/resampled.ts'
 import { anovaTables, correlations, invarianceRows, similarityFloor, similarityRows } from './h1.ts'
 import { runFlags, sampleSizes } from './samples.ts'
+import { pretextProgress, progressLines } from './pretext-progress.ts'
 import { scratchComparisons, selectOnValidation } from './selection.ts'
 import { clustersOf, DEFAULT_BOOTSTRAP, type BootstrapOptions } from './stats/bootstrap.ts'
 import { METRIC_NAMES } from './stats/metrics.ts'
@@ -94,6 +95,7 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
   if (!similarity.length) warnings.push('No similarity probe has finished, so H1 has no similarity measurements.')
   if (!invariance.length) warnings.push('No invariance probe has finished, so H1 has no invariance profiles.')
   const targets = [...new Set(cells.map((c) => c.target))].sort()
+  const progress = pretextProgress(data.snapshotRuns, data.runs, data.allRuns, clusters, opts)
   const h1Verdicts = [...taskVerdicts(anova), ...correlationVerdicts(corr)]
   const overall = overallVerdict(anova, corr)
   const base: Omit<StudyAnalysis, 'summary' | 'caveats'> = {
@@ -118,7 +120,7 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
     }),
     cells,
     h2,
-    h1: { similarity, similarityFloor: similarityFloor(data.probes), invariance, anova, correlations: corr, shortcuts: shortcutCells(data.allRuns) },
+    h1: { similarity, similarityFloor: similarityFloor(data.probes), invariance, anova, correlations: corr, shortcuts: shortcutCells(data.allRuns), progress },
     verdicts: [...scratchVerdicts(scratch), ...randomInitVerdicts(beatsRandomInit), ...fusionVerdicts(h2), ...h1Verdicts, ...(overall ? [overall] : [])],
     method: methodOf(),
     sampleSizes: sampleSizes(data.datasetDir, targets, warnings),
@@ -142,5 +144,5 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
     seeds: seeds.length ? seeds : ((cfg.seeds as number[] | undefined) ?? []),
     datasets: (cfg.pretrainDatasets as string[] | undefined) ?? similarity.map((s) => s.dataset),
   })
-  return { ...base, summary, caveats: [...caveats, ...solvedEarlyLines(data.allRuns), ...shortcutLines(base.h1.shortcuts ?? []), ...batchNormLines(data.allRuns)], ...(hooks.store ? { perRunCache } : {}) }
+  return { ...base, summary, caveats: [...caveats, ...solvedEarlyLines(data.allRuns), ...shortcutLines(base.h1.shortcuts ?? []), ...progressLines(progress), ...batchNormLines(data.allRuns)], ...(hooks.store ? { perRunCache } : {}) }
 }

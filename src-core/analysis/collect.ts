@@ -6,6 +6,7 @@ import type { RunProvenance } from '../api/results.ts'
 import type { Db } from '../store/db.ts'
 import { findStudy, lastMetrics, studyRuns, type ResultRun, type ResultStudy } from '../store/results.ts'
 import { currentProvenance } from '../study/plan-service.ts'
+import { snapshotOf } from '../study/snapshots.ts'
 import { alignMultilabel, type MultilabelPredictions } from './multilabel.ts'
 import { datasetDirOfRun, patientsFor, readRunPredictions } from './predictions.ts'
 import { provenanceLookup } from './run-provenance.ts'
@@ -41,8 +42,10 @@ export interface LoadedRun {
 export interface StudyData {
   /** The study. */
   study: ResultStudy
-  /** Finished downstream runs with predictions. */
+  /** Finished downstream runs with predictions (snapshot probes apart: they are in `snapshotRuns`). */
   runs: LoadedRun[]
+  /** Finished linear probes of pretext encoder snapshots (study/snapshots.ts), on the same test images as `runs`. */
+  snapshotRuns: LoadedRun[]
   /** Dataset indices of the test images every run predicted, in a fixed order. */
   indices: number[]
   /** Patient id per image of `indices`, or null where the dataset has no patients. */
@@ -129,10 +132,14 @@ export function collectStudy(db: Db, studyKey: string, opts: CollectOptions = {}
   const indices = [...(common ?? [])].sort((a, b) => a - b)
   const dropped = loaded.filter((l) => l.pred.indices.length !== indices.length)
   if (dropped.length) warnings.push(`${dropped.length} run(s) predicted other test images than the rest; only the ${indices.length} images all runs share are analysed.`)
-  const runs: LoadedRun[] = loaded.map((l) => {
+  const aligned: LoadedRun[] = loaded.map((l) => {
     const loss = lastMetrics(db, l.run.id, 'test').loss
     return { run: l.run, pred: align(l.pred, indices), loss: loss ?? null }
   })
+  // A snapshot probe measures a pretext encoder part-way through its training: it is no result of
+  // the study's matrix, so it stays out of every table, cell and verdict but the progress table.
+  const runs = aligned.filter((l) => !snapshotOf(l.run.spec))
+  const snapshotRuns = aligned.filter((l) => snapshotOf(l.run.spec))
 
   let mlCommon: Set<number> | null = null
   for (const l of mlLoaded) mlCommon = mlCommon ? new Set(l.pred.indices.filter((i) => mlCommon!.has(i))) : new Set(l.pred.indices)
@@ -172,5 +179,5 @@ export function collectStudy(db: Db, studyKey: string, opts: CollectOptions = {}
   const names = [configName, ...(Array.isArray(study.config.pretrainDatasets) ? (study.config.pretrainDatasets as unknown[]) : [])].filter((x): x is string => typeof x === 'string')
   const dirOf = (name: string) => (name === configName && datasetDir ? datasetDir : (opts.resolveDataset?.(name) ?? null))
   const generated = names.filter((n) => datasetIsGenerated(dirOf(n)))
-  return { study, runs, indices, patients, datasetDir, probes, allRuns, warnings, provenance, generated, multilabel: { runs: mlRuns, indices: mlIndices, patients: mlPatients } }
+  return { study, runs, snapshotRuns, indices, patients, datasetDir, probes, allRuns, warnings, provenance, generated, multilabel: { runs: mlRuns, indices: mlIndices, patients: mlPatients } }
 }

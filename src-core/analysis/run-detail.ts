@@ -49,6 +49,7 @@ export function runDetailOf(db: Db, run: ResultRun, opts: BootstrapOptions = DEF
     perFindingAuc: x.perFindingAuc,
     headSweep: x.headSweep,
     labelSubset: x.labelSubset,
+    linearFit: x.linearFit,
   }
   // A multilabel14 run has no confusion matrix or class ROC: its per-finding AUROCs are in perFindingAuc.
   const read = run.stage === 'downstream' ? readRunPredictions(run.runDir) : null

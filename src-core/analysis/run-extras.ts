@@ -43,7 +43,16 @@ export function runExtrasOf(summary: Record<string, unknown> | null): RunExtras 
   const labelSubset = ls ? { fraction: num(ls.fraction) ?? 1, nImages: num(ls.n_images), nPatients: num(ls.n_patients), sha256: typeof ls.sha256 === 'string' ? ls.sha256 : null } : null
   const knn = obj(summary?.knn)
   const lf = obj(summary?.linear_fit)
-  const linearFit = lf ? { chosenC: num(obj(lf.chosen)?.C), gridSize: Array.isArray(lf.grid) ? lf.grid.length : 0, atEdge: lf.at_edge === true, converged: lf.converged !== false } : null
+  const lfGrid = (Array.isArray(lf?.grid) ? lf.grid : []).map((g) => obj(g)).filter((g): g is Record<string, unknown> => g !== null && num(g.C) !== null)
+  const linearFit = lf
+    ? {
+        chosenC: num(obj(lf.chosen)?.C),
+        gridSize: Array.isArray(lf.grid) ? lf.grid.length : 0,
+        atEdge: lf.at_edge === true,
+        converged: lf.converged !== false,
+        grid: lfGrid.map((g) => ({ c: num(g.C)!, val: Object.fromEntries(Object.entries(obj(g.val) ?? {}).map(([k, v]) => [k, num(v)])), converged: g.converged !== false })),
+      }
+    : null
   const st = obj(summary?.start)
   const cmp = obj(st?.compare)
   const side = (k: string) => obj(cmp?.[k])

@@ -4,7 +4,7 @@
 // winner of all pretrained cells of a target is compared with scratch as a paired difference.
 import type { ResultCell, SelectionOut } from '../api/results.ts'
 import type { LoadedRun } from './collect.ts'
-import { pairedAcrossSeeds, validationValue } from './h2.ts'
+import { pairedAcrossSeeds, poolAcrossFamily, validationValue } from './h2.ts'
 import { orNull } from './cells.ts'
 import { holmAdjust, type BootstrapOptions, type PairedDifference } from './stats/bootstrap.ts'
 import { mean } from './stats/describe.ts'
@@ -59,7 +59,7 @@ export interface ScratchComparison {
   pHolm: number
 }
 
-/** Paired differences best - scratch per target, on the same resamples; Holm over the targets. */
+/** Paired differences best - scratch per target, on the same resamples (the seed spread pooled over the targets); Holm over the targets. */
 export function scratchComparisons(selection: readonly SelectionOut[], cells: readonly ResultCell[], runsById: Map<string, LoadedRun>, clusters: number[][], opts: BootstrapOptions): ScratchComparison[] {
   const out: Omit<ScratchComparison, 'pHolm'>[] = []
   for (const sel of selection.filter((s) => s.protocol === 'any')) {
@@ -74,6 +74,9 @@ export function scratchComparisons(selection: readonly SelectionOut[], cells: re
     const difference = pairedAcrossSeeds(seeds.map((s) => ({ a: a.get(s)!.pred, b: b.get(s)!.pred })), clusters, PRIMARY_METRIC, opts)
     out.push({ target: sel.target, label: sel.label, chosenFrom: sel.chosenFrom, seeds, difference })
   }
-  const adjusted = holmAdjust(out.map((c) => c.difference.p))
-  return out.map((c, i) => ({ ...c, pHolm: adjusted[i]! }))
+  // With several seeds the between-seed variance is pooled over the targets' comparisons (issue 24):
+  // with 3 seeds each has 2 degrees of freedom of its own, together 4 (2 targets).
+  const pooled = poolAcrossFamily(out.map((c) => c.difference), opts.level)
+  const adjusted = holmAdjust(pooled.map((d) => d.p))
+  return out.map((c, i) => ({ ...c, difference: pooled[i]!, pHolm: adjusted[i]! }))
 }

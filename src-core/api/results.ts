@@ -109,7 +109,14 @@ export const runExtrasSchema = z.object({
   /** The labelled train subset (label fractions below 1; the full split at 1). */
   labelSubset: z.object({ fraction: z.number(), nImages: num, nPatients: num, sha256: z.string().nullable() }).nullable(),
   /** The L-BFGS linear probe: the C chosen on validation out of the grid, whether it sits at the grid's edge, whether every fit converged. */
-  linearFit: z.object({ chosenC: num, gridSize: z.number(), atEdge: z.boolean(), converged: z.boolean() }).nullable().default(null),
+  linearFit: z.object({
+    chosenC: num,
+    gridSize: z.number(),
+    atEdge: z.boolean(),
+    converged: z.boolean(),
+    /** Every C of the grid with its validation metrics (by metric name) and whether its fit converged. */
+    grid: z.array(z.object({ c: z.number(), val: z.record(z.string(), num), converged: z.boolean() })).default([]),
+  }).nullable().default(null),
   /** A finetune run that started from a linear probe: the start and end of the selection metric on val and test, and whether it ended below the start. */
   finetuneStart: z.object({ metric: z.string(), valStart: num, valEnd: num, testStart: num, testEnd: num, below: z.boolean() }).nullable().default(null),
   /** kNN settings used (k may be capped by the train images). */
@@ -163,6 +170,8 @@ export const runResultSchema = z.object({
   headSweep: runExtrasSchema.shape.headSweep,
   /** The labelled train subset. */
   labelSubset: runExtrasSchema.shape.labelSubset,
+  /** The L-BFGS linear probe's C grid (one full-batch fit per C, chosen on validation); null for other runs. */
+  linearFit: runExtrasSchema.shape.linearFit,
 })
 
 /** Across-seed summary of one metric in one cell. */
@@ -406,6 +415,45 @@ export const labelEfficiencyPointSchema = z.object({
 /** ROC-AUC against labelled fraction for one target, protocol and encoder (`scratch` for scratch). */
 export const labelEfficiencySchema = z.object({ target: z.string(), protocol: z.string(), encoder: z.string(), points: z.array(labelEfficiencyPointSchema) })
 
+/** Transfer against pretext progress: one pretext run's linear transfer at each encoder snapshot (analysis/pretext-progress.ts). */
+export const pretextProgressSchema = z.object({
+  /** Pretext task, pretraining dataset, seed and downstream target of the row. */
+  pretext: z.string(),
+  dataset: z.string(),
+  seed: z.number(),
+  target: z.string(),
+  /** Name of the pretext run the snapshots come from. */
+  pretextRun: z.string(),
+  /** The pretext budget in steps (null when the run's summary lacks it). */
+  totalSteps: num,
+  /** The engine's "solved early" flag of the pretext run: the first validation at accuracy >= 0.99. */
+  solvedEarly: z.object({ step: num, accuracy: z.number() }).nullable(),
+  /** Snapshots in step order, then `extracted`: the study's own linear probe of the extracted encoder (best.pth, at its best-validation step). */
+  points: z.array(
+    z.object({
+      kind: z.enum(['snapshot', 'extracted']),
+      /** Pretext step of the encoder (null when unknown). */
+      step: num,
+      /** Share of the pretext budget. */
+      fraction: num,
+      /** Test ROC-AUC of its linear probe with the 95% bootstrap interval (test sampling only). */
+      auc: z.object({ estimate: num, lo: num, hi: num }),
+      /** Test images scored. */
+      n: z.number(),
+      /** The pretext task's validation measure at that step: `accuracy` (rotation, structure) or `loss` (inpainting). */
+      valMetric: z.string().nullable(),
+      val: num,
+      /** Validation accuracy at or above 0.99 (null for tasks without accuracy). */
+      solved: z.boolean().nullable(),
+      /** The probe run. */
+      runId: z.string(),
+      runName: z.string(),
+    }),
+  ),
+  /** First against last point by step: the difference and what the intervals say (helped / hurt / unclear). */
+  trend: z.object({ fromStep: num, toStep: num, difference: z.number(), verdict: z.enum(['helped', 'hurt', 'unclear']), sentence: z.string() }).nullable(),
+})
+
 /** A fusion set beside the ensemble (average of predicted probabilities) of its members. */
 export const ensembleSchema = z.object({
   target: z.string(),
@@ -532,6 +580,8 @@ export const studyAnalysisSchema = z.object({
     correlations: z.array(correlationSchema),
     /** Shortcut score per finished pretext run (engine/xlab/shortcut.py): what unlearned baselines score on its task and data; `trivial` when the cheap statistics alone solve it. */
     shortcuts: z.array(z.object({ run: z.string(), pretext: z.string(), dataset: z.string(), seed: z.number(), metric: z.string(), chance: z.number(), stats: z.number(), normalised: z.number(), randomInit: z.number().nullable(), achieved: z.number().nullable(), trivial: z.boolean() })).optional(),
+    /** Downstream linear ROC-AUC against pretext steps per pretext cell and target (downstream.snapshotProbes; empty without). */
+    progress: z.array(pretextProgressSchema).optional(),
   }),
   /** The verdicts behind the summary, one per rule and scope. */
   verdicts: z.array(verdictSchema),
@@ -601,6 +651,7 @@ export type RunsComparison = z.infer<typeof runsComparisonSchema>
 export type ResultsRow = z.infer<typeof resultsRowSchema>
 export type RunExtras = z.infer<typeof runExtrasSchema>
 export type LabelEfficiencyOut = z.infer<typeof labelEfficiencySchema>
+export type PretextProgressRow = z.infer<typeof pretextProgressSchema>
 export type EnsembleOut = z.infer<typeof ensembleSchema>
 export type BaselineOut = z.infer<typeof baselineSchema>
 export type RandomInitComparisonOut = z.infer<typeof randomInitComparisonSchema>

@@ -74,6 +74,14 @@ export function checkpointPathOf(run: RunRecord): string {
   throw new JobBuildError(`Pretext run ${run.name} (${run.id}) has no best.pth or last.pth in ${run.runDir}; retry that run.`)
 }
 
+/** The encoder snapshot a pretext run wrote at `step` (`snapshots/encoder__<pretext>__<dataset>__s<seed>__step<N>.pth`). */
+export function snapshotPathOf(run: RunRecord, step: number): string {
+  const dir = join(run.runDir, 'snapshots')
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('encoder__') && f.endsWith(`__step${step}.pth`)) : []
+  if (files.length !== 1) throw new JobBuildError(`Pretext run ${run.name} (${run.id}) has ${files.length} encoder snapshots of step ${step} in ${dir}, expected one; retry that pretext run (it writes its snapshots again).`)
+  return join(dir, files[0]!)
+}
+
 /** Finds a reference encoder's stored file by name: its path and sha256; null when none is stored. */
 export type ReferenceResolver = (name: string) => { path: string; sha256: string } | null
 
@@ -117,6 +125,11 @@ export function buildJob(run: RunRecord, opts: { datasets: DatasetResolver; runs
       const dep = opts.runs.run(id)
       if (!dep || dep.state !== 'done') throw new JobBuildError(`Run ${id} that this run depends on is not done.`)
       return typeof o.$encoder === 'string' ? encoderPathOf(dep) : checkpointPathOf(dep)
+    }
+    if (typeof o.$snapshot === 'string' && typeof o.step === 'number') {
+      const dep = opts.runs.run(o.$snapshot)
+      if (!dep || dep.state !== 'done') throw new JobBuildError(`Run ${o.$snapshot} that this run depends on is not done.`)
+      return snapshotPathOf(dep, o.step)
     }
     if (typeof o.$runDir === 'string') return join(run.runDir, o.$runDir)
     if (typeof o.$reference === 'string') return referencePathOf(run, o.$reference, references)

@@ -13,6 +13,8 @@ export const RESUMABLE_FILES = ['last.pth', 'last.prev.pth'] as const
 export const WEIGHTS_FILE = 'best.pth'
 /** The folder of an extract run's encoder files. */
 export const ENCODERS_DIR = 'encoders'
+/** Where a pretext run keeps its encoder snapshots (engine/xlab/snapshots.py): encoder files like those of encoders/. */
+export const SNAPSHOTS_DIR = 'snapshots'
 
 /** A temp file of an atomic write (`.last.pth.tmp-123`): left only by a process killed mid-write. */
 const TEMP_FILE = /^\..+\.tmp-\d+$/
@@ -31,9 +33,9 @@ export interface RunFolderUsage {
 function kindOf(rel: string): RunFileKind {
   const name = rel.split('/').pop()!
   if (!rel.includes('/') && ((RESUMABLE_FILES as readonly string[]).includes(name) || TEMP_FILE.test(name))) return 'resumable'
-  if (rel.startsWith(`${ENCODERS_DIR}/`) && TEMP_FILE.test(name)) return 'resumable'
+  if ((rel.startsWith(`${ENCODERS_DIR}/`) || rel.startsWith(`${SNAPSHOTS_DIR}/`)) && TEMP_FILE.test(name)) return 'resumable'
   if (rel === WEIGHTS_FILE) return 'weights'
-  if (rel.startsWith(`${ENCODERS_DIR}/`)) return 'encoder'
+  if (rel.startsWith(`${ENCODERS_DIR}/`) || rel.startsWith(`${SNAPSHOTS_DIR}/`)) return 'encoder'
   return 'other'
 }
 
@@ -171,13 +173,13 @@ export function folderBytes(u: RunFolderUsage): number {
 const ENGINE_TEMP = /^\..+\.tmp-\d+$/
 
 /**
- * Deletes the temp files a job left in its run folder (and its encoders/ and features/ folders):
+ * Deletes the temp files a job left in its run folder (and its encoders/, features/ and snapshots/ folders):
  * a job that ended never renames them into place, and a full disk leaves them at their largest.
  * Call only once the job has ended.
  */
 export function removeTempFiles(runDir: string): Removed {
   const out: Removed = { files: [], bytes: 0 }
-  for (const sub of ['', 'encoders', 'features']) {
+  for (const sub of ['', 'encoders', 'features', SNAPSHOTS_DIR]) {
     const dir = sub ? join(runDir, sub) : runDir
     let names: string[]
     try {

@@ -2,6 +2,7 @@
 // Validated with zod wherever it enters (JSON file, API call); presets live in presets.ts.
 import { z } from 'zod'
 import { unknownConfigKeys } from './config-keys.ts'
+import { snapshotStep } from './snapshots.ts'
 
 export const PRETEXT_TASKS = ['rotation', 'inpainting', 'structure'] as const
 export const TARGETS = ['binary', '3class', 'multilabel14'] as const
@@ -91,6 +92,11 @@ export const pretextStageSchema = z.object({
   checkpointEverySteps: positiveInt.default(50),
   /** At most one last.pth (the resumable state) per this many seconds; 0 = at every grid step and round end. */
   checkpointEverySeconds: z.number().min(0).max(86_400).default(DEFAULT_CHECKPOINT_SECONDS),
+  /** Fractions of `steps` at which every pretext cell (not the supervised reference) saves its
+   *  encoder (engine/xlab/snapshots.py), e.g. [0.25, 0.5, 1.0]; probed with `downstream.snapshotProbes`. */
+  snapshots: distinct(z.number().positive().max(1), 'pretext.snapshots')
+    .default([])
+    .transform((fs) => [...fs].sort((a, b) => a - b)),
 })
 
 export const downstreamStageSchema = z.object({
@@ -150,6 +156,9 @@ export const downstreamStageSchema = z.object({
       tol: z.number().positive().default(1e-6),
     })
     .default({ solver: 'lbfgs', cGrid: LINEAR_C_GRID, maxIter: 1000, tol: 1e-6 }),
+  /** A linear probe (the `linearProbe` protocol) of every encoder snapshot of `pretext.snapshots` on
+   *  every target, for the study's first seed: downstream AUC against pretext steps per cell. */
+  snapshotProbes: z.boolean().default(false),
   /** A grid of head learning rates x weight decays per linear probe, chosen on validation; null = the single lrHead/weightDecay. */
   linearHeadSweep: z
     .object({
@@ -309,6 +318,15 @@ export const studyConfigSchema = z
       for (const [i, ds] of cfg.baselines.supervised.entries()) {
         if (!cfg.pretrainDatasets.includes(ds)) ctx.addIssue({ code: 'custom', path: ['baselines', 'supervised', i], message: `supervised reference dataset "${ds}" is not one of pretrainDatasets (${cfg.pretrainDatasets.join(', ')}): add it there or remove it here` })
       }
+    }
+    if (cfg.downstream.snapshotProbes && !cfg.pretext.snapshots.length) {
+      ctx.addIssue({ code: 'custom', path: ['downstream', 'snapshotProbes'], message: 'snapshotProbes probes the encoder snapshots of pretext.snapshots, which is empty: list fractions of the budget there (e.g. [0.25, 0.5, 1]) or turn snapshotProbes off' })
+    }
+    const stepOf = new Map<number, number>()
+    for (const [i, f] of cfg.pretext.snapshots.entries()) {
+      const step = snapshotStep(f, cfg.pretext.steps)
+      if (stepOf.has(step)) ctx.addIssue({ code: 'custom', path: ['pretext', 'snapshots', i], message: `snapshots ${stepOf.get(step)} and ${f} both fall on step ${step} of ${cfg.pretext.steps}; list each snapshot once or raise pretext.steps` })
+      stepOf.set(step, f)
     }
     if (new Set(cfg.seeds).size !== cfg.seeds.length) ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'seeds must be distinct' })
     if (cfg.pretextTasks.includes('structure') && cfg.imageSize % 2 !== 0) {

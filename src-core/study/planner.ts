@@ -5,6 +5,7 @@
 import { specProvenance, type PlanProvenance } from './provenance.ts'
 import { DEFAULT_CHECKPOINT_SECONDS, FROZEN_PROTOCOLS, fractionProtocols, referenceLabel, referenceNameOf, runsOnTarget, trainedCells, type FusionMode, type PretextTask, type Protocol, type StudyConfig, type Target } from './config.ts'
 import { detectableSentence } from './power.ts'
+import { snapshotLabel, snapshotRef, snapshotStep } from './snapshots.ts'
 import { runIdFor, specHash, type PathRef, type RunSpec, type Stage } from './spec.ts'
 
 /** One run the study needs. */
@@ -138,13 +139,16 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
   })
 
   const cells = trainedCells(cfg)
+  /** Pretext run per `<label>|<seed>` (the snapshot probes read their snapshots). */
+  const pretexts = new Map<string, PlannedRun>()
   for (const seed of cfg.seeds) {
     for (const { task, dataset, label } of cells) {
       const pre = add({
         ...blank,
         name: `${encName(label)}-s${seed}`,
         stage: 'pretext',
-        spec: { kind: 'pretext', seed, params: { task, ...pretextParams(dataset) } },
+        // Absent when empty, so runs planned before snapshots existed keep their ids.
+        spec: { kind: 'pretext', seed, params: { task, ...pretextParams(dataset), snapshots: p.snapshots.length ? p.snapshots : undefined } },
         deps: [],
         pretext: task,
         pretrainDataset: dataset,
@@ -166,6 +170,7 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
         encoders: [label],
       })
       extracts.set(`${label}|${seed}`, ext)
+      pretexts.set(`${label}|${seed}`, pre)
     }
   }
 
@@ -343,6 +348,37 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
     }
   }
 
+  // Transfer against pretext progress: a linear probe of each encoder snapshot of each pretext cell on
+  // every target, for the first seed only (a descriptive curve per cell; the seed spread of the
+  // comparisons is measured on the main runs). Each waits for its pretext run, not for an extraction.
+  const snapshotNotes: string[] = []
+  if (d.snapshotProbes) {
+    const seed = cfg.seeds[0]!
+    const steps = p.snapshots.map((f) => snapshotStep(f, p.steps))
+    snapshotNotes.push(`Snapshot probes: ${cells.length * steps.length * cfg.targets.length} linear probes of the encoder snapshots at steps ${steps.join(', ')} of ${p.steps} of each pretext cell, on ${cfg.targets.join(' and ')}, seed ${seed} only; the analysis shows their ROC-AUC against pretext steps (H1).`)
+    for (const target of cfg.targets) {
+      for (const { task, dataset, label } of cells) {
+        const pre = pretexts.get(`${label}|${seed}`)!
+        for (const fraction of p.snapshots) {
+          const step = snapshotStep(fraction, p.steps)
+          add({
+            ...blank,
+            name: `${target}-linear-${encName(label)}-step${step}-s${seed}`,
+            stage: 'downstream',
+            spec: { kind: 'downstream', seed, params: downstreamParams(target, 'linear', [snapshotRef(pre.id, step)], 1) },
+            deps: [pre.id],
+            pretext: task,
+            pretrainDataset: dataset,
+            seed,
+            target,
+            protocol: 'linear',
+            encoders: [snapshotLabel(label, step)],
+          })
+        }
+      }
+    }
+  }
+
   if (cfg.probes.invariance) {
     for (const [key, ext] of extracts) {
       const [label] = key.split('|') as [string]
@@ -397,5 +433,5 @@ export function planStudy(cfg: StudyConfig, prov: PlanProvenance = NO_PROVENANCE
   const counts: Record<Stage, number> = { pretext: 0, extract: 0, downstream: 0, probe: 0 }
   for (const r of runs) counts[r.stage]++
   const nTest = prov.datasetClasses?.(cfg.downstreamDataset)?.testImages ?? null
-  return { runs, counts, notes: [...supervised.notes, detectableSentence(cfg.seeds.length, nTest)] }
+  return { runs, counts, notes: [...supervised.notes, ...snapshotNotes, detectableSentence(cfg.seeds.length, nTest)] }
 }

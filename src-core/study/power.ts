@@ -3,7 +3,9 @@
 // on two sources of noise: retraining (the between-seed SD of a run's ROC-AUC, about 0.015 for a
 // ResNet-18) and the test images (the same for every seed, so averaging seeds does not shrink it).
 // Rough, for planning only: the paired test across k seeds (k - 1 degrees of freedom) at 5%
-// two-sided with 80% power, before the family's Holm correction, which makes it larger.
+// two-sided with 80% power, before the family's Holm correction, which makes it larger. The analysis
+// pools the seed spread over each family (more degrees of freedom than k - 1), which makes it smaller;
+// the figure errs on the large side for that.
 import { tTwoSided } from '../analysis/stats/distributions.ts'
 
 /** Between-seed SD of one run's ROC-AUC assumed for planning. */

@@ -32,7 +32,11 @@ const demo: StudyConfigInput = {
   // (threads=1; the README has the table): every task ends well above chance and below 1.0 since the
   // demo data has the variation real sets have (see datasets/demo/*.ts). Inpainting's decoder makes
   // its step about twice a classifier's.
-  pretext: { steps: 48, batchSize: 64, optimizer: 'adam', lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', warmupSteps: 4, valEverySteps: 12, checkpointEverySteps: 12 },
+  // Encoder snapshots at 12 and 24 of the 48 steps (validation rounds already), each probed linearly
+  // (downstream.snapshotProbes): with the extracted encoder's own probe they give transfer against
+  // pretext progress per cell (report H1). No snapshot at 1.0: the extracted encoder (best.pth, the
+  // final step when validation loss falls to the end) is that point already.
+  pretext: { steps: 48, batchSize: 64, optimizer: 'adam', lr: 2e-3, weightDecay: 1e-4, schedule: 'cosine', warmupSteps: 4, valEverySteps: 12, checkpointEverySteps: 12, snapshots: [0.25, 0.5] },
   // The scratch baseline trains 32 steps of 32 images (2 epochs of 16 steps over at most 1,024
   // images). Every linear probe (pretext, supervised, random-init, fusion) is the L-BFGS logistic
   // regression to convergence with C chosen on validation (downstream.linearProbe, the default): its
@@ -54,6 +58,8 @@ const demo: StudyConfigInput = {
     // probe only: its features are cached, so each such run costs a head fit of well under a second.
     labelFractions: [0.1, 1],
     labelFractionProtocols: ['linear'],
+    // A linear probe of each snapshot on both targets (36 runs on cached features): measured cost in the README.
+    snapshotProbes: true,
   },
   // The frozen random-init ResNet-18 goes through linear and kNN, and each pretraining set with two or
   // more classes gets the supervised reference (its labels, the pretext budget): the configs' defaults, written out.

@@ -18,6 +18,8 @@ export type PathRef =
   | { $runDir: string }
   /** The stored file of an imported reference encoder, by name (`xlab encoders list`). */
   | { $reference: string }
+  /** The encoder snapshot a pretext run wrote at `step` (study/snapshots.ts). */
+  | { $snapshot: string; step: number }
 
 /** What the engine will be asked to do. */
 export interface RunSpec {

@@ -142,7 +142,7 @@ export function calibrationJobs(runs: readonly PlannedWork[], imageSize: number,
     if (!value || typeof value !== 'object') return value
     const o = value as Record<string, unknown>
     if (typeof o.$dataset === 'string') return { $dataset: imported(o.$dataset) ? o.$dataset : o.$dataset === downstreamDataset ? FIXTURE.downstream : FIXTURE.pretrain }
-    if (typeof o.$encoder === 'string' || typeof o.$reference === 'string') return { $encoder: FIXTURE.encoder }
+    if (typeof o.$encoder === 'string' || typeof o.$reference === 'string' || typeof o.$snapshot === 'string') return { $encoder: FIXTURE.encoder }
     if (typeof o.$checkpoint === 'string') return { $checkpoint: FIXTURE.checkpoint }
     return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, swap(v)]))
   }

@@ -102,5 +102,5 @@ export const randomInitColumns: Column<RandomInitComparison>[] = [
   { key: 'diff', label: 'Encoder − random-init [95% interval]', value: (c) => c.difference.estimate, display: (c) => `${formatMetric(c.difference.estimate)} ${formatInterval(c.difference.lo, c.difference.hi)}` },
   { key: 'p', label: 'p', value: (c) => c.difference.p, format: pText },
   { key: 'pHolm', label: 'p (Holm)', value: (c) => c.pHolm, format: pText },
-  { key: 'verdict', label: 'Verdict (Holm)', value: (c) => differenceText(c.difference.verdict, c.difference.estimate, (c.pHolm ?? 1) < 0.05) },
+  { key: 'verdict', label: 'Verdict (Holm)', value: (c) => differenceText(c.difference.verdict, c.difference.estimate, (c.pHolm ?? 1) < 0.05, c.seeds.length) },
 ]

@@ -130,12 +130,12 @@ export const crosshairPlugin: Plugin = {
 /** The legend of a Chart.js config: every labelled dataset with its colour and how it is drawn. */
 export function legendFromConfig(config: { type?: string; data: { datasets: readonly unknown[] } }): LegendItem[] {
   return config.data.datasets.flatMap((raw) => {
-    const ds = raw as { label?: string; borderColor?: unknown; backgroundColor?: unknown; borderDash?: number[]; type?: string; hideFromLegend?: boolean }
+    const ds = raw as { label?: string; borderColor?: unknown; backgroundColor?: unknown; borderDash?: number[]; type?: string; hideFromLegend?: boolean; showLine?: boolean }
     if (!ds.label || ds.hideFromLegend) return []
     const pickColour = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : null)
     const type = ds.type ?? config.type
     const colour = (type === 'bar' ? pickColour(ds.backgroundColor) ?? pickColour(ds.borderColor) : pickColour(ds.borderColor) ?? pickColour(ds.backgroundColor)) ?? '#888'
-    const shape: LegendItem['shape'] = type === 'bar' ? 'bar' : ds.borderDash?.length ? (ds.borderDash[0]! > 2 ? 'dashed' : 'dotted') : 'line'
+    const shape: LegendItem['shape'] = type === 'bar' ? 'bar' : ds.showLine === false ? 'marker' : ds.borderDash?.length ? (ds.borderDash[0]! > 2 ? 'dashed' : 'dotted') : 'line'
     return [{ label: ds.label, colour, shape }]
   })
 }

@@ -33,3 +33,9 @@ export function formatBytes(n: number): string {
   }
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
 }
+
+/** A name cut after each separator (/ @ · _ - + . , and spaces), so it can wrap there and only there:
+ *  `binary-linear-rotation@demo-mammo-s0` -> `binary-`, `linear-`, `rotation@`, `demo-`, `mammo-`, `s0`. */
+export function nameParts(name: string): string[] {
+  return name.match(/[^/@·_\-+.,\s]*(?:[/@·_\-+.,\s]+|$)/g)?.filter((p) => p !== '') ?? [name]
+}

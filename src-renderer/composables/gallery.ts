@@ -33,8 +33,6 @@ export const formatProbability = (p: number): string => formatMetric(p)
 /** The image's name in words: its id, else its cache row. */
 export const imageName = (item: { imageId: string | null; index: number }): string => item.imageId ?? `cache row ${item.index}`
 
-/** The file name alone (the tile is narrow; the full id is its tooltip). */
-export const shortName = (item: { imageId: string | null; index: number }): string => (item.imageId ? item.imageId.split('/').at(-1)! : `cache row ${item.index}`)
 
 /**
  * Runs `fetch` for the latest request only: an earlier one still in flight is cancelled, and its

@@ -54,7 +54,7 @@ export const fusionColumns: Column<FusionComparison>[] = [
   { key: 'interval', label: '95% interval', value: (c) => formatInterval(c.difference.lo, c.difference.hi) },
   { key: 'p', label: 'p', value: (c) => c.difference.p, format: pText },
   { key: 'pHolm', label: 'p (Holm)', value: (c) => c.holm.p, format: pText },
-  { key: 'verdict', label: 'Verdict (Holm)', value: (c) => differenceText(c.holm.verdict, c.difference.estimate) },
+  { key: 'verdict', label: 'Verdict (Holm)', value: (c) => differenceText(c.holm.verdict, c.difference.estimate, true, c.perSeed.length) },
 ]
 
 /** ANOVA rows (pretext x pretraining dataset). */

@@ -43,8 +43,13 @@ export function verdictClass(v: Pick<Verdict, 'rule' | 'outcome' | 'estimate' | 
   return w === 'better' ? 'better' : w === 'worse' ? 'worse' : ''
 }
 
-/** A paired difference's verdict after a correction, with its sign: "worse (−0.092)". */
-export function differenceText(verdict: string, estimate: number | null | undefined, survives = true): string {
+/**
+ * A paired difference's verdict after a correction, with its sign: "worse (−0.092)". With one seed
+ * (`seeds` < 2) a comparison of two trained models has no verdict: the training noise is unmeasured
+ * (the analysis's "not testable"), so the cell says so and keeps the signed estimate.
+ */
+export function differenceText(verdict: string, estimate: number | null | undefined, survives = true, seeds?: number): string {
+  if (seeds !== undefined && seeds < 2) return `not testable, 1 seed (${signed(estimate)})`
   const w = survives ? verdict : 'no evidence'
   return `${w} (${signed(estimate)})`
 }

@@ -430,7 +430,7 @@ async function main() {
         assert((await page.getByTestId('cell-structure-demo-natural').getAttribute('aria-pressed')) === 'false', 'the skipped cell is not shown as skipped')
         await shot('04a-study-builder-preset')
         await page.getByTestId('run-factors').waitFor()
-        for (const id of ['task-inpainting', 'task-structure', 'ds-demo-natural', 'ds-demo-brainct', 'protocol-finetune', 'protocol-scratch', 'protocol-knn', 'probe-invariance', 'probe-similarity', 'baseline-random-init', 'baseline-supervised']) {
+        for (const id of ['task-inpainting', 'task-structure', 'ds-demo-natural', 'ds-demo-brainct', 'protocol-finetune', 'protocol-scratch', 'protocol-knn', 'probe-invariance', 'probe-similarity', 'baseline-random-init', 'baseline-supervised', 'snapshot-probes']) {
           const box = page.getByTestId(id)
           if (await box.isChecked()) await box.uncheck()
         }
@@ -589,7 +589,7 @@ async function main() {
         await shot('07-results')
       })
 
-      await check('the runs table exports as CSV and a chart as PNG', async () => {
+      await check('the runs table exports as CSV and a chart as PNG and SVG', async () => {
         const [csv] = await Promise.all([page.waitForEvent('download'), page.click('text=Export CSV')])
         const text = await (await csv.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString('utf8'))
         const lines = text.trim().split(/\r?\n/)
@@ -605,6 +605,12 @@ async function main() {
         assert(meta.width >= 2 * Math.floor(cssWidth), `PNG is ${meta.width} px wide, the chart ${cssWidth} px on screen`)
         assert(!meta.hasAlpha || stats.channels[3].min === 255, 'the PNG has transparent pixels')
         log(`PNG export ${meta.width}x${meta.height} for a ${Math.round(cssWidth)} px wide chart, opaque`)
+        // The SVG is vectors drawn by Chart.js itself (curves as paths, ticks and legend as text), not an embedded bitmap.
+        const [svgFile] = await Promise.all([page.waitForEvent('download'), page.click('button[aria-label^="Export ROC"][aria-label$="as SVG"]')])
+        const svg = await (await svgFile.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString('utf8'))
+        const paths = (svg.match(/<path /g) ?? []).length
+        assert(svg.includes('<svg xmlns="http://www.w3.org/2000/svg"') && !svg.includes('<image') && paths > 10 && svg.includes('>false positive rate</text>'), `SVG export: ${paths} paths, ${svg.slice(0, 200)}`)
+        log(`SVG export ${svg.length} bytes, ${paths} paths`)
       })
 
       await check('the Results overview shows every task x protocol with the report\'s intervals, each beside random-init, scratch and chance', async () => {

@@ -66,7 +66,7 @@ try {
       const studies = page.getByTestId('runs-study')
       await studies.selectOption({ index: 1 })
       await page.getByTestId('study-progress').waitFor()
-      await page.locator('[data-testid=run-queue] tr[data-state] button.link', { hasText: /^binary-finetune/ }).first().click()
+      await page.locator('[data-testid=run-queue] tr[data-state] button.link', { hasText: /^(binary-finetune|rotation@)/ }).first().click()
       await page.waitForSelector('[data-testid=run-detail] [data-series]', { timeout: 60_000 })
       await shot('runs-detail')
       await go('results')

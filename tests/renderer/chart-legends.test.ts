@@ -22,6 +22,8 @@ vi.mock('chart.js', () => ({
     destroy() {}
   },
   registerables: [],
+  Interaction: { modes: {} },
+  BasicPlatform: class {},
 }))
 
 /** The legend ChartView drew: label and colour of each entry. */
@@ -84,7 +86,7 @@ describe('chart legends list every series, each in its own colour', () => {
   })
 
   it('a run\'s ROC: one curve per class and chance', () => {
-    const result = { runId: 'r', name: 'r', state: 'done', classNames: ['a', 'b', 'c'], confusion: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], roc: ['a', 'b', 'c'].map((className) => ({ className, auc: 0.8, fpr: [0, 1], tpr: [0, 1] })), curves: [], testMetrics: {}, recomputed: {}, labelFraction: 1, calibration: null, perFindingAuc: null, headSweep: null, labelSubset: null }
+    const result = { runId: 'r', name: 'r', state: 'done', classNames: ['a', 'b', 'c'], confusion: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], roc: ['a', 'b', 'c'].map((className) => ({ className, auc: 0.8, fpr: [0, 1], tpr: [0, 1] })), curves: [], testMetrics: {}, recomputed: {}, labelFraction: 1, calibration: null, perFindingAuc: null, headSweep: null, labelSubset: null, linearFit: null }
     const w = mount(RunDetail, { props: { result, title: 'r' }, global: { stubs: { ErrorGallery: true } } })
     const legend = legendOf(w)
     expect(legend.map((l) => l.label)).toEqual(['a (AUC 0.800)', 'b (AUC 0.800)', 'c (AUC 0.800)', 'chance'])

@@ -40,7 +40,7 @@ describe('ErrorGallery', () => {
     expect(lab.calls[0]).toEqual({ method: 'gallery.page', input: { runId: 'r-a', order: 'most-confident', filter: 'errors', trueClass: undefined, finding: 0, offset: 0, limit: 48 } })
     const tiles = w.findAll('[data-testid=gallery-item]')
     expect(tiles).toHaveLength(3)
-    expect(tiles[0]!.text()).toMatch(/true\s*No Finding\s*predicted\s*Finding\s*confidence 0\.930\s*wrong\s*patient\s*1004\s*image\s*4\.png/)
+    expect(tiles[0]!.text()).toMatch(/true\s*No Finding\s*predicted\s*Finding\s*confidence 0\.930\s*wrong\s*patient\s*1004\s*image\s*images\/4\.png/) // the whole id, never cut
     expect(tiles[0]!.attributes('data-probability')).toBe('0.93')
     expect(tiles[0]!.classes()).toEqual(['gallery-tile', 'wrong'])
     expect(tiles[0]!.find('img').attributes('alt')).toBe('Test image images/4.png')

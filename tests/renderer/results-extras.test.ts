@@ -98,7 +98,7 @@ describe('multilabel14 and random init in the Results view', () => {
   })
 
   it('claims a pretext encoder beats random init only after Holm', () => {
-    const c = (pHolm: number): RandomInitComparison => ({ target: 'binary', protocol: 'linear', encoder: 'rotation/a', seeds: [0], difference: { estimate: 0.05, lo: 0.01, hi: 0.09, p: 0.01, verdict: 'better' }, pHolm })
+    const c = (pHolm: number): RandomInitComparison => ({ target: 'binary', protocol: 'linear', encoder: 'rotation/a', seeds: [0, 1, 2], difference: { estimate: 0.05, lo: 0.01, hi: 0.09, p: 0.01, verdict: 'better' }, pHolm })
     const t = mount(SortableTable<RandomInitComparison>, { props: { rows: [c(0.03), { ...c(0.2), encoder: 'inpainting/a' }], columns: randomInitColumns, rowKey: (r: RandomInitComparison) => r.encoder, label: 'x' } })
     expect(t.findAll('tbody tr').map((r) => r.findAll('td').at(-1)!.text())).toEqual(['better (+0.050)', 'no evidence (+0.050)'])
     expect(t.find('tbody tr').text()).toContain('0.050 [0.010, 0.090]')
@@ -157,6 +157,7 @@ describe('run detail extras', () => {
       perFindingAuc: { findings: { Effusion: 0.8, Mass: 0.7 }, mean: 0.75, splitType: 'seeded, by patient', reference: { chexnetMeanAuroc: 0.841, note: 'official split' } },
       headSweep: { chosen: { lr: 0.01, weightDecay: 0 }, selectedOn: 'val', grid: [{ lr: 0.01, weightDecay: 0, val: 0.7, bestEpoch: 2 }, { lr: 0.001, weightDecay: 0, val: 0.6, bestEpoch: 3 }] },
       labelSubset: { fraction: 0.25, nImages: 175, nPatients: 60, sha256: 'abc' },
+      linearFit: null,
     }
     const w = mount(RunDetail, { props: { result, title: 'r' }, global: { stubs: { ChartView: true, ErrorGallery: true } } })
     expect(w.find('[data-testid=ece]').text()).toBe('0.073')

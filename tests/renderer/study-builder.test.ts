@@ -182,3 +182,22 @@ describe('study builder guards', () => {
     w.unmount()
   })
 })
+
+describe('study builder snapshot probes', () => {
+  const planned = (calls: { method: string; input: unknown }[]) => (calls.filter((c) => c.method === 'studies.plan').at(-1)!.input as { config: { pretext: { snapshots?: number[] }; downstream: { snapshotProbes?: boolean } } }).config
+
+  it('ticking "transfer against pretext progress" plans snapshots at 25/50/100% with their probes; unticking drops both', async () => {
+    const { w, calls } = builder()
+    await flush()
+    await wait()
+    const box = w.find('[data-testid=snapshot-probes]')
+    expect((box.element as HTMLInputElement).checked).toBe(false)
+    await box.setValue(true)
+    await wait()
+    expect([planned(calls).pretext.snapshots, planned(calls).downstream.snapshotProbes]).toEqual([[0.25, 0.5, 1], true])
+    await box.setValue(false)
+    await wait()
+    expect([planned(calls).pretext.snapshots, planned(calls).downstream.snapshotProbes]).toEqual([[], false])
+    w.unmount()
+  })
+})

@@ -32,3 +32,16 @@ describe('verdict table', () => {
     expect(rows().map((r) => r.pAdjusted)).toEqual(['0.135', '0.008', '0.004', '<0.001'])
   })
 })
+
+describe('difference cells with one seed', () => {
+  it('say "not testable, 1 seed" with the signed estimate, never better or worse', async () => {
+    const { differenceText } = await import('../../src-renderer/composables/verdict-words.ts')
+    const { randomInitColumns } = await import('../../src-renderer/composables/baseline-columns.ts')
+    // The test-sampling interval alone lies above 0 and survives Holm, but with one seed the training noise is unmeasured.
+    const oneSeed = { encoder: 'rotation/demo-mammo', target: 'binary', protocol: 'linear', seeds: [0], difference: { estimate: 0.05, lo: 0.01, hi: 0.09, verdict: 'better' as const, p: 0.001 }, pHolm: 0.004 }
+    const verdict = randomInitColumns.find((c) => c.key === 'verdict')!
+    expect(verdict.value(oneSeed as never)).toBe('not testable, 1 seed (+0.050)')
+    expect(verdict.value({ ...oneSeed, seeds: [0, 1, 2] } as never)).toBe('better (+0.050)')
+    expect(differenceText('worse', -0.09, true, 1)).toBe('not testable, 1 seed (−0.090)')
+  })
+})

@@ -77,6 +77,10 @@ export function analysisCsvs(a: StudyAnalysis): Record<string, string> {
         ...a.h1.anova.filter((t) => t.pretextTest).map((t) => [t.target, t.protocol, t.metric, 'pretext (task test on cell means)', null, t.pretextTest!.df1, null, t.pretextTest!.f, t.pretextTest!.p, t.pretextTest!.etaSq, t.seeds.join(' '), `df2 ${t.pretextTest!.df2}; Holm p ${t.pretextTest!.pHolm ?? ''}`]),
       ],
     ),
+    'pretext_progress.csv': toCsv(
+      ['target', 'pretext', 'dataset', 'seed', 'pretext_run', 'kind', 'step', 'fraction', 'roc_auc', 'roc_auc_lo', 'roc_auc_hi', 'n', 'pretext_val_metric', 'pretext_val', 'solved', 'run'],
+      (a.h1.progress ?? []).flatMap((r) => r.points.map((p) => [r.target, r.pretext, r.dataset, r.seed, r.pretextRun, p.kind, p.step, p.fraction, p.auc.estimate, p.auc.lo, p.auc.hi, p.n, p.valMetric, p.val, p.solved, p.runName])),
+    ),
     'correlations.csv': toCsv(['target', 'protocol', 'metric', 'family', 'variable', 'statistic', 'value', 'p', 'min_p', 'p_holm', 'n', 'unit'], a.h1.correlations.map((c) => [c.target, c.protocol, c.metric, c.family, c.variable, c.statistic, c.rho, c.p, c.minP, c.pHolm, c.n, c.unit])),
   }
 }

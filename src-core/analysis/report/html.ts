@@ -4,6 +4,7 @@ import { baselinesSection, calibrationSection, ensemblesSection, finetuneStartSe
 import type { ResultCell, RunResult, StudyAnalysis } from '../../api/results.ts'
 import { PRIMARY_METRIC } from '../summary.ts'
 import type { ReportEnvironment } from './environment.ts'
+import { progressSection } from './progress.ts'
 import { flagSection, methodSection, perClassAucTable, provenanceSection, sampleSizeSection, selectionSection, similarityPoints, summaryList, verdictTable } from './sections.ts'
 import { barsWithIntervals, confusionChart, esc, heatmap, rocChart } from './svg.ts'
 
@@ -133,6 +134,7 @@ function h1Section(a: StudyAnalysis): string {
     out.push(heatmap({ title: 'Baselined invariance under each transform', rows: invariance.map((i) => (i.reference ? `${i.encoder} (reference)` : i.encoder)), cols: keys, values: invariance.map((i) => keys.map((k) => i.values[k] ?? null)), max: 1, digits: 2 }))
   } else out.push('<p class="muted">No invariance probe has finished.</p>')
   out.push(shortcutSection(a))
+  out.push(progressSection(a))
   out.push('<h3>Variance decomposition (two-way ANOVA: pretext × pretraining dataset, seeds as replicates)</h3>')
   if (!anova.length) out.push('<p class="muted">No complete pretext × dataset grid of finished runs, so no ANOVA.</p>')
   const table = (t: (typeof anova)[number]) =>
@@ -225,7 +227,7 @@ ${calibrationSection(a)}
 <h2 id="env">Environment</h2>
 ${environmentSection(input.environment)}
 ${provenanceSection(a)}
-<p class="small muted">Raw tables: runs.csv, cells.csv, fusion_vs_best_member.csv, similarity.csv, invariance.csv, anova.csv, correlations.csv, verdicts.csv, sample_sizes.csv, analysis.json (next to this file).</p>
+<p class="small muted">Raw tables: runs.csv, cells.csv, fusion_vs_best_member.csv, similarity.csv, invariance.csv, anova.csv, correlations.csv, pretext_progress.csv, verdicts.csv, sample_sizes.csv, analysis.json (next to this file).</p>
 </main></body></html>
 `
 }

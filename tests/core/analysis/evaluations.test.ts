@@ -73,7 +73,9 @@ describe('issue 15 evaluations in the analysis', () => {
       baselines: { ...base.baselines, supervised: false },
       fusion: { sets: [['rotation/demo-mammo', 'inpainting/demo-mammo']], modes: ['linear'] },
       seeds: [0],
-      downstream: { ...base.downstream, labelFractions: [0.5, 1], labelFractionProtocols: ['linear', 'knn', 'scratch'], linearProbe: { ...base.downstream.linearProbe, solver: 'sgd' }, linearHeadSweep: { lrs: [0.01, 0.1], weightDecays: [0, 1e-4] } },
+      // no encoder snapshots here (tests/core/analysis/pretext-progress.test.ts analyses those)
+      pretext: { ...base.pretext, snapshots: [] },
+      downstream: { ...base.downstream, snapshotProbes: false, labelFractions: [0.5, 1], labelFractionProtocols: ['linear', 'knn', 'scratch'], linearProbe: { ...base.downstream.linearProbe, solver: 'sgd' }, linearHeadSweep: { lrs: [0.01, 0.1], weightDecays: [0, 1e-4] } },
       probes: { invariance: false, similarity: false, nImages: 8 },
     }
     const created = (await call('studies.create', { name: 'eval-study', config })) as { id: string }

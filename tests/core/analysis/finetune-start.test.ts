@@ -29,7 +29,11 @@ const analysisWith = (runs: { name: string; summary: Record<string, unknown> }[]
 describe('fine-tuning against its starting probe', () => {
   it('reads the start, the end and the flag from summary.json', () => {
     expect(runExtrasOf(engineSummary(0.84, 0.79)).finetuneStart).toEqual({ metric: 'roc_auc', valStart: 0.81, valEnd: 0.8, testStart: 0.84, testEnd: 0.79, below: true })
-    expect(runExtrasOf({ protocol: 'linear', linear_fit: { solver: 'lbfgs', grid: [{}, {}, {}], chosen: { C: 0.1 }, at_edge: false, converged: true } }).linearFit).toEqual({ chosenC: 0.1, gridSize: 3, atEdge: false, converged: true })
+    const grid = [0.01, 0.1, 1].map((C, i) => ({ C, val: { roc_auc: 0.7 + i / 100, loss: 0.6 }, value: 0.7 + i / 100, loss: 0.5, iterations: 30, grad_max: 1e-6, converged: C !== 1 }))
+    expect(runExtrasOf({ protocol: 'linear', linear_fit: { solver: 'lbfgs', grid, chosen: { C: 0.1 }, at_edge: false, converged: false } }).linearFit).toEqual({
+      chosenC: 0.1, gridSize: 3, atEdge: false, converged: false,
+      grid: [{ c: 0.01, val: { roc_auc: 0.7, loss: 0.6 }, converged: true }, { c: 0.1, val: { roc_auc: 0.71, loss: 0.6 }, converged: true }, { c: 1, val: { roc_auc: 0.72, loss: 0.6 }, converged: false }],
+    })
     expect(runExtrasOf({ protocol: 'scratch' }).finetuneStart).toBeNull()
   })
 

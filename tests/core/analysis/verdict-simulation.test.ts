@@ -261,6 +261,8 @@ describe('H2 and scratch verdicts by simulation', () => {
 
   it('"beats scratch" is found in most studies with a planted gain of 1.5 in signal (about +0.15 ROC-AUC), 3 seeds; the power for +0.03 is printed', () => {
     expect(report('planted gain 1.5, 5 seeds, training sd 0.015 AUC, beats-scratch', simulateScratch(60, 33, { seeds: 5, gain: 1.5, seedSd: sd }), 60)).toBeGreaterThan(0.8)
+    // With 3 seeds the seed spread pooled over the two targets has 4 degrees of freedom, not 2.
+    expect(report('planted gain 1.5, 3 seeds, training sd 0.015 AUC, beats-scratch', simulateScratch(60, 39, { seeds: 3, gain: 1.5, seedSd: sd }), 60)).toBeGreaterThan(0.8)
     for (const seeds of [3, 5]) report(`power, planted +0.03 AUC, ${seeds} seeds, training sd 0.015 AUC, beats-scratch`, simulateScratch(60, 35 + seeds, { seeds, gain: inSignal(PLANTED, 1.2), seedSd: sd }), 60)
   })
 })

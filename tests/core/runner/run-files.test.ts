@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { dropWeights, encoderFilesProblem, hasCheckpoint } from '../../../src-core/runner/run-files.ts'
+import { dropWeights, encoderFilesProblem, hasCheckpoint, removeTempFiles, runFolderUsage } from '../../../src-core/runner/run-files.ts'
 
 /** A zip with no members: just its end-of-central-directory record, as torch.save's zip ends. */
 const emptyZip = () => Buffer.concat([Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(18)])
@@ -61,6 +61,19 @@ describe('run files', () => {
     expect(hasCheckpoint(dir)).toBe(false)
     writeFileSync(join(dir, 'last.pth'), 'resumable')
     expect(hasCheckpoint(dir)).toBe(true)
+    rmSync(dir, { recursive: true })
+  })
+})
+
+describe('encoder snapshots of a pretext run', () => {
+  it('counts snapshots/ as encoder files (never pruned as weights) and removes their temp files', () => {
+    const snap = 'snapshots/encoder__rotation__demo__s0__step12.pth'
+    const dir = runDir({ [snap]: emptyZip(), 'snapshots/encoder__rotation__demo__s0__step12.json': '{}', 'snapshots/.encoder__rotation__demo__s0__step24.pth.tmp-77': 'half', 'best.pth': 'w' })
+    const usage = runFolderUsage(dir)
+    expect(usage.files.encoder.sort()).toEqual(['snapshots/encoder__rotation__demo__s0__step12.json', snap])
+    expect(usage.files.resumable).toEqual(['snapshots/.encoder__rotation__demo__s0__step24.pth.tmp-77'])
+    expect(removeTempFiles(dir).files).toEqual(['snapshots/.encoder__rotation__demo__s0__step24.pth.tmp-77'])
+    expect(readdirSync(join(dir, 'snapshots')).sort()).toEqual(['encoder__rotation__demo__s0__step12.json', 'encoder__rotation__demo__s0__step12.pth'])
     rmSync(dir, { recursive: true })
   })
 })

@@ -14,6 +14,13 @@ const demoSizes = (name: string) => ({ 'demo-chest': { train: 1400, val: 200, te
 describe('calibration jobs of a study', () => {
   const jobs = calibrationJobs(planned, 32, cfg.downstreamDataset, cpuBatchCap(32))
 
+  it('reads no placeholder the engine would not resolve: every encoder, snapshot, reference and checkpoint is the calibration\'s own', () => {
+    const text = JSON.stringify(jobs.map((j) => j.spec.params))
+    expect(text).not.toMatch(/"\$(snapshot|reference|runDir_?)"\s*:\s*"r-|"\$(encoder|checkpoint)":"r-/)
+    const refs = [...text.matchAll(/"\$(\w+)":"([^"]*)"/g)].map((m) => `${m[1]}:${m[2]}`)
+    expect(new Set(refs)).toEqual(new Set(['dataset:@pretrain', 'dataset:@downstream', 'checkpoint:@checkpoint', 'encoder:@encoder', 'runDir:encoders']))
+  })
+
   it('times one real job per kind of work the plan holds, pretext first so the extraction finds a checkpoint', () => {
     const keys = new Set(planned.map((r) => runWork(r.spec, () => null, 32).costKey))
     expect(jobs.map((j) => j.key).sort()).toEqual([...keys].sort())

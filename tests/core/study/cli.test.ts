@@ -13,7 +13,10 @@ describe('xlab study', () => {
     const data = mkdtempSync(join(tmpdir(), 'xlab-cli-'))
     const r = run('study', 'plan', '--preset', 'demo', '--data', data)
     expect(r.status, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/runs per stage: pretext 12, extract 13, downstream 88, probe 11; total 124, 0 already done/)
+    expect(r.stdout).toMatch(/runs per stage: pretext 12, extract 13, downstream 124, probe 11; total 160, 0 already done/)
+    // the snapshot probes (issue 24): one row per snapshot of each cell, linear on both targets, and a note
+    expect(r.stdout).toMatch(/rotation\/demo-mammo@step12 +new /)
+    expect(r.stdout).toContain('Snapshot probes: 36 linear probes of the encoder snapshots at steps 12, 24 of 48 of each pretext cell, on binary and 3class, seed 0 only')
     expect(r.stdout).toMatch(/rot\+inp\/demo-mammo +\. +\. +\. +new +\. +\. +\. +new/)
     expect(r.stdout).toMatch(/new {5}rotation@demo-mammo-s0/)
     // A fresh data root has measured nothing: the estimate says so instead of printing a figure.
@@ -24,9 +27,9 @@ describe('xlab study', () => {
     const data = mkdtempSync(join(tmpdir(), 'xlab-cli-'))
     const first = run('study', 'create', 'mine', '--preset', 'demo', '--data', data)
     expect(first.status, first.stderr).toBe(0)
-    expect(first.stdout).toMatch(/study mine \(st-[0-9a-f]{8}\): 124 new run\(s\), 0 reused/)
+    expect(first.stdout).toMatch(/study mine \(st-[0-9a-f]{8}\): 160 new run\(s\), 0 reused/)
     const list = run('study', 'list', '--json', '--data', data)
-    expect(JSON.parse(list.stdout)[0]).toMatchObject({ name: 'mine', state: 'draft', counts: { queued: 124 } })
+    expect(JSON.parse(list.stdout)[0]).toMatchObject({ name: 'mine', state: 'draft', counts: { queued: 160 } })
 
     const planned = JSON.parse(run('study', 'plan', '--preset', 'demo', '--json', '--data', data).stdout)
     const cfg = planned.config
@@ -37,7 +40,7 @@ describe('xlab study', () => {
     const file = join(data, 'two-seeds.json')
     writeFileSync(file, JSON.stringify(cfg))
     const edited = run('study', 'create', 'mine', '--config', file, '--data', data)
-    expect(edited.stdout).toMatch(/123 new run\(s\), 124 reused/)
+    expect(edited.stdout).toMatch(/123 new run\(s\), 160 reused/)
 
     writeFileSync(file, JSON.stringify({ ...cfg, targets: ['binary', 'five-class'] }))
     const bad = run('study', 'plan', '--config', file, '--data', data)

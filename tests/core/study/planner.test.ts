@@ -13,8 +13,8 @@ describe('planStudy', () => {
     // targets (linear fusion only, and no fine-tuning, in the demo); probes: 9 invariance + 1 random-init
     // reference + 1 similarity. The supervised reference of each of the 3 pretraining sets (their classes
     // are unknown without a store, so planned): 3 pretext + 3 extract, and like a pretext encoder
-    // 2 targets x (linear, knn, linear at 0.1) = 6 each.
-    expect(plan.counts).toEqual({ pretext: 9 + 3, extract: 9 + 1 + 3, downstream: 36 + 18 + 6 + 2 + 8 + 18, probe: 11 })
+    // 2 targets x (linear, knn, linear at 0.1) = 6 each. The snapshot probes: 9 cells x 2 snapshots x 2 targets.
+    expect(plan.counts).toEqual({ pretext: 9 + 3, extract: 9 + 1 + 3, downstream: 36 + 18 + 6 + 2 + 8 + 18 + 36, probe: 11 })
     expect(new Set(plan.runs.map((r) => r.name)).size).toBe(plan.runs.length)
     expect(new Set(plan.runs.map((r) => r.id)).size).toBe(plan.runs.length)
   })
@@ -52,9 +52,10 @@ describe('planStudy', () => {
     const old = new Set(before.runs.map((r) => r.id))
     const fresh = after.runs.filter((r) => !old.has(r.id))
     expect(after.runs.filter((r) => old.has(r.id)).length).toBe(before.runs.length)
-    // Only seed-1 work is new (the similarity probe does not depend on the seed).
+    // Only seed-1 work is new (the similarity probe does not depend on the seed, and the 36 snapshot
+    // probes run for the first seed only).
     expect(fresh.every((r) => r.seed === 1)).toBe(true)
-    expect(fresh.length).toBe(before.runs.length - 1)
+    expect(fresh.length).toBe(before.runs.length - 1 - 36)
 
     const moreEpochs = presetConfig('demo')
     moreEpochs.downstream.epochs += 1
@@ -114,7 +115,8 @@ describe('planStudy', () => {
     // x (linear, knn) + 14 at fraction 0.1 + 6 random-init + 2 scratch + the 8 fusion
     // runs (the demo fusion sets use only demo-mammo and rotation+inpainting/structure cells kept).
     // The 3 supervised references are not cells of the matrix: skipping cells leaves them (3 + 3 + 21).
-    expect(plan.counts).toEqual({ pretext: 7 + 3, extract: 7 + 1 + 3, downstream: 28 + 14 + 6 + 2 + 8 + 18, probe: 9 })
+    // Snapshot probes: 7 cells x 2 snapshots x 2 targets.
+    expect(plan.counts).toEqual({ pretext: 7 + 3, extract: 7 + 1 + 3, downstream: 28 + 14 + 6 + 2 + 8 + 18 + 28, probe: 9 })
     expect(plan.runs.some((r) => r.encoders?.includes('structure/demo-natural') || r.encoders?.includes('inpainting/demo-brainct'))).toBe(false)
     const fullIds = new Set(full.runs.map((r) => r.id))
     expect(plan.runs.every((r) => fullIds.has(r.id))).toBe(true)
@@ -176,18 +178,19 @@ describe('run provenance', () => {
     const changed = new Set(after.runs.filter((r) => !old.has(r.id)).map((r) => r.name))
     // Expected from the factors alone, not from the hashes: a mammogram-pretrained encoder's
     // pretext, extract, downstream, fusion and invariance-probe runs, and the similarity probe.
-    const readsMammo = (r: (typeof after.runs)[number]) => r.pretrainDataset === 'demo-mammo' || (r.encoders ?? []).some((e) => e.endsWith('/demo-mammo')) || r.name === 'probe-similarity'
+    const readsMammo = (r: (typeof after.runs)[number]) => r.pretrainDataset === 'demo-mammo' || (r.encoders ?? []).some((e) => /\/demo-mammo(@step\d+)?$/.test(e)) || r.name === 'probe-similarity'
     const expected = new Set(after.runs.filter(readsMammo).map((r) => r.name))
     expect(changed).toEqual(expected)
     // per encoder and target: linear, knn and linear at fraction 0.1 (no fine-tuning in the demo);
-    // + the supervised reference of demo-mammo: pretext, extract and 2 x 3 frozen runs
-    expect(changed.size).toBe(3 + 3 + 3 * 2 * 3 + 8 + 3 + 1 + 8)
+    // + the supervised reference of demo-mammo: pretext, extract and 2 x 3 frozen runs;
+    // + the snapshot probes: 3 cells x 2 snapshots x 2 targets
+    expect(changed.size).toBe(3 + 3 + 3 * 2 * 3 + 8 + 3 + 1 + 8 + 12)
     expect(after.runs.length).toBe(before.runs.length)
     // The downstream dataset is read by every downstream run and probe: all of those re-plan.
     const chest = planStudy(presetConfig('demo'), prov({ 'demo-chest': 'c2' }))
     const chestChanged = chest.runs.filter((r) => !old.has(r.id))
     expect(new Set(chestChanged.map((r) => r.stage))).toEqual(new Set(['downstream', 'probe']))
-    expect(chestChanged.length).toBe(88 + 11)
+    expect(chestChanged.length).toBe(88 + 36 + 11)
   })
 
   it('a new engine version re-plans everything; equal inputs reuse everything', () => {

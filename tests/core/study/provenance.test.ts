@@ -55,8 +55,9 @@ describe('run provenance through the store', () => {
     expect(second.reused).toBe(planned.length - expected.length)
     // 3 pretext + 3 extract + 3 x 2 targets x 3 (linear, knn, linear at fraction 0.1) + 2 fusion + 3
     // invariance probes + the similarity probe, + the supervised reference of demo-mammo (its classes:
-    // pretext, extract, 2 targets x 3 frozen runs)
-    expect(expected.length).toBe(3 + 3 + 18 + 2 + 3 + 1 + 8)
+    // pretext, extract, 2 targets x 3 frozen runs), + the snapshot probes of the 3 mammogram cells
+    // (2 snapshots x 2 targets each)
+    expect(expected.length).toBe(3 + 3 + 18 + 2 + 3 + 1 + 8 + 12)
 
     // The old runs stay in the store, browsable; the results table marks exactly the mammogram ones stale.
     for (const r of planned) expect(runs.getRun(db, r.id)).not.toBeNull()

@@ -22,6 +22,8 @@ import { clustersOf, DEFAULT_BOOTSTRAP, type BootstrapOptions } from './stats/bo
 import { METRIC_NAMES } from './stats/metrics.ts'
 import { batchNormLines, shortcutCells, shortcutLines, solvedEarlyLines } from '../../../../src-core/analysis/run-notes.ts'
 import { writeSummary } from '../../../../src-core/analysis/summary.ts'
+// Transfer against pretext progress reuses the analysis's own code: one bootstrap interval per snapshot probe.
+import { pretextProgress, progressLines } from '../../../../src-core/analysis/pretext-progress.ts'
 import { methodOf } from '../../../../src-core/analysis/verdict-rules.ts'
 import { correlationVerdicts, fusionVerdicts, overallVerdict, randomInitVerdicts, scratchVerdicts, taskVerdicts } from '../../../../src-core/analysis/verdicts.ts'
 
@@ -87,7 +89,7 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
     }),
     cells,
     h2,
-    h1: { similarity, similarityFloor: similarityFloor(data.probes), invariance, anova, correlations: corr, shortcuts: shortcutCells(data.allRuns) },
+    h1: { similarity, similarityFloor: similarityFloor(data.probes), invariance, anova, correlations: corr, shortcuts: shortcutCells(data.allRuns), progress: pretextProgress(data.snapshotRuns, data.runs, data.allRuns, clusters, opts) },
     verdicts: [...scratchVerdicts(scratch), ...randomInitVerdicts(beatsRandomInit), ...fusionVerdicts(h2), ...h1Verdicts, ...(overall ? [overall] : [])],
     method: methodOf(),
     sampleSizes: sampleSizes(data.datasetDir, targets, warnings),
@@ -111,5 +113,5 @@ export function analyzeStudy(data: StudyData, opts: BootstrapOptions = DEFAULT_B
     seeds: seeds.length ? seeds : ((cfg.seeds as number[] | undefined) ?? []),
     datasets: (cfg.pretrainDatasets as string[] | undefined) ?? similarity.map((s) => s.dataset),
   })
-  return { ...base, summary, caveats: [...caveats, ...solvedEarlyLines(data.allRuns), ...shortcutLines(base.h1.shortcuts ?? []), ...batchNormLines(data.allRuns)] }
+  return { ...base, summary, caveats: [...caveats, ...solvedEarlyLines(data.allRuns), ...shortcutLines(base.h1.shortcuts ?? []), ...progressLines(base.h1.progress ?? []), ...batchNormLines(data.allRuns)] }
 }

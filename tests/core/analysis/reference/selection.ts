@@ -6,7 +6,7 @@
 // winner of all pretrained cells of a target is compared with scratch as a paired difference.
 import type { ResultCell, SelectionOut } from '../../../../src-core/api/results.ts'
 import type { LoadedRun } from '../../../../src-core/analysis/collect.ts'
-import { acrossSeeds, validationValue } from './h2.ts'
+import { acrossSeeds, poolAcrossFamily, validationValue } from './h2.ts'
 import { orNull } from './cells.ts'
 import { holmAdjust, type BootstrapOptions, type PairedDifference } from './stats/bootstrap.ts'
 import { mean } from '../../../../src-core/analysis/stats/describe.ts'
@@ -78,6 +78,8 @@ export function scratchComparisons(selection: readonly SelectionOut[], cells: re
     const difference = acrossSeeds(seeds.length, n, clusters, (s, rows) => computeMetric(a.get(seeds[s]!)!.pred, PRIMARY_METRIC, rows) - computeMetric(b.get(seeds[s]!)!.pred, PRIMARY_METRIC, rows), opts)
     out.push({ target: sel.target, label: sel.label, chosenFrom: sel.chosenFrom, seeds, difference })
   }
-  const adjusted = holmAdjust(out.map((c) => c.difference.p))
-  return out.map((c, i) => ({ ...c, pHolm: adjusted[i]! }))
+  // Issue 24: the seed spread pooled over the targets' comparisons.
+  const pooled = poolAcrossFamily(out.map((c) => c.difference), opts.level)
+  const adjusted = holmAdjust(pooled.map((d) => d.p))
+  return out.map((c, i) => ({ ...c, difference: pooled[i]!, pHolm: adjusted[i]! }))
 }
