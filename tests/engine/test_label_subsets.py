@@ -97,3 +97,28 @@ def test_a_fraction_that_loses_a_class_is_refused_with_what_to_do():
         pytest.fail("no seed drew patient D")
     with pytest.raises(JobError, match=r"label_fraction 0.01 leaves no labelled train image of Other finding .*Raise label_fraction"):
         train_subset(p, cache, y, names, np.arange(len(y)), seed, logs)
+
+
+def test_the_subset_follows_the_content_not_the_import(caches, tmp_path):
+    """Two imports of the same data (another data root, another machine) get other dataset ids but
+    draw the same labelled subset; other content draws another."""
+    import json
+    import shutil
+
+    from xlab.downstream.subsets import subset_key
+
+    copy = tmp_path / "ds-other-id"
+    shutil.copytree(caches["down"], copy)
+    meta = json.loads((copy / "meta.json").read_text())
+    assert meta.get("checksums"), "the test cache records its file checksums"
+    meta["id"] = "ds-other-id"
+    (copy / "meta.json").write_text(json.dumps(meta))
+    a_cache, b_cache = open_cache(caches["down"], need_labels=True), open_cache(copy, need_labels=True)
+    assert a_cache.meta["id"] != b_cache.meta["id"]
+    y, _ = make_targets(a_cache.labels, a_cache.label_names, "binary")
+    train = a_cache.split("train")
+    draw = lambda c: label_subset(train, strata(y), c.patients, 0.1, seed=0, cache_id=subset_key(c.meta, c.meta["id"]))[0]
+    assert np.array_equal(draw(a_cache), draw(b_cache))
+    changed = dict(b_cache.meta, checksums={**b_cache.meta["checksums"], "labels.npy": "0" * 64})
+    assert subset_key(changed, "x") != subset_key(b_cache.meta, "x")
+    assert subset_key({"id": "ds-old"}, "ds-old") == "ds-old"

@@ -28,7 +28,7 @@ from .knn import knn_scores
 from .linear import linear_probe, selection_value
 from .normalise import input_map, member_normalisation
 from .objective import Objective
-from .subsets import label_subset
+from .subsets import label_subset, subset_key
 from .sweep import make_sweep, wants_sweep
 from .targets import TARGETS, class_weights, is_multilabel, make_targets, pos_weights, strata, stratified_cap
 
@@ -115,7 +115,7 @@ def train_subset(p: DownstreamParams, cache, y: np.ndarray, class_names: list, t
     if cache.patients is None and p.label_fraction < 1:
         em.log(f"{cache.dir} has no patients.npy, so the label_fraction subset treats every image as its own patient; images of one "
                "patient may then be split between labelled and unlabelled.", "warning")
-    sub, info = label_subset(capped, st, cache.patients, p.label_fraction, seed, str(cache.meta.get("id") or cache.dir.name))
+    sub, info = label_subset(capped, st, cache.patients, p.label_fraction, seed, subset_key(cache.meta, str(cache.meta.get("id") or cache.dir.name)))
     if is_multilabel(p.target):
         missing = [name for name, c in (("no finding", 0), ("any finding", 1)) if (c in st[capped]) and (c not in st[sub])]
     else:

@@ -5,7 +5,9 @@ every patient in one split, so val and test are untouched). Stratified: each pat
 the stratum of the rarest class (in train) among its images (the target's class, or for
 multilabel14 "any finding"), and every stratum contributes ceil(fraction * its patients), so every
 class keeps a patient. Nested: within a stratum patients are ranked by a key that depends only on
-the cache, the seed and the patient id (sha256 of them), and a fraction takes the first
+the cache's content (``subset_key``: its file checksums, so two imports of the same data, on two
+machines or data roots, draw the same subsets), the seed and the patient id (sha256 of them), and a
+fraction takes the first
 ceil(f * n); a smaller fraction takes a prefix of a larger one's list, so its subset lies inside
 the larger one's. Nothing about the encoder enters, so every encoder of a study trains on the same
 images. Applied after ``max_train_images`` (itself seeded and encoder-independent).
@@ -21,6 +23,16 @@ import numpy as np
 
 def _rank_key(cache_id: str, seed: int, patient: int) -> int:
     return int.from_bytes(hashlib.sha256(f"{cache_id}|{seed}|{patient}".encode()).digest()[:8], "big")
+
+
+def subset_key(meta: dict, fallback: str) -> str:
+    """What ranks a cache's patients: its content (the sha256 of every cache file, from meta.json
+    ``checksums``), or ``fallback`` (the cache's id) for a cache written before checksums existed."""
+    sums = meta.get("checksums")
+    if isinstance(sums, dict) and sums:
+        text = "|".join(f"{k}={v}" for k, v in sorted(sums.items()))
+        return "content:" + hashlib.sha256(text.encode()).hexdigest()
+    return fallback
 
 
 def indices_sha256(idx: np.ndarray) -> str:
