@@ -196,7 +196,8 @@ export function liveChartConfig(series: readonly StepSeries[], o: LiveChartOptio
           : {}),
         y: { type: o.logY ? 'logarithmic' : 'linear' },
       },
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 18 } }, tooltip: { mode: 'eachNearestX', intersect: false, position: 'nearest' } },
+      // The legend is HTML under the chart (LiveCurves.vue): it wraps instead of being clipped.
+      plugins: { legend: { display: false }, tooltip: { mode: 'eachNearestX', intersect: false, position: 'nearest' } },
     },
   }
 }

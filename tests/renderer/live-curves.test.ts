@@ -6,6 +6,8 @@ import { mount } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import { setLab } from '../../src-renderer/api/index.ts'
 import type { CurvePoint } from '../../src-renderer/composables/curves.ts'
+import { chartSvg } from '../../src-renderer/composables/chart-export.ts'
+import { legendFromConfig } from '../../src-renderer/composables/chart-kit.ts'
 import { eachNearestX, ema, epochMap, epochsAt, epochTicks, groupStepSeries, liveChartConfig, stepSeries } from '../../src-renderer/composables/live-curves.ts'
 import RunsView from '../../src-renderer/views/RunsView.vue'
 import { fakeLab, flush } from './fake-lab.ts'
@@ -102,10 +104,34 @@ describe('RunsView live curves', () => {
     await w.find('[data-run="r2"] input[type=checkbox]').setValue(true)
     for (let i = 0; i < 3; i++) await flush()
     expect(w.find('[data-testid=live-curves] [data-group=loss]').attributes('data-series')).toBe('r1:train/loss=20 r1:val/loss=4 r2:train/loss=2')
+    // The legend is HTML under the chart: every series drawn (the smoothed train curves beside their raw points), no two alike in colour and dash.
+    const legend = w.findAll('[data-testid=live-curves] [data-group=loss] [data-testid=chart-legend] li')
+    expect(legend.map((li) => li.attributes('data-legend-series'))).toEqual([
+      'rotation-s0 · train loss (raw)', 'rotation-s0 · train loss (EMA 0.6)', 'rotation-s0 · validation loss', 'rotation-s1 · train loss',
+    ])
+    const looks = legend.map((li) => `${li.attributes('data-colour')}|${li.find('.swatch').classes().join(' ')}`)
+    expect(new Set(looks).size).toBe(looks.length)
+    expect(w.find('[data-testid="live-png-loss"]').exists() && w.find('[data-testid="live-svg-loss"]').exists()).toBe(true)
     lab.emit('onMetric', { runId: 'r1', split: 'train_step', epoch: 5, step: 210, values: { loss: 0.9, lr: 0.001, images_per_s: 310, epochs: 1.05 } })
     await flush()
     expect(w.find('[data-testid=live-curves] [data-group=loss]').attributes('data-last-step')).toBe('210')
     expect(w.find('[data-testid=live-curves] [data-group=loss]').attributes('data-series')).toContain('r1:train/loss=21')
     w.unmount()
+  })
+
+  it('exports a live chart as SVG: both step axes, the smoothed and raw train curves and the validation curve as vectors, with the legend', () => {
+    const series = groupStepSeries(stepSeries('r1', 'rotation-s0', pretextCurves())).find((g) => g.group === 'loss')!.series
+    const cfg = liveChartConfig(series, { ...opts, smoothing: 0.6, epochs: epochMap(pretextCurves()) })
+    const legend = legendFromConfig(cfg)
+    const svg = chartSvg(cfg as never, [], { width: 600, height: 260 }, 'Loss', legend, { background: '#ffffff', text: '#111111', fontFamily: 'sans-serif' })
+    const root = new DOMParser().parseFromString(svg, 'image/svg+xml').documentElement
+    expect(root.getElementsByTagName('parsererror')).toHaveLength(0)
+    const texts = [...root.getElementsByTagName('text')].map((t) => t.textContent)
+    expect(texts).toEqual(expect.arrayContaining(['optimiser step', 'epochs (data passes)', 'Loss', ...legend.map((l) => l.label)]))
+    const paths = [...root.getElementsByTagName('path')]
+    // One run: its loss curves share the metric's colour; the train curve (EMA, over its faint raw points) is dashed, validation solid.
+    expect(paths.some((p) => p.getAttribute('stroke') === '#11111155')).toBe(true)
+    expect(paths.some((p) => p.getAttribute('stroke') === '#111111' && p.getAttribute('stroke-dasharray') === '5 4')).toBe(true)
+    expect(paths.some((p) => p.getAttribute('stroke') === '#111111' && !p.getAttribute('stroke-dasharray') && (p.getAttribute('d')!.match(/L/g) ?? []).length >= 3)).toBe(true)
   })
 })
