@@ -35,7 +35,23 @@ export function formatBytes(n: number): string {
 }
 
 /** A name cut after each separator (/ @ · _ - + . , and spaces), so it can wrap there and only there:
- *  `binary-linear-rotation@demo-mammo-s0` -> `binary-`, `linear-`, `rotation@`, `demo-`, `mammo-`, `s0`. */
+ *  `binary-linear-rotation@demo-mammo-s0` -> `binary-`, `linear-`, `rotation@`, `demo-`, `mammo-`, `s0`.
+ *  A point or comma between two digits belongs to its number (`f0.25`, `1,000`) and is no break. */
 export function nameParts(name: string): string[] {
-  return name.match(/[^/@·_\-+.,\s]*(?:[/@·_\-+.,\s]+|$)/g)?.filter((p) => p !== '') ?? [name]
+  const isSep = (c: string | undefined) => c !== undefined && /[/@·_\-+.,\s]/.test(c)
+  const isDigit = (c: string | undefined) => c !== undefined && /\d/.test(c)
+  const parts: string[] = []
+  let cur = ''
+  for (let i = 0; i < name.length; i++) {
+    const ch = name[i]!
+    const next = name[i + 1]
+    cur += ch
+    const inNumber = (ch === '.' || ch === ',') && isDigit(name[i - 1]) && isDigit(next)
+    if (isSep(ch) && !inNumber && next !== undefined && !isSep(next)) {
+      parts.push(cur)
+      cur = ''
+    }
+  }
+  if (cur) parts.push(cur)
+  return parts.length ? parts : [name]
 }

@@ -15,6 +15,10 @@ describe('nothing truncated', () => {
   it('a name wraps only after its separators, and reads the same', () => {
     expect(nameParts('3class-fusion-linear-rotation@demo-mammo+structure@demo-mammo-s0')).toEqual(['3class-', 'fusion-', 'linear-', 'rotation@', 'demo-', 'mammo+', 'structure@', 'demo-', 'mammo-', 's0'])
     expect(nameParts('images/00000075_000.png')).toEqual(['images/', '00000075_', '000.', 'png'])
+    // A label fraction's number stays whole: no break inside f0.25 or 1,000.
+    expect(nameParts('binary-linear-rotation@demo-mammo-f0.25-s0')).toEqual(['binary-', 'linear-', 'rotation@', 'demo-', 'mammo-', 'f0.25-', 's0'])
+    expect(nameParts('1,000 images · 0.5 px')).toEqual(['1,000 ', 'images · ', '0.5 ', 'px'])
+    expect(nameParts('')).toEqual([''])
     const w = mount(WrapName, { props: { text: 'rotation/demo-mammo · linear@10% · seed 0' } })
     expect(w.text()).toBe('rotation/demo-mammo · linear@10% · seed 0')
     expect(w.findAll('wbr').length).toBe(nameParts('rotation/demo-mammo · linear@10% · seed 0').length - 1)
