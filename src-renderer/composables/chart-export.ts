@@ -4,6 +4,7 @@
 // more onto an SVG-writing 2D context (svg-context.ts), so every mark is a vector.
 import { BasicPlatform, Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js'
 import type { LegendItem } from './chart-kit.ts'
+import { chartColors } from './theme.ts'
 import { measureTextWidth, RecordedPath, SvgContext } from './svg-context.ts'
 
 Chart.register(...registerables)
@@ -125,4 +126,36 @@ export function chartPng(chartCanvas: HTMLCanvasElement, size: { width: number; 
   drawTitleAndLegend(ctx, title, legend, size.width, bands.top + size.height, style)
   ctx.drawImage(chartCanvas, 0, bands.top, size.width, size.height)
   return out.toDataURL('image/png')
+}
+
+/** The export style of the current theme (colours) and the page's font. */
+export function themeExportStyle(): ExportStyle {
+  const c = chartColors()
+  return { background: c.background, text: c.text, fontFamily: getComputedStyle(document.body).fontFamily || 'sans-serif' }
+}
+
+/** Fills a chart's canvas with the theme's background before anything is drawn (screen and export
+ *  alike: a transparent PNG is unreadable on a dark slide). */
+export const solidBackgroundPlugin: Plugin = {
+  id: 'xlabSolidBackground',
+  beforeDraw(c) {
+    const ctx = c.ctx
+    ctx.save()
+    ctx.globalCompositeOperation = 'destination-over'
+    ctx.fillStyle = chartColors().background
+    ctx.fillRect(0, 0, c.width, c.height)
+    ctx.restore()
+  },
+}
+
+/** A live chart as a PNG data URL: drawn again at device pixel ratio 2, taken with its title and
+ *  legend, then put back at the screen's ratio. */
+export function livePng(chart: Chart, title: string, legend: readonly LegendItem[]): string {
+  const screenRatio = chart.options.devicePixelRatio
+  chart.options.devicePixelRatio = 2
+  chart.resize()
+  const url = chartPng(chart.canvas, { width: chart.width, height: chart.height }, 2, title, legend, themeExportStyle())
+  chart.options.devicePixelRatio = screenRatio
+  chart.resize()
+  return url
 }
